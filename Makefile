@@ -1,0 +1,157 @@
+# rssgap: one non-recursive Makefile. `make` builds ./rssgap; `make test`
+# runs every cmocka binary and every tests/cli/*.sh; `make demo` runs the
+# main job on the committed fixtures.
+
+PREFIX ?= /usr/local
+CC ?= cc
+PKGS = libarchive sqlite3 libpcre2-8 cairo jansson libxxhash
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN = -Wall -Wextra -Wshadow -Wvla -Wstrict-prototypes -Wmissing-prototypes
+ifdef CI
+WARN += -Werror
+endif
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -I. -Ibuild $(PKG_CFLAGS) -MMD -MP
+LDLIBS = $(PKG_LIBS) -lm
+ifdef SAN
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+CORE_SRCS = \
+	core/buf.c \
+	core/db.c \
+	core/diag.c \
+	core/escape.c \
+	core/limits.c \
+	core/lines.c \
+	core/num.c \
+	core/xalloc.c
+
+INGEST_SRCS = \
+	ingest/bundle.c \
+	ingest/cgroup.c \
+	ingest/expvar.c \
+	ingest/ingest.c \
+	ingest/manifest.c \
+	ingest/memstats.c \
+	ingest/pprof.c \
+	ingest/procfile.c \
+	ingest/prom.c \
+	ingest/roles.c \
+	ingest/rules.c \
+	ingest/runtime.c \
+	ingest/runtime_ingest.c \
+	ingest/select.c \
+	ingest/smaps.c
+
+ANALYZE_SRCS = \
+	analyze/snapshot.c \
+	analyze/align.c \
+	analyze/attribute.c \
+	analyze/fleet.c
+
+REPORT_SRCS = \
+	report/chart.c \
+	report/json.c \
+	report/scale.c \
+	report/summary.c \
+	report/text.c
+
+CMD_SRCS = \
+	cmd/cmd_diff.c \
+	cmd/cmd_fleet.c \
+	cmd/cmd_ingest.c \
+	cmd/cmd_list.c \
+	cmd/cmd_report.c \
+	cmd/cmd_show.c \
+	cmd/common.c
+
+GEN_SRCS = build/default_rules.c
+
+LIB_SRCS = $(CORE_SRCS) $(INGEST_SRCS) $(ANALYZE_SRCS) $(REPORT_SRCS) $(CMD_SRCS)
+LIB_OBJS = $(LIB_SRCS:%.c=build/%.o) $(GEN_SRCS:%.c=%.o)
+
+TESTS = \
+	tests/test_align \
+	tests/test_attribute \
+	tests/test_bundle \
+	tests/test_cgroup \
+	tests/test_core \
+	tests/test_db \
+	tests/test_expvar \
+	tests/test_hostile \
+	tests/test_manifest \
+	tests/test_memstats \
+	tests/test_pprof \
+	tests/test_procfile \
+	tests/test_prom \
+	tests/test_rules \
+	tests/test_runtime \
+	tests/test_scale \
+	tests/test_smaps
+TEST_BINS = $(TESTS:tests/%=build/tests/%)
+
+BENCH_SRCS = bench/synth.c
+.PHONY: all test check demo deps install clean fixtures bench
+
+all: rssgap
+
+build/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+build/default_rules.c: fixtures/rules/default.rules Makefile
+	@mkdir -p build
+	@{ echo '/* generated from fixtures/rules/default.rules by make */'; \
+	   echo 'const char rssgap_default_rules[] ='; \
+	   sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	   echo ';'; } > $@
+
+build/default_rules.o: build/default_rules.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+build/librssgap.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+rssgap: build/main.o build/librssgap.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+build/tests/%: build/tests/%.o build/librssgap.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+
+build/bench/synth: build/bench/synth.o build/librssgap.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Installs the Debian packages the build and tests need when missing.
+deps:
+	@sh tests/deps.sh
+
+test: deps rssgap $(TEST_BINS)
+	@sh tests/run.sh $(TEST_BINS)
+
+check: test
+
+demo: deps rssgap
+	@sh tests/demo.sh
+
+fixtures: rssgap
+	bash fixtures/make-bundles.sh
+
+bench: rssgap build/bench/synth
+	@sh bench/run.sh
+
+install: rssgap
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/rssgap
+	install -m 755 rssgap $(DESTDIR)$(PREFIX)/bin/rssgap
+	install -m 755 capture/rssgap-capture $(DESTDIR)$(PREFIX)/bin/rssgap-capture
+	install -m 644 fixtures/rules/default.rules $(DESTDIR)$(PREFIX)/share/rssgap/default.rules
+
+clean:
+	rm -rf build rssgap
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,298 @@
+#include "cmd/common.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/escape.h"
+#include "core/num.h"
+#include "core/xalloc.h"
+#include "ingest/ingest.h"
+#include "ingest/rules.h"
+
+void
+cmd_init(struct cmd *c, const char *name)
+{
+	const char *env = getenv("RSSGAP_DB");
+
+	memset(c, 0, sizeof(*c));
+	c->name = name;
+	c->db_path = env != NULL && env[0] != '\0' ? env : NULL;
+	limits_default(&c->lim);
+}
+
+int
+cmd_usage_error(const struct cmd *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "rssgap %s: ", c->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nrssgap: hint: rssgap %s --help\n", c->name);
+	return RSSGAP_EXIT_USAGE;
+}
+
+int
+cmd_common_option(struct cmd *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_DB:
+		c->db_path = arg;
+		return 1;
+	case OPT_RULES:
+		c->rules_path = arg;
+		return 1;
+	case OPT_QUIET:
+		c->quiet = 1;
+		return 1;
+	case OPT_LIMIT:
+		if (limits_set(&c->lim, arg) != 0) {
+			cmd_usage_error(c, "bad --limit \"%s\" (expected NAME=N, see docs/limits.md)", arg);
+			return -1;
+		}
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void
+cmd_print_diag(const struct diag *d)
+{
+	diag_print(d, stderr);
+}
+
+/* Read a whole rules file from disk (the user's, trusted as far as its caps). */
+static int
+load_rules_file(struct cmd *c, struct diag *d)
+{
+	FILE *f = fopen(c->rules_path, "rb");
+	struct buf text = BUF_INIT;
+	char chunk[65536];
+	size_t n;
+	int rc;
+
+	diag_where(d, c->rules_path, NULL);
+	if (f == NULL)
+		return diag_fail(d, DIAG_IO, 0, "cannot open rules: %s", strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (text.len + n > c->lim.rules * (c->lim.pattern_bytes + 64)) {
+			fclose(f);
+			buf_release(&text);
+			return diag_fail(d, DIAG_LIMIT, 0, "rules file too large (limit rules)");
+		}
+		buf_add(&text, chunk, n);
+	}
+	fclose(f);
+	rc = rules_add_text(c->rules, text.data != NULL ? text.data : "", text.len,
+			    c->rules_path, &c->lim, d);
+	buf_release(&text);
+	return rc;
+}
+
+int
+cmd_open(struct cmd *c)
+{
+	struct diag d;
+
+	diag_clear(&d);
+	c->rules = rules_new();
+	if (c->rules_path != NULL && load_rules_file(c, &d) != 0)
+		goto err;
+	diag_where(&d, "default.rules", NULL);
+	if (rules_add_default(c->rules, &c->lim, &d) != 0)
+		goto err;
+	diag_clear(&d);
+	c->db = db_open(c->db_path != NULL ? c->db_path : ":memory:", &d);
+	if (c->db == NULL)
+		goto err;
+	return 0;
+err:
+	cmd_print_diag(&d);
+	return -1;
+}
+
+void
+cmd_release(struct cmd *c)
+{
+	db_free(c->db);
+	rules_free(c->rules);
+	c->db = NULL;
+	c->rules = NULL;
+}
+
+struct resolve_ctx {
+	int64_t ids[2];
+	int n;
+	int failed;
+};
+
+static void
+on_resolve_event(void *ctx, const struct ingest_event *ev)
+{
+	struct resolve_ctx *r = ctx;
+
+	switch (ev->kind) {
+	case INGEST_SNAPSHOT_NEW:
+	case INGEST_SNAPSHOT_DUPLICATE:
+		if (r->n < 2)
+			r->ids[r->n] = ev->id;
+		r->n++;
+		break;
+	default:
+		r->failed = 1;
+		cmd_print_diag(ev->diag);
+		break;
+	}
+}
+
+/* Split "k=v,k=v" into arrays; returns the pair count or -1. */
+static int
+split_pairs(char *spec, char **keys, char **values, int max)
+{
+	int n = 0;
+	char *save = NULL, *tok;
+
+	for (tok = strtok_r(spec, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (eq == NULL || eq == tok || n == max)
+			return -1;
+		*eq = '\0';
+		keys[n] = tok;
+		values[n] = eq + 1;
+		n++;
+	}
+	return n;
+}
+
+int
+cmd_resolve(struct cmd *c, const char *selector, int64_t *id)
+{
+	struct stat st;
+	struct diag d;
+	uint64_t num;
+
+	diag_clear(&d);
+	if (stat(selector, &st) == 0) {
+		struct ingest_opts o = { &c->lim, c->rules };
+		struct resolve_ctx r = { { 0, 0 }, 0, 0 };
+
+		ingest_bundle(c->db, selector, &o, on_resolve_event, &r);
+		if (r.n == 1 && !r.failed) {
+			*id = r.ids[0];
+			return 0;
+		}
+		if (r.n == 0) {
+			if (!r.failed)
+				fprintf(stderr, "rssgap: %s: no snapshot could be read\n", selector);
+			return -1;
+		}
+		fprintf(stderr, "rssgap: %s: holds %d snapshots (expected one)\n", selector, r.n);
+		fprintf(stderr, "rssgap: hint: ingest it with --db FILE, then select one with "
+				"an id from 'rssgap list' or key=value\n");
+		return -1;
+	}
+	if (num_parse_u64(selector, strlen(selector), &num) == 0) {
+		struct db_snapshot_row row;
+		int rc = db_snapshot_get(c->db, (int64_t)num, &row, &d);
+
+		if (rc < 0) {
+			cmd_print_diag(&d);
+			return -1;
+		}
+		if (rc == 1) {
+			fprintf(stderr, "rssgap: no snapshot %s in %s\n", selector,
+				c->db_path != NULL ? c->db_path : "the in-memory database");
+			if (c->db_path == NULL)
+				fprintf(stderr, "rssgap: hint: pass --db FILE (or set RSSGAP_DB) to use "
+						"ingested snapshots\n");
+			return -1;
+		}
+		*id = (int64_t)num;
+		return 0;
+	}
+	if (strchr(selector, '=') != NULL) {
+		char *spec = xstrdup(selector), *keys[16], *values[16];
+		int64_t *ids = NULL, count = 0;
+		int n = split_pairs(spec, keys, values, 16), rc = -1;
+
+		if (n <= 0) {
+			fprintf(stderr, "rssgap: bad selector \"%s\" (expected key=value[,key=value])\n",
+				selector);
+		} else if (db_select_ids(c->db, (const char *const *)keys,
+					 (const char *const *)values, n, &ids, &count, &d) != 0) {
+			cmd_print_diag(&d);
+		} else if (count != 1) {
+			struct buf b = BUF_INIT;
+
+			escape_term(&b, selector, strlen(selector));
+			fprintf(stderr, "rssgap: selector \"%s\" matches %" PRId64
+					" snapshots (expected exactly one)\n", buf_str(&b), count);
+			if (count > 1)
+				fprintf(stderr, "rssgap: hint: add a key (e.g. pod=NAME) or use an id "
+						"from 'rssgap list'\n");
+			buf_release(&b);
+		} else {
+			*id = ids[0];
+			rc = 0;
+		}
+		free(ids);
+		free(spec);
+		return rc;
+	}
+	fprintf(stderr, "rssgap: \"%s\" is not a bundle, a snapshot id or key=value\n", selector);
+	return -1;
+}
+
+struct labels_ctx {
+	struct buf *out;
+	int n;
+};
+
+static int
+add_label(void *ctx, const char *group, const char *key, int has_value, int64_t value,
+	  const char *text)
+{
+	struct labels_ctx *l = ctx;
+
+	(void)group;
+	(void)has_value;
+	(void)value;
+	if (strncmp(key, "label.", 6) != 0)
+		return 0;
+	if (l->n++ > 0)
+		buf_putc(l->out, ',');
+	escape_term(l->out, key + 6, strlen(key + 6));
+	buf_putc(l->out, '=');
+	escape_term(l->out, text, strlen(text));
+	return 0;
+}
+
+void
+cmd_labels_text(struct cmd *c, int64_t id, struct buf *out)
+{
+	struct labels_ctx l = { out, 0 };
+	struct diag d;
+
+	diag_clear(&d);
+	db_manifest_each(c->db, id, add_label, &l, &d);
+}
+
+int
+cmd_finish_output(int rc)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "rssgap: error writing output: %s\n", strerror(errno));
+		return RSSGAP_EXIT_FAIL;
+	}
+	return rc;
+}

@@ -1,0 +1,85 @@
+/*
+ * What every command shares: the options --db, --rules and --limit, the
+ * store they open, selectors (a bundle path, a snapshot id or key=value
+ * pairs), and the end-of-output check. The process owns one struct cmd.
+ */
+#ifndef RSSGAP_CMD_COMMON_H
+#define RSSGAP_CMD_COMMON_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/db.h"
+#include "core/diag.h"
+#include "core/limits.h"
+
+struct rules;
+
+struct cmd {
+	const char *name;	/* the command, for messages */
+	const char *db_path;	/* --db, $RSSGAP_DB, or NULL for an in-memory store */
+	const char *rules_path;	/* --rules */
+	struct limits lim;
+	struct db *db;
+	struct rules *rules;
+	int quiet;
+};
+
+/* Exit codes of DESIGN.md. */
+#define RSSGAP_EXIT_OK 0
+#define RSSGAP_EXIT_FAIL 1
+#define RSSGAP_EXIT_USAGE 2
+#define RSSGAP_EXIT_CHECK 3
+
+/* Start with defaults and $RSSGAP_DB. */
+void cmd_init(struct cmd *c, const char *name);
+/*
+ * Handle an option every command takes (--db, --rules, --limit, --quiet);
+ * returns 1 if opt was one of them, 0 if not, -1 after printing a usage error.
+ */
+int cmd_common_option(struct cmd *c, int opt, const char *arg);
+/* Open the store and compile the rules; prints the error and returns -1 on failure. */
+int cmd_open(struct cmd *c);
+/* Close everything cmd_open opened. */
+void cmd_release(struct cmd *c);
+/*
+ * Resolve a selector to exactly one snapshot id: an existing file or
+ * directory is ingested (into the open store), a number is an id, and
+ * "k=v[,k=v]" matches manifest keys and labels. Prints the error; -1 on failure.
+ */
+int cmd_resolve(struct cmd *c, const char *selector, int64_t *id);
+/* Print a usage error for the command and return RSSGAP_EXIT_USAGE. */
+int cmd_usage_error(const struct cmd *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Flush stdout and check it (a full disk is an error); returns rc or RSSGAP_EXIT_FAIL. */
+int cmd_finish_output(int rc);
+/* Print d to stderr. */
+void cmd_print_diag(const struct diag *d);
+/* Append "k=v,k=v" of a snapshot's labels (escaped for a terminal) to out. */
+struct buf;
+void cmd_labels_text(struct cmd *c, int64_t id, struct buf *out);
+/* Option letters for the common options in getopt_long tables. */
+enum {
+	OPT_DB = 1000,
+	OPT_RULES,
+	OPT_LIMIT,
+	OPT_JSON,
+	OPT_CHECK,
+	OPT_TOP,
+	OPT_MIN_BYTES,
+	OPT_MIN_PERCENT,
+	OPT_FORMAT,
+	OPT_BY,
+	OPT_BEFORE,
+	OPT_AFTER,
+	OPT_HELP,
+	OPT_QUIET,
+	OPT_EXPLAIN,
+};
+#define CMD_COMMON_LONGOPTS \
+	{ "db", required_argument, NULL, OPT_DB }, \
+	{ "rules", required_argument, NULL, OPT_RULES }, \
+	{ "limit", required_argument, NULL, OPT_LIMIT }, \
+	{ "quiet", no_argument, NULL, OPT_QUIET }, \
+	{ "help", no_argument, NULL, 'h' }
+
+#endif

@@ -1,0 +1,987 @@
+#include "core/db.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/xalloc.h"
+#include "ingest/smaps.h"
+
+/* Each migration brings the schema from version i to i+1. */
+static const struct {
+	int version;
+	const char *sql;
+} migrations[] = {
+	{ 1,
+	  "CREATE TABLE bundle("
+	  " digest TEXT PRIMARY KEY, path TEXT NOT NULL, snapshots INTEGER NOT NULL,"
+	  " ingested_at TEXT NOT NULL);"
+	  "CREATE TABLE snapshot("
+	  " id INTEGER PRIMARY KEY, digest TEXT NOT NULL UNIQUE, bundle TEXT NOT NULL,"
+	  " dir TEXT NOT NULL, captured_at TEXT NOT NULL, pid INTEGER NOT NULL,"
+	  " comm TEXT, host TEXT, pod TEXT, namespace TEXT, container TEXT, node TEXT,"
+	  " kernel TEXT, arch TEXT, page_size INTEGER, tool TEXT,"
+	  " ingested_at TEXT NOT NULL, vma_source TEXT, vma_count INTEGER,"
+	  " unknown_fields INTEGER, rss_known INTEGER, size INTEGER, rss INTEGER,"
+	  " pss INTEGER, anonymous INTEGER, lazyfree INTEGER, anon_huge_pages INTEGER,"
+	  " swap INTEGER, cgroup_version INTEGER);"
+	  "CREATE TABLE manifest("
+	  " snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	  " key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(snapshot_id, key)) WITHOUT ROWID;"
+	  "CREATE INDEX manifest_kv ON manifest(key, value);"
+	  "CREATE TABLE vma("
+	  " snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	  " idx INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,"
+	  " perms TEXT NOT NULL, offset INTEGER NOT NULL, dev TEXT NOT NULL,"
+	  " inode INTEGER NOT NULL, path TEXT NOT NULL, role TEXT NOT NULL,"
+	  " size INTEGER, kernel_page_size INTEGER, mmu_page_size INTEGER, rss INTEGER,"
+	  " pss INTEGER, pss_anon INTEGER, pss_file INTEGER, pss_shmem INTEGER,"
+	  " pss_dirty INTEGER, shared_clean INTEGER, shared_dirty INTEGER,"
+	  " private_clean INTEGER, private_dirty INTEGER, referenced INTEGER,"
+	  " anonymous INTEGER, ksm INTEGER, lazyfree INTEGER, anon_huge_pages INTEGER,"
+	  " shmem_pmd_mapped INTEGER, file_pmd_mapped INTEGER, shared_hugetlb INTEGER,"
+	  " private_hugetlb INTEGER, swap INTEGER, swap_pss INTEGER, locked INTEGER,"
+	  " thp_eligible INTEGER, protection_key INTEGER, vmflags TEXT,"
+	  " PRIMARY KEY(snapshot_id, idx)) WITHOUT ROWID;"
+	  "CREATE TABLE role_total("
+	  " snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	  " role TEXT NOT NULL, vmas INTEGER NOT NULL, size INTEGER, rss INTEGER, pss INTEGER,"
+	  " anonymous INTEGER, lazyfree INTEGER, anon_huge_pages INTEGER, swap INTEGER,"
+	  " private_dirty INTEGER, PRIMARY KEY(snapshot_id, role)) WITHOUT ROWID;"
+	  "CREATE TABLE status("
+	  " snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	  " key TEXT NOT NULL, value INTEGER, text TEXT, PRIMARY KEY(snapshot_id, key)) WITHOUT ROWID;"
+	  "CREATE TABLE smaps_rollup("
+	  " snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	  " key TEXT NOT NULL, value INTEGER, PRIMARY KEY(snapshot_id, key)) WITHOUT ROWID;"
+	  "CREATE TABLE cgroup("
+	  " snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	  " file TEXT NOT NULL, key TEXT NOT NULL, value INTEGER, text TEXT,"
+	  " PRIMARY KEY(snapshot_id, file, key)) WITHOUT ROWID;"
+	  "CREATE TABLE capture_error("
+	  " snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	  " file TEXT NOT NULL, reason TEXT NOT NULL);"
+	  "CREATE TABLE runtime_raw("
+	  " snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	  " source TEXT NOT NULL, name TEXT NOT NULL, value INTEGER, text TEXT,"
+	  " PRIMARY KEY(snapshot_id, source, name)) WITHOUT ROWID;"
+	  "CREATE TABLE runtime("
+	  " snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	  " name TEXT NOT NULL, value INTEGER NOT NULL, source TEXT NOT NULL,"
+	  " PRIMARY KEY(snapshot_id, name)) WITHOUT ROWID;"
+	  "CREATE TABLE prom_series("
+	  " snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	  " name TEXT NOT NULL, labels TEXT NOT NULL, value REAL,"
+	  " PRIMARY KEY(snapshot_id, name, labels)) WITHOUT ROWID;"
+	  "CREATE TABLE pprof_total("
+	  " snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	  " sample_type TEXT NOT NULL, unit TEXT NOT NULL, total INTEGER NOT NULL,"
+	  " PRIMARY KEY(snapshot_id, sample_type)) WITHOUT ROWID;"
+	  "CREATE TABLE pprof_site("
+	  " snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	  " rank INTEGER NOT NULL, leaf TEXT NOT NULL, frames TEXT NOT NULL,"
+	  " inuse_space INTEGER, inuse_objects INTEGER, alloc_space INTEGER,"
+	  " alloc_objects INTEGER, PRIMARY KEY(snapshot_id, rank)) WITHOUT ROWID;"
+	  "CREATE TABLE member("
+	  " snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	  " name TEXT NOT NULL, bytes INTEGER NOT NULL, status TEXT NOT NULL);"
+	  "CREATE TABLE note("
+	  " snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
+	  " member TEXT NOT NULL, line INTEGER, message TEXT NOT NULL);" },
+};
+
+enum stmt {
+	S_SNAP_BY_DIGEST,
+	S_SNAP_INSERT,
+	S_SNAP_FINISH,
+	S_MANIFEST_PUT,
+	S_VMA_PUT,
+	S_ROLE_PUT,
+	S_STATUS_PUT,
+	S_ROLLUP_PUT,
+	S_CGROUP_PUT,
+	S_ERROR_PUT,
+	S_RUNTIME_RAW_PUT,
+	S_RUNTIME_PUT,
+	S_PROM_PUT,
+	S_PPROF_TOTAL_PUT,
+	S_PPROF_SITE_PUT,
+	S_MEMBER_PUT,
+	S_NOTE_PUT,
+	S_BUNDLE_PUT,
+	S_BUNDLE_SEEN,
+	S_SNAP_ALL,
+	S_SNAP_GET,
+	S_MANIFEST_EACH,
+	S_STATUS_EACH,
+	S_ROLLUP_EACH,
+	S_CGROUP_EACH,
+	S_ERROR_EACH,
+	S_RUNTIME_RAW_EACH,
+	S_RUNTIME_EACH,
+	S_NOTE_EACH,
+	S_PPROF_TOTAL_EACH,
+	S_ROLES_EACH,
+	S_VMAS_EACH,
+	S_VMAS_TOP,
+	S_SITES_EACH,
+	S_SELECT_KV,
+	S_MANIFEST_VALUE,
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_COUNT
+};
+
+#define SNAP_COLS \
+	"id, bundle, dir, captured_at, comm, host, pod, namespace, container, node, kernel," \
+	" arch, tool, vma_source, digest, pid, page_size, vma_count, unknown_fields," \
+	" cgroup_version, rss_known, size, rss, pss, anonymous, lazyfree, anon_huge_pages, swap"
+#define VMA_COLS \
+	"idx, start, end, offset, inode, perms, dev, path, role, vmflags, size," \
+	" kernel_page_size, mmu_page_size, rss, pss, pss_anon, pss_file, pss_shmem, pss_dirty," \
+	" shared_clean, shared_dirty, private_clean, private_dirty, referenced, anonymous, ksm," \
+	" lazyfree, anon_huge_pages, shmem_pmd_mapped, file_pmd_mapped, shared_hugetlb," \
+	" private_hugetlb, swap, swap_pss, locked, thp_eligible, protection_key"
+
+static const char *const sql[S_COUNT] = {
+	[S_SNAP_BY_DIGEST] = "SELECT id FROM snapshot WHERE digest = ?1",
+	[S_SNAP_INSERT] =
+		"INSERT INTO snapshot(digest, bundle, dir, captured_at, pid, comm, host, pod,"
+		" namespace, container, node, kernel, arch, page_size, tool, ingested_at)"
+		" VALUES('pending:' || hex(randomblob(16)), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+		" ?10, ?11, ?12, ?13, ?14, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+	[S_SNAP_FINISH] =
+		"UPDATE snapshot SET digest = ?2, vma_source = ?3, vma_count = ?4,"
+		" unknown_fields = ?5, rss_known = ?6, size = ?7, rss = ?8, pss = ?9,"
+		" anonymous = ?10, lazyfree = ?11, anon_huge_pages = ?12, swap = ?13,"
+		" cgroup_version = ?14 WHERE id = ?1",
+	[S_MANIFEST_PUT] = "INSERT INTO manifest(snapshot_id, key, value) VALUES(?1, ?2, ?3)",
+	[S_VMA_PUT] =
+		"INSERT INTO vma(snapshot_id, " VMA_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+		" ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23,"
+		" ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38)",
+	[S_ROLE_PUT] =
+		"INSERT INTO role_total(snapshot_id, role, vmas, size, rss, pss, anonymous,"
+		" lazyfree, anon_huge_pages, swap, private_dirty)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[S_STATUS_PUT] = "INSERT OR REPLACE INTO status(snapshot_id, key, value, text)"
+			 " VALUES(?1, ?3, ?4, ?5)",
+	[S_ROLLUP_PUT] = "INSERT OR REPLACE INTO smaps_rollup(snapshot_id, key, value)"
+			 " VALUES(?1, ?3, ?4)",
+	[S_CGROUP_PUT] = "INSERT OR REPLACE INTO cgroup(snapshot_id, file, key, value, text)"
+			 " VALUES(?1, ?2, ?3, ?4, ?5)",
+	[S_ERROR_PUT] = "INSERT INTO capture_error(snapshot_id, file, reason)"
+			" VALUES(?1, ?3, coalesce(?5, ''))",
+	[S_RUNTIME_RAW_PUT] = "INSERT OR REPLACE INTO runtime_raw(snapshot_id, source, name,"
+			      " value, text) VALUES(?1, ?2, ?3, ?4, ?5)",
+	[S_RUNTIME_PUT] = "INSERT OR REPLACE INTO runtime(snapshot_id, name, value, source)"
+			  " VALUES(?1, ?2, ?3, ?4)",
+	[S_PROM_PUT] = "INSERT OR REPLACE INTO prom_series(snapshot_id, name, labels, value)"
+		       " VALUES(?1, ?2, ?3, ?4)",
+	[S_PPROF_TOTAL_PUT] = "INSERT OR REPLACE INTO pprof_total(snapshot_id, sample_type,"
+			      " unit, total) VALUES(?1, ?2, ?3, ?4)",
+	[S_PPROF_SITE_PUT] = "INSERT INTO pprof_site(snapshot_id, rank, leaf, frames,"
+			     " inuse_space, inuse_objects, alloc_space, alloc_objects)"
+			     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[S_MEMBER_PUT] = "INSERT INTO member(snapshot_id, name, bytes, status)"
+			 " VALUES(?1, ?2, ?3, ?4)",
+	[S_NOTE_PUT] = "INSERT INTO note(snapshot_id, member, line, message)"
+		       " VALUES(?1, ?2, ?3, ?4)",
+	[S_BUNDLE_PUT] = "INSERT OR REPLACE INTO bundle(digest, path, snapshots, ingested_at)"
+			 " VALUES(?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+	[S_BUNDLE_SEEN] = "SELECT snapshots FROM bundle WHERE digest = ?1",
+	[S_SNAP_ALL] = "SELECT " SNAP_COLS " FROM snapshot ORDER BY id",
+	[S_SNAP_GET] = "SELECT " SNAP_COLS " FROM snapshot WHERE id = ?1",
+	[S_MANIFEST_EACH] = "SELECT NULL, key, 0, 0, value FROM manifest"
+			    " WHERE snapshot_id = ?1 ORDER BY key",
+	[S_STATUS_EACH] = "SELECT 'status', key, value IS NOT NULL, value, text FROM status"
+			  " WHERE snapshot_id = ?1 ORDER BY key",
+	[S_ROLLUP_EACH] = "SELECT 'smaps_rollup', key, value IS NOT NULL, value, NULL"
+			  " FROM smaps_rollup WHERE snapshot_id = ?1 ORDER BY key",
+	[S_CGROUP_EACH] = "SELECT file, key, value IS NOT NULL, value, text FROM cgroup"
+			  " WHERE snapshot_id = ?1 ORDER BY file, key",
+	[S_ERROR_EACH] = "SELECT 'errors', file, 0, 0, reason FROM capture_error"
+			 " WHERE snapshot_id = ?1 ORDER BY rowid",
+	[S_RUNTIME_RAW_EACH] = "SELECT source, name, value IS NOT NULL, value, text"
+			       " FROM runtime_raw WHERE snapshot_id = ?1 ORDER BY source, name",
+	[S_RUNTIME_EACH] = "SELECT source, name, 1, value, NULL FROM runtime"
+			   " WHERE snapshot_id = ?1 ORDER BY name",
+	[S_NOTE_EACH] = "SELECT member, message, line IS NOT NULL, line, NULL FROM note"
+			" WHERE snapshot_id = ?1 ORDER BY rowid",
+	[S_PPROF_TOTAL_EACH] = "SELECT unit, sample_type, 1, total, NULL FROM pprof_total"
+			       " WHERE snapshot_id = ?1 ORDER BY sample_type",
+	[S_ROLES_EACH] = "SELECT role, vmas, size, rss, pss, anonymous, lazyfree,"
+			 " anon_huge_pages, swap, private_dirty FROM role_total"
+			 " WHERE snapshot_id = ?1 ORDER BY coalesce(rss, -1) DESC, size DESC, role",
+	[S_VMAS_EACH] = "SELECT " VMA_COLS " FROM vma WHERE snapshot_id = ?1 ORDER BY idx",
+	[S_VMAS_TOP] = "SELECT " VMA_COLS " FROM vma WHERE snapshot_id = ?1"
+		       " ORDER BY coalesce(rss, -1) DESC, size DESC, idx LIMIT ?2",
+	[S_SITES_EACH] = "SELECT rank, leaf, frames, inuse_space, inuse_objects, alloc_space,"
+			 " alloc_objects FROM pprof_site WHERE snapshot_id = ?1 ORDER BY rank",
+	[S_SELECT_KV] = "SELECT DISTINCT snapshot_id FROM manifest WHERE (key = ?1 OR key = 'label.' || ?1)"
+			" AND value = ?2 ORDER BY snapshot_id",
+	[S_MANIFEST_VALUE] = "SELECT value FROM manifest WHERE snapshot_id = ?1"
+			     " AND (key = ?2 OR key = 'label.' || ?2) ORDER BY key = ?2 DESC LIMIT 1",
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+};
+
+struct db {
+	sqlite3 *conn;
+	sqlite3_stmt *stmt[S_COUNT];
+};
+
+static int
+fail(struct db *db, struct diag *d, const char *what)
+{
+	return diag_fail(d, DIAG_DB, 0, "%s: %s", what,
+			 db != NULL && db->conn != NULL ? sqlite3_errmsg(db->conn) : "no database");
+}
+
+static int
+exec_sql(struct db *db, const char *text, struct diag *d)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db->conn, text, NULL, NULL, &err) != SQLITE_OK) {
+		diag_fail(d, DIAG_DB, 0, "%s", err != NULL ? err : sqlite3_errmsg(db->conn));
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+user_version(struct db *db, int *version, struct diag *d)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->conn, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return fail(db, d, "reading schema version");
+	rc = sqlite3_step(st);
+	*version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : fail(db, d, "reading schema version");
+}
+
+static int
+migrate(struct db *db, struct diag *d)
+{
+	int version;
+	size_t i;
+
+	if (user_version(db, &version, d) != 0)
+		return -1;
+	if (version > RSSGAP_SCHEMA_VERSION) {
+		diag_fail(d, DIAG_DB, 0,
+			  "database schema version %d is newer than this rssgap's %d", version,
+			  RSSGAP_SCHEMA_VERSION);
+		diag_hint(d, "use a newer rssgap, or a new database file with --db");
+		return -1;
+	}
+	for (i = 0; i < sizeof(migrations) / sizeof(migrations[0]); i++) {
+		struct buf b = BUF_INIT;
+		int rc;
+
+		if (migrations[i].version <= version)
+			continue;
+		buf_printf(&b, "BEGIN IMMEDIATE; %s; PRAGMA user_version = %d; COMMIT;",
+			   migrations[i].sql, migrations[i].version);
+		rc = exec_sql(db, buf_str(&b), d);
+		buf_release(&b);
+		if (rc != 0) {
+			sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct db *
+db_open(const char *path, struct diag *d)
+{
+	struct db *db = xcalloc(1, sizeof(*db));
+	int i;
+
+	if (sqlite3_open_v2(path, &db->conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		diag_where(d, path, NULL);
+		fail(db, d, "cannot open database");
+		goto err;
+	}
+	sqlite3_busy_timeout(db->conn, 10000);
+	sqlite3_extended_result_codes(db->conn, 1);
+	if (exec_sql(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+			 " PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384;"
+			 " PRAGMA temp_store = MEMORY;", d) != 0) {
+		diag_where(d, path, NULL);
+		goto err;
+	}
+	if (migrate(db, d) != 0) {
+		diag_where(d, path, NULL);
+		goto err;
+	}
+	for (i = 0; i < S_COUNT; i++) {
+		if (sqlite3_prepare_v3(db->conn, sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+				       &db->stmt[i], NULL) != SQLITE_OK) {
+			fail(db, d, "preparing a statement");
+			goto err;
+		}
+	}
+	return db;
+err:
+	db_free(db);
+	return NULL;
+}
+
+void
+db_free(struct db *db)
+{
+	int i;
+
+	if (db == NULL)
+		return;
+	for (i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(db->stmt[i]);
+	sqlite3_close(db->conn);
+	free(db);
+}
+
+/* Reset a statement for reuse and return it. */
+static sqlite3_stmt *
+use(struct db *db, enum stmt s)
+{
+	sqlite3_stmt *st = db->stmt[s];
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+static void
+bind_opt(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v < 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, v);
+}
+
+/* Step a statement that returns no row. */
+static int
+run(struct db *db, sqlite3_stmt *st, struct diag *d, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return fail(db, d, what);
+	return 0;
+}
+
+int
+db_begin(struct db *db, struct diag *d)
+{
+	return run(db, use(db, S_BEGIN), d, "begin");
+}
+
+int
+db_commit(struct db *db, struct diag *d)
+{
+	return run(db, use(db, S_COMMIT), d, "commit");
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->conn)) {
+		sqlite3_stmt *st = use(db, S_ROLLBACK);
+
+		sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+}
+
+int64_t
+db_snapshot_by_digest(struct db *db, const char *digest, struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_SNAP_BY_DIGEST);
+	int64_t id = 0;
+	int rc;
+
+	bind_text(st, 1, digest);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		id = fail(db, d, "looking up a digest");
+	sqlite3_reset(st);
+	return id;
+}
+
+int
+db_snapshot_insert(struct db *db, const struct db_snapshot *s, int64_t *id, struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_SNAP_INSERT);
+
+	bind_text(st, 1, s->bundle);
+	bind_text(st, 2, s->dir);
+	bind_text(st, 3, s->captured_at);
+	sqlite3_bind_int64(st, 4, s->pid);
+	bind_text(st, 5, s->comm);
+	bind_text(st, 6, s->host);
+	bind_text(st, 7, s->pod);
+	bind_text(st, 8, s->namespace);
+	bind_text(st, 9, s->container);
+	bind_text(st, 10, s->node);
+	bind_text(st, 11, s->kernel);
+	bind_text(st, 12, s->arch);
+	bind_opt(st, 13, s->page_size);
+	bind_text(st, 14, s->tool);
+	if (run(db, st, d, "inserting a snapshot") != 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(db->conn);
+	return 0;
+}
+
+int
+db_snapshot_finish(struct db *db, int64_t id, const struct db_snapshot_totals *t, struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_SNAP_FINISH);
+
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, t->digest);
+	bind_text(st, 3, t->vma_source);
+	sqlite3_bind_int64(st, 4, t->vma_count);
+	sqlite3_bind_int64(st, 5, t->unknown_fields);
+	sqlite3_bind_int(st, 6, t->rss_known);
+	bind_opt(st, 7, t->size);
+	bind_opt(st, 8, t->rss_known ? t->rss : -1);
+	bind_opt(st, 9, t->rss_known ? t->pss : -1);
+	bind_opt(st, 10, t->rss_known ? t->anonymous : -1);
+	bind_opt(st, 11, t->rss_known ? t->lazyfree : -1);
+	bind_opt(st, 12, t->rss_known ? t->anon_huge_pages : -1);
+	bind_opt(st, 13, t->rss_known ? t->swap : -1);
+	bind_opt(st, 14, t->cgroup_version > 0 ? t->cgroup_version : -1);
+	return run(db, st, d, "finishing a snapshot");
+}
+
+int
+db_manifest_put(struct db *db, int64_t id, const char *key, const char *value, struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_MANIFEST_PUT);
+
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, key);
+	bind_text(st, 3, value);
+	return run(db, st, d, "storing a manifest key");
+}
+
+int
+db_vma_put(struct db *db, int64_t id, int64_t idx, const struct vma *v, const char *role,
+	   struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_VMA_PUT);
+	int f;
+
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, idx);
+	sqlite3_bind_int64(st, 3, (int64_t)v->start);
+	sqlite3_bind_int64(st, 4, (int64_t)v->end);
+	sqlite3_bind_int64(st, 5, (int64_t)v->offset);
+	sqlite3_bind_int64(st, 6, (int64_t)v->inode);
+	sqlite3_bind_text(st, 7, v->perms, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, v->dev, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, v->path, (int)v->path_len, SQLITE_STATIC);
+	bind_text(st, 10, role);
+	bind_text(st, 11, v->vmflags);
+	for (f = 0; f < SMAPS_NFIELDS; f++)
+		bind_opt(st, 12 + f, v->field[f]);
+	return run(db, st, d, "storing a VMA");
+}
+
+int
+db_role_put(struct db *db, int64_t id, const struct db_role_totals *r, struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_ROLE_PUT);
+
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, r->role);
+	sqlite3_bind_int64(st, 3, r->vmas);
+	bind_opt(st, 4, r->size);
+	bind_opt(st, 5, r->rss);
+	bind_opt(st, 6, r->pss);
+	bind_opt(st, 7, r->anonymous);
+	bind_opt(st, 8, r->lazyfree);
+	bind_opt(st, 9, r->anon_huge_pages);
+	bind_opt(st, 10, r->swap);
+	bind_opt(st, 11, r->private_dirty);
+	return run(db, st, d, "storing role totals");
+}
+
+int
+db_kv_put(struct db *db, enum db_kv_table t, int64_t id, const char *group, const char *key,
+	  int has_value, int64_t value, const char *text, struct diag *d)
+{
+	static const enum stmt by_table[] = {
+		[DB_KV_STATUS] = S_STATUS_PUT, [DB_KV_ROLLUP] = S_ROLLUP_PUT,
+		[DB_KV_CGROUP] = S_CGROUP_PUT, [DB_KV_ERRORS] = S_ERROR_PUT,
+		[DB_KV_RUNTIME_RAW] = S_RUNTIME_RAW_PUT,
+	};
+	sqlite3_stmt *st = use(db, by_table[t]);
+
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, group);
+	bind_text(st, 3, key);
+	if (has_value)
+		sqlite3_bind_int64(st, 4, value);
+	else
+		sqlite3_bind_null(st, 4);
+	bind_text(st, 5, text);
+	return run(db, st, d, "storing a value");
+}
+
+int
+db_runtime_put(struct db *db, int64_t id, const char *name, int64_t value, const char *source,
+	       struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_RUNTIME_PUT);
+
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, name);
+	sqlite3_bind_int64(st, 3, value);
+	bind_text(st, 4, source);
+	return run(db, st, d, "storing a runtime value");
+}
+
+int
+db_prom_put(struct db *db, int64_t id, const char *name, const char *labels, double value,
+	    struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_PROM_PUT);
+
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, name);
+	bind_text(st, 3, labels != NULL ? labels : "");
+	sqlite3_bind_double(st, 4, value);
+	return run(db, st, d, "storing a metric");
+}
+
+int
+db_pprof_total_put(struct db *db, int64_t id, const char *sample_type, const char *unit,
+		   int64_t total, struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_PPROF_TOTAL_PUT);
+
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, sample_type);
+	bind_text(st, 3, unit != NULL ? unit : "");
+	sqlite3_bind_int64(st, 4, total);
+	return run(db, st, d, "storing a profile total");
+}
+
+static void
+bind_site_value(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v == INT64_MIN)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, v);
+}
+
+int
+db_pprof_site_put(struct db *db, int64_t id, int64_t rank, const char *leaf, const char *frames,
+		  int64_t inuse_space, int64_t inuse_objects, int64_t alloc_space,
+		  int64_t alloc_objects, struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_PPROF_SITE_PUT);
+
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, rank);
+	bind_text(st, 3, leaf != NULL ? leaf : "");
+	bind_text(st, 4, frames != NULL ? frames : "");
+	bind_site_value(st, 5, inuse_space);
+	bind_site_value(st, 6, inuse_objects);
+	bind_site_value(st, 7, alloc_space);
+	bind_site_value(st, 8, alloc_objects);
+	return run(db, st, d, "storing an allocation site");
+}
+
+int
+db_member_put(struct db *db, int64_t id, const char *name, int64_t bytes, const char *status,
+	      struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_MEMBER_PUT);
+
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, name);
+	sqlite3_bind_int64(st, 3, bytes);
+	bind_text(st, 4, status);
+	return run(db, st, d, "storing a member");
+}
+
+int
+db_note_put(struct db *db, int64_t id, const char *member, int64_t line, const char *message,
+	    struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_NOTE_PUT);
+
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, member != NULL ? member : "");
+	bind_opt(st, 3, line > 0 ? line : -1);
+	bind_text(st, 4, message);
+	return run(db, st, d, "storing a note");
+}
+
+int
+db_bundle_put(struct db *db, const char *digest, const char *path, int64_t snapshots,
+	      struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_BUNDLE_PUT);
+
+	bind_text(st, 1, digest);
+	bind_text(st, 2, path);
+	sqlite3_bind_int64(st, 3, snapshots);
+	return run(db, st, d, "recording a bundle");
+}
+
+int64_t
+db_bundle_seen(struct db *db, const char *digest, struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_BUNDLE_SEEN);
+	int64_t n = 0;
+	int rc;
+
+	bind_text(st, 1, digest);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		n = fail(db, d, "looking up a bundle");
+	sqlite3_reset(st);
+	return n;
+}
+
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+static int64_t
+col_opt(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
+}
+
+static void
+snapshot_row(sqlite3_stmt *st, struct db_snapshot_row *r)
+{
+	r->id = sqlite3_column_int64(st, 0);
+	r->bundle = col_text(st, 1);
+	r->dir = col_text(st, 2);
+	r->captured_at = col_text(st, 3);
+	r->comm = col_text(st, 4);
+	r->host = col_text(st, 5);
+	r->pod = col_text(st, 6);
+	r->namespace = col_text(st, 7);
+	r->container = col_text(st, 8);
+	r->node = col_text(st, 9);
+	r->kernel = col_text(st, 10);
+	r->arch = col_text(st, 11);
+	r->tool = col_text(st, 12);
+	r->vma_source = col_text(st, 13);
+	r->digest = col_text(st, 14);
+	r->pid = sqlite3_column_int64(st, 15);
+	r->page_size = col_opt(st, 16);
+	r->vma_count = col_opt(st, 17);
+	r->unknown_fields = col_opt(st, 18);
+	r->cgroup_version = col_opt(st, 19);
+	r->rss_known = sqlite3_column_int(st, 20);
+	r->size = col_opt(st, 21);
+	r->rss = col_opt(st, 22);
+	r->pss = col_opt(st, 23);
+	r->anonymous = col_opt(st, 24);
+	r->lazyfree = col_opt(st, 25);
+	r->anon_huge_pages = col_opt(st, 26);
+	r->swap = col_opt(st, 27);
+}
+
+int
+db_snapshots_each(struct db *db, db_snapshot_fn fn, void *ctx, struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_SNAP_ALL);
+	struct db_snapshot_row r;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snapshot_row(st, &r);
+		if (fn(ctx, &r) != 0) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail(db, d, "listing snapshots");
+}
+
+int
+db_snapshot_get(struct db *db, int64_t id, struct db_snapshot_row *row, struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_SNAP_GET);
+	int rc;
+
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snapshot_row(st, row);
+		return 0;	/* lent until the next use of this statement */
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 1 : fail(db, d, "reading a snapshot");
+}
+
+static int
+kv_each(struct db *db, enum stmt s, int64_t id, db_kv_fn fn, void *ctx, struct diag *d)
+{
+	sqlite3_stmt *st = use(db, s);
+	int rc;
+
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fn(ctx, col_text(st, 0), col_text(st, 1), sqlite3_column_int(st, 2),
+		       sqlite3_column_int64(st, 3), col_text(st, 4)) != 0) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail(db, d, "reading values");
+}
+
+int
+db_manifest_each(struct db *db, int64_t id, db_kv_fn fn, void *ctx, struct diag *d)
+{
+	return kv_each(db, S_MANIFEST_EACH, id, fn, ctx, d);
+}
+
+int
+db_kv_each(struct db *db, enum db_kv_table t, int64_t id, db_kv_fn fn, void *ctx, struct diag *d)
+{
+	static const enum stmt by_table[] = {
+		[DB_KV_STATUS] = S_STATUS_EACH, [DB_KV_ROLLUP] = S_ROLLUP_EACH,
+		[DB_KV_CGROUP] = S_CGROUP_EACH, [DB_KV_ERRORS] = S_ERROR_EACH,
+		[DB_KV_RUNTIME_RAW] = S_RUNTIME_RAW_EACH,
+	};
+
+	return kv_each(db, by_table[t], id, fn, ctx, d);
+}
+
+int
+db_runtime_each(struct db *db, int64_t id, db_kv_fn fn, void *ctx, struct diag *d)
+{
+	return kv_each(db, S_RUNTIME_EACH, id, fn, ctx, d);
+}
+
+int
+db_note_each(struct db *db, int64_t id, db_kv_fn fn, void *ctx, struct diag *d)
+{
+	return kv_each(db, S_NOTE_EACH, id, fn, ctx, d);
+}
+
+int
+db_pprof_total_each(struct db *db, int64_t id, db_kv_fn fn, void *ctx, struct diag *d)
+{
+	return kv_each(db, S_PPROF_TOTAL_EACH, id, fn, ctx, d);
+}
+
+int
+db_roles_each(struct db *db, int64_t id, db_role_fn fn, void *ctx, struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_ROLES_EACH);
+	struct db_role_totals r;
+	int rc;
+
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.role = col_text(st, 0);
+		r.vmas = sqlite3_column_int64(st, 1);
+		r.size = col_opt(st, 2);
+		r.rss = col_opt(st, 3);
+		r.pss = col_opt(st, 4);
+		r.anonymous = col_opt(st, 5);
+		r.lazyfree = col_opt(st, 6);
+		r.anon_huge_pages = col_opt(st, 7);
+		r.swap = col_opt(st, 8);
+		r.private_dirty = col_opt(st, 9);
+		if (fn(ctx, &r) != 0) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail(db, d, "reading roles");
+}
+
+static int
+vmas_run(struct db *db, sqlite3_stmt *st, db_vma_fn fn, void *ctx, struct diag *d)
+{
+	struct db_vma_row v;
+	int rc, f;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v.idx = sqlite3_column_int64(st, 0);
+		v.start = (uint64_t)sqlite3_column_int64(st, 1);
+		v.end = (uint64_t)sqlite3_column_int64(st, 2);
+		v.offset = (uint64_t)sqlite3_column_int64(st, 3);
+		v.inode = (uint64_t)sqlite3_column_int64(st, 4);
+		v.perms = col_text(st, 5);
+		v.dev = col_text(st, 6);
+		v.path = col_text(st, 7);
+		v.role = col_text(st, 8);
+		v.vmflags = col_text(st, 9);
+		for (f = 0; f < SMAPS_NFIELDS; f++)
+			v.field[f] = col_opt(st, 10 + f);
+		if (fn(ctx, &v) != 0) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail(db, d, "reading VMAs");
+}
+
+int
+db_vmas_each(struct db *db, int64_t id, db_vma_fn fn, void *ctx, struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_VMAS_EACH);
+
+	sqlite3_bind_int64(st, 1, id);
+	return vmas_run(db, st, fn, ctx, d);
+}
+
+int
+db_vmas_top(struct db *db, int64_t id, int64_t n, db_vma_fn fn, void *ctx, struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_VMAS_TOP);
+
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, n);
+	return vmas_run(db, st, fn, ctx, d);
+}
+
+int
+db_pprof_sites_each(struct db *db, int64_t id, db_site_fn fn, void *ctx, struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_SITES_EACH);
+	struct db_site_row s;
+	int rc;
+
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		s.rank = sqlite3_column_int64(st, 0);
+		s.leaf = col_text(st, 1);
+		s.frames = col_text(st, 2);
+		s.inuse_space = col_opt(st, 3);
+		s.inuse_objects = col_opt(st, 4);
+		s.alloc_space = col_opt(st, 5);
+		s.alloc_objects = col_opt(st, 6);
+		if (fn(ctx, &s) != 0) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail(db, d, "reading allocation sites");
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int
+db_select_ids(struct db *db, const char *const *keys, const char *const *values, int n,
+	      int64_t **ids, int64_t *count, struct diag *d)
+{
+	int64_t *acc = NULL, nacc = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		sqlite3_stmt *st = use(db, S_SELECT_KV);
+		int64_t *got = NULL, ngot = 0, cap = 0, j, k, nkeep = 0;
+		int rc;
+
+		bind_text(st, 1, keys[i]);
+		bind_text(st, 2, values[i]);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (ngot == cap) {
+				cap = cap ? cap * 2 : 16;
+				got = xreallocarray(got, (size_t)cap, sizeof(*got));
+			}
+			got[ngot++] = sqlite3_column_int64(st, 0);
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE) {
+			free(got);
+			free(acc);
+			return fail(db, d, "selecting snapshots");
+		}
+		qsort(got, (size_t)ngot, sizeof(*got), cmp_id);
+		if (i == 0) {
+			acc = got;
+			nacc = ngot;
+			continue;
+		}
+		for (j = 0, k = 0; j < nacc && k < ngot;) {
+			if (acc[j] == got[k]) {
+				acc[nkeep++] = acc[j];
+				j++;
+				k++;
+			} else if (acc[j] < got[k]) {
+				j++;
+			} else {
+				k++;
+			}
+		}
+		nacc = nkeep;
+		free(got);
+	}
+	*ids = acc;
+	*count = nacc;
+	return 0;
+}
+
+char *
+db_manifest_value(struct db *db, int64_t id, const char *key, struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_MANIFEST_VALUE);
+	char *v = NULL;
+	int rc;
+
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		v = xstrdup(col_text(st, 0));
+	else if (rc != SQLITE_DONE)
+		fail(db, d, "reading a manifest value");
+	sqlite3_reset(st);
+	return v;
+}

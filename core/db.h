@@ -1,0 +1,177 @@
+/*
+ * The SQLite store: schema (docs/schema.md), migrations, and every SQL
+ * statement rssgap runs. Only core/db.c includes sqlite3.h.
+ *
+ * One struct db is one connection, used from one thread at a time.
+ * Writes happen inside db_begin()/db_commit() (BEGIN IMMEDIATE), one
+ * transaction per snapshot; db_rollback() undoes a snapshot whole.
+ * Addresses are stored as INTEGER holding the unsigned value's bit pattern
+ * (only [vsyscall] on x86_64 lies above 2^63 and reads back negative).
+ * Strings returned through the iterators are lent until the next call.
+ */
+#ifndef RSSGAP_DB_H
+#define RSSGAP_DB_H
+
+#include <stdint.h>
+
+#include "core/diag.h"
+
+struct vma;
+struct db;
+
+/* Schema version this build writes (PRAGMA user_version). */
+#define RSSGAP_SCHEMA_VERSION 1
+
+/* Open (creating and migrating) the database at path (":memory:" ok); NULL with d filled. */
+struct db *db_open(const char *path, struct diag *d);
+/* Close db (NULL is a no-op). */
+void db_free(struct db *db);
+/* BEGIN IMMEDIATE. */
+int db_begin(struct db *db, struct diag *d);
+/* COMMIT. */
+int db_commit(struct db *db, struct diag *d);
+/* ROLLBACK (safe to call when no transaction is open). */
+void db_rollback(struct db *db);
+
+/* ---- writing a snapshot ---- */
+
+/* The snapshot row as ingest fills it; text fields may be NULL. */
+struct db_snapshot {
+	const char *bundle;
+	const char *dir;
+	const char *captured_at;
+	int64_t pid;
+	const char *comm, *host, *pod, *namespace, *container, *node, *kernel, *arch, *tool;
+	int64_t page_size;	/* -1 unknown */
+};
+
+/* Totals computed once every member has been read. */
+struct db_snapshot_totals {
+	const char *digest;
+	const char *vma_source;	/* "smaps" or "maps" */
+	int64_t vma_count;
+	int64_t unknown_fields;
+	int rss_known;
+	int64_t size, rss, pss, anonymous, lazyfree, anon_huge_pages, swap;
+	int64_t cgroup_version;	/* 0 none */
+};
+
+/* Id of the snapshot whose content digest is digest, 0 if none, -1 on error. */
+int64_t db_snapshot_by_digest(struct db *db, const char *digest, struct diag *d);
+/* Insert the snapshot row (a provisional digest until finish); sets *id. */
+int db_snapshot_insert(struct db *db, const struct db_snapshot *s, int64_t *id, struct diag *d);
+/* Record totals and the final digest. */
+int db_snapshot_finish(struct db *db, int64_t id, const struct db_snapshot_totals *t,
+		       struct diag *d);
+/* One manifest key (labels are keys "label.NAME"). */
+int db_manifest_put(struct db *db, int64_t id, const char *key, const char *value, struct diag *d);
+/* One VMA with its role. */
+int db_vma_put(struct db *db, int64_t id, int64_t idx, const struct vma *v, const char *role,
+	       struct diag *d);
+/* Per-role sums over the snapshot's VMAs. */
+struct db_role_totals {
+	const char *role;
+	int64_t vmas, size, rss, pss, anonymous, lazyfree, anon_huge_pages, swap, private_dirty;
+};
+/* Store the per-role sums. */
+int db_role_put(struct db *db, int64_t id, const struct db_role_totals *r, struct diag *d);
+
+/* Key/value tables. */
+enum db_kv_table {
+	DB_KV_STATUS,		/* status(key, value, text) */
+	DB_KV_ROLLUP,		/* smaps_rollup(key, value) */
+	DB_KV_CGROUP,		/* cgroup(file, key, value, text) */
+	DB_KV_ERRORS,		/* capture_error(file, reason) */
+	DB_KV_RUNTIME_RAW,	/* runtime_raw(source, name, value) */
+};
+/* One key/value row; group is the file/source for tables that have one. */
+int db_kv_put(struct db *db, enum db_kv_table t, int64_t id, const char *group, const char *key,
+	      int has_value, int64_t value, const char *text, struct diag *d);
+/* One normalised runtime number with its source. */
+int db_runtime_put(struct db *db, int64_t id, const char *name, int64_t value, const char *source,
+		   struct diag *d);
+/* One Prometheus series kept from metrics.prom. */
+int db_prom_put(struct db *db, int64_t id, const char *name, const char *labels, double value,
+		struct diag *d);
+/* Total of one pprof sample type. */
+int db_pprof_total_put(struct db *db, int64_t id, const char *sample_type, const char *unit,
+		       int64_t total, struct diag *d);
+/* One top allocation site; values in sample-type order, missing as INT64_MIN. */
+int db_pprof_site_put(struct db *db, int64_t id, int64_t rank, const char *leaf,
+		      const char *frames, int64_t inuse_space, int64_t inuse_objects,
+		      int64_t alloc_space, int64_t alloc_objects, struct diag *d);
+/* A member that was read, with its outcome ("ok", "invalid: why", "ignored"). */
+int db_member_put(struct db *db, int64_t id, const char *name, int64_t bytes, const char *status,
+		  struct diag *d);
+/* A note about the snapshot that is not an error (maps only, a disagreement). */
+int db_note_put(struct db *db, int64_t id, const char *member, int64_t line, const char *message,
+		struct diag *d);
+/* Remember a bundle file's digest once all its snapshots went in. */
+int db_bundle_put(struct db *db, const char *digest, const char *path, int64_t snapshots,
+		  struct diag *d);
+/* Snapshots recorded for a bundle digest, 0 if unseen, -1 on error. */
+int64_t db_bundle_seen(struct db *db, const char *digest, struct diag *d);
+
+/* ---- reading ---- */
+
+struct db_snapshot_row {
+	int64_t id;
+	const char *bundle, *dir, *captured_at, *comm, *host, *pod, *namespace, *container, *node;
+	const char *kernel, *arch, *tool, *vma_source, *digest;
+	int64_t pid, page_size, vma_count, unknown_fields, cgroup_version;
+	int rss_known;
+	int64_t size, rss, pss, anonymous, lazyfree, anon_huge_pages, swap;
+};
+
+typedef int (*db_snapshot_fn)(void *ctx, const struct db_snapshot_row *row);
+/* Call fn for every snapshot in id order (stops early when fn returns non-zero). */
+int db_snapshots_each(struct db *db, db_snapshot_fn fn, void *ctx, struct diag *d);
+/* Fill row for one snapshot; 0 found, 1 not found, -1 error. Lent until the next call. */
+int db_snapshot_get(struct db *db, int64_t id, struct db_snapshot_row *row, struct diag *d);
+
+typedef int (*db_kv_fn)(void *ctx, const char *group, const char *key, int has_value,
+			int64_t value, const char *text);
+/* Call fn for each manifest key (group NULL) in key order. */
+int db_manifest_each(struct db *db, int64_t id, db_kv_fn fn, void *ctx, struct diag *d);
+/* Call fn for each row of a key/value table for a snapshot. */
+int db_kv_each(struct db *db, enum db_kv_table t, int64_t id, db_kv_fn fn, void *ctx,
+	       struct diag *d);
+/* Call fn for each normalised runtime value (group = source). */
+int db_runtime_each(struct db *db, int64_t id, db_kv_fn fn, void *ctx, struct diag *d);
+/* Call fn for each note (group = member, value = line). */
+int db_note_each(struct db *db, int64_t id, db_kv_fn fn, void *ctx, struct diag *d);
+/* Call fn for each pprof total (group = unit, key = sample type). */
+int db_pprof_total_each(struct db *db, int64_t id, db_kv_fn fn, void *ctx, struct diag *d);
+
+typedef int (*db_role_fn)(void *ctx, const struct db_role_totals *r);
+/* Call fn for each role of a snapshot, largest Rss first. */
+int db_roles_each(struct db *db, int64_t id, db_role_fn fn, void *ctx, struct diag *d);
+
+struct db_vma_row {
+	int64_t idx;
+	uint64_t start, end, offset, inode;
+	const char *perms, *dev, *path, *role, *vmflags;
+	int64_t field[32];	/* indexed by enum smaps_field; -1 when NULL */
+};
+typedef int (*db_vma_fn)(void *ctx, const struct db_vma_row *v);
+/* Call fn for each VMA of a snapshot in address order. */
+int db_vmas_each(struct db *db, int64_t id, db_vma_fn fn, void *ctx, struct diag *d);
+/* Call fn for the n VMAs with the largest Rss. */
+int db_vmas_top(struct db *db, int64_t id, int64_t n, db_vma_fn fn, void *ctx, struct diag *d);
+
+struct db_site_row {
+	int64_t rank;
+	const char *leaf, *frames;
+	int64_t inuse_space, inuse_objects, alloc_space, alloc_objects;
+};
+typedef int (*db_site_fn)(void *ctx, const struct db_site_row *s);
+/* Call fn for the stored top allocation sites in rank order. */
+int db_pprof_sites_each(struct db *db, int64_t id, db_site_fn fn, void *ctx, struct diag *d);
+
+/* Ids of snapshots whose manifest has key=value (key "label.X" or a plain key; "X" also matches "label.X"). */
+int db_select_ids(struct db *db, const char *const *keys, const char *const *values, int n,
+		  int64_t **ids, int64_t *count, struct diag *d);
+/* The value of manifest key (or label.key) for a snapshot; NULL if absent. Caller frees. */
+char *db_manifest_value(struct db *db, int64_t id, const char *key, struct diag *d);
+
+#endif

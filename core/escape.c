@@ -1,0 +1,189 @@
+#include "core/escape.h"
+
+#include <string.h>
+
+size_t
+utf8_seq_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len, i;
+	unsigned cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+int
+utf8_clean(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		if (p[i] < 0x20 && p[i] != '\t')
+			return 0;
+		if (p[i] == 0x7f)
+			return 0;
+		k = utf8_seq_len(p + i, n - i);
+		if (k == 0)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+void
+escape_term(struct buf *out, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		if (p[i] == '\\') {
+			buf_puts(out, "\\\\");
+			i++;
+			continue;
+		}
+		if (p[i] < 0x20 || p[i] == 0x7f) {
+			buf_printf(out, "\\x%02x", p[i]);
+			i++;
+			continue;
+		}
+		k = utf8_seq_len(p + i, n - i);
+		if (k == 0) {
+			buf_printf(out, "\\x%02x", p[i]);
+			i++;
+			continue;
+		}
+		/* C1 controls (U+0080..U+009F) can drive terminals too. */
+		if (k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0) {
+			buf_printf(out, "\\x%02x\\x%02x", p[i], p[i + 1]);
+			i += 2;
+			continue;
+		}
+		buf_add(out, p + i, k);
+		i += k;
+	}
+}
+
+void
+escape_json(struct buf *out, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		unsigned c = p[i];
+
+		switch (c) {
+		case '"': buf_puts(out, "\\\""); i++; continue;
+		case '\\': buf_puts(out, "\\\\"); i++; continue;
+		case '\n': buf_puts(out, "\\n"); i++; continue;
+		case '\r': buf_puts(out, "\\r"); i++; continue;
+		case '\t': buf_puts(out, "\\t"); i++; continue;
+		default: break;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			buf_printf(out, "\\u%04x", c);
+			i++;
+			continue;
+		}
+		k = utf8_seq_len(p + i, n - i);
+		if (k == 0) {
+			buf_puts(out, "\\ufffd");
+			i++;
+			continue;
+		}
+		buf_add(out, p + i, k);
+		i += k;
+	}
+}
+
+void
+escape_xml(struct buf *out, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		switch (p[i]) {
+		case '&': buf_puts(out, "&amp;"); i++; continue;
+		case '<': buf_puts(out, "&lt;"); i++; continue;
+		case '>': buf_puts(out, "&gt;"); i++; continue;
+		case '"': buf_puts(out, "&quot;"); i++; continue;
+		case '\'': buf_puts(out, "&apos;"); i++; continue;
+		default: break;
+		}
+		if (p[i] < 0x20 || p[i] == 0x7f) {
+			buf_putc(out, '?');
+			i++;
+			continue;
+		}
+		k = utf8_seq_len(p + i, n - i);
+		if (k == 0) {
+			buf_puts(out, "\xef\xbf\xbd");
+			i++;
+			continue;
+		}
+		buf_add(out, p + i, k);
+		i += k;
+	}
+}
+
+void
+escape_md(struct buf *out, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		switch (p[i]) {
+		case '&': buf_puts(out, "&amp;"); i++; continue;
+		case '<': buf_puts(out, "&lt;"); i++; continue;
+		case '>': buf_puts(out, "&gt;"); i++; continue;
+		case '|': case '\\': case '`': case '*': case '_': case '[': case ']':
+		case '#': case '~': case '!':
+			buf_putc(out, '\\');
+			buf_putc(out, p[i]);
+			i++;
+			continue;
+		default: break;
+		}
+		if (p[i] < 0x20 || p[i] == 0x7f) {
+			buf_putc(out, ' ');
+			i++;
+			continue;
+		}
+		k = utf8_seq_len(p + i, n - i);
+		if (k == 0) {
+			buf_puts(out, "\xef\xbf\xbd");
+			i++;
+			continue;
+		}
+		buf_add(out, p + i, k);
+		i += k;
+	}
+}

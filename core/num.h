@@ -1,0 +1,25 @@
+/* Number parsing that reports overflow instead of wrapping, and number formatting. */
+#ifndef RSSGAP_NUM_H
+#define RSSGAP_NUM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+
+/* Parse decimal digits s[0..n) exactly (no sign, no space); 0 ok, -1 bad or overflow. */
+int num_parse_u64(const char *s, size_t n, uint64_t *out);
+/* Parse hex digits s[0..n) exactly (no 0x); 0 ok, -1 bad or overflow. */
+int num_parse_hex(const char *s, size_t n, uint64_t *out);
+/* Parse an optionally signed decimal; 0 ok, -1 bad or overflow. */
+int num_parse_i64(const char *s, size_t n, int64_t *out);
+/* Parse a floating value as Prometheus writes it (NaN, +Inf, -Inf, 1e3); 0 ok, -1 bad. */
+int num_parse_double(const char *s, size_t n, double *out);
+/* kB * 1024 without overflow; 0 ok, -1 overflow. */
+int num_kib_to_bytes(uint64_t kib, uint64_t *out);
+/* Append bytes in human units: "512 B", "1.5 KiB", "101.3 MiB", "1.26 GiB". */
+void num_human(struct buf *out, double bytes);
+/* Append a signed byte change: "+101.3 MiB", "-2.0 KiB", "0 B". */
+void num_human_delta(struct buf *out, double bytes);
+
+#endif

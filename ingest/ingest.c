@@ -1,0 +1,849 @@
+#include "ingest/ingest.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "core/buf.h"
+#include "core/lines.h"
+#include "core/xalloc.h"
+#include "ingest/bundle.h"
+#include "ingest/cgroup.h"
+#include "ingest/kv.h"
+#include "ingest/manifest.h"
+#include "ingest/procfile.h"
+#include "ingest/roles.h"
+#include "ingest/runtime_ingest.h"
+#include "ingest/smaps.h"
+
+enum member_kind {
+	M_UNKNOWN,
+	M_MANIFEST,
+	M_ERRORS,
+	M_SMAPS,
+	M_ROLLUP,
+	M_MAPS,
+	M_STATUS,
+	M_CGROUP_VERSION,
+	M_CGROUP,
+	M_RUNTIME,
+};
+
+static const struct {
+	const char *rel;
+	enum member_kind kind;
+} member_kinds[] = {
+	{ "manifest", M_MANIFEST },
+	{ "errors", M_ERRORS },
+	{ "proc/smaps", M_SMAPS },
+	{ "proc/smaps_rollup", M_ROLLUP },
+	{ "proc/maps", M_MAPS },
+	{ "proc/status", M_STATUS },
+	{ "cgroup/version", M_CGROUP_VERSION },
+	{ "runtime/heap.pb.gz", M_RUNTIME },
+	{ "runtime/heap.txt", M_RUNTIME },
+	{ "runtime/metrics.prom", M_RUNTIME },
+	{ "runtime/vars.json", M_RUNTIME },
+};
+
+struct member_digest {
+	char *rel;
+	XXH128_hash_t hash;
+};
+
+struct role_acc {
+	const char *role;	/* owned by the rules */
+	struct db_role_totals t;
+};
+
+/* A member read before its directory's manifest. */
+struct pending {
+	char *dir;
+	char *rel;
+	enum member_kind kind;
+	char *data;
+	size_t len;
+};
+
+/* The snapshot being read; everything it holds is freed at commit or rollback. */
+struct snap {
+	int open;
+	char *dir;
+	int64_t id;
+	struct member_digest *digests;
+	size_t ndigests, cap_digests;
+	struct classifier *cls;
+	int have_smaps;
+	char *maps_data;
+	size_t maps_len;
+	int64_t cgroup_version;
+	uint64_t vmas;
+	uint64_t unknown_fields;
+	int64_t size, rss, pss, anonymous, lazyfree, anon_huge_pages, swap;
+	int rss_known;
+	struct role_acc *roles;
+	size_t nroles, cap_roles;
+	struct runtime_ingest *rt;
+};
+
+struct ingest {
+	struct db *db;
+	const struct ingest_opts *o;
+	const char *path;
+	ingest_event_fn fn;
+	void *ctx;
+	int failures;
+	struct snap s;
+	struct pending *pending;
+	size_t npending, cap_pending;
+	char **done_dirs;	/* directories whose snapshot was closed */
+	size_t ndone, cap_done;
+	uint64_t snapshots;
+};
+
+/* Which known member is name, and under which directory? */
+static enum member_kind
+classify_member(const char *name, const char **rel, size_t *dir_len)
+{
+	size_t n = strlen(name), i, r;
+	const char *base;
+
+	for (i = 0; i < sizeof(member_kinds) / sizeof(member_kinds[0]); i++) {
+		r = strlen(member_kinds[i].rel);
+		if (n == r && strcmp(name, member_kinds[i].rel) == 0) {
+			*rel = name;
+			*dir_len = 0;
+			return member_kinds[i].kind;
+		}
+		if (n > r && name[n - r - 1] == '/' && strcmp(name + n - r, member_kinds[i].rel) == 0) {
+			*rel = name + n - r;
+			*dir_len = n - r - 1;
+			return member_kinds[i].kind;
+		}
+	}
+	base = strrchr(name, '/');
+	if (base != NULL && strncmp(base + 1, "memory.", 7) == 0 && base - name >= 6 &&
+	    strncmp(base - 6, "cgroup", 6) == 0 && (base - name == 6 || base[-7] == '/')) {
+		*rel = base - 6;
+		*dir_len = base - name == 6 ? 0 : (size_t)(base - name - 7);
+		return M_CGROUP;
+	}
+	return M_UNKNOWN;
+}
+
+static void
+emit(struct ingest *in, enum ingest_event_kind kind, int64_t id, const char *dir,
+     const struct diag *d)
+{
+	struct ingest_event ev = { kind, id, dir, d };
+
+	in->fn(in->ctx, &ev);
+}
+
+static void
+digest_add(struct snap *s, const char *rel, XXH128_hash_t h)
+{
+	if (s->ndigests == s->cap_digests) {
+		s->cap_digests = s->cap_digests ? s->cap_digests * 2 : 16;
+		s->digests = xreallocarray(s->digests, s->cap_digests, sizeof(*s->digests));
+	}
+	s->digests[s->ndigests].rel = xstrdup(rel);
+	s->digests[s->ndigests].hash = h;
+	s->ndigests++;
+}
+
+static int
+cmp_digest(const void *a, const void *b)
+{
+	return strcmp(((const struct member_digest *)a)->rel, ((const struct member_digest *)b)->rel);
+}
+
+/* The snapshot's identity: its members' names and content, in name order. */
+static void
+snapshot_digest(struct snap *s, char out[33])
+{
+	XXH3_state_t *st = XXH3_createState();
+	XXH128_canonical_t c;
+	XXH128_hash_t h;
+	size_t i;
+
+	if (st == NULL)
+		die("out of memory");
+	qsort(s->digests, s->ndigests, sizeof(*s->digests), cmp_digest);
+	XXH3_128bits_reset(st);
+	for (i = 0; i < s->ndigests; i++) {
+		XXH128_canonicalFromHash(&c, s->digests[i].hash);
+		XXH3_128bits_update(st, s->digests[i].rel, strlen(s->digests[i].rel) + 1);
+		XXH3_128bits_update(st, &c, sizeof(c));
+	}
+	h = XXH3_128bits_digest(st);
+	XXH3_freeState(st);
+	XXH128_canonicalFromHash(&c, h);
+	for (i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", c.digest[i]);
+}
+
+static void
+snap_release(struct snap *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->ndigests; i++)
+		free(s->digests[i].rel);
+	free(s->digests);
+	classifier_free(s->cls);
+	runtime_ingest_free(s->rt);
+	free(s->maps_data);
+	free(s->roles);
+	free(s->dir);
+	memset(s, 0, sizeof(*s));
+}
+
+static struct role_acc *
+role_for(struct snap *s, const char *role)
+{
+	size_t i;
+
+	for (i = 0; i < s->nroles; i++)
+		if (s->roles[i].role == role || strcmp(s->roles[i].role, role) == 0)
+			return &s->roles[i];
+	if (s->nroles == s->cap_roles) {
+		s->cap_roles = s->cap_roles ? s->cap_roles * 2 : 16;
+		s->roles = xreallocarray(s->roles, s->cap_roles, sizeof(*s->roles));
+	}
+	memset(&s->roles[s->nroles], 0, sizeof(s->roles[0]));
+	s->roles[s->nroles].role = role;
+	s->roles[s->nroles].t.role = role;
+	return &s->roles[s->nroles++];
+}
+
+static int64_t
+field_or_zero(const struct vma *v, enum smaps_field f)
+{
+	return v->field[f] < 0 ? 0 : v->field[f];
+}
+
+/* A classified VMA: store it and add it to the totals. */
+static int
+store_vma(void *ctx, const struct vma *v, const char *role, struct diag *d)
+{
+	struct ingest *in = ctx;
+	struct snap *s = &in->s;
+	struct role_acc *r = role_for(s, role);
+
+	if (db_vma_put(in->db, s->id, (int64_t)s->vmas, v, role, d) != 0)
+		return -1;
+	s->vmas++;
+	s->unknown_fields += v->unknown_fields;
+	s->size += field_or_zero(v, SMAPS_SIZE);
+	s->rss += field_or_zero(v, SMAPS_RSS);
+	s->pss += field_or_zero(v, SMAPS_PSS);
+	s->anonymous += field_or_zero(v, SMAPS_ANONYMOUS);
+	s->lazyfree += field_or_zero(v, SMAPS_LAZYFREE);
+	s->anon_huge_pages += field_or_zero(v, SMAPS_ANON_HUGE_PAGES);
+	s->swap += field_or_zero(v, SMAPS_SWAP);
+	r->t.vmas++;
+	r->t.size += field_or_zero(v, SMAPS_SIZE);
+	r->t.rss += field_or_zero(v, SMAPS_RSS);
+	r->t.pss += field_or_zero(v, SMAPS_PSS);
+	r->t.anonymous += field_or_zero(v, SMAPS_ANONYMOUS);
+	r->t.lazyfree += field_or_zero(v, SMAPS_LAZYFREE);
+	r->t.anon_huge_pages += field_or_zero(v, SMAPS_ANON_HUGE_PAGES);
+	r->t.swap += field_or_zero(v, SMAPS_SWAP);
+	r->t.private_dirty += field_or_zero(v, SMAPS_PRIVATE_DIRTY);
+	return 0;
+}
+
+static int
+classify_vma(void *ctx, const struct vma *v, struct diag *d)
+{
+	struct ingest *in = ctx;
+
+	return classifier_push(in->s.cls, v, d);
+}
+
+/* Key/value sinks for each table. */
+struct kv_ctx {
+	struct ingest *in;
+	enum db_kv_table table;
+};
+
+static int
+put_kv(void *ctx, const char *group, const char *key, int has_value, int64_t value,
+       const char *text, uint64_t line, struct diag *d)
+{
+	struct kv_ctx *k = ctx;
+
+	(void)line;
+	return db_kv_put(k->in->db, k->table, k->in->s.id, group, key, has_value, value, text, d);
+}
+
+static int
+parse_kv_member(struct ingest *in, enum member_kind kind, const char *rel, const char *data,
+		size_t len, struct diag *d)
+{
+	struct kv_ctx k = { in, DB_KV_STATUS };
+	struct kv_sink sink = { put_kv, &k };
+
+	switch (kind) {
+	case M_STATUS:
+		k.table = DB_KV_STATUS;
+		return procfile_status_parse(data, len, in->o->lim, &sink, d);
+	case M_ROLLUP:
+		k.table = DB_KV_ROLLUP;
+		return procfile_rollup_parse(data, len, in->o->lim, &sink, d);
+	case M_ERRORS:
+		k.table = DB_KV_ERRORS;
+		return manifest_errors_parse(data, len, in->o->lim, &sink, d);
+	case M_CGROUP:
+		k.table = DB_KV_CGROUP;
+		return cgroup_parse(strrchr(rel, '/') + 1, data, len, in->o->lim, &sink, d);
+	default:
+		return 0;
+	}
+}
+
+static int
+parse_cgroup_version(struct snap *s, const char *data, size_t len, struct diag *d)
+{
+	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == ' '))
+		len--;
+	if (len == 1 && (data[0] == '1' || data[0] == '2')) {
+		s->cgroup_version = data[0] - '0';
+		return 0;
+	}
+	return diag_fail(d, DIAG_FORMAT, 1, "cgroup version \"%.*s\" (expected 1 or 2)",
+			 (int)(len > 16 ? 16 : len), data);
+}
+
+/* Parse one member held in memory into the open snapshot. */
+static int
+handle_member(struct ingest *in, enum member_kind kind, const char *rel, char *data, size_t len,
+	      struct diag *d)
+{
+	struct snap *s = &in->s;
+	int rc = 0;
+
+	digest_add(s, rel, XXH3_128bits(data, len));
+	switch (kind) {
+	case M_SMAPS:
+		s->have_smaps = 1;
+		rc = smaps_parse(data, len, 0, in->o->lim, classify_vma, in, d);
+		break;
+	case M_MAPS:
+		/* used only when there is no smaps; kept until the snapshot ends */
+		free(s->maps_data);
+		s->maps_data = data;
+		s->maps_len = len;
+		data = NULL;
+		break;
+	case M_CGROUP_VERSION:
+		rc = parse_cgroup_version(s, data, len, d);
+		break;
+	case M_RUNTIME:
+		/* the runtime's numbers are optional: a bad one is marked invalid, never fatal */
+		if (runtime_ingest_member(s->rt, rel, data, len, d) != 0) {
+			emit(in, INGEST_MEMBER_ERROR, s->id, s->dir, d);
+			in->failures++;
+			rc = db_member_put(in->db, s->id, rel, (int64_t)len, "invalid", d);
+			free(data);
+			return rc;
+		}
+		break;
+	default:
+		rc = parse_kv_member(in, kind, rel, data, len, d);
+		break;
+	}
+	if (rc == 0)
+		rc = db_member_put(in->db, s->id, rel, (int64_t)len, "ok", d);
+	free(data);
+	return rc;
+}
+
+/* Read the current member whole, within the member cap. */
+static int
+slurp(struct ingest *in, struct bundle *b, char **data, size_t *len, struct diag *d)
+{
+	struct buf acc = BUF_INIT;
+	const void *p;
+	int64_t n;
+
+	while ((n = bundle_read(b, &p, d)) > 0) {
+		if (acc.len + (uint64_t)n > in->o->lim->member_bytes) {
+			buf_release(&acc);
+			return diag_fail_at(d, DIAG_LIMIT, (int64_t)bundle_member_offset(b),
+					    "member is over %llu bytes (limit member_bytes)",
+					    (unsigned long long)in->o->lim->member_bytes);
+		}
+		buf_add(&acc, p, (size_t)n);
+	}
+	if (n < 0) {
+		buf_release(&acc);
+		return -1;
+	}
+	*data = buf_detach(&acc, len);
+	return 0;
+}
+
+struct smaps_stream {
+	struct smaps_parser *parser;
+};
+
+static int
+smaps_line(void *ctx, const char *line, size_t len, uint64_t lineno, struct diag *d)
+{
+	struct smaps_stream *ss = ctx;
+
+	return smaps_parser_line(ss->parser, line, len, lineno, d);
+}
+
+/* Stream proc/smaps of the open snapshot: a million VMAs never sit in memory. */
+static int
+stream_smaps(struct ingest *in, struct bundle *b, const char *rel, struct diag *d)
+{
+	struct smaps_stream ss;
+	struct lines lines;
+	XXH3_state_t *st = XXH3_createState();
+	const void *p;
+	int64_t n;
+	int rc = 0;
+
+	if (st == NULL)
+		die("out of memory");
+	XXH3_128bits_reset(st);
+	ss.parser = smaps_parser_new(0, in->o->lim, classify_vma, in);
+	lines_init(&lines, in->o->lim->line_bytes, smaps_line, &ss);
+	while ((n = bundle_read(b, &p, d)) > 0) {
+		XXH3_128bits_update(st, p, (size_t)n);
+		if ((rc = lines_feed(&lines, p, (size_t)n, d)) != 0)
+			break;
+	}
+	if (n < 0)
+		rc = -1;
+	if (rc == 0)
+		rc = lines_finish(&lines, d);
+	if (rc == 0)
+		rc = smaps_parser_finish(ss.parser, d);
+	if (rc == 0) {
+		in->s.have_smaps = 1;
+		digest_add(&in->s, rel, XXH3_128bits_digest(st));
+		rc = db_member_put(in->db, in->s.id, rel, (int64_t)bundle_member_offset(b), "ok", d);
+	}
+	lines_release(&lines);
+	smaps_parser_free(ss.parser);
+	XXH3_freeState(st);
+	return rc;
+}
+
+/* Manifest keys collected before the snapshot row exists. */
+struct manifest_keys {
+	char **keys;
+	char **values;
+	size_t n, cap;
+};
+
+static int
+collect_manifest(void *ctx, const char *group, const char *key, int has_value, int64_t value,
+		 const char *text, uint64_t line, struct diag *d)
+{
+	struct manifest_keys *m = ctx;
+	char num[32];
+
+	(void)group;
+	(void)line;
+	(void)d;
+	if (m->n == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 16;
+		m->keys = xreallocarray(m->keys, m->cap, sizeof(char *));
+		m->values = xreallocarray(m->values, m->cap, sizeof(char *));
+	}
+	if (text == NULL && has_value) {
+		snprintf(num, sizeof(num), "%" PRId64, value);
+		text = num;
+	}
+	m->keys[m->n] = xstrdup(key);
+	m->values[m->n] = xstrdup(text != NULL ? text : "");
+	m->n++;
+	return 0;
+}
+
+static const char *
+manifest_get(const struct manifest_keys *m, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (strcmp(m->keys[i], key) == 0)
+			return m->values[i];
+	return NULL;
+}
+
+static void
+manifest_keys_release(struct manifest_keys *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		free(m->keys[i]);
+		free(m->values[i]);
+	}
+	free(m->keys);
+	free(m->values);
+}
+
+/* Open a snapshot for dir from its manifest: BEGIN, insert the row and its keys. */
+static int
+open_snapshot(struct ingest *in, const char *dir, const char *data, size_t len, struct diag *d)
+{
+	struct manifest_keys m = { 0 };
+	struct kv_sink sink = { collect_manifest, &m };
+	struct db_snapshot row;
+	struct snap *s = &in->s;
+	const char *ps;
+	size_t i;
+	int rc = -1;
+
+	if (manifest_parse(data, len, in->o->lim, &sink, d) != 0)
+		goto out;
+	if (++in->snapshots > in->o->lim->snapshots) {
+		diag_fail(d, DIAG_LIMIT, 0, "more than %llu snapshots (limit snapshots)",
+			  (unsigned long long)in->o->lim->snapshots);
+		goto out;
+	}
+	memset(&row, 0, sizeof(row));
+	row.bundle = in->path;
+	row.dir = dir;
+	row.captured_at = manifest_get(&m, "captured_at");
+	row.pid = strtoll(manifest_get(&m, "pid"), NULL, 10);
+	row.comm = manifest_get(&m, "comm");
+	row.host = manifest_get(&m, "host");
+	row.pod = manifest_get(&m, "pod");
+	row.namespace = manifest_get(&m, "namespace");
+	row.container = manifest_get(&m, "container");
+	row.node = manifest_get(&m, "node");
+	row.kernel = manifest_get(&m, "kernel");
+	row.arch = manifest_get(&m, "arch");
+	row.tool = manifest_get(&m, "tool");
+	ps = manifest_get(&m, "page_size");
+	row.page_size = ps != NULL ? strtoll(ps, NULL, 10) : -1;
+	if (db_begin(in->db, d) != 0)
+		goto out;
+	s->open = 1;
+	s->dir = xstrdup(dir);
+	s->rss_known = 1;
+	s->cls = classifier_new(in->o->rules, store_vma, in);
+	s->rt = runtime_ingest_new(in->o->lim);
+	if (db_snapshot_insert(in->db, &row, &s->id, d) != 0)
+		goto out;
+	for (i = 0; i < m.n; i++)
+		if (db_manifest_put(in->db, s->id, m.keys[i], m.values[i], d) != 0)
+			goto out;
+	digest_add(s, "manifest", XXH3_128bits(data, len));
+	rc = db_member_put(in->db, s->id, "manifest", (int64_t)len, "ok", d);
+out:
+	manifest_keys_release(&m);
+	return rc;
+}
+
+static void
+mark_done(struct ingest *in, const char *dir)
+{
+	if (in->ndone == in->cap_done) {
+		in->cap_done = in->cap_done ? in->cap_done * 2 : 16;
+		in->done_dirs = xreallocarray(in->done_dirs, in->cap_done, sizeof(char *));
+	}
+	in->done_dirs[in->ndone++] = xstrdup(dir);
+}
+
+static int
+is_done(const struct ingest *in, const char *dir, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < in->ndone; i++)
+		if (strlen(in->done_dirs[i]) == len && memcmp(in->done_dirs[i], dir, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Roll the open snapshot back and report why. */
+static void
+fail_snapshot(struct ingest *in, struct diag *d)
+{
+	struct snap *s = &in->s;
+
+	db_rollback(in->db);
+	emit(in, INGEST_SNAPSHOT_FAILED, 0, s->dir, d);
+	in->failures++;
+	mark_done(in, s->dir);
+	snap_release(s);
+}
+
+/* Everything of the snapshot has been read: derive totals, dedupe, commit. */
+static int
+close_snapshot(struct ingest *in, struct diag *d)
+{
+	struct snap *s = &in->s;
+	struct db_snapshot_totals t;
+	char digest[33];
+	int64_t existing;
+	size_t i;
+
+	diag_where(d, NULL, "proc/maps");
+	if (!s->have_smaps && s->maps_data != NULL) {
+		s->rss_known = 0;
+		if (smaps_parse(s->maps_data, s->maps_len, 1, in->o->lim, classify_vma, in, d) != 0)
+			return -1;
+		if (db_note_put(in->db, s->id, "proc/maps", 0,
+				"no proc/smaps: VMAs from proc/maps, Rss unknown", d) != 0)
+			return -1;
+	}
+	if (!s->have_smaps && s->maps_data == NULL) {
+		diag_where(d, NULL, s->dir[0] != '\0' ? s->dir : "manifest");
+		diag_fail(d, DIAG_MISSING, 0, "snapshot has neither proc/smaps nor proc/maps");
+		diag_hint(d, "the capture could not read /proc/PID/smaps; see the bundle's errors member");
+		return -1;
+	}
+	diag_where(d, NULL, "proc/smaps");
+	if (classifier_finish(s->cls, d) != 0)
+		return -1;
+	for (i = 0; i < s->nroles; i++) {
+		struct db_role_totals rt = s->roles[i].t;
+
+		if (!s->rss_known)
+			rt.rss = rt.pss = rt.anonymous = rt.lazyfree = rt.anon_huge_pages = rt.swap =
+				rt.private_dirty = -1;
+		if (db_role_put(in->db, s->id, &rt, d) != 0)
+			return -1;
+	}
+	diag_where(d, NULL, "runtime");
+	if (runtime_ingest_store(s->rt, in->db, s->id, d) != 0)
+		return -1;
+	snapshot_digest(s, digest);
+	existing = db_snapshot_by_digest(in->db, digest, d);
+	if (existing < 0)
+		return -1;
+	if (existing > 0) {
+		db_rollback(in->db);
+		emit(in, INGEST_SNAPSHOT_DUPLICATE, existing, s->dir, NULL);
+		mark_done(in, s->dir);
+		snap_release(s);
+		return 0;
+	}
+	memset(&t, 0, sizeof(t));
+	t.digest = digest;
+	t.vma_source = s->have_smaps ? "smaps" : "maps";
+	t.vma_count = (int64_t)s->vmas;
+	t.unknown_fields = (int64_t)s->unknown_fields;
+	t.rss_known = s->rss_known;
+	t.size = s->size;
+	t.rss = s->rss;
+	t.pss = s->pss;
+	t.anonymous = s->anonymous;
+	t.lazyfree = s->lazyfree;
+	t.anon_huge_pages = s->anon_huge_pages;
+	t.swap = s->swap;
+	t.cgroup_version = s->cgroup_version;
+	if (db_snapshot_finish(in->db, s->id, &t, d) != 0 || db_commit(in->db, d) != 0)
+		return -1;
+	emit(in, INGEST_SNAPSHOT_NEW, s->id, s->dir, NULL);
+	mark_done(in, s->dir);
+	snap_release(s);
+	return 0;
+}
+
+static void
+finish_current(struct ingest *in, struct diag *d)
+{
+	if (!in->s.open)
+		return;
+	if (close_snapshot(in, d) != 0)
+		fail_snapshot(in, d);
+}
+
+static void
+pending_add(struct ingest *in, const char *dir, size_t dir_len, const char *rel,
+	    enum member_kind kind, char *data, size_t len)
+{
+	struct pending *p;
+
+	if (in->npending == in->cap_pending) {
+		in->cap_pending = in->cap_pending ? in->cap_pending * 2 : 16;
+		in->pending = xreallocarray(in->pending, in->cap_pending, sizeof(*in->pending));
+	}
+	p = &in->pending[in->npending++];
+	p->dir = xstrndup(dir, dir_len);
+	p->rel = xstrdup(rel);
+	p->kind = kind;
+	p->data = data;
+	p->len = len;
+}
+
+/* Parse the members of the just-opened snapshot that came before its manifest. */
+static int
+drain_pending(struct ingest *in, struct diag *d)
+{
+	size_t i, w = 0;
+	int rc = 0;
+
+	for (i = 0; i < in->npending; i++) {
+		struct pending *p = &in->pending[i];
+
+		if (rc == 0 && strcmp(p->dir, in->s.dir) == 0) {
+			diag_where(d, NULL, p->rel);
+			rc = handle_member(in, p->kind, p->rel, p->data, p->len, d);
+			free(p->dir);
+			free(p->rel);
+			continue;
+		}
+		in->pending[w++] = *p;
+	}
+	in->npending = w;
+	return rc;
+}
+
+static void
+dir_label(struct buf *b, const char *name, size_t dir_len)
+{
+	buf_reset(b);
+	buf_add(b, name, dir_len);
+}
+
+/* One member of the bundle. Returns -1 only when the bundle cannot be read on. */
+static int
+on_member(struct ingest *in, struct bundle *b, const char *name, struct diag *d)
+{
+	const char *rel;
+	size_t dir_len;
+	enum member_kind kind = classify_member(name, &rel, &dir_len);
+	struct buf dir = BUF_INIT;
+	char *data = NULL;
+	size_t len = 0;
+	int rc = 0;
+
+	if (kind == M_UNKNOWN)
+		return 0;	/* other files ride along unread */
+	dir_label(&dir, name, dir_len);
+	if (is_done(in, dir.data, dir.len)) {
+		diag_fail(d, DIAG_FORMAT, 0,
+			  "member comes after its snapshot was closed (ignored)");
+		diag_hint(d, "keep each snapshot's members together in the tar, manifest first");
+		emit(in, INGEST_MEMBER_ERROR, 0, buf_str(&dir), d);
+		in->failures++;
+		goto out;
+	}
+	if (kind == M_MANIFEST) {
+		finish_current(in, d);
+		diag_where(d, NULL, name);
+		if (slurp(in, b, &data, &len, d) != 0 ||
+		    open_snapshot(in, buf_str(&dir), data, len, d) != 0 ||
+		    drain_pending(in, d) != 0) {
+			if (!in->s.open) {
+				/* no transaction yet: report the directory as failed */
+				in->s.dir = xstrdup(buf_str(&dir));
+				in->s.open = 1;
+			}
+			fail_snapshot(in, d);
+		}
+		goto out;
+	}
+	if (in->s.open && strcmp(in->s.dir, buf_str(&dir)) == 0) {
+		if (kind == M_SMAPS)
+			rc = stream_smaps(in, b, rel, d);
+		else if ((rc = slurp(in, b, &data, &len, d)) == 0) {
+			rc = handle_member(in, kind, rel, data, len, d);
+			data = NULL;
+		}
+		if (rc != 0)
+			fail_snapshot(in, d);
+		rc = 0;
+		goto out;
+	}
+	/* before its manifest: hold it until the manifest arrives */
+	if (slurp(in, b, &data, &len, d) != 0) {
+		emit(in, INGEST_MEMBER_ERROR, 0, buf_str(&dir), d);
+		in->failures++;
+		goto out;
+	}
+	pending_add(in, dir.data, dir.len, rel, kind, data, len);
+	data = NULL;
+out:
+	free(data);
+	buf_release(&dir);
+	return rc;
+}
+
+int
+ingest_bundle(struct db *db, const char *path, const struct ingest_opts *o, ingest_event_fn fn,
+	      void *ctx)
+{
+	struct ingest in;
+	struct diag d;
+	struct bundle *b;
+	const char *name;
+	size_t i;
+	int rc;
+
+	memset(&in, 0, sizeof(in));
+	in.db = db;
+	in.o = o;
+	in.path = path;
+	in.fn = fn;
+	in.ctx = ctx;
+	diag_clear(&d);
+	b = bundle_open(path, o->lim, &d);
+	if (b == NULL) {
+		emit(&in, INGEST_BUNDLE_FAILED, 0, NULL, &d);
+		return 1;
+	}
+	while ((rc = bundle_next(b, &name, &d)) != 0) {
+		if (rc < 0) {
+			/* an unsafe member taints the snapshot it sits in */
+			if (d.kind == DIAG_UNSAFE || d.kind == DIAG_LIMIT) {
+				if (in.s.open)
+					fail_snapshot(&in, &d);
+				else {
+					emit(&in, INGEST_MEMBER_ERROR, 0, NULL, &d);
+					in.failures++;
+				}
+				if (d.kind == DIAG_UNSAFE)
+					continue;
+			} else if (in.s.open) {
+				fail_snapshot(&in, &d);
+			} else {
+				emit(&in, INGEST_BUNDLE_FAILED, 0, NULL, &d);
+				in.failures++;
+			}
+			break;
+		}
+		if (on_member(&in, b, name, &d) != 0)
+			break;
+	}
+	finish_current(&in, &d);
+	for (i = 0; i < in.npending; i++) {
+		if (i == 0 || strcmp(in.pending[i].dir, in.pending[i - 1].dir) != 0) {
+			diag_where(&d, NULL, in.pending[i].dir[0] ? in.pending[i].dir : in.pending[i].rel);
+			diag_fail(&d, DIAG_MISSING, 0, "snapshot directory has members but no manifest");
+			diag_hint(&d, "every snapshot directory needs a manifest with format=rssgap/1");
+			emit(&in, INGEST_SNAPSHOT_FAILED, 0, in.pending[i].dir, &d);
+			in.failures++;
+		}
+		free(in.pending[i].dir);
+		free(in.pending[i].rel);
+		free(in.pending[i].data);
+	}
+	if (in.ndone == 0 && in.npending == 0 && in.failures == 0) {
+		diag_where(&d, NULL, NULL);
+		diag_fail(&d, DIAG_MISSING, 0, "bundle holds no snapshot (no member named manifest)");
+		diag_hint(&d, "make bundles with capture/rssgap-capture");
+		emit(&in, INGEST_BUNDLE_FAILED, 0, NULL, &d);
+		in.failures++;
+	}
+	free(in.pending);
+	for (i = 0; i < in.ndone; i++)
+		free(in.done_dirs[i]);
+	free(in.done_dirs);
+	bundle_free(b);
+	return in.failures;
+}

@@ -1,0 +1,316 @@
+#include "ingest/manifest.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/escape.h"
+#include "core/lines.h"
+#include "core/num.h"
+#include "core/xalloc.h"
+
+#define QLEN(n) ((int)((n) > 64 ? 64 : (n)))
+
+/*
+ * The keys seen so far, to refuse a repeated one: an open-addressing hash
+ * set, since a hostile manifest may hold a million lines.
+ */
+struct keyset {
+	char **slot;
+	size_t cap;	/* a power of two */
+	size_t used;
+};
+
+static uint64_t
+key_hash(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static void
+keyset_release(struct keyset *ks)
+{
+	size_t i;
+
+	for (i = 0; i < ks->cap; i++)
+		free(ks->slot[i]);
+	free(ks->slot);
+	memset(ks, 0, sizeof(*ks));
+}
+
+/* Find key's slot: the slot holding it or the empty one where it would go. */
+static size_t
+keyset_find(const struct keyset *ks, const char *k, size_t n)
+{
+	size_t i = (size_t)key_hash(k, n) & (ks->cap - 1);
+
+	while (ks->slot[i] != NULL &&
+	       (strlen(ks->slot[i]) != n || memcmp(ks->slot[i], k, n) != 0))
+		i = (i + 1) & (ks->cap - 1);
+	return i;
+}
+
+/* Add key k; 1 if it was new, 0 if already there. */
+static int
+keyset_add(struct keyset *ks, const char *k, size_t n)
+{
+	size_t i, j;
+
+	if (ks->used * 2 >= ks->cap) {
+		struct keyset bigger;
+
+		bigger.cap = ks->cap == 0 ? 16 : size_mul(ks->cap, 2);
+		bigger.slot = xcalloc(bigger.cap, sizeof(char *));
+		bigger.used = ks->used;
+		for (j = 0; j < ks->cap; j++) {
+			if (ks->slot[j] == NULL)
+				continue;
+			i = keyset_find(&bigger, ks->slot[j], strlen(ks->slot[j]));
+			bigger.slot[i] = ks->slot[j];
+		}
+		free(ks->slot);
+		*ks = bigger;
+	}
+	i = keyset_find(ks, k, n);
+	if (ks->slot[i] != NULL)
+		return 0;
+	ks->slot[i] = xstrndup(k, n);
+	ks->used++;
+	return 1;
+}
+
+struct manifest_ctx {
+	struct kv_sink *sink;
+	struct keyset keys;
+	uint64_t format_line, captured_line, pid_line;
+	struct buf key;
+	struct buf text;
+};
+
+static int
+is_blank(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static void
+trim(const char **s, const char **e)
+{
+	while (*s < *e && is_blank((unsigned char)**s))
+		(*s)++;
+	while (*e > *s && is_blank((unsigned char)(*e)[-1]))
+		(*e)--;
+}
+
+static int
+digits(const char *s, size_t n, unsigned *out)
+{
+	unsigned v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if ((unsigned)((unsigned char)s[i] - '0') > 9)
+			return -1;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
+static int64_t
+days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+int
+manifest_parse_time(const char *s, size_t n, int64_t *unix_seconds)
+{
+	static const unsigned mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	unsigned year, mon, day, hour, min, sec, dim;
+	size_t i;
+
+	/* YYYY-MM-DDTHH:MM:SS */
+	if (n < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
+	    s[13] != ':' || s[16] != ':')
+		return -1;
+	if (digits(s, 4, &year) || digits(s + 5, 2, &mon) || digits(s + 8, 2, &day) ||
+	    digits(s + 11, 2, &hour) || digits(s + 14, 2, &min) || digits(s + 17, 2, &sec))
+		return -1;
+	if (mon < 1 || mon > 12 || hour > 23 || min > 59 || sec > 60)
+		return -1;
+	dim = mdays[mon - 1];
+	if (mon == 2 && year % 4 == 0 && (year % 100 != 0 || year % 400 == 0))
+		dim = 29;
+	if (day < 1 || day > dim)
+		return -1;
+	i = 19;
+	if (s[i] == '.') {
+		size_t f = ++i;
+
+		while (i < n && (unsigned)((unsigned char)s[i] - '0') <= 9)
+			i++;
+		if (i == f)
+			return -1;
+	}
+	if (!((n - i == 1 && (s[i] == 'Z' || s[i] == 'z')) ||
+	      (n - i == 6 && memcmp(s + i, "+00:00", 6) == 0)))
+		return -1;
+	*unix_seconds = days_from_civil(year, mon, day) * 86400 + hour * 3600 + min * 60 +
+			(sec == 60 ? 59 : sec);
+	return 0;
+}
+
+static int
+manifest_line(void *vctx, const char *s, size_t n, uint64_t lineno, struct diag *d)
+{
+	struct manifest_ctx *c = vctx;
+	const char *k = s, *ke, *v, *ve = s + n, *eq;
+	const char *key;
+	int64_t value = 0;
+	uint64_t pid;
+	int has_value = 0;
+
+	if (lineno == 1 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+		k += 3;	/* a byte order mark */
+	if (!utf8_clean(k, (size_t)(ve - k)))
+		return diag_fail(d, DIAG_FORMAT, lineno,
+				 "manifest line is not clean UTF-8 text (expected UTF-8 without control characters)");
+	trim(&k, &ve);
+	if (k == ve || *k == '#')
+		return 0;
+	eq = memchr(k, '=', (size_t)(ve - k));
+	if (eq == NULL)
+		return diag_fail(d, DIAG_FORMAT, lineno, "bad manifest line \"%.*s\" (expected key=value)",
+				 QLEN(ve - k), k);
+	ke = eq;
+	v = eq + 1;
+	trim(&k, &ke);
+	trim(&v, &ve);
+	if (k == ke)
+		return diag_fail(d, DIAG_FORMAT, lineno, "empty key in \"%.*s\" (expected key=value)",
+				 QLEN(ve - s), s);
+	if (!keyset_add(&c->keys, k, (size_t)(ke - k)))
+		return diag_fail(d, DIAG_FORMAT, lineno, "duplicate key \"%.*s\" (expected once)",
+				 QLEN(ke - k), k);
+	buf_reset(&c->key);
+	buf_add(&c->key, k, (size_t)(ke - k));
+	buf_reset(&c->text);
+	buf_add(&c->text, v, (size_t)(ve - v));
+	key = buf_str(&c->key);
+	if (strcmp(key, "format") == 0) {
+		if (strcmp(buf_str(&c->text), "rssgap/1") != 0)
+			return diag_fail(d, DIAG_FORMAT, lineno,
+					 "unsupported format \"%.*s\" (expected rssgap/1)",
+					 QLEN(ve - v), v);
+		c->format_line = lineno;
+	} else if (strcmp(key, "captured_at") == 0) {
+		if (manifest_parse_time(v, (size_t)(ve - v), &value) != 0)
+			return diag_fail(d, DIAG_FORMAT, lineno,
+					 "bad captured_at \"%.*s\" (expected RFC 3339 UTC like 2026-11-22T10:30:00Z)",
+					 QLEN(ve - v), v);
+		has_value = 1;
+		c->captured_line = lineno;
+	} else if (strcmp(key, "pid") == 0) {
+		if (num_parse_u64(v, (size_t)(ve - v), &pid) != 0 || pid == 0 ||
+		    pid > (uint64_t)INT64_MAX)
+			return diag_fail(d, DIAG_FORMAT, lineno,
+					 "bad pid \"%.*s\" (expected a positive integer)", QLEN(ve - v),
+					 v);
+		has_value = 1;
+		value = (int64_t)pid;
+		c->pid_line = lineno;
+	}
+	return c->sink->put(c->sink->ctx, "manifest", key, has_value, value, buf_str(&c->text),
+			    lineno, d);
+}
+
+int
+manifest_parse(const char *buf, size_t len, const struct limits *lim, struct kv_sink *sink,
+	       struct diag *d)
+{
+	struct manifest_ctx c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.sink = sink;
+	buf_init(&c.key);
+	buf_init(&c.text);
+	rc = lines_each(buf, len, lim->line_bytes, manifest_line, &c, d);
+	if (rc == 0 && c.format_line == 0)
+		rc = diag_fail(d, DIAG_MISSING, 0, "manifest has no format (expected format=rssgap/1)");
+	if (rc == 0 && c.captured_line == 0)
+		rc = diag_fail(d, DIAG_MISSING, 0,
+			       "manifest has no captured_at (expected an RFC 3339 UTC time)");
+	if (rc == 0 && c.pid_line == 0)
+		rc = diag_fail(d, DIAG_MISSING, 0, "manifest has no pid (expected a positive integer)");
+	keyset_release(&c.keys);
+	buf_release(&c.key);
+	buf_release(&c.text);
+	return rc;
+}
+
+struct errors_ctx {
+	struct kv_sink *sink;
+	struct buf file;
+	struct buf reason;
+};
+
+static int
+errors_line(void *vctx, const char *s, size_t n, uint64_t lineno, struct diag *d)
+{
+	struct errors_ctx *c = vctx;
+	const char *f = s, *fe, *r, *re = s + n, *sep;
+
+	if (!utf8_clean(s, n))
+		return diag_fail(d, DIAG_FORMAT, lineno,
+				 "errors line is not clean UTF-8 text (expected UTF-8 without control characters)");
+	trim(&f, &re);
+	if (f == re)
+		return 0;
+	sep = memmem(f, (size_t)(re - f), ": ", 2);
+	if (sep == NULL && re - f > 1 && re[-1] == ':')
+		sep = re - 1;	/* "file:" with an empty reason */
+	if (sep == NULL || sep == f)
+		return diag_fail(d, DIAG_FORMAT, lineno, "bad errors line \"%.*s\" (expected FILE: REASON)",
+				 QLEN(re - f), f);
+	fe = sep;
+	r = sep + 1;
+	trim(&f, &fe);
+	trim(&r, &re);
+	buf_reset(&c->file);
+	buf_add(&c->file, f, (size_t)(fe - f));
+	buf_reset(&c->reason);
+	buf_add(&c->reason, r, (size_t)(re - r));
+	return c->sink->put(c->sink->ctx, "errors", buf_str(&c->file), 0, 0, buf_str(&c->reason),
+			    lineno, d);
+}
+
+int
+manifest_errors_parse(const char *buf, size_t len, const struct limits *lim,
+		      struct kv_sink *sink, struct diag *d)
+{
+	struct errors_ctx c = { sink, BUF_INIT, BUF_INIT };
+	int rc;
+
+	rc = lines_each(buf, len, lim->line_bytes, errors_line, &c, d);
+	buf_release(&c.file);
+	buf_release(&c.reason);
+	return rc;
+}

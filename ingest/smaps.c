@@ -1,0 +1,650 @@
+#include "ingest/smaps.h"
+
+#include <stdlib.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "core/buf.h"
+#include "core/num.h"
+#include "core/xalloc.h"
+
+struct smaps_parser {
+	int maps_only;
+	int rollup;		/* Size stays -1 when absent: the range spans everything */
+	const struct limits *lim;
+	smaps_emit_fn emit;
+	void *ctx;
+	int pending;		/* cur holds a VMA not yet emitted */
+	uint64_t count;		/* VMAs emitted */
+	struct vma cur;
+	struct buf path;	/* storage of cur.path, reused from VMA to VMA */
+	struct buf vmflags;	/* storage of cur.vmflags */
+};
+
+/* Kernel names and SQL columns, in enum order. */
+static const struct {
+	const char *name;
+	const char *column;
+	unsigned char len;
+	unsigned char plain;	/* a plain number, not "N kB" */
+} fields[SMAPS_NFIELDS] = {
+	[SMAPS_SIZE] = { "Size", "size", 4, 0 },
+	[SMAPS_KERNEL_PAGE_SIZE] = { "KernelPageSize", "kernel_page_size", 14, 0 },
+	[SMAPS_MMU_PAGE_SIZE] = { "MMUPageSize", "mmu_page_size", 11, 0 },
+	[SMAPS_RSS] = { "Rss", "rss", 3, 0 },
+	[SMAPS_PSS] = { "Pss", "pss", 3, 0 },
+	[SMAPS_PSS_ANON] = { "Pss_Anon", "pss_anon", 8, 0 },
+	[SMAPS_PSS_FILE] = { "Pss_File", "pss_file", 8, 0 },
+	[SMAPS_PSS_SHMEM] = { "Pss_Shmem", "pss_shmem", 9, 0 },
+	[SMAPS_PSS_DIRTY] = { "Pss_Dirty", "pss_dirty", 9, 0 },
+	[SMAPS_SHARED_CLEAN] = { "Shared_Clean", "shared_clean", 12, 0 },
+	[SMAPS_SHARED_DIRTY] = { "Shared_Dirty", "shared_dirty", 12, 0 },
+	[SMAPS_PRIVATE_CLEAN] = { "Private_Clean", "private_clean", 13, 0 },
+	[SMAPS_PRIVATE_DIRTY] = { "Private_Dirty", "private_dirty", 13, 0 },
+	[SMAPS_REFERENCED] = { "Referenced", "referenced", 10, 0 },
+	[SMAPS_ANONYMOUS] = { "Anonymous", "anonymous", 9, 0 },
+	[SMAPS_KSM] = { "KSM", "ksm", 3, 0 },
+	[SMAPS_LAZYFREE] = { "LazyFree", "lazyfree", 8, 0 },
+	[SMAPS_ANON_HUGE_PAGES] = { "AnonHugePages", "anon_huge_pages", 13, 0 },
+	[SMAPS_SHMEM_PMD_MAPPED] = { "ShmemPmdMapped", "shmem_pmd_mapped", 14, 0 },
+	[SMAPS_FILE_PMD_MAPPED] = { "FilePmdMapped", "file_pmd_mapped", 13, 0 },
+	[SMAPS_SHARED_HUGETLB] = { "Shared_Hugetlb", "shared_hugetlb", 14, 0 },
+	[SMAPS_PRIVATE_HUGETLB] = { "Private_Hugetlb", "private_hugetlb", 15, 0 },
+	[SMAPS_SWAP] = { "Swap", "swap", 4, 0 },
+	[SMAPS_SWAP_PSS] = { "SwapPss", "swap_pss", 7, 0 },
+	[SMAPS_LOCKED] = { "Locked", "locked", 6, 0 },
+	[SMAPS_THP_ELIGIBLE] = { "THPeligible", "thp_eligible", 11, 1 },
+	[SMAPS_PROTECTION_KEY] = { "ProtectionKey", "protection_key", 13, 1 },
+};
+
+/* What smaps_lookup returns for "VmFlags" (not a numeric field). */
+#define FIELD_VMFLAGS SMAPS_NFIELDS
+
+/*
+ * A field name of up to 15 bytes packed little-endian into two words (the
+ * rest zero) identifies it exactly; ((w0 + 3 * w1) * FIELD_MUL) >> 58 is a
+ * perfect hash over the 27 names and "VmFlags" (the multiplier was found
+ * offline). A field line thus costs one multiply and two compares, not a
+ * scan over the names; tests/test_smaps.c checks that every name finds itself.
+ */
+#define FIELD_MUL 0x9d9361cb73e545b7ull
+
+static const struct {
+	uint64_t w0, w1;
+	int field;
+} field_hash[64] = {
+	[26] = { 0x00000000657a6953ull, 0x0000000000000000ull, SMAPS_SIZE },
+	[1] = { 0x61506c656e72654bull, 0x0000657a69536567ull, SMAPS_KERNEL_PAGE_SIZE },
+	[7] = { 0x5365676150554d4dull, 0x0000000000657a69ull, SMAPS_MMU_PAGE_SIZE },
+	[39] = { 0x0000000000737352ull, 0x0000000000000000ull, SMAPS_RSS },
+	[24] = { 0x0000000000737350ull, 0x0000000000000000ull, SMAPS_PSS },
+	[43] = { 0x6e6f6e415f737350ull, 0x0000000000000000ull, SMAPS_PSS_ANON },
+	[13] = { 0x656c69465f737350ull, 0x0000000000000000ull, SMAPS_PSS_FILE },
+	[48] = { 0x656d68535f737350ull, 0x000000000000006dull, SMAPS_PSS_SHMEM },
+	[6] = { 0x747269445f737350ull, 0x0000000000000079ull, SMAPS_PSS_DIRTY },
+	[61] = { 0x435f646572616853ull, 0x000000006e61656cull, SMAPS_SHARED_CLEAN },
+	[38] = { 0x445f646572616853ull, 0x0000000079747269ull, SMAPS_SHARED_DIRTY },
+	[41] = { 0x5f65746176697250ull, 0x0000006e61656c43ull, SMAPS_PRIVATE_CLEAN },
+	[28] = { 0x5f65746176697250ull, 0x0000007974726944ull, SMAPS_PRIVATE_DIRTY },
+	[55] = { 0x636e657265666552ull, 0x0000000000006465ull, SMAPS_REFERENCED },
+	[50] = { 0x756f6d796e6f6e41ull, 0x0000000000000073ull, SMAPS_ANONYMOUS },
+	[23] = { 0x00000000004d534bull, 0x0000000000000000ull, SMAPS_KSM },
+	[56] = { 0x65657246797a614cull, 0x0000000000000000ull, SMAPS_LAZYFREE },
+	[5] = { 0x656775486e6f6e41ull, 0x0000007365676150ull, SMAPS_ANON_HUGE_PAGES },
+	[63] = { 0x646d506d656d6853ull, 0x000064657070614dull, SMAPS_SHMEM_PMD_MAPPED },
+	[45] = { 0x4d646d50656c6946ull, 0x0000006465707061ull, SMAPS_FILE_PMD_MAPPED },
+	[31] = { 0x485f646572616853ull, 0x0000626c74656775ull, SMAPS_SHARED_HUGETLB },
+	[40] = { 0x5f65746176697250ull, 0x00626c7465677548ull, SMAPS_PRIVATE_HUGETLB },
+	[42] = { 0x0000000070617753ull, 0x0000000000000000ull, SMAPS_SWAP },
+	[12] = { 0x0073735070617753ull, 0x0000000000000000ull, SMAPS_SWAP_PSS },
+	[52] = { 0x000064656b636f4cull, 0x0000000000000000ull, SMAPS_LOCKED },
+	[17] = { 0x6967696c65504854ull, 0x0000000000656c62ull, SMAPS_THP_ELIGIBLE },
+	[35] = { 0x69746365746f7250ull, 0x00000079654b6e6full, SMAPS_PROTECTION_KEY },
+	[47] = { 0x007367616c466d56ull, 0x0000000000000000ull, FIELD_VMFLAGS },
+};
+
+/* The field whose packed name is w0, w1, or -1. Empty slots hold 0, never a name. */
+static inline int
+field_by_words(uint64_t w0, uint64_t w1)
+{
+	unsigned h = (unsigned)(((w0 + 3 * w1) * FIELD_MUL) >> 58);
+
+	if (field_hash[h].w0 != w0 || field_hash[h].w1 != w1)
+		return -1;
+	return field_hash[h].field;
+}
+
+/*
+ * Load s[0..16) as two little-endian words and find the first ':' in them:
+ * its index (0 when absent or first), with the bytes from the ':' on
+ * cleared, so w0, w1 are the packed name field_by_words expects.
+ */
+static inline size_t
+colon_in_16(const char *s, uint64_t *w0, uint64_t *w1)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	const uint64_t colons = 0x3a3a3a3a3a3a3a3aull;
+	uint64_t a, b, x;
+	unsigned k;
+
+	memcpy(&a, s, 8);
+	memcpy(&b, s + 8, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	a = __builtin_bswap64(a);
+	b = __builtin_bswap64(b);
+#endif
+	/* The lowest flagged byte is exactly the first zero byte of a ^ colons. */
+	x = a ^ colons;
+	x = (x - ones) & ~x & highs;
+	if (x != 0) {
+		k = (unsigned)__builtin_ctzll(x) / 8;
+		*w0 = k == 0 ? 0 : a & (~0ull >> (64 - 8 * k));
+		*w1 = 0;
+		return k;
+	}
+	x = b ^ colons;
+	x = (x - ones) & ~x & highs;
+	if (x == 0)
+		return 0;
+	k = (unsigned)__builtin_ctzll(x) / 8;
+	*w0 = a;
+	*w1 = k == 0 ? 0 : b & (~0ull >> (64 - 8 * k));
+	return 8 + k;
+}
+
+static inline int
+is_name_char(unsigned c)
+{
+	return (c | 0x20) - 'a' < 26 || c - '0' < 10 || c == '_';
+}
+
+static int
+field_lookup(const char *s, size_t n)
+{
+	uint64_t w[2] = { 0, 0 };
+	size_t i;
+
+	if (n == 0 || n > 15)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!is_name_char((unsigned char)s[i]))
+			return -1;
+		w[i / 8] |= (uint64_t)(unsigned char)s[i] << (8 * (i % 8));
+	}
+	return field_by_words(w[0], w[1]);
+}
+
+int
+smaps_field_lookup(const char *name, size_t len)
+{
+	int f = field_lookup(name, len);
+
+	return f == FIELD_VMFLAGS ? -1 : f;
+}
+
+const char *
+smaps_field_name(enum smaps_field f)
+{
+	return (unsigned)f < SMAPS_NFIELDS ? fields[f].name : "?";
+}
+
+const char *
+smaps_field_column(enum smaps_field f)
+{
+	return (unsigned)f < SMAPS_NFIELDS ? fields[f].column : "?";
+}
+
+struct smaps_parser *
+smaps_parser_new(int maps_only, const struct limits *lim, smaps_emit_fn emit, void *ctx)
+{
+	struct smaps_parser *p = xcalloc(1, sizeof(*p));
+
+	p->maps_only = maps_only;
+	p->lim = lim;
+	p->emit = emit;
+	p->ctx = ctx;
+	buf_init(&p->path);
+	buf_init(&p->vmflags);
+	return p;
+}
+
+void
+smaps_parser_rollup(struct smaps_parser *p)
+{
+	p->rollup = 1;
+}
+
+void
+smaps_parser_free(struct smaps_parser *p)
+{
+	if (p == NULL)
+		return;
+	buf_release(&p->path);
+	buf_release(&p->vmflags);
+	free(p);
+}
+
+uint64_t
+smaps_parser_count(const struct smaps_parser *p)
+{
+	return p->count;
+}
+
+static inline int
+is_space(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static inline int
+hex_digit(unsigned c)
+{
+	if (c - '0' < 10)
+		return (int)(c - '0');
+	c |= 0x20;
+	if (c - 'a' < 6)
+		return (int)(c - 'a' + 10);
+	return -1;
+}
+
+/* Every field -1: what a VMA header starts with. */
+static const int64_t absent_fields[SMAPS_NFIELDS] = {
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
+_Static_assert(SMAPS_NFIELDS == 27, "absent_fields lists one -1 per field");
+
+/* The index of the first byte at or after i that is not a space or tab. */
+static inline size_t
+skip_blanks(const char *s, size_t i, size_t n)
+{
+	const uint64_t spaces = 0x2020202020202020ull;
+	uint64_t w;
+
+	/* The kernel pads with spaces: eight at a time, then byte by byte. */
+	while (i + 8 <= n) {
+		memcpy(&w, s + i, 8);
+		w ^= spaces;
+		if (w != 0) {
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+			i += (size_t)__builtin_clzll(w) / 8;
+#else
+			i += (size_t)__builtin_ctzll(w) / 8;
+#endif
+			break;
+		}
+		i += 8;
+	}
+	while (i < n && is_space((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
+/* Quote at most 64 bytes of an offending value. */
+#define QUOTE_MAX 64
+#define QLEN(n) ((int)((n) > QUOTE_MAX ? QUOTE_MAX : (n)))
+
+/* Hex digits up to a delimiter; *pos advanced. 0 ok, -1 bad or more than 16 digits. */
+static inline int
+scan_hex(const char *s, size_t n, size_t *pos, uint64_t *out)
+{
+	size_t i = *pos, start = i;
+	uint64_t v = 0;
+	int dgt;
+
+	while (i < n && (dgt = hex_digit((unsigned char)s[i])) >= 0) {
+		v = (v << 4) | (unsigned)dgt;
+		i++;
+	}
+	if (i == start || i - start > 16)
+		return -1;
+	*pos = i;
+	*out = v;
+	return 0;
+}
+
+/* Emit the VMA held in p->cur, if any. */
+static int
+flush(struct smaps_parser *p, struct diag *d)
+{
+	struct vma *v = &p->cur;
+
+	if (!p->pending)
+		return 0;
+	p->pending = 0;
+	if (v->field[SMAPS_SIZE] < 0 && !p->rollup) {
+		uint64_t size = v->end - v->start;
+
+		if (size > (uint64_t)INT64_MAX)
+			return diag_fail(d, DIAG_FORMAT, v->line,
+					 "address range %llx-%llx too large (expected at most 2^63 bytes)",
+					 (unsigned long long)v->start, (unsigned long long)v->end);
+		v->field[SMAPS_SIZE] = (int64_t)size;
+	}
+	v->path = buf_str(&p->path);
+	v->vmflags = v->vmflags != NULL ? buf_str(&p->vmflags) : NULL;
+	p->count++;
+	return p->emit(p->ctx, v, d);
+}
+
+static int
+bad_header(struct diag *d, uint64_t lineno, const char *what, const char *s, size_t n,
+	   const char *expect)
+{
+	return diag_fail(d, DIAG_FORMAT, lineno, "bad %s \"%.*s\" (expected %s)", what, QLEN(n), s,
+			 expect);
+}
+
+/* Length of the whitespace-delimited token at s[i..n). */
+static inline size_t
+token_len(const char *s, size_t n, size_t i)
+{
+	size_t j = i;
+
+	while (j < n && !is_space((unsigned char)s[j]))
+		j++;
+	return j - i;
+}
+
+static int
+parse_header(struct smaps_parser *p, const char *s, size_t n, uint64_t lineno, struct diag *d)
+{
+	uint64_t start, end, offset, inode = 0, major, minor;
+	size_t i = 0, t, offset_at, dev_at, dev_len, path_at;
+	char perms[5];
+	struct vma *v;
+	int k;
+
+	t = token_len(s, n, 0);
+	if (scan_hex(s, n, &i, &start) != 0 || i >= n || s[i] != '-')
+		return bad_header(d, lineno, "address range", s, t, "hex START-END");
+	i++;
+	if (scan_hex(s, n, &i, &end) != 0 || i != t)
+		return bad_header(d, lineno, "address range", s, t, "hex START-END");
+	if (start > end)
+		return bad_header(d, lineno, "address range", s, t, "START <= END");
+	i = skip_blanks(s, i, n);
+	t = token_len(s, n, i);
+	if (t != 4 || (s[i] != 'r' && s[i] != '-') || (s[i + 1] != 'w' && s[i + 1] != '-') ||
+	    (s[i + 2] != 'x' && s[i + 2] != '-') || (s[i + 3] != 'p' && s[i + 3] != 's'))
+		return bad_header(d, lineno, "permissions", s + i, t, "like rw-p");
+	memcpy(perms, s + i, 4);
+	perms[4] = '\0';
+	i += 4;
+	i = skip_blanks(s, i, n);
+	offset_at = i;
+	t = token_len(s, n, i);
+	if (scan_hex(s, n, &i, &offset) != 0 || i != offset_at + t)
+		return bad_header(d, lineno, "offset", s + offset_at, t, "hex");
+	i = skip_blanks(s, i, n);
+	dev_at = i;
+	dev_len = token_len(s, n, i);
+	if (scan_hex(s, n, &i, &major) != 0 || i >= n || s[i] != ':')
+		return bad_header(d, lineno, "device", s + dev_at, dev_len, "hex MAJOR:MINOR");
+	i++;
+	if (scan_hex(s, n, &i, &minor) != 0 || i != dev_at + dev_len || dev_len >= sizeof(v->dev))
+		return bad_header(d, lineno, "device", s + dev_at, dev_len, "hex MAJOR:MINOR");
+	i = skip_blanks(s, i, n);
+	t = token_len(s, n, i);
+	if (t == 0 || t > 20)
+		return bad_header(d, lineno, "inode", s + i, t, "a decimal number");
+	for (k = 0; k < (int)t; k++) {
+		unsigned dg = (unsigned char)s[i + (size_t)k] - '0';
+
+		if (dg > 9 || __builtin_mul_overflow(inode, 10, &inode) ||
+		    __builtin_add_overflow(inode, dg, &inode))
+			return bad_header(d, lineno, "inode", s + i, t, "a decimal number");
+	}
+	i += t;
+	i = skip_blanks(s, i, n);
+	path_at = i;
+
+	/* The header is good: the previous VMA is complete. */
+	if (flush(p, d) != 0)
+		return -1;
+	if (p->count >= p->lim->vmas) {
+		diag_fail(d, DIAG_LIMIT, lineno, "more than %llu VMAs (limit vmas)",
+			  (unsigned long long)p->lim->vmas);
+		diag_hint(d, "raise it with --limit vmas=N if the input is genuine");
+		return -1;
+	}
+	v = &p->cur;
+	v->start = start;
+	v->end = end;
+	v->offset = offset;
+	v->inode = inode;
+	memcpy(v->perms, perms, sizeof(perms));
+	memcpy(v->dev, s + dev_at, dev_len);
+	v->dev[dev_len] = '\0';
+	memcpy(v->field, absent_fields, sizeof(v->field));
+	v->vmflags = NULL;
+	v->unknown_fields = 0;
+	v->line = lineno;
+	buf_reset(&p->path);
+	buf_add(&p->path, s + path_at, n - path_at);
+	v->path = NULL;
+	v->path_len = n - path_at;
+	p->pending = 1;
+	if (p->maps_only)
+		return flush(p, d);
+	return 0;
+}
+
+static int
+parse_field(struct smaps_parser *p, const char *s, size_t n, size_t name_len, int f,
+	    uint64_t lineno, struct diag *d)
+{
+	struct vma *v = &p->cur;
+	size_t i = name_len + 1, digits_at, ndigits;
+	uint64_t num = 0;
+	unsigned dg;
+
+	if (__builtin_expect(!p->pending, 0)) {
+		if (p->maps_only)
+			return diag_fail(d, DIAG_FORMAT, lineno,
+					 "field \"%.*s\" in a maps file (expected a VMA header)",
+					 QLEN(name_len), s);
+		return diag_fail(d, DIAG_FORMAT, lineno,
+				 "field \"%.*s\" before any VMA header (expected START-END PERMS ...)",
+				 QLEN(name_len), s);
+	}
+	i = skip_blanks(s, i, n);
+	if (__builtin_expect(f < 0, 0)) {
+		/* A field this kernel added after us: tolerated, counted. */
+		if (v->unknown_fields < UINT32_MAX)
+			v->unknown_fields++;
+		return 0;
+	}
+	if (f == FIELD_VMFLAGS) {
+		if (v->vmflags != NULL)
+			return diag_fail(d, DIAG_FORMAT, lineno,
+					 "duplicate field \"VmFlags\" (expected one per VMA)");
+		while (n > i && is_space((unsigned char)s[n - 1]))
+			n--;
+		buf_reset(&p->vmflags);
+		buf_add(&p->vmflags, s + i, n - i);
+		v->vmflags = "";	/* marks it present; pointed at the buf in flush */
+		return 0;
+	}
+	digits_at = i;
+	/* No overflow is possible in 19 digits; longer runs are checked below. */
+	while (i < n && (dg = (unsigned char)s[i] - '0') < 10) {
+		num = num * 10 + dg;
+		i++;
+	}
+	ndigits = i - digits_at;
+	if (ndigits == 0)
+		goto bad;
+	if (ndigits > 19 && num_parse_u64(s + digits_at, ndigits, &num) != 0)
+		goto overflow;
+	while (i < n && is_space((unsigned char)s[i]))
+		i++;
+	if (!fields[f].plain) {
+		if (n - i < 2 || s[i] != 'k' || s[i + 1] != 'B')
+			goto bad;
+		i += 2;
+		if (__builtin_mul_overflow(num, 1024, &num))
+			goto overflow;
+		while (i < n && is_space((unsigned char)s[i]))
+			i++;
+	}
+	if (i != n)
+		goto bad;
+	if (num > (uint64_t)INT64_MAX)
+		goto overflow;
+	if (__builtin_expect(v->field[f] >= 0, 0))
+		return diag_fail(d, DIAG_FORMAT, lineno,
+				 "duplicate field \"%s\" (expected one per VMA)", fields[f].name);
+	v->field[f] = (int64_t)num;
+	return 0;
+overflow:
+	return diag_fail(d, DIAG_FORMAT, lineno, "%s value \"%.*s\" overflows 64 bits",
+			 fields[f].name, QLEN(n - digits_at), s + digits_at);
+bad:
+	return diag_fail(d, DIAG_FORMAT, lineno, "bad %s value \"%.*s\" (expected %s)",
+			 fields[f].name, QLEN(n - digits_at), s + digits_at,
+			 fields[f].plain ? "a decimal number" : "N kB");
+}
+
+static inline int
+parse_line(struct smaps_parser *p, const char *s, size_t n, uint64_t lineno, struct diag *d)
+{
+	uint64_t w0, w1 = 0;
+	size_t i, t;
+	unsigned c;
+
+	if (__builtin_expect(n > p->lim->line_bytes, 0)) {
+		diag_fail(d, DIAG_LIMIT, lineno, "line longer than %llu bytes (limit line_bytes)",
+			  (unsigned long long)p->lim->line_bytes);
+		diag_hint(d, "raise it with --limit line_bytes=N if the input is genuine");
+		return -1;
+	}
+	if (n == 0)
+		return 0;	/* smaps_rollup as some tools save it ends in a blank line */
+	/*
+	 * A field is "Name:" with Name of letters, digits and '_'; it starts
+	 * with a capital letter in every kernel. A header's first token holds
+	 * '-' (or is all hex: a range missing its '-'). Anything else is neither.
+	 * The name is packed into w0, w1 as it is scanned (see field_by_words).
+	 */
+	c = (unsigned char)s[0];
+	if (n >= 16 && c - 'A' < 26) {
+		/* Fast path: the kernel pads names to 16 columns. */
+		size_t colon = colon_in_16(s, &w0, &w1);
+		int f;
+
+		if (colon > 0 && (f = field_by_words(w0, w1)) >= 0)
+			return parse_field(p, s, n, colon, f, lineno, d);
+		w1 = 0;
+	}
+	if (c - 'A' < 26) {
+		w0 = c;
+		for (i = 1; i < n; i++) {
+			c = (unsigned char)s[i];
+			if (!is_name_char(c))
+				break;
+			if (i < 8)
+				w0 |= (uint64_t)c << (8 * i);
+			else if (i < 16)
+				w1 |= (uint64_t)c << (8 * (i - 8));
+		}
+		if (i < n && c == ':')
+			return parse_field(p, s, n, i, i < 16 ? field_by_words(w0, w1) : -1, lineno,
+					   d);
+	}
+	t = token_len(s, n, 0);
+	if (t == 0)
+		goto neither;
+	if (memchr(s, '-', t) != NULL)
+		return parse_header(p, s, n, lineno, d);
+	for (i = 0; i < t; i++)
+		if (hex_digit((unsigned char)s[i]) < 0)
+			goto neither;
+	return parse_header(p, s, n, lineno, d);
+neither:
+	return diag_fail(d, DIAG_FORMAT, lineno,
+			 "unrecognised line \"%.*s\" (expected a VMA header or \"Name: value\")",
+			 QLEN(n), s);
+}
+
+int
+smaps_parser_line(struct smaps_parser *p, const char *line, size_t len, uint64_t lineno,
+		  struct diag *d)
+{
+	return parse_line(p, line, len, lineno, d);
+}
+
+int
+smaps_parser_finish(struct smaps_parser *p, struct diag *d)
+{
+	return flush(p, d);
+}
+
+/* Hand line [s, e) to the parser, dropping a '\r' before its end as core/lines.c does. */
+static inline int
+deliver(struct smaps_parser *p, const char *s, const char *e, uint64_t lineno, struct diag *d)
+{
+	size_t n = (size_t)(e - s);
+
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	return parse_line(p, s, n, lineno, d);
+}
+
+#ifdef __SSE2__
+/* Bit i set when b[i] is '\n', for the 64 bytes at b. */
+static inline uint64_t
+newline_mask(const char *b)
+{
+	const __m128i nl = _mm_set1_epi8('\n');
+	uint64_t m0, m1, m2, m3;
+
+	m0 = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const void *)b), nl));
+	m1 = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const void *)(b + 16)), nl));
+	m2 = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const void *)(b + 32)), nl));
+	m3 = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const void *)(b + 48)), nl));
+	return m0 | m1 << 16 | m2 << 32 | m3 << 48;
+}
+#endif
+
+int
+smaps_parse(const char *buf, size_t len, int maps_only, const struct limits *lim,
+	    smaps_emit_fn emit, void *ctx, struct diag *d)
+{
+	struct smaps_parser *p = smaps_parser_new(maps_only, lim, emit, ctx);
+	const char *line = buf, *end = buf + len, *q = buf, *e;
+	uint64_t lineno = 0;
+	int rc = -1;
+
+	/*
+	 * The same lines core/lines.c would deliver, but found without a
+	 * call per line: smaps lines are short (~30 bytes), and a memchr per
+	 * line cost a third of the parse. Line length is capped in parse_line.
+	 */
+#ifdef __SSE2__
+	for (; len - (size_t)(q - buf) >= 64; q += 64) {
+		uint64_t m = newline_mask(q);
+
+		while (m != 0) {
+			e = q + __builtin_ctzll(m);
+			m &= m - 1;
+			if (deliver(p, line, e, ++lineno, d) != 0)
+				goto out;
+			line = e + 1;
+		}
+	}
+#endif
+	while (q < end && (e = memchr(q, '\n', (size_t)(end - q))) != NULL) {
+		if (deliver(p, line, e, ++lineno, d) != 0)
+			goto out;
+		line = q = e + 1;
+	}
+	if (line < end && deliver(p, line, end, ++lineno, d) != 0)
+		goto out;
+	rc = smaps_parser_finish(p, d);
+out:
+	smaps_parser_free(p);
+	return rc;
+}

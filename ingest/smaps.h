@@ -1,0 +1,104 @@
+/*
+ * /proc/PID/smaps and /proc/PID/maps, parsed line by line as they stream in
+ * (a snapshot can hold a million VMAs; nothing but the VMA being read is
+ * kept). Each complete VMA is handed to emit in file order.
+ *
+ * Fields are those of the kernel's Documentation/filesystems/proc.rst,
+ * stored in bytes; THPeligible and ProtectionKey are plain numbers.
+ * A field never seen for a VMA is -1 (with maps alone every field is -1:
+ * Rss is unknown, not zero). Unknown "Name: N kB" fields are tolerated and
+ * counted in unknown_fields. Separators may be spaces or tabs.
+ * A VMA handed to emit, its path (NUL-terminated, may hold spaces) and its
+ * vmflags (trailing blanks dropped) are lent for the duration of the call.
+ * Blank lines are skipped. Lines longer than lim->line_bytes, more than
+ * lim->vmas VMAs, a bad header or a field value past INT64_MAX bytes are
+ * errors with the line.
+ */
+#ifndef RSSGAP_SMAPS_H
+#define RSSGAP_SMAPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/diag.h"
+#include "core/limits.h"
+
+enum smaps_field {
+	SMAPS_SIZE,
+	SMAPS_KERNEL_PAGE_SIZE,
+	SMAPS_MMU_PAGE_SIZE,
+	SMAPS_RSS,
+	SMAPS_PSS,
+	SMAPS_PSS_ANON,
+	SMAPS_PSS_FILE,
+	SMAPS_PSS_SHMEM,
+	SMAPS_PSS_DIRTY,
+	SMAPS_SHARED_CLEAN,
+	SMAPS_SHARED_DIRTY,
+	SMAPS_PRIVATE_CLEAN,
+	SMAPS_PRIVATE_DIRTY,
+	SMAPS_REFERENCED,
+	SMAPS_ANONYMOUS,
+	SMAPS_KSM,
+	SMAPS_LAZYFREE,
+	SMAPS_ANON_HUGE_PAGES,
+	SMAPS_SHMEM_PMD_MAPPED,
+	SMAPS_FILE_PMD_MAPPED,
+	SMAPS_SHARED_HUGETLB,
+	SMAPS_PRIVATE_HUGETLB,
+	SMAPS_SWAP,
+	SMAPS_SWAP_PSS,
+	SMAPS_LOCKED,
+	SMAPS_THP_ELIGIBLE,
+	SMAPS_PROTECTION_KEY,
+	SMAPS_NFIELDS
+};
+
+struct vma {
+	uint64_t start;		/* first byte */
+	uint64_t end;		/* one past the last byte */
+	uint64_t offset;	/* file offset */
+	uint64_t inode;
+	char perms[5];		/* "rw-p" */
+	char dev[16];		/* "fd:01" */
+	const char *path;	/* "" when anonymous; "[heap]", "[anon: Go: heap]", a file */
+	size_t path_len;
+	int64_t field[SMAPS_NFIELDS];
+	const char *vmflags;	/* "rd wr mr mw me ac" or NULL when absent */
+	uint32_t unknown_fields;
+	uint64_t line;		/* line of the VMA's header in the member */
+};
+
+typedef int (*smaps_emit_fn)(void *ctx, const struct vma *v, struct diag *d);
+
+struct smaps_parser;
+
+/* New parser; maps_only=1 reads /proc/PID/maps (header lines only). */
+struct smaps_parser *smaps_parser_new(int maps_only, const struct limits *lim,
+				      smaps_emit_fn emit, void *ctx);
+/* Free p (NULL is a no-op). */
+void smaps_parser_free(struct smaps_parser *p);
+/* Feed one line (without '\n'); -1 with d filled on malformed input or a cap. */
+int smaps_parser_line(struct smaps_parser *p, const char *line, size_t len, uint64_t lineno,
+		      struct diag *d);
+/* End of member: emit the last VMA. */
+int smaps_parser_finish(struct smaps_parser *p, struct diag *d);
+/* VMAs emitted so far. */
+uint64_t smaps_parser_count(const struct smaps_parser *p);
+/* Parse a whole member held in memory. */
+int smaps_parse(const char *buf, size_t len, int maps_only, const struct limits *lim,
+		smaps_emit_fn emit, void *ctx, struct diag *d);
+/* The kernel's name of a field ("Rss", "AnonHugePages"). */
+const char *smaps_field_name(enum smaps_field f);
+/* The SQL column name of a field ("rss", "anon_huge_pages"). */
+const char *smaps_field_column(enum smaps_field f);
+/* The field named name[0..len) ("Rss"), or -1 when it is not one (VmFlags is not). */
+int smaps_field_lookup(const char *name, size_t len);
+/*
+ * Mark p as reading smaps_rollup: a VMA without a Size line keeps Size -1
+ * (the rollup's range spans the whole address space, not a mapping).
+ * Otherwise a missing Size is taken from the range.
+ */
+void smaps_parser_rollup(struct smaps_parser *p);
+
+#endif

@@ -1,0 +1,68 @@
+/* rssgap: where did resident memory grow that the Go runtime cannot see? */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/commands.h"
+
+#define RSSGAP_VERSION "0.1.0"
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+	const char *summary;
+} commands[] = {
+	{ "ingest", cmd_ingest, "ingest [--db FILE] [--rules FILE] BUNDLE...",
+	  "read bundles into the database (idempotent)" },
+	{ "list", cmd_list, "list [--db FILE] [SELECTOR] [--json]",
+	  "snapshots with their labels and headline numbers" },
+	{ "show", cmd_show, "show [--db FILE] SNAPSHOT [--json] [--top N]",
+	  "one snapshot: three layers, roles, top VMAs" },
+	{ "diff", cmd_diff, "diff [--db FILE] BEFORE AFTER [--json] [--check]",
+	  "where Rss grew between two snapshots that the runtime cannot see" },
+	{ "report", cmd_report, "report [--db FILE] BEFORE [AFTER] -o DIR [--format png,svg]",
+	  "one-page PNG/SVG report and summary.md" },
+	{ "fleet", cmd_fleet, "fleet [--db FILE] --by LABEL [--before V --after V] [--json] [-o DIR]",
+	  "cohorts of many snapshots compared" },
+};
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: rssgap COMMAND [OPTIONS]\n\n"
+		   "where did resident memory (Rss) grow that the Go runtime cannot see?\n\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  rssgap %s\n      %s\n", commands[i].usage, commands[i].summary);
+	fprintf(f, "\nSNAPSHOT, BEFORE, AFTER: a bundle file, a snapshot id, or key=value[,key=value]\n"
+		   "over manifest keys and labels. --db FILE (or $RSSGAP_DB) keeps a database;\n"
+		   "without it bundles go into an in-memory one.\n"
+		   "'rssgap COMMAND --help' for a command's options.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("rssgap %s\n", RSSGAP_VERSION);
+		return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "rssgap: unknown command \"%s\"\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

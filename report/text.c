@@ -1,0 +1,130 @@
+#include "report/text.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "core/escape.h"
+#include "core/num.h"
+
+static void
+cell_bytes(struct buf *out, const char *fmt, int known, int64_t v)
+{
+	struct buf cell = BUF_INIT;
+
+	if (known && v >= 0)
+		num_human(&cell, (double)v);
+	else
+		buf_puts(&cell, "-");
+	buf_printf(out, fmt, buf_str(&cell));
+	buf_release(&cell);
+}
+
+void
+text_snapshot_header(struct buf *out, const struct snapshot_info *s)
+{
+	const char *who = s->pod != NULL ? s->pod : s->host != NULL ? s->host : "-";
+	int i;
+
+	buf_printf(out, "snapshot %" PRId64 ": ", s->id);
+	escape_term(out, who, strlen(who));
+	buf_printf(out, " pid %" PRId64, s->pid);
+	if (s->comm != NULL) {
+		buf_puts(out, " (");
+		escape_term(out, s->comm, strlen(s->comm));
+		buf_putc(out, ')');
+	}
+	buf_printf(out, ", captured %s\n", s->captured_at);
+	buf_puts(out, "bundle: ");
+	escape_term(out, s->bundle, strlen(s->bundle));
+	if (s->dir != NULL && s->dir[0] != '\0') {
+		buf_puts(out, " (");
+		escape_term(out, s->dir, strlen(s->dir));
+		buf_putc(out, ')');
+	}
+	buf_putc(out, '\n');
+	if (s->nlabels > 0) {
+		buf_puts(out, "labels:");
+		for (i = 0; i < s->nlabels; i++) {
+			buf_putc(out, ' ');
+			escape_term(out, s->label_keys[i], strlen(s->label_keys[i]));
+			buf_putc(out, '=');
+			escape_term(out, s->label_values[i], strlen(s->label_values[i]));
+		}
+		buf_putc(out, '\n');
+	}
+}
+
+void
+text_layers(struct buf *out, const struct snapshot_info *s)
+{
+	buf_puts(out, "Three layers\n");
+	cell_bytes(out, "  resident (Rss, smaps)              %12s", s->rss_known, s->rss);
+	if (!s->rss_known)
+		buf_puts(out, "   (only proc/maps: Rss unknown)");
+	buf_putc(out, '\n');
+	cell_bytes(out, "  virtual (Size)                     %12s\n", 1, s->size);
+	cell_bytes(out, "  runtime-visible (Sys-HeapReleased) %12s", s->go_estimate.known,
+		   s->go_estimate.v);
+	if (!s->go_estimate.known)
+		buf_puts(out, "   (no runtime numbers in the bundle)");
+	else
+		buf_printf(out, "   from %s", s->go_estimate.source);
+	buf_putc(out, '\n');
+	cell_bytes(out, "    heap in use (HeapInuse)          %12s\n", s->rt[RT_HEAP_INUSE].known,
+		   s->rt[RT_HEAP_INUSE].v);
+	cell_bytes(out, "    heap profile in use (pprof)      %12s\n", s->pprof_inuse.known,
+		   s->pprof_inuse.v);
+	if (s->rss_known && s->go_estimate.known) {
+		struct buf cell = BUF_INIT;
+
+		num_human(&cell, (double)(s->rss - s->go_estimate.v));
+		buf_printf(out, "  non-Go (Rss - runtime-visible)     %12s\n", buf_str(&cell));
+		buf_release(&cell);
+	}
+	if (s->cgroup_usage.known) {
+		cell_bytes(out, "  cgroup usage                       %12s", 1, s->cgroup_usage.v);
+		if (s->cgroup_limit.known)
+			cell_bytes(out, " of limit %s", 1, s->cgroup_limit.v);
+		else
+			buf_puts(out, " (no limit)");
+		buf_putc(out, '\n');
+	}
+}
+
+void
+text_roles(struct buf *out, const struct snapshot_info *s)
+{
+	int i;
+
+	buf_printf(out, "%-14s %6s %11s %11s %11s %11s %11s\n", "ROLE", "VMAS", "SIZE", "RSS",
+		   "ANONYMOUS", "LAZYFREE", "SWAP");
+	for (i = 0; i < s->nroles; i++) {
+		const struct role_info *r = &s->roles[i];
+		struct buf name = BUF_INIT;
+
+		escape_term(&name, r->role, strlen(r->role));
+		buf_printf(out, "%-14s %6" PRId64, buf_str(&name), r->vmas);
+		cell_bytes(out, " %11s", 1, r->size);
+		cell_bytes(out, " %11s", r->rss >= 0, r->rss);
+		cell_bytes(out, " %11s", r->anonymous >= 0, r->anonymous);
+		cell_bytes(out, " %11s", r->lazyfree >= 0, r->lazyfree);
+		cell_bytes(out, " %11s\n", r->swap >= 0, r->swap);
+		buf_release(&name);
+	}
+}
+
+int
+text_go_classes(struct buf *out, const struct snapshot_info *s)
+{
+	struct go_classes g;
+	int i;
+
+	if (!go_classes_from(s, &g))
+		return 0;
+	buf_printf(out, "Go memory classes (from %s)\n", s->rt[RT_HEAP_INUSE].source);
+	for (i = 0; i < GO_CLASS_COUNT; i++) {
+		buf_printf(out, "  %-36s", go_class_label(i));
+		cell_bytes(out, " %11s\n", 1, g.bytes[i]);
+	}
+	return 1;
+}

@@ -1,0 +1,386 @@
+/*
+ * Tests of ingest/pprof: google/pprof's own legacy test profiles (values
+ * from ../shared/corpora/SOURCES.md), a real Go 1.19 heap profile
+ * (fixtures/real/goheap-*, totals from `go tool pprof -raw`, see
+ * fixtures/real/README.md) and the hostile profiles in fixtures/hostile/.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/diag.h"
+#include "core/limits.h"
+#include "ingest/pprof.h"
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *data = NULL;
+	size_t cap = 0, n = 0, got;
+
+	assert_non_null(f);
+	do {
+		if (n + 65536 > cap) {
+			cap = (n + 65536) * 2;
+			data = realloc(data, cap + 1);
+			assert_non_null(data);
+		}
+		got = fread(data + n, 1, cap - n, f);
+		n += got;
+	} while (got > 0);
+	assert_int_equal(ferror(f), 0);
+	fclose(f);
+	data[n] = '\0';
+	*len = n;
+	return data;
+}
+
+/* gunzip through the gzip program: the product's gunzip is bundle_gunzip. */
+static char *
+slurp_gz(const char *path, size_t *len)
+{
+	char cmd[512];
+	FILE *p;
+	char *data = NULL;
+	size_t cap = 0, n = 0, got;
+
+	snprintf(cmd, sizeof(cmd), "gzip -dc '%s'", path);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	do {
+		if (n + 65536 > cap) {
+			cap = (n + 65536) * 2;
+			data = realloc(data, cap + 1);
+			assert_non_null(data);
+		}
+		got = fread(data + n, 1, cap - n, p);
+		n += got;
+	} while (got > 0);
+	assert_int_equal(pclose(p), 0);
+	*len = n;
+	return data;
+}
+
+static int64_t
+total(const struct pprof_summary *s, const char *type)
+{
+	int i = pprof_type_index(s, type);
+
+	assert_true(i >= 0);
+	return s->types[i].total;
+}
+
+static struct pprof_summary *
+legacy(const char *path, struct limits *lim)
+{
+	struct pprof_summary *s = NULL;
+	struct diag d;
+	size_t len;
+	char *text = slurp(path, &len);
+
+	diag_clear(&d);
+	assert_true(pprof_is_legacy(text, len));
+	if (pprof_parse_legacy(text, len, lim, &s, &d) != 0)
+		fail_msg("%s: %s (line %llu)", path, d.message, (unsigned long long)d.line);
+	free(text);
+	return s;
+}
+
+static void
+test_gobench_legacy(void **state)
+{
+	struct limits lim;
+	struct pprof_summary *s;
+
+	(void)state;
+	limits_default(&lim);
+	s = legacy("../shared/corpora/pprof/gobench.heap", &lim);
+	assert_string_equal(s->format, "legacy-heap");
+	assert_int_equal(s->ntypes, 4);
+	assert_string_equal(s->types[0].type, "alloc_objects");
+	assert_string_equal(s->types[3].type, "inuse_space");
+	assert_string_equal(s->types[3].unit, "bytes");
+	assert_int_equal(s->samples, 15);
+	assert_int_equal(s->period, 524288);
+	assert_string_equal(s->period_type, "space");
+	assert_int_equal(total(s, "inuse_space"), 7721316);
+	assert_int_equal(total(s, "inuse_objects"), 11445);
+	assert_int_equal(total(s, "alloc_space"), 350314738);
+	assert_int_equal(total(s, "alloc_objects"), 83134);
+	/* From gobench.heap.string (pprof's own parse): the 7 samples whose
+	 * first five frames are 0x420cef 0x422151 0x4221da 0x41dc0d 0x41db48
+	 * hold 4573396 inuse bytes in 313 objects. */
+	assert_int_equal(s->sort_type, 3);
+	assert_true(s->nsites >= 4);
+	assert_string_equal(s->sites[0].leaf, "0x420cef");
+	assert_string_equal(s->sites[0].frames,
+			    "0x420cef <- 0x422151 <- 0x4221da <- 0x41dc0d <- 0x41db48");
+	assert_int_equal(s->sites[0].samples, 7);
+	assert_int_equal(s->sites[0].values[3], 4573396);
+	assert_int_equal(s->sites[0].values[2], 313);
+	assert_int_equal(s->sites[1].values[3], 525312);
+	pprof_summary_free(s);
+}
+
+static void
+test_cppbench_legacy(void **state)
+{
+	struct limits lim;
+	struct pprof_summary *s;
+
+	(void)state;
+	limits_default(&lim);
+	s = legacy("../shared/corpora/pprof/cppbench.heap", &lim);
+	assert_int_equal(s->ntypes, 2);
+	assert_string_equal(s->types[0].type, "objects");
+	assert_string_equal(s->types[1].type, "space");
+	assert_int_equal(total(s, "space"), 80935293);
+	assert_int_equal(total(s, "objects"), 41063);
+	assert_int_equal(s->period, 524288);
+	assert_int_equal(s->samples, 31);
+	/* cppbench.heap.string: 11 samples under the same five frames, 66404016 bytes. */
+	assert_int_equal(s->sort_type, 1);
+	assert_int_equal(s->sites[0].samples, 11);
+	assert_int_equal(s->sites[0].values[1], 66404016);
+	assert_int_equal(s->sites[0].values[0], 2490);
+	pprof_summary_free(s);
+}
+
+static void
+test_java_legacy(void **state)
+{
+	struct limits lim;
+	struct pprof_summary *s;
+
+	(void)state;
+	limits_default(&lim);
+	s = legacy("../shared/corpora/pprof/java.heap", &lim);
+	assert_string_equal(s->format, "java-heapz");
+	assert_int_equal(s->ntypes, 2);
+	assert_string_equal(s->types[0].type, "inuse_objects");
+	assert_string_equal(s->types[1].type, "inuse_space");
+	assert_int_equal(total(s, "inuse_space"), 9968703);
+	assert_int_equal(total(s, "inuse_objects"), 67347);
+	/* java.heap.string: the largest sample, 4720968 bytes in 8941 objects. */
+	assert_int_equal(s->sites[0].values[1], 4720968);
+	assert_int_equal(s->sites[0].values[0], 8941);
+	assert_non_null(strstr(s->sites[0].leaf, "com.example."));
+	pprof_summary_free(s);
+}
+
+/*
+ * fixtures/real/goheap-heap.pb: `gzip -dc goheap-heap.pb.gz` of a real Go
+ * 1.19 process (fixtures/real/goheap/main.go) with MemProfileRate=1 that
+ * keeps 100 x 64 KiB (allocA) and 1000 x 1 KiB (allocB) and drops
+ * 5000 x 4 KiB (allocC). Totals from `go tool pprof -raw`.
+ */
+static void
+test_real_proto(void **state)
+{
+	struct limits lim;
+	struct pprof_summary *s = NULL;
+	struct diag d;
+	size_t len, gzlen;
+	char *pb, *gz;
+
+	(void)state;
+	limits_default(&lim);
+	diag_clear(&d);
+	pb = slurp("fixtures/real/goheap-heap.pb", &len);
+	assert_false(pprof_is_legacy(pb, len));
+	if (pprof_parse(pb, len, &lim, &s, &d) != 0)
+		fail_msg("%s at %lld", d.message, (long long)d.offset);
+	assert_string_equal(s->format, "proto");
+	assert_int_equal(s->ntypes, 4);
+	assert_string_equal(s->types[0].type, "alloc_objects");
+	assert_string_equal(s->types[0].unit, "count");
+	assert_string_equal(s->types[3].type, "inuse_space");
+	assert_int_equal(total(s, "alloc_objects"), 6119);
+	assert_int_equal(total(s, "alloc_space"), 28169304);
+	assert_int_equal(total(s, "inuse_objects"), 1106);
+	assert_int_equal(total(s, "inuse_space"), 7611392);
+	assert_int_equal(s->period, 1);
+	assert_string_equal(s->period_type, "space");
+	assert_string_equal(s->period_unit, "bytes");
+	assert_int_equal(s->samples, 56);
+	assert_int_equal(s->locations, 95);
+	assert_int_equal(s->functions, 76);
+	assert_true(s->time_nanos > 0);
+	assert_int_equal(s->sort_type, 3);
+	/* go tool pprof -top -sample_index=inuse_space: allocA 6.25MB, allocB 1.01MB. */
+	assert_string_equal(s->sites[0].leaf, "main.allocA");
+	assert_string_equal(s->sites[0].frames, "main.allocA <- main.main <- runtime.main");
+	assert_int_equal(s->sites[0].values[3], 100 * 65536);
+	assert_int_equal(s->sites[0].values[2], 100);
+	assert_string_equal(s->sites[1].leaf, "main.allocB");
+	assert_int_equal(s->sites[1].values[3], 1000 * 1024 + 32768);
+	assert_int_equal(s->sites[1].values[2], 1001);
+	/* allocC's garbage: 5000 x 4 KiB allocated, none in use. */
+	{
+		size_t i;
+		int seen = 0;
+
+		for (i = 0; i < s->nsites; i++)
+			if (strcmp(s->sites[i].leaf, "main.allocC") == 0) {
+				assert_int_equal(s->sites[i].values[0], 5000);
+				assert_int_equal(s->sites[i].values[1], 5000 * 4096);
+				assert_int_equal(s->sites[i].values[3], 0);
+				seen = 1;
+			}
+		assert_true(seen);
+	}
+	pprof_summary_free(s);
+
+	/* The same bytes as the committed .pb.gz. */
+	gz = slurp_gz("fixtures/real/goheap-heap.pb.gz", &gzlen);
+	assert_int_equal(gzlen, len);
+	assert_memory_equal(gz, pb, len);
+	free(gz);
+
+	/* The top-sites cap. */
+	lim.pprof_top_sites = 1;
+	assert_int_equal(pprof_parse(pb, len, &lim, &s, &d), 0);
+	assert_int_equal(s->nsites, 1);
+	assert_int_equal(total(s, "inuse_space"), 7611392);
+	pprof_summary_free(s);
+	free(pb);
+}
+
+/* The same process's heap?debug=1 text: same totals through the legacy path. */
+static void
+test_real_legacy(void **state)
+{
+	struct limits lim;
+	struct pprof_summary *s;
+
+	(void)state;
+	limits_default(&lim);
+	s = legacy("fixtures/real/goheap-heap.txt", &lim);
+	assert_int_equal(s->period, 1);
+	assert_int_equal(total(s, "alloc_objects"), 6119);
+	assert_int_equal(total(s, "alloc_space"), 28169304);
+	assert_int_equal(total(s, "inuse_objects"), 1106);
+	assert_int_equal(total(s, "inuse_space"), 7611392);
+	/* Every record, all-zero ones included (grep -c '^[0-9]*: '). */
+	assert_int_equal(s->samples, 210);
+	assert_string_equal(s->sites[0].leaf, "main.allocA");
+	/* debug=1 prints no symbol line for runtime.goexit: its address stays. */
+	assert_string_equal(s->sites[0].frames, "main.allocA <- main.main <- runtime.main <- 0x46e5a1");
+	assert_int_equal(s->sites[0].values[3], 6553600);
+	assert_string_equal(s->sites[1].leaf, "main.allocB");
+	assert_int_equal(s->sites[1].values[3], 1024000);
+	pprof_summary_free(s);
+}
+
+static void
+expect_proto_error(const char *path, const struct limits *lim, enum diag_kind kind,
+		   int64_t offset, const char *needle)
+{
+	struct pprof_summary *s = NULL;
+	struct diag d;
+	size_t len;
+	char *pb;
+
+	pb = strstr(path, ".gz") ? slurp_gz(path, &len) : slurp(path, &len);
+	diag_clear(&d);
+	assert_int_equal(pprof_parse(pb, len, lim, &s, &d), -1);
+	assert_null(s);
+	if (d.kind != kind || d.offset != offset || strstr(d.message, needle) == NULL)
+		fail_msg("%s: got %s at %lld: %s", path, diag_kind_name(d.kind),
+			 (long long)d.offset, d.message);
+	free(pb);
+}
+
+static void
+test_hostile(void **state)
+{
+	struct limits lim;
+
+	(void)state;
+	limits_default(&lim);
+	/* The real profile cut at 4000 bytes: the string at 3980 claims 23 bytes. */
+	expect_proto_error("fixtures/hostile/pprof-truncated.pb", &lim, DIAG_FORMAT, 3980,
+			   "truncated profile");
+	/* Real profile + field 12 whose varint (at 7311) runs 11 bytes. */
+	expect_proto_error("fixtures/hostile/pprof-long-varint.pb", &lim, DIAG_FORMAT, 7311,
+			   "longer than 10 bytes");
+	/* Real profile + sample_type{type: 9999}; the table has 121 strings. */
+	expect_proto_error("fixtures/hostile/pprof-bad-string-index.pb", &lim, DIAG_FORMAT, 7312,
+			   "string index 9999 out of range");
+	/* Real profile + a sample with 5 packed values for 4 types: the 5th at 7318. */
+	expect_proto_error("fixtures/hostile/pprof-extra-value.pb", &lim, DIAG_FORMAT, 7318,
+			   "more values than sample types");
+	/* 10,000,001 empty samples (20 MB inflated from 19 KB): the last one passes the cap. */
+	expect_proto_error("fixtures/hostile/pprof-samples-over-cap.pb.gz", &lim, DIAG_LIMIT,
+			   20000000, "pprof_samples");
+	/* The 4th sample_type (offset 26) passes pprof_values=3. */
+	lim.pprof_values = 3;
+	expect_proto_error("fixtures/real/goheap-heap.pb", &lim, DIAG_LIMIT, 26, "pprof_values");
+	limits_default(&lim);
+	/* The 101st string is at 6439. */
+	lim.pprof_strings = 100;
+	expect_proto_error("fixtures/real/goheap-heap.pb", &lim, DIAG_LIMIT, 6439, "pprof_strings");
+}
+
+/* Hand-written edge cases, one each. */
+static void
+test_edges(void **state)
+{
+	struct limits lim;
+	struct pprof_summary *s = NULL;
+	struct diag d;
+	/* sample_type{1,2} string_table["", "x", "y"] sample{value: 7 (unpacked)} */
+	static const unsigned char one[] = { 0x0a, 0x04, 0x08, 0x01, 0x10, 0x02, 0x32, 0x00,
+					     0x32, 0x01, 'x', 0x32, 0x01, 'y', 0x12, 0x02, 0x10, 0x07 };
+	/* a group wire type (3) */
+	static const unsigned char group[] = { 0x0b };
+	static const char header_only[] = "heap profile: 0: 0 [0: 0] @ heap/1048576\n";
+	static const char bad_kind[] = "heap profile: 0: 0 [0: 0] @ heapx/1048576\n";
+	static const char bad_sample[] = "heap profile: 1: 2 [1: 2] @ heap/2\n1: 2 [1: 2] @ 0xzz\n";
+
+	(void)state;
+	limits_default(&lim);
+	diag_clear(&d);
+	assert_int_equal(pprof_parse(one, sizeof(one), &lim, &s, &d), 0);
+	assert_int_equal(s->samples, 1);
+	assert_string_equal(s->types[0].type, "x");
+	assert_int_equal(s->types[0].total, 7);
+	assert_string_equal(s->sites[0].leaf, "(no frames)");
+	pprof_summary_free(s);
+	assert_int_equal(pprof_parse(group, sizeof(group), &lim, &s, &d), -1);
+	assert_int_equal(d.kind, DIAG_FORMAT);
+	assert_int_equal(d.offset, 0);
+	assert_int_equal(pprof_parse_legacy(header_only, strlen(header_only), &lim, &s, &d), 0);
+	assert_int_equal(s->samples, 0);
+	assert_int_equal(s->period, 524288);
+	pprof_summary_free(s);
+	assert_int_equal(pprof_parse_legacy(bad_kind, strlen(bad_kind), &lim, &s, &d), -1);
+	assert_int_equal(d.line, 1);
+	assert_int_equal(pprof_parse_legacy(bad_sample, strlen(bad_sample), &lim, &s, &d), -1);
+	assert_int_equal(d.kind, DIAG_FORMAT);
+	assert_int_equal(d.line, 2);
+	assert_non_null(strstr(d.message, "bad stack address"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_gobench_legacy),
+		cmocka_unit_test(test_cppbench_legacy),
+		cmocka_unit_test(test_java_legacy),
+		cmocka_unit_test(test_real_proto),
+		cmocka_unit_test(test_real_legacy),
+		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_edges),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
