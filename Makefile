@@ -56,6 +56,7 @@ ANALYZE_SRCS = \
 
 REPORT_SRCS = \
 	report/chart.c \
+	report/diffout.c \
 	report/json.c \
 	report/scale.c \
 	report/summary.c \

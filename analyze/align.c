@@ -1,0 +1,808 @@
+/*
+ * Alignment of two snapshots (see align.h and DESIGN.md "Alignment").
+ *
+ * Every VMA gets a key: "exe" for the main executable, ROLE ":" normalised
+ * basename for a file, the name for a named mapping, the role for an
+ * anonymous one. Keys are interned once for both sides, so a key is a small
+ * integer and pairing by identity is a lookup in counting-sorted arrays. An
+ * anonymous VMA right after a file-backed VMA of the same role (a library's
+ * .bss, classified "lib") takes that file's key: it belongs to the file.
+ *
+ * Passes, each linear or O(n log n):
+ *   1. keyed regions (file, name, exe) pair by key and occurrence rank;
+ *   2. anonymous regions of the address-stable Go roles (go-heap, ...)
+ *      pair by rank, that is in address order;
+ *   3. the pairs so far are anchors; a longest increasing subsequence keeps
+ *      a chain that is monotone on both sides (ASLR reorders libraries);
+ *      the unpaired anonymous regions between two consecutive chain anchors
+ *      are matched by an edit-distance DP (gaps of at most ALIGN_DP_MAX
+ *      regions a side; larger gaps greedily in order);
+ *   4. what is still unpaired is matched once more, role by role, each
+ *      role's leftovers as one sequence in address order: an anchor that
+ *      moved alone (a library relocated away from its neighbours) or thread
+ *      stacks created in another order must not strand regions.
+ */
+#include "analyze/align.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/xalloc.h"
+
+/* Largest gap (regions per side) matched by the quadratic DP. */
+#define ALIGN_DP_MAX 64
+
+/* Cost of leaving a region unpaired in a gap; a match must cost less than two of these. */
+#define SKIP_COST 1.0
+#define MATCH_MAX (2 * SKIP_COST)
+
+enum key_kind { KIND_ANON, KIND_FILE, KIND_NAME, KIND_EXE };
+
+/* Roles whose anonymous regions sit at addresses the Go runtime or TSan choose, not ASLR. */
+static const char *const order_roles[] = { "go-heap", "go-runtime", "race-shadow" };
+
+/* The keys of both sides, interned: id -> text, kind. */
+struct intern {
+	struct buf text;	/* keys, each NUL-terminated */
+	size_t *off;		/* id -> offset in text */
+	size_t *len;
+	uint64_t *hash;
+	unsigned char *kind;
+	unsigned char *ordered;	/* anonymous key of an order_roles role */
+	size_t n, cap;
+	uint32_t *slots;	/* id + 1, 0 empty; open addressing */
+	size_t nslots;
+};
+
+/* One snapshot being aligned. */
+struct side {
+	const char *name;	/* "before", "after" for messages */
+	const struct align_vma *vma;
+	size_t nvma;
+	struct align_region *reg;
+	size_t nreg;
+	uint32_t *key;		/* region -> key id */
+	size_t *rank;		/* region -> occurrence of its key, in address order */
+	long *partner;		/* region -> region of the other side, -1 */
+	unsigned char *how;	/* region -> enum align_how when paired */
+	size_t *gap;		/* region -> gap between chain anchors */
+	unsigned char *chain;	/* region is an anchor of the monotone chain */
+	char *arena;		/* identities */
+};
+
+/* What align_snapshots returns; the public part comes first. */
+struct alignment_impl {
+	struct alignment pub;
+	char *arena_before, *arena_after;
+};
+
+/* Scratch for the gap matcher. */
+struct matcher {
+	double dp[(ALIGN_DP_MAX + 1) * (ALIGN_DP_MAX + 1)];
+	unsigned char step[(ALIGN_DP_MAX + 1) * (ALIGN_DP_MAX + 1)];
+};
+
+static uint64_t
+hash_bytes(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h ^ (h >> 29);
+}
+
+static void
+intern_release(struct intern *in)
+{
+	buf_release(&in->text);
+	free(in->off);
+	free(in->len);
+	free(in->hash);
+	free(in->kind);
+	free(in->ordered);
+	free(in->slots);
+}
+
+static void
+intern_rehash(struct intern *in, size_t nslots)
+{
+	free(in->slots);
+	in->slots = xcalloc(nslots, sizeof *in->slots);
+	in->nslots = nslots;
+	for (size_t id = 0; id < in->n; id++) {
+		size_t s = in->hash[id] & (nslots - 1);
+
+		while (in->slots[s] != 0)
+			s = (s + 1) & (nslots - 1);
+		in->slots[s] = (uint32_t)(id + 1);
+	}
+}
+
+static int
+role_ordered(const char *role)
+{
+	for (size_t i = 0; i < sizeof order_roles / sizeof order_roles[0]; i++)
+		if (strcmp(role, order_roles[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* The id of key s[0..n) of kind kind, added when new. */
+static uint32_t
+intern_key(struct intern *in, const char *s, size_t n, enum key_kind kind, const char *role)
+{
+	uint64_t h = hash_bytes(s, n);
+	size_t slot;
+
+	if (in->nslots == 0)
+		intern_rehash(in, 64);
+	slot = h & (in->nslots - 1);
+	while (in->slots[slot] != 0) {
+		size_t id = in->slots[slot] - 1;
+
+		if (in->hash[id] == h && in->len[id] == n &&
+		    memcmp(in->text.data + in->off[id], s, n) == 0)
+			return (uint32_t)id;
+		slot = (slot + 1) & (in->nslots - 1);
+	}
+	if (in->n == in->cap) {
+		in->cap = in->cap ? size_mul(in->cap, 2) : 64;
+		in->off = xreallocarray(in->off, in->cap, sizeof *in->off);
+		in->len = xreallocarray(in->len, in->cap, sizeof *in->len);
+		in->hash = xreallocarray(in->hash, in->cap, sizeof *in->hash);
+		in->kind = xreallocarray(in->kind, in->cap, sizeof *in->kind);
+		in->ordered = xreallocarray(in->ordered, in->cap, sizeof *in->ordered);
+	}
+	in->off[in->n] = in->text.len;
+	in->len[in->n] = n;
+	in->hash[in->n] = h;
+	in->kind[in->n] = (unsigned char)kind;
+	in->ordered[in->n] = (unsigned char)(kind == KIND_ANON && role_ordered(role));
+	buf_add(&in->text, s, n);
+	buf_putc(&in->text, '\0');
+	in->slots[slot] = (uint32_t)(in->n + 1);
+	in->n++;
+	if (in->n * 2 > in->nslots)
+		intern_rehash(in, size_mul(in->nslots, 2));
+	return (uint32_t)(in->n - 1);
+}
+
+/*
+ * Append to key the basename of path[0..n) without " (deleted)" and with a
+ * version after ".so" replaced by "#": libfoo.so.1.2 -> libfoo.so.#,
+ * libm-2.32.so -> libm-#.so (a version before ".so" needs a dot, so
+ * ld-linux-x86-64.so.2 keeps its "-64").
+ */
+static void
+add_file_name(struct buf *key, const char *path, size_t n)
+{
+	static const char deleted[] = " (deleted)";
+	const size_t dn = sizeof deleted - 1;
+	const char *base;
+	size_t bn, cut;
+
+	if (n >= dn && memcmp(path + n - dn, deleted, dn) == 0)
+		n -= dn;
+	base = path;
+	for (size_t i = 0; i < n; i++)
+		if (path[i] == '/')
+			base = path + i + 1;
+	bn = n - (size_t)(base - path);
+	/* The last ".so." followed only by digits and dots, with a digit first. */
+	cut = bn;
+	for (size_t i = bn; i >= 4; i--) {
+		size_t p = i - 4, j;
+
+		if (memcmp(base + p, ".so.", 4) != 0)
+			continue;
+		if (p + 4 >= bn || base[p + 4] < '0' || base[p + 4] > '9')
+			break;
+		for (j = p + 4; j < bn; j++)
+			if ((base[j] < '0' || base[j] > '9') && base[j] != '.')
+				break;
+		if (j == bn)
+			cut = p + 4;
+		break;
+	}
+	/* A glibc-style version before ".so": libm-2.32.so -> libm-#.so (a dot required). */
+	for (size_t i = 0; i + 3 <= cut; i++) {
+		size_t j = i + 1, dots = 0;
+
+		if (base[i] != '-' || j >= cut || base[j] < '0' || base[j] > '9')
+			continue;
+		while (j < cut && ((base[j] >= '0' && base[j] <= '9') || base[j] == '.')) {
+			dots += base[j] == '.';
+			j++;
+		}
+		/* The run swallowed the dot of ".so": give it back. */
+		if (j + 2 <= cut && j > i + 1 && base[j - 1] == '.' && memcmp(base + j, "so", 2) == 0 &&
+		    (j + 2 == cut || base[j + 2] == '.')) {
+			j--;
+			dots--;
+			if (dots > 0 && base[j - 1] != '.') {
+				buf_add(key, base, i + 1);
+				buf_putc(key, '#');
+				buf_add(key, base + j, cut - j);
+				if (cut < bn)
+					buf_putc(key, '#');
+				return;
+			}
+		}
+	}
+	buf_add(key, base, cut);
+	if (cut < bn)
+		buf_putc(key, '#');
+}
+
+/* Build v's key into key; returns its kind. */
+static enum key_kind
+vma_key(struct buf *key, const struct align_vma *v)
+{
+	buf_reset(key);
+	if (strcmp(v->role, "exe") == 0) {
+		buf_puts(key, "exe");
+		return KIND_EXE;
+	}
+	if (v->path[0] == '/') {
+		buf_puts(key, v->role);
+		buf_putc(key, ':');
+		add_file_name(key, v->path, strlen(v->path));
+		return KIND_FILE;
+	}
+	if (v->path[0] != '\0') {
+		buf_puts(key, v->path);
+		return KIND_NAME;
+	}
+	buf_puts(key, v->role);
+	return KIND_ANON;
+}
+
+/* Add one VMA's field into a region's sum: -1 if either is unknown. */
+static int
+sum_field(int64_t *sum, int64_t value, const struct side *s, size_t i, const char *field,
+	  struct diag *d)
+{
+	if (*sum < 0)
+		return 0;
+	if (value < 0) {
+		*sum = -1;
+		return 0;
+	}
+	if (__builtin_add_overflow(*sum, value, sum))
+		return diag_fail(d, DIAG_FORMAT, 0,
+				 "%s of region at vma %zu of %s overflows (expected a sum below 2^63)",
+				 field, i, s->name);
+	return 0;
+}
+
+static int
+region_add(struct align_region *r, const struct side *s, size_t i, struct diag *d)
+{
+	const struct align_vma *v = &s->vma[i];
+
+	if (sum_field(&r->size, v->size, s, i, "size", d) < 0 ||
+	    sum_field(&r->rss, v->rss, s, i, "rss", d) < 0 ||
+	    sum_field(&r->pss, v->pss, s, i, "pss", d) < 0 ||
+	    sum_field(&r->anonymous, v->anonymous, s, i, "anonymous", d) < 0 ||
+	    sum_field(&r->lazyfree, v->lazyfree, s, i, "lazyfree", d) < 0 ||
+	    sum_field(&r->anon_huge_pages, v->anon_huge_pages, s, i, "anon_huge_pages", d) < 0 ||
+	    sum_field(&r->swap, v->swap, s, i, "swap", d) < 0)
+		return -1;
+	r->count++;
+	r->end = v->end;
+	return 0;
+}
+
+/* Group s's VMAs into regions, keys interned into in. */
+static int
+build_regions(struct side *s, struct intern *in, struct buf *scratch, struct diag *d)
+{
+	size_t cap = s->nvma ? s->nvma : 1;
+	struct align_region *cur = NULL;
+	enum key_kind cur_kind = KIND_ANON;
+
+	s->reg = xcalloc(cap, sizeof *s->reg);
+	s->key = xcalloc(cap, sizeof *s->key);
+	for (size_t i = 0; i < s->nvma; i++) {
+		const struct align_vma *v = &s->vma[i];
+		enum key_kind kind;
+		uint32_t id;
+
+		if (v->role == NULL || v->path == NULL || v->perms == NULL)
+			return diag_fail(d, DIAG_FORMAT, 0,
+					 "vma %zu of %s lacks a role, path or perms (expected strings)",
+					 i, s->name);
+		if (v->end < v->start || (i > 0 && v->start < s->vma[i - 1].end))
+			return diag_fail(d, DIAG_FORMAT, 0,
+					 "vma %zu of %s out of address order (\"%llx-%llx\") (expected ascending, non-overlapping ranges)",
+					 i, s->name, (unsigned long long)v->start,
+					 (unsigned long long)v->end);
+		kind = vma_key(scratch, v);
+		id = intern_key(in, scratch->data, scratch->len, kind, v->role);
+		if (cur != NULL && cur->end == v->start && strcmp(cur->role, v->role) == 0 &&
+		    (id == s->key[s->nreg - 1] || (kind == KIND_ANON && cur_kind == KIND_FILE))) {
+			if (region_add(cur, s, i, d) < 0)
+				return -1;
+			continue;
+		}
+		cur = &s->reg[s->nreg];
+		s->key[s->nreg] = id;
+		s->nreg++;
+		cur_kind = kind;
+		cur->first = i;
+		cur->start = v->start;
+		cur->end = v->start;
+		cur->role = v->role;
+		cur->path = v->path;
+		if (region_add(cur, s, i, d) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static size_t
+digits(size_t x)
+{
+	size_t n = 1;
+
+	while (x >= 10) {
+		x /= 10;
+		n++;
+	}
+	return n;
+}
+
+/* Rank every region among the regions of its key and write identities "KEY#RANK". */
+static void
+build_identities(struct side *s, const struct intern *in)
+{
+	size_t *count = xcalloc(in->n ? in->n : 1, sizeof *count);
+	size_t total = 0, at = 0;
+
+	s->rank = xcalloc(s->nreg ? s->nreg : 1, sizeof *s->rank);
+	for (size_t r = 0; r < s->nreg; r++) {
+		s->rank[r] = count[s->key[r]]++;
+		total = size_add(total, size_add(in->len[s->key[r]], digits(s->rank[r]) + 2));
+	}
+	s->arena = xmalloc(total ? total : 1);
+	for (size_t r = 0; r < s->nreg; r++) {
+		const char *k = in->text.data + in->off[s->key[r]];
+		int n = snprintf(s->arena + at, total - at, "%s#%zu", k, s->rank[r]);
+
+		s->reg[r].identity = s->arena + at;
+		at += (size_t)n + 1;
+	}
+	free(count);
+}
+
+static void
+pair(struct side *b, size_t rb, struct side *a, size_t ra, enum align_how how)
+{
+	b->partner[rb] = (long)ra;
+	a->partner[ra] = (long)rb;
+	b->how[rb] = (unsigned char)how;
+	a->how[ra] = (unsigned char)how;
+}
+
+/* Passes 1 and 2: keyed regions and ordered roles pair by key and rank. */
+static void
+pair_by_key(struct side *b, struct side *a, const struct intern *in)
+{
+	size_t nk = in->n ? in->n : 1;
+	size_t *first = xcalloc(nk + 1, sizeof *first);
+	size_t *order = xcalloc(a->nreg ? a->nreg : 1, sizeof *order);
+
+	for (size_t r = 0; r < a->nreg; r++)
+		first[a->key[r] + 1]++;
+	for (size_t k = 0; k < nk; k++)
+		first[k + 1] += first[k];
+	/* Regions of a key are in address order, so rank is their place. */
+	for (size_t r = 0; r < a->nreg; r++)
+		order[first[a->key[r]] + a->rank[r]] = r;
+	for (size_t r = 0; r < b->nreg; r++) {
+		uint32_t k = b->key[r];
+		enum align_how how;
+
+		switch (in->kind[k]) {
+		case KIND_EXE:
+			how = ALIGN_EXE;
+			break;
+		case KIND_FILE:
+			how = ALIGN_FILE;
+			break;
+		case KIND_NAME:
+			how = ALIGN_NAME;
+			break;
+		default:
+			if (!in->ordered[k])
+				continue;
+			how = ALIGN_ROLE_ORDER;
+			break;
+		}
+		if (b->rank[r] < first[k + 1] - first[k])
+			pair(b, r, a, order[first[k] + b->rank[r]], how);
+	}
+	free(first);
+	free(order);
+}
+
+/* Mark the longest chain of anchors increasing on both sides (patience sorting). */
+static void
+mark_chain(struct side *b, struct side *a)
+{
+	size_t n = 0, len = 0;
+	size_t *anc, *tail, *prev;
+
+	for (size_t r = 0; r < b->nreg; r++)
+		if (b->partner[r] >= 0)
+			n++;
+	if (n == 0)
+		return;
+	anc = xcalloc(n, sizeof *anc);
+	tail = xcalloc(n, sizeof *tail);
+	prev = xcalloc(n, sizeof *prev);
+	n = 0;
+	for (size_t r = 0; r < b->nreg; r++)
+		if (b->partner[r] >= 0)
+			anc[n++] = r;
+	for (size_t x = 0; x < n; x++) {
+		long key = b->partner[anc[x]];
+		size_t lo = 0, hi = len;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (b->partner[anc[tail[mid]]] < key)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		prev[x] = lo > 0 ? tail[lo - 1] : SIZE_MAX;
+		tail[lo] = x;
+		if (lo == len)
+			len++;
+	}
+	for (size_t x = tail[len - 1];; x = prev[x]) {
+		b->chain[anc[x]] = 1;
+		a->chain[b->partner[anc[x]]] = 1;
+		if (prev[x] == SIZE_MAX)
+			break;
+	}
+	free(anc);
+	free(tail);
+	free(prev);
+}
+
+/* Number each region by the gap between chain anchors it falls in. */
+static void
+number_gaps(struct side *s)
+{
+	size_t g = 0;
+
+	for (size_t r = 0; r < s->nreg; r++) {
+		if (s->chain[r])
+			g++;
+		s->gap[r] = g;
+	}
+}
+
+static double
+match_cost(const struct side *b, size_t rb, const struct side *a, size_t ra, int strict)
+{
+	const struct align_region *x = &b->reg[rb], *y = &a->reg[ra];
+	double sx = (double)(x->end - x->start), sy = (double)(y->end - y->start);
+	double cost;
+	int same_role = strcmp(x->role, y->role) == 0;
+
+	if (strict && !same_role)
+		return 2 * MATCH_MAX;
+	if (sx < 1)
+		sx = 1;
+	if (sy < 1)
+		sy = 1;
+	cost = 0.25 * fabs(log2(sx / sy));
+	if (strcmp(b->vma[x->first].perms, a->vma[y->first].perms) != 0)
+		cost += 0.5;
+	if (!same_role)
+		cost += 1.5;
+	return cost;
+}
+
+/* Match B[0..m) with A[0..n) (unpaired regions, in address order). */
+static void
+match_gap(struct matcher *mt, struct side *b, const size_t *B, size_t m, struct side *a,
+	  const size_t *A, size_t n, int strict)
+{
+	const size_t w = n + 1;
+
+	if (m == 0 || n == 0)
+		return;
+	if (m > ALIGN_DP_MAX || n > ALIGN_DP_MAX) {
+		/* Greedy in order, looking one region ahead on each side. */
+		size_t i = 0, j = 0;
+
+		while (i < m && j < n) {
+			double c = match_cost(b, B[i], a, A[j], strict);
+			double skip_a = j + 1 < n ? match_cost(b, B[i], a, A[j + 1], strict) : 1e9;
+			double skip_b = i + 1 < m ? match_cost(b, B[i + 1], a, A[j], strict) : 1e9;
+
+			if (c < MATCH_MAX && c <= skip_a && c <= skip_b) {
+				pair(b, B[i++], a, A[j++], ALIGN_GAP);
+			} else if (skip_a < skip_b) {
+				j++;
+			} else {
+				i++;
+			}
+		}
+		return;
+	}
+	/* Edit distance: step 0 match, 1 skip before, 2 skip after. */
+	for (size_t i = 0; i <= m; i++) {
+		for (size_t j = 0; j <= n; j++) {
+			double best;
+			unsigned char step;
+
+			if (i == 0 && j == 0) {
+				mt->dp[0] = 0;
+				continue;
+			}
+			best = 1e18;
+			step = 0;
+			if (i > 0 && j > 0) {
+				double c = match_cost(b, B[i - 1], a, A[j - 1], strict);
+
+				if (c < MATCH_MAX) {
+					best = mt->dp[(i - 1) * w + j - 1] + c;
+					step = 0;
+				}
+			}
+			if (i > 0 && mt->dp[(i - 1) * w + j] + SKIP_COST < best) {
+				best = mt->dp[(i - 1) * w + j] + SKIP_COST;
+				step = 1;
+			}
+			if (j > 0 && mt->dp[i * w + j - 1] + SKIP_COST < best) {
+				best = mt->dp[i * w + j - 1] + SKIP_COST;
+				step = 2;
+			}
+			mt->dp[i * w + j] = best;
+			mt->step[i * w + j] = step;
+		}
+	}
+	for (size_t i = m, j = n; i > 0 || j > 0;) {
+		switch (mt->step[i * w + j]) {
+		case 0:
+			pair(b, B[i - 1], a, A[j - 1], ALIGN_GAP);
+			i--;
+			j--;
+			break;
+		case 1:
+			i--;
+			break;
+		default:
+			j--;
+			break;
+		}
+	}
+}
+
+/* Unpaired anonymous regions of s that are not of an ordered role, in address order. */
+static size_t
+gap_candidates(const struct side *s, const struct intern *in, size_t *out)
+{
+	size_t n = 0;
+
+	for (size_t r = 0; r < s->nreg; r++)
+		if (s->partner[r] < 0 && in->kind[s->key[r]] == KIND_ANON &&
+		    !in->ordered[s->key[r]])
+			out[n++] = r;
+	return n;
+}
+
+/* The side whose regions sort_by_role compares: qsort has no context argument. */
+static _Thread_local const struct side *sort_side;
+
+static int
+cmp_role_index(const void *x, const void *y)
+{
+	size_t rx = *(const size_t *)x, ry = *(const size_t *)y;
+	int c = strcmp(sort_side->reg[rx].role, sort_side->reg[ry].role);
+
+	if (c != 0)
+		return c;
+	return rx < ry ? -1 : rx > ry;
+}
+
+/* Sort region indices by role, then address. */
+static void
+sort_by_role(const struct side *s, size_t *idx, size_t n)
+{
+	sort_side = s;
+	qsort(idx, n, sizeof *idx, cmp_role_index);
+	sort_side = NULL;
+}
+
+/* Passes 3 and 4: anonymous regions between chain anchors, then the rest as one sequence. */
+static void
+pair_gaps(struct side *b, struct side *a, const struct intern *in)
+{
+	struct matcher *mt = xmalloc(sizeof *mt);
+	size_t *cb = xcalloc(b->nreg ? b->nreg : 1, sizeof *cb);
+	size_t *ca = xcalloc(a->nreg ? a->nreg : 1, sizeof *ca);
+	size_t nb, na, i = 0, j = 0;
+
+	mark_chain(b, a);
+	number_gaps(b);
+	number_gaps(a);
+	nb = gap_candidates(b, in, cb);
+	na = gap_candidates(a, in, ca);
+	while (i < nb && j < na) {
+		size_t g = b->gap[cb[i]] < a->gap[ca[j]] ? b->gap[cb[i]] : a->gap[ca[j]];
+		size_t i2 = i, j2 = j;
+
+		while (i2 < nb && b->gap[cb[i2]] == g)
+			i2++;
+		while (j2 < na && a->gap[ca[j2]] == g)
+			j2++;
+		match_gap(mt, b, cb + i, i2 - i, a, ca + j, j2 - j, 0);
+		i = i2;
+		j = j2;
+	}
+	/* What is left pairs within each role, in address order. */
+	nb = gap_candidates(b, in, cb);
+	na = gap_candidates(a, in, ca);
+	sort_by_role(b, cb, nb);
+	sort_by_role(a, ca, na);
+	for (i = 0, j = 0; i < nb && j < na;) {
+		int c = strcmp(b->reg[cb[i]].role, a->reg[ca[j]].role);
+		size_t i2 = i, j2 = j;
+
+		if (c < 0) {
+			i++;
+			continue;
+		}
+		if (c > 0) {
+			j++;
+			continue;
+		}
+		while (i2 < nb && strcmp(b->reg[cb[i2]].role, b->reg[cb[i]].role) == 0)
+			i2++;
+		while (j2 < na && strcmp(a->reg[ca[j2]].role, a->reg[ca[j]].role) == 0)
+			j2++;
+		match_gap(mt, b, cb + i, i2 - i, a, ca + j, j2 - j, 1);
+		i = i2;
+		j = j2;
+	}
+	free(mt);
+	free(cb);
+	free(ca);
+}
+
+static void
+side_release(struct side *s)
+{
+	free(s->reg);
+	free(s->key);
+	free(s->rank);
+	free(s->partner);
+	free(s->how);
+	free(s->gap);
+	free(s->chain);
+	free(s->arena);
+}
+
+static void
+side_alloc(struct side *s)
+{
+	size_t n = s->nreg ? s->nreg : 1;
+
+	s->reg = xreallocarray(s->reg, n, sizeof *s->reg);
+	s->partner = xcalloc(n, sizeof *s->partner);
+	for (size_t r = 0; r < s->nreg; r++)
+		s->partner[r] = -1;
+	s->how = xcalloc(n, sizeof *s->how);
+	s->gap = xcalloc(n, sizeof *s->gap);
+	s->chain = xcalloc(n, sizeof *s->chain);
+}
+
+int
+align_snapshots(const struct align_vma *before, size_t nb, const struct align_vma *after,
+		size_t na, struct alignment **out, struct diag *d)
+{
+	struct side b = { .name = "before", .vma = before, .nvma = nb };
+	struct side a = { .name = "after", .vma = after, .nvma = na };
+	struct intern in = { .text = BUF_INIT };
+	struct buf scratch = BUF_INIT;
+	struct alignment_impl *impl = NULL;
+	struct alignment *al;
+	int rc = -1;
+
+	*out = NULL;
+	if ((nb > 0 && before == NULL) || (na > 0 && after == NULL)) {
+		diag_fail(d, DIAG_FORMAT, 0, "no vmas given for %zu vmas (expected an array)",
+			  nb > 0 && before == NULL ? nb : na);
+		goto out;
+	}
+	if (build_regions(&b, &in, &scratch, d) < 0 || build_regions(&a, &in, &scratch, d) < 0)
+		goto out;
+	side_alloc(&b);
+	side_alloc(&a);
+	build_identities(&b, &in);
+	build_identities(&a, &in);
+	pair_by_key(&b, &a, &in);
+	pair_gaps(&b, &a, &in);
+
+	impl = xcalloc(1, sizeof *impl);
+	al = &impl->pub;
+	al->pairs = xcalloc(size_add(b.nreg, a.nreg) + 1, sizeof *al->pairs);
+	for (size_t r = 0; r < b.nreg; r++) {
+		struct align_pair *p = &al->pairs[al->npairs++];
+
+		p->before = (long)r;
+		p->after = b.partner[r];
+		p->how = b.partner[r] >= 0 ? (enum align_how)b.how[r] : ALIGN_ONLY_BEFORE;
+	}
+	for (size_t r = 0; r < a.nreg; r++) {
+		if (a.partner[r] >= 0)
+			continue;
+		al->pairs[al->npairs++] = (struct align_pair){ -1, (long)r, ALIGN_ONLY_AFTER };
+	}
+	al->before = b.reg;
+	al->nbefore = b.nreg;
+	al->after = a.reg;
+	al->nafter = a.nreg;
+	impl->arena_before = b.arena;
+	impl->arena_after = a.arena;
+	b.reg = a.reg = NULL;
+	b.arena = a.arena = NULL;
+	*out = al;
+	rc = 0;
+out:
+	side_release(&b);
+	side_release(&a);
+	intern_release(&in);
+	buf_release(&scratch);
+	return rc;
+}
+
+void
+alignment_free(struct alignment *a)
+{
+	struct alignment_impl *impl = (struct alignment_impl *)a;
+
+	if (a == NULL)
+		return;
+	free(a->before);
+	free(a->after);
+	free(a->pairs);
+	free(impl->arena_before);
+	free(impl->arena_after);
+	free(impl);
+}
+
+const char *
+align_how_name(enum align_how how)
+{
+	switch (how) {
+	case ALIGN_FILE:
+		return "file identity";
+	case ALIGN_EXE:
+		return "executable";
+	case ALIGN_NAME:
+		return "name";
+	case ALIGN_ROLE_ORDER:
+		return "role order";
+	case ALIGN_GAP:
+		return "gap";
+	case ALIGN_ONLY_BEFORE:
+		return "only before";
+	case ALIGN_ONLY_AFTER:
+		return "only after";
+	}
+	return "unknown";
+}

@@ -25,15 +25,24 @@ struct bundle {
 	uint64_t inflated;
 	uint64_t member_offset;
 	int in_member;
+	int dead;		/* a fatal read error was reported: nothing more to read */
 };
 
+/* A libarchive error: inside a member at its offset, else at the compressed offset. */
 static int
-archive_fail(struct bundle *b, struct diag *d, const char *what)
+archive_fail(struct bundle *b, struct diag *d, const char *what, int rc)
 {
 	const char *msg = archive_error_string(b->ar);
+	int64_t at = b->in_member ? (int64_t)b->member_offset
+		     : b->is_dir ? -1 : (int64_t)archive_filter_bytes(b->ar, -1);
 
-	return diag_fail_at(d, DIAG_FORMAT, (int64_t)b->member_offset, "%s: %s", what,
-			    msg != NULL ? msg : "unknown libarchive error");
+	if (msg == NULL)
+		msg = "unknown libarchive error";
+	if (rc == ARCHIVE_FATAL)
+		b->dead = 1;
+	if (at <= 0 && !b->in_member)
+		return diag_fail(d, DIAG_FORMAT, 0, "%s: %s", what, msg);
+	return diag_fail_at(d, DIAG_FORMAT, at, "%s: %s", what, msg);
 }
 
 struct bundle *
@@ -58,7 +67,7 @@ bundle_open(const char *path, const struct limits *lim, struct diag *d)
 		archive_read_disk_set_symlink_physical(b->ar);
 		archive_read_disk_set_behavior(b->ar, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
 		if (archive_read_disk_open(b->ar, path) != ARCHIVE_OK) {
-			archive_fail(b, d, "cannot read directory");
+			archive_fail(b, d, "cannot read directory", ARCHIVE_FATAL);
 			bundle_free(b);
 			return NULL;
 		}
@@ -83,7 +92,7 @@ bundle_open(const char *path, const struct limits *lim, struct diag *d)
 	archive_read_support_format_tar(b->ar);
 	archive_read_support_format_gnutar(b->ar);
 	if (archive_read_open_filename(b->ar, path, BLOCK_BYTES) != ARCHIVE_OK) {
-		archive_fail(b, d, "cannot open bundle");
+		archive_fail(b, d, "cannot open bundle", ARCHIVE_FATAL);
 		bundle_free(b);
 		return NULL;
 	}
@@ -152,6 +161,8 @@ bundle_next(struct bundle *b, const char **name, struct diag *d)
 
 	if (b->in_member && skip_member(b, d) != 0)
 		return -1;
+	if (b->dead)
+		return 0;
 	for (;;) {
 		if (b->is_dir) {
 			e = archive_entry_new();
@@ -168,7 +179,7 @@ bundle_next(struct bundle *b, const char **name, struct diag *d)
 		if (rc < ARCHIVE_WARN) {
 			if (b->is_dir)
 				archive_entry_free(e);
-			return archive_fail(b, d, "cannot read the next member");
+			return archive_fail(b, d, "cannot read the next member", rc);
 		}
 		raw = archive_entry_pathname(e);
 		if (raw == NULL)
@@ -247,8 +258,9 @@ bundle_read(struct bundle *b, const void **data, struct diag *d)
 		return 0;
 	}
 	if (rc < ARCHIVE_WARN) {
+		archive_fail(b, d, "cannot read member data", rc);
 		b->in_member = 0;
-		return archive_fail(b, d, "cannot read member data");
+		return -1;
 	}
 	/* sparse members: holes are not delivered, so keep to the data given */
 	b->member_offset += size;

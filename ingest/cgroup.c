@@ -73,7 +73,7 @@ put_value(struct cgroup_ctx *c, const char *k, size_t kn, const char *sub, size_
 	if (num_parse_i64(v, vn, &value) == 0) {
 		has_value = 1;
 	} else if (looks_integer(v, vn)) {
-		return diag_fail(d, DIAG_FORMAT, lineno, "%s value \"%.*s\" overflows 64 bits",
+		return diag_fail(d, DIAG_FORMAT, lineno, "%s \"%.*s\": value overflows 64 bits",
 				 buf_str(&c->key), QLEN(vn), v);
 	}
 	buf_reset(&c->text);

@@ -98,6 +98,7 @@ struct ingest {
 	struct pending *pending;
 	size_t npending, cap_pending;
 	char **done_dirs;	/* directories whose snapshot was closed */
+	char *done_failed;	/* per done_dirs: 1 when it was rolled back (already reported) */
 	size_t ndone, cap_done;
 	uint64_t snapshots;
 };
@@ -547,23 +548,26 @@ out:
 }
 
 static void
-mark_done(struct ingest *in, const char *dir)
+mark_done(struct ingest *in, const char *dir, int failed)
 {
 	if (in->ndone == in->cap_done) {
 		in->cap_done = in->cap_done ? in->cap_done * 2 : 16;
 		in->done_dirs = xreallocarray(in->done_dirs, in->cap_done, sizeof(char *));
+		in->done_failed = xrealloc(in->done_failed, in->cap_done);
 	}
+	in->done_failed[in->ndone] = (char)failed;
 	in->done_dirs[in->ndone++] = xstrdup(dir);
 }
 
+/* 0: dir not seen yet; 1: its snapshot went in; 2: it was rolled back. */
 static int
-is_done(const struct ingest *in, const char *dir, size_t len)
+done_state(const struct ingest *in, const char *dir, size_t len)
 {
 	size_t i;
 
-	for (i = 0; i < in->ndone; i++)
+	for (i = in->ndone; i-- > 0;)
 		if (strlen(in->done_dirs[i]) == len && memcmp(in->done_dirs[i], dir, len) == 0)
-			return 1;
+			return in->done_failed[i] ? 2 : 1;
 	return 0;
 }
 
@@ -576,7 +580,7 @@ fail_snapshot(struct ingest *in, struct diag *d)
 	db_rollback(in->db);
 	emit(in, INGEST_SNAPSHOT_FAILED, 0, s->dir, d);
 	in->failures++;
-	mark_done(in, s->dir);
+	mark_done(in, s->dir, 1);
 	snap_release(s);
 }
 
@@ -627,7 +631,7 @@ close_snapshot(struct ingest *in, struct diag *d)
 	if (existing > 0) {
 		db_rollback(in->db);
 		emit(in, INGEST_SNAPSHOT_DUPLICATE, existing, s->dir, NULL);
-		mark_done(in, s->dir);
+		mark_done(in, s->dir, 0);
 		snap_release(s);
 		return 0;
 	}
@@ -648,7 +652,7 @@ close_snapshot(struct ingest *in, struct diag *d)
 	if (db_snapshot_finish(in->db, s->id, &t, d) != 0 || db_commit(in->db, d) != 0)
 		return -1;
 	emit(in, INGEST_SNAPSHOT_NEW, s->id, s->dir, NULL);
-	mark_done(in, s->dir);
+	mark_done(in, s->dir, 0);
 	snap_release(s);
 	return 0;
 }
@@ -725,13 +729,18 @@ on_member(struct ingest *in, struct bundle *b, const char *name, struct diag *d)
 	if (kind == M_UNKNOWN)
 		return 0;	/* other files ride along unread */
 	dir_label(&dir, name, dir_len);
-	if (is_done(in, dir.data, dir.len)) {
+	switch (done_state(in, buf_str(&dir), dir.len)) {
+	case 2:
+		goto out;	/* the rest of a snapshot that was already refused */
+	case 1:
 		diag_fail(d, DIAG_FORMAT, 0,
 			  "member comes after its snapshot was closed (ignored)");
 		diag_hint(d, "keep each snapshot's members together in the tar, manifest first");
 		emit(in, INGEST_MEMBER_ERROR, 0, buf_str(&dir), d);
 		in->failures++;
 		goto out;
+	default:
+		break;
 	}
 	if (kind == M_MANIFEST) {
 		finish_current(in, d);
@@ -844,6 +853,7 @@ ingest_bundle(struct db *db, const char *path, const struct ingest_opts *o, inge
 	for (i = 0; i < in.ndone; i++)
 		free(in.done_dirs[i]);
 	free(in.done_dirs);
+	free(in.done_failed);
 	bundle_free(b);
 	return in.failures;
 }

@@ -68,14 +68,14 @@ status_line(void *vctx, const char *s, size_t n, uint64_t lineno, struct diag *d
 		if (num_parse_u64(v, dlen, &num) == 0) {
 			if (num_kib_to_bytes(num, &num) != 0 || num > (uint64_t)INT64_MAX)
 				return diag_fail(d, DIAG_FORMAT, lineno,
-						 "%.*s value \"%.*s\" overflows 64 bits", (int)klen, s,
+						 "%.*s \"%.*s\": value overflows 64 bits", (int)klen, s,
 						 (int)(vlen > 64 ? 64 : vlen), v);
 			has_value = 1;
 			value = (int64_t)num;
 		}
 	} else if (!is_mask_key(s, klen) && vlen > 0 && num_parse_u64(v, vlen, &num) == 0) {
 		if (num > (uint64_t)INT64_MAX)
-			return diag_fail(d, DIAG_FORMAT, lineno, "%.*s value \"%.*s\" overflows 64 bits",
+			return diag_fail(d, DIAG_FORMAT, lineno, "%.*s \"%.*s\": value overflows 64 bits",
 					 (int)klen, s, (int)(vlen > 64 ? 64 : vlen), v);
 		has_value = 1;
 		value = (int64_t)num;

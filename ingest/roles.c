@@ -27,11 +27,12 @@ struct classifier {
 	const struct rules *rules;
 	classifier_emit_fn emit;
 	void *ctx;
-	struct held q[ROLES_RUN_MAX + 1];	/* held VMAs, in address order */
+	struct held slots[ROLES_RUN_MAX + 2];	/* storage of q and prev */
+	struct held *q[ROLES_RUN_MAX + 1];	/* held VMAs, in address order */
 	size_t nq;
 	int q_is_run;		/* q holds (part of) a run of unnamed anonymous VMAs */
 	int run_overflow;	/* the current run passed ROLES_RUN_MAX: no shape */
-	struct held prev;	/* last VMA emitted */
+	struct held *prev;	/* last VMA emitted */
 	int have_prev;
 	char *exe_path;		/* path of the main executable, once seen */
 	size_t exe_len;
@@ -43,11 +44,15 @@ struct classifier *
 classifier_new(const struct rules *rules, classifier_emit_fn emit, void *ctx)
 {
 	struct classifier *c = xcalloc(1, sizeof(*c));
+	size_t i;
 
 	c->rules = rules;
 	c->emit = emit;
 	c->ctx = ctx;
 	c->rule = -1;
+	for (i = 0; i <= ROLES_RUN_MAX; i++)
+		c->q[i] = &c->slots[i];
+	c->prev = &c->slots[ROLES_RUN_MAX + 1];
 	return c;
 }
 
@@ -65,9 +70,8 @@ classifier_free(struct classifier *c)
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < sizeof(c->q) / sizeof(c->q[0]); i++)
-		held_release(&c->q[i]);
-	held_release(&c->prev);
+	for (i = 0; i < sizeof(c->slots) / sizeof(c->slots[0]); i++)
+		held_release(&c->slots[i]);
 	buf_release(&c->desc);
 	free(c->exe_path);
 	free(c);
@@ -104,13 +108,11 @@ held_set(struct held *h, const struct vma *src)
 	h->role = NULL;
 }
 
-static void
-held_swap(struct held *a, struct held *b)
+/* perms is exactly lit ("rw-p"): perms is NUL-terminated in its 5 bytes. */
+static int
+perms_is(const char *perms, const char *lit)
 {
-	struct held t = *a;
-
-	*a = *b;
-	*b = t;
+	return memcmp(perms, lit, 5) == 0;
 }
 
 int
@@ -154,72 +156,98 @@ exe_candidate(const struct vma *v)
 static int
 is_run_member(const struct vma *v)
 {
-	return v->path_len == 0 && (strcmp(v->perms, "rw-p") == 0 || strcmp(v->perms, "---p") == 0);
+	return v->path_len == 0 && (perms_is(v->perms, "rw-p") || perms_is(v->perms, "---p"));
 }
 
-static void
-put_hex(struct buf *out, const char *key, uint64_t x)
+/*
+ * The descriptor is written with plain stores into room reserved once:
+ * with a million VMAs a function call per token is most of the cost.
+ */
+static const char hexdig[] = "0123456789abcdef";
+
+/* Write x in lowercase hex without leading zeros at p; returns the end. */
+static char *
+put_hex(char *p, uint64_t x)
 {
-	buf_printf(out, " %s=%llx", key, (unsigned long long)x);
+	char tmp[16];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = hexdig[x & 0xf];
+		x >>= 4;
+	} while (x != 0);
+	memcpy(p, tmp + i, sizeof(tmp) - i);
+	return p + sizeof(tmp) - i;
 }
 
-/* The name as it appears in a descriptor: verbatim but for control bytes. */
-static void
-put_name(struct buf *out, const struct vma *v)
+static char *
+put_str(char *p, const char *s)
 {
-	size_t i, run = 0;
+	while (*s != '\0')
+		*p++ = *s++;
+	return p;
+}
 
-	if (v->path_len == 0) {
-		buf_puts(out, "[anon]");
-		return;
-	}
+/* Write " key=value" (key a literal). */
+#define PUT_KEY(p, key, value) \
+	(memcpy(p, " " key "=", sizeof(key) + 1), put_str((p) + sizeof(key) + 1, value))
+#define BIT(x) ((x) ? "1" : "0")
+
+/*
+ * The name as it appears in a descriptor: verbatim but for control bytes,
+ * '@' and '\\', written \\xHH (4 bytes at most each). With no '@' in a
+ * name, the first '@' of a descriptor starts START, and a pattern can skip
+ * any name with [^@]*+ instead of backtracking.
+ */
+static char *
+put_name(char *p, const struct vma *v)
+{
+	size_t i;
+
+	if (v->path_len == 0)
+		return put_str(p, "[anon]");
 	for (i = 0; i < v->path_len; i++) {
 		unsigned char ch = (unsigned char)v->path[i];
 
-		if (ch < 0x20 || ch == 0x7f) {
-			buf_add(out, v->path + run, i - run);
-			buf_printf(out, "\\x%02x", ch);
-			run = i + 1;
+		if (ch < 0x20 || ch == 0x7f || ch == '@' || ch == '\\') {
+			*p++ = '\\';
+			*p++ = 'x';
+			*p++ = hexdig[ch >> 4];
+			*p++ = hexdig[ch & 0xf];
+		} else {
+			*p++ = (char)ch;
 		}
 	}
-	buf_add(out, v->path + run, i - run);
-}
-
-static void
-put_perms(struct buf *out, const char *key, const struct vma *v)
-{
-	buf_printf(out, " %s=%s", key, v != NULL ? v->perms : "-");
+	return p;
 }
 
 /* VmFlags "rd wr mr" as "rd,wr,mr"; "-" when smaps had none (maps input). */
-static void
-put_flags(struct buf *out, const struct vma *v)
+static char *
+put_flags(char *p, const char *flags)
 {
-	const char *p = v->vmflags;
 	int first = 1;
 
-	buf_puts(out, " flags=");
-	if (p == NULL) {
-		buf_putc(out, '-');
-		return;
+	p = put_str(p, " flags=");
+	if (flags == NULL) {
+		*p++ = '-';
+		return p;
 	}
-	while (*p != '\0') {
-		size_t n;
-
-		while (*p == ' ' || *p == '\t')
-			p++;
-		n = strcspn(p, " \t");
-		if (n == 0)
-			break;
-		if (!first)
-			buf_putc(out, ',');
-		buf_add(out, p, n);
+	for (; *flags != '\0'; flags++) {
+		if (*flags == ' ' || *flags == '\t') {
+			continue;
+		}
+		if (!first && (flags[-1] == ' ' || flags[-1] == '\t'))
+			*p++ = ',';
+		*p++ = *flags;
 		first = 0;
-		p += n;
 	}
 	if (first)
-		buf_putc(out, '-');
+		*p++ = '-';
+	return p;
 }
+
+/* Fixed part of a descriptor: perms, hex numbers, the tokens and their values. */
+#define DESC_FIXED 256
 
 void
 roles_descriptor(struct buf *out, const struct vma *v, const struct roles_context *cx)
@@ -227,21 +255,39 @@ roles_descriptor(struct buf *out, const struct vma *v, const struct roles_contex
 	const struct vma *prev = cx->prev, *next = cx->next;
 	int adjprev = prev != NULL && prev->end == v->start;
 	int adjnext = next != NULL && next->start == v->end;
-	int guard = adjprev && prev->path_len == 0 && strcmp(prev->perms, "---p") == 0 &&
+	int guard = adjprev && prev->path_len == 0 && perms_is(prev->perms, "---p") &&
 		    prev->end - prev->start <= GUARD_MAX;
+	const char *prev_role = cx->prev_role != NULL ? cx->prev_role : "-";
+	size_t room = DESC_FIXED + strlen(prev_role);
+	char *p;
 
-	buf_printf(out, "%s %llx ", v->perms, (unsigned long long)v->offset);
-	put_name(out, v);
-	buf_printf(out, " @%llx", (unsigned long long)v->start);
-	put_hex(out, "size", v->end - v->start);
-	buf_printf(out, " exe=%d prev=%s adjprev=%d", cx->exe != 0,
-		   cx->prev_role != NULL ? cx->prev_role : "-", adjprev);
-	put_perms(out, "prevperms", prev);
-	buf_printf(out, " guard=%d adjnext=%d", guard, adjnext);
-	put_perms(out, "nextperms", next);
-	buf_printf(out, " a64m=%d shape=%s", v->start % ARENA_BYTES == 0,
-		   cx->shape != NULL ? cx->shape : "-");
-	put_flags(out, v);
+	room = size_add(room, size_mul(v->path_len, 4));
+	if (v->vmflags != NULL)
+		room = size_add(room, strlen(v->vmflags));
+	buf_grow(out, room);
+	p = out->data + out->len;
+	p = put_str(p, v->perms);
+	*p++ = ' ';
+	p = put_hex(p, v->offset);
+	*p++ = ' ';
+	p = put_name(p, v);
+	*p++ = ' ';
+	*p++ = '@';
+	p = put_hex(p, v->start);
+	p = put_str(p, " size=");
+	p = put_hex(p, v->end - v->start);
+	p = PUT_KEY(p, "exe", BIT(cx->exe));
+	p = PUT_KEY(p, "shape", cx->shape != NULL ? cx->shape : "-");
+	p = PUT_KEY(p, "guard", BIT(guard));
+	p = PUT_KEY(p, "prev", prev_role);
+	p = PUT_KEY(p, "adjprev", BIT(adjprev));
+	p = PUT_KEY(p, "prevperms", prev != NULL ? prev->perms : "-");
+	p = PUT_KEY(p, "adjnext", BIT(adjnext));
+	p = PUT_KEY(p, "nextperms", next != NULL ? next->perms : "-");
+	p = PUT_KEY(p, "a64m", BIT(v->start % ARENA_BYTES == 0));
+	p = put_flags(p, v->vmflags);
+	*p = '\0';
+	out->len = (size_t)(p - out->data);
 }
 
 /*
@@ -254,7 +300,7 @@ roles_descriptor(struct buf *out, const struct vma *v, const struct roles_contex
  * ---p VMAs: how glibc lays out a thread arena (its rw-p part grows by pages).
  */
 static void
-set_shapes(struct held *q, size_t n)
+set_shapes(struct held **q, size_t n)
 {
 	size_t a = 0, i;
 
@@ -262,33 +308,33 @@ set_shapes(struct held *q, size_t n)
 		size_t b = a, tail;
 		uint64_t rw_end;
 
-		if (q[a].v.start % ARENA_BYTES != 0 || strcmp(q[a].v.perms, "rw-p") != 0) {
+		if (q[a]->v.start % ARENA_BYTES != 0 || !perms_is(q[a]->v.perms, "rw-p")) {
 			a++;
 			continue;
 		}
-		while (b < n && strcmp(q[b].v.perms, "rw-p") == 0)
+		while (b < n && perms_is(q[b]->v.perms, "rw-p"))
 			b++;
-		rw_end = q[b - 1].v.end;
+		rw_end = q[b - 1]->v.end;
 		tail = b;
-		while (tail < n && strcmp(q[tail].v.perms, "---p") == 0)
+		while (tail < n && perms_is(q[tail]->v.perms, "---p"))
 			tail++;
-		if (tail > b && q[tail - 1].v.end % ARENA_BYTES == 0 &&
-		    (rw_end - q[a].v.start) % CHUNK_BYTES == 0) {
+		if (tail > b && q[tail - 1]->v.end % ARENA_BYTES == 0 &&
+		    (rw_end - q[a]->v.start) % CHUNK_BYTES == 0) {
 			for (i = a; i < tail; i++)
-				q[i].shape = "heap64";
+				q[i]->shape = "heap64";
 			a = tail;
 			continue;
 		}
 		/* Not a Go heap: try one 64 MiB window, rw-p then ---p. */
-		if (tail > b && q[b].v.start < q[a].v.start + ARENA_BYTES) {
+		if (tail > b && q[b]->v.start < q[a]->v.start + ARENA_BYTES) {
 			size_t k = b;
 
-			while (k < tail && q[k].v.end < q[a].v.start + ARENA_BYTES)
+			while (k < tail && q[k]->v.end < q[a]->v.start + ARENA_BYTES)
 				k++;
-			if (k < tail && q[k].v.end == q[a].v.start + ARENA_BYTES &&
-			    rw_end - q[a].v.start < ARENA_BYTES) {
+			if (k < tail && q[k]->v.end == q[a]->v.start + ARENA_BYTES &&
+			    rw_end - q[a]->v.start < ARENA_BYTES) {
 				for (i = a; i <= k; i++)
-					q[i].shape = "arena64";
+					q[i]->shape = "arena64";
 				a = k + 1;
 				continue;
 			}
@@ -336,16 +382,21 @@ flush(struct classifier *c, size_t n, const struct vma *next, struct diag *d)
 		const char *prole = NULL;
 
 		if (i > 0) {
-			p = &c->q[i - 1].v;
-			prole = c->q[i - 1].role;
+			p = &c->q[i - 1]->v;
+			prole = c->q[i - 1]->role;
 		} else if (c->have_prev) {
-			p = &c->prev.v;
-			prole = c->prev.role;
+			p = &c->prev->v;
+			prole = c->prev->role;
 		}
-		if (emit_one(c, &c->q[i], p, prole, i + 1 < n ? &c->q[i + 1].v : next, d) != 0)
+		if (emit_one(c, c->q[i], p, prole, i + 1 < n ? &c->q[i + 1]->v : next, d) != 0)
 			return -1;
 	}
-	held_swap(&c->prev, &c->q[n - 1]);
+	{
+		struct held *t = c->prev;
+
+		c->prev = c->q[n - 1];
+		c->q[n - 1] = t;
+	}
 	c->have_prev = 1;
 	return 0;
 }
@@ -353,7 +404,7 @@ flush(struct classifier *c, size_t n, const struct vma *next, struct diag *d)
 int
 classifier_push(struct classifier *c, const struct vma *v, struct diag *d)
 {
-	const struct held *last = c->nq > 0 ? &c->q[c->nq - 1] : (c->have_prev ? &c->prev : NULL);
+	const struct held *last = c->nq > 0 ? c->q[c->nq - 1] : (c->have_prev ? c->prev : NULL);
 	int member = is_run_member(v);
 	int extends = member && c->q_is_run && c->nq > 0 && last->v.end == v->start;
 	int exe = 0;
@@ -365,7 +416,7 @@ classifier_push(struct classifier *c, const struct vma *v, struct diag *d)
 	if (c->exe_path != NULL && v->path_len == c->exe_len &&
 	    memcmp(v->path, c->exe_path, v->path_len) == 0)
 		exe = 1;
-	else if (last != NULL && strcmp(v->perms, "rw-p") == 0 && v->path_len == 0 &&
+	else if (last != NULL && perms_is(v->perms, "rw-p") && v->path_len == 0 &&
 		 last->exe && last->v.path_len > 0 && last->v.end == v->start)
 		exe = 1;	/* the executable's bss, right after its last mapping */
 
@@ -382,8 +433,8 @@ classifier_push(struct classifier *c, const struct vma *v, struct diag *d)
 		c->q_is_run = member;
 		c->run_overflow = 0;
 	}
-	held_set(&c->q[c->nq], v);
-	c->q[c->nq].exe = exe;
+	held_set(c->q[c->nq], v);
+	c->q[c->nq]->exe = exe;
 	c->nq++;
 	return 0;
 }

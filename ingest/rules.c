@@ -7,17 +7,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/lines.h"
 #include "core/xalloc.h"
 
 /* Longest descriptor quoted in a match-limit message. */
 #define QUOTE_MAX 160
+/* Most rules folded into one combined pattern. */
+#define GROUP_MAX 64
 
 struct rule {
 	char role[RULES_ROLE_MAX + 1];
 	pcre2_code *code;
+	char *pattern;		/* the source, to build combined patterns */
+	size_t pattern_len;
+	int combinable;
 	const char *origin;	/* one of rules.origins */
 	unsigned long long line;
+};
+
+/*
+ * Consecutive anchored rules matched as one pattern, "(?:P0)(*MARK:0)|
+ * (?:P1)(*MARK:1)|...": every alternative can only match at offset 0 and
+ * they are tried in order, so the mark of a match names the first rule
+ * that matches, as if each were tried alone, for one call instead of one
+ * per rule (a call costs more than failing on the first bytes).
+ * code is NULL for a group of one rule, or when the combination failed.
+ */
+struct group {
+	size_t first, count;
+	pcre2_code *code;
 };
 
 struct rules {
@@ -25,6 +44,8 @@ struct rules {
 	size_t n, cap;
 	char **origins;		/* owned copies of every origin seen */
 	size_t norigins;
+	struct group *groups;
+	size_t ngroups;
 	pcre2_match_data *md;	/* reused by every match: one thread at a time */
 	pcre2_match_context *mctx;
 	pcre2_compile_context *cctx;
@@ -51,6 +72,93 @@ rules_new(void)
 	return r;
 }
 
+static void
+free_groups(struct rules *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->ngroups; i++)
+		pcre2_code_free(r->groups[i].code);
+	free(r->groups);
+	r->groups = NULL;
+	r->ngroups = 0;
+}
+
+/*
+ * A rule can join a combined pattern when it is anchored and cannot reach
+ * outside its own alternative: no back references or subroutine calls
+ * (group numbers shift), no verbs ((*COMMIT) would stop the next rules),
+ * no \Q (it would quote the suffix) and no '#' (a (?x) comment would).
+ */
+static int
+combinable(const struct rule *ru)
+{
+	uint32_t opts = 0, backref = 0;
+	size_t i;
+
+	if (pcre2_pattern_info(ru->code, PCRE2_INFO_ALLOPTIONS, &opts) != 0 ||
+	    !(opts & PCRE2_ANCHORED))
+		return 0;
+	if (pcre2_pattern_info(ru->code, PCRE2_INFO_BACKREFMAX, &backref) != 0 || backref != 0)
+		return 0;
+	for (i = 0; i < ru->pattern_len; i++) {
+		const char *p = ru->pattern + i;
+		size_t left = ru->pattern_len - i;
+
+		if (*p == '#' || *p == '\0')
+			return 0;
+		if (*p == '\\' && left > 1 && (p[1] == 'Q' || p[1] == 'g' || p[1] == 'k'))
+			return 0;
+		if (*p == '(' && left > 1 && p[1] == '*')
+			return 0;
+		if (*p == '(' && left > 2 && p[1] == '?' &&
+		    (strchr("R&P+-0123456789C", p[2]) != NULL))
+			return 0;
+	}
+	return 1;
+}
+
+/* Split the rules into groups and compile the combined patterns. */
+static void
+build_groups(struct rules *r)
+{
+	size_t i = 0;
+
+	free_groups(r);
+	r->groups = xreallocarray(NULL, r->n ? r->n : 1, sizeof(*r->groups));
+	while (i < r->n) {
+		struct group *g = &r->groups[r->ngroups++];
+		size_t j = i + 1;
+
+		g->first = i;
+		g->code = NULL;
+		if (r->v[i].combinable)
+			while (j < r->n && j - i < GROUP_MAX && r->v[j].combinable)
+				j++;
+		g->count = j - i;
+		if (g->count > 1) {
+			struct buf pat = BUF_INIT;
+			size_t k;
+			int errcode;
+			PCRE2_SIZE erroff;
+
+			for (k = i; k < j; k++) {
+				if (k > i)
+					buf_putc(&pat, '|');
+				buf_puts(&pat, "(?:");
+				buf_add(&pat, r->v[k].pattern, r->v[k].pattern_len);
+				buf_printf(&pat, ")(*MARK:%zu)", k - i);
+			}
+			g->code = pcre2_compile((PCRE2_SPTR)pat.data, pat.len,
+						PCRE2_NEVER_UTF | PCRE2_NEVER_UCP, &errcode, &erroff, r->cctx);
+			if (g->code != NULL)
+				(void)pcre2_jit_compile(g->code, PCRE2_JIT_COMPLETE);
+			buf_release(&pat);
+		}
+		i = j;
+	}
+}
+
 void
 rules_free(struct rules *r)
 {
@@ -58,8 +166,11 @@ rules_free(struct rules *r)
 
 	if (r == NULL)
 		return;
-	for (i = 0; i < r->n; i++)
+	free_groups(r);
+	for (i = 0; i < r->n; i++) {
 		pcre2_code_free(r->v[i].code);
+		free(r->v[i].pattern);
+	}
 	for (i = 0; i < r->norigins; i++)
 		free(r->origins[i]);
 	free(r->origins);
@@ -182,6 +293,9 @@ add_line(void *ctx, const char *line, size_t len, uint64_t lineno, struct diag *
 	memcpy(ru->role, line + role_start, role_len);
 	ru->role[role_len] = '\0';
 	ru->code = code;
+	ru->pattern = xstrndup(line + pat_start, pat_end - pat_start);
+	ru->pattern_len = pat_end - pat_start;
+	ru->combinable = combinable(ru);
 	ru->origin = st->origin;
 	ru->line = lineno;
 	return 0;
@@ -204,11 +318,16 @@ rules_add_text(struct rules *r, const char *text, size_t len, const char *origin
 	set_limits(r, lim);
 	if (lines_each(text, len, lim->line_bytes, add_line, &st, d) != 0) {
 		/* All or nothing: a half-read rules file would silently change roles. */
-		while (r->n > before)
-			pcre2_code_free(r->v[--r->n].code);
+		while (r->n > before) {
+			r->n--;
+			pcre2_code_free(r->v[r->n].code);
+			free(r->v[r->n].pattern);
+		}
+		build_groups(r);
 		diag_where(d, NULL, origin);
 		return -1;
 	}
+	build_groups(r);
 	return 0;
 }
 
@@ -229,39 +348,77 @@ rules_origin(const struct rules *r, size_t i, unsigned long long *line)
 	return r->v[i].origin;
 }
 
+/* Try rules [first, first+count) one by one; 1 matched, 0 none, -1 error (d filled). */
+static int
+match_each(const struct rules *r, size_t first, size_t count, const char *descriptor, size_t len,
+	   size_t *hit, struct diag *d)
+{
+	size_t i;
+
+	for (i = first; i < first + count; i++) {
+		int rc = pcre2_match(r->v[i].code, (PCRE2_SPTR)descriptor, len, 0, 0, r->md, r->mctx);
+		PCRE2_UCHAR msg[256];
+		int quoted = len > QUOTE_MAX ? QUOTE_MAX : (int)len;
+
+		if (rc >= 0) {
+			*hit = i;
+			return 1;
+		}
+		if (rc == PCRE2_ERROR_NOMATCH)
+			continue;
+		if (pcre2_get_error_message(rc, msg, sizeof(msg)) < 0)
+			strcpy((char *)msg, "unknown error");
+		diag_fail(d, DIAG_LIMIT, 0,
+			  "rule \"%s\" (%s:%llu) stopped on descriptor \"%.*s%s\": %s (match_limit=%llu)",
+			  r->v[i].role, r->v[i].origin, r->v[i].line, quoted, descriptor,
+			  quoted < (int)len ? "..." : "", (const char *)msg, r->match_limit);
+		diag_hint(d, "simplify the pattern (nested quantifiers backtrack) or raise --limit match_limit");
+		return -1;
+	}
+	return 0;
+}
+
 const char *
 rules_classify_ex(const struct rules *r, const char *descriptor, size_t len, long *index,
 		  struct diag *d)
 {
-	size_t i;
+	size_t gi, hit = 0;
 
 	if (index != NULL)
 		*index = -1;
-	for (i = 0; i < r->n; i++) {
-		int rc = pcre2_match(r->v[i].code, (PCRE2_SPTR)descriptor, len, 0, 0, r->md, r->mctx);
+	for (gi = 0; gi < r->ngroups; gi++) {
+		const struct group *g = &r->groups[gi];
+		int found;
 
-		if (rc >= 0) {
-			if (index != NULL)
-				*index = (long)i;
-			return r->v[i].role;
+		if (g->code != NULL) {
+			int rc = pcre2_match(g->code, (PCRE2_SPTR)descriptor, len, 0, 0, r->md, r->mctx);
+
+			if (rc == PCRE2_ERROR_NOMATCH)
+				continue;
+			if (rc >= 0) {
+				PCRE2_SPTR mark = pcre2_get_mark(r->md);
+				size_t k = 0;
+
+				while (mark != NULL && *mark >= '0' && *mark <= '9')
+					k = k * 10 + (size_t)(*mark++ - '0');
+				if (k >= g->count)
+					die("combined rule pattern gave mark %zu of %zu", k, g->count);
+				hit = g->first + k;
+				goto found;
+			}
+			/* A limit for the whole group: the rules alone say which one (or match). */
 		}
-		if (rc == PCRE2_ERROR_NOMATCH)
-			continue;
-		{
-			PCRE2_UCHAR msg[256];
-			int quoted = len > QUOTE_MAX ? QUOTE_MAX : (int)len;
-
-			if (pcre2_get_error_message(rc, msg, sizeof(msg)) < 0)
-				strcpy((char *)msg, "unknown error");
-			diag_fail(d, DIAG_LIMIT, 0,
-				  "rule \"%s\" (%s:%llu) stopped on descriptor \"%.*s%s\": %s (match_limit=%llu)",
-				  r->v[i].role, r->v[i].origin, r->v[i].line, quoted, descriptor,
-				  quoted < (int)len ? "..." : "", (const char *)msg, r->match_limit);
-			diag_hint(d, "simplify the pattern (nested quantifiers backtrack) or raise --limit match_limit");
+		found = match_each(r, g->first, g->count, descriptor, len, &hit, d);
+		if (found < 0)
 			return NULL;
-		}
+		if (found > 0)
+			goto found;
 	}
 	return "anon";
+found:
+	if (index != NULL)
+		*index = (long)hit;
+	return r->v[hit].role;
 }
 
 const char *

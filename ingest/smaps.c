@@ -21,6 +21,9 @@ struct smaps_parser {
 	struct vma cur;
 	struct buf path;	/* storage of cur.path, reused from VMA to VMA */
 	struct buf vmflags;	/* storage of cur.vmflags */
+	struct buf partial;	/* smaps_parser_feed: a line not yet ended */
+	uint64_t lineno;	/* smaps_parser_feed: lines delivered */
+	int failed;		/* smaps_parser_feed returned -1 once */
 };
 
 /* Kernel names and SQL columns, in enum order. */
@@ -207,6 +210,7 @@ smaps_parser_new(int maps_only, const struct limits *lim, smaps_emit_fn emit, vo
 	p->ctx = ctx;
 	buf_init(&p->path);
 	buf_init(&p->vmflags);
+	buf_init(&p->partial);
 	return p;
 }
 
@@ -223,6 +227,7 @@ smaps_parser_free(struct smaps_parser *p)
 		return;
 	buf_release(&p->path);
 	buf_release(&p->vmflags);
+	buf_release(&p->partial);
 	free(p);
 }
 
@@ -317,11 +322,9 @@ flush(struct smaps_parser *p, struct diag *d)
 	if (v->field[SMAPS_SIZE] < 0 && !p->rollup) {
 		uint64_t size = v->end - v->start;
 
-		if (size > (uint64_t)INT64_MAX)
-			return diag_fail(d, DIAG_FORMAT, v->line,
-					 "address range %llx-%llx too large (expected at most 2^63 bytes)",
-					 (unsigned long long)v->start, (unsigned long long)v->end);
-		v->field[SMAPS_SIZE] = (int64_t)size;
+		/* No user address space spans 2^63 bytes: such a range stays unknown. */
+		if (size <= (uint64_t)INT64_MAX)
+			v->field[SMAPS_SIZE] = (int64_t)size;
 	}
 	v->path = buf_str(&p->path);
 	v->vmflags = v->vmflags != NULL ? buf_str(&p->vmflags) : NULL;
@@ -432,7 +435,8 @@ parse_header(struct smaps_parser *p, const char *s, size_t n, uint64_t lineno, s
 	return 0;
 }
 
-static int
+/* Any field line, with every check and message; the hot path falls back to it. */
+static __attribute__((noinline)) int
 parse_field(struct smaps_parser *p, const char *s, size_t n, size_t name_len, int f,
 	    uint64_t lineno, struct diag *d)
 {
@@ -500,7 +504,7 @@ parse_field(struct smaps_parser *p, const char *s, size_t n, size_t name_len, in
 	v->field[f] = (int64_t)num;
 	return 0;
 overflow:
-	return diag_fail(d, DIAG_FORMAT, lineno, "%s value \"%.*s\" overflows 64 bits",
+	return diag_fail(d, DIAG_FORMAT, lineno, "%s \"%.*s\": value overflows 64 bits",
 			 fields[f].name, QLEN(n - digits_at), s + digits_at);
 bad:
 	return diag_fail(d, DIAG_FORMAT, lineno, "bad %s value \"%.*s\" (expected %s)",
@@ -508,7 +512,38 @@ bad:
 			 fields[f].plain ? "a decimal number" : "N kB");
 }
 
-static inline int
+/*
+ * The line as the kernel prints it: "Name:", blanks, up to 19 digits, then
+ * " kB" (or nothing for the plain fields) ending the line, a value that
+ * fits and a field not seen yet. Stores it and returns 1; anything else
+ * returns 0 and parse_field decides, with its message.
+ */
+static inline __attribute__((always_inline)) int
+fast_field(struct smaps_parser *p, const char *s, size_t n, size_t name_len, int f)
+{
+	size_t i = skip_blanks(s, name_len + 1, n), digits_at = i;
+	uint64_t num = 0;
+	unsigned dg;
+
+	while (i < n && (dg = (unsigned char)s[i] - '0') < 10) {
+		num = num * 10 + dg;
+		i++;
+	}
+	if (i == digits_at || i - digits_at > 18 || p->cur.field[f] >= 0)
+		return 0;
+	if (!fields[f].plain) {
+		if (n - i != 3 || s[i] != ' ' || s[i + 1] != 'k' || s[i + 2] != 'B' ||
+		    num > (uint64_t)INT64_MAX / 1024)
+			return 0;
+		num *= 1024;
+	} else if (i != n) {
+		return 0;
+	}
+	p->cur.field[f] = (int64_t)num;
+	return 1;
+}
+
+static inline __attribute__((always_inline)) int
 parse_line(struct smaps_parser *p, const char *s, size_t n, uint64_t lineno, struct diag *d)
 {
 	uint64_t w0, w1 = 0;
@@ -535,8 +570,11 @@ parse_line(struct smaps_parser *p, const char *s, size_t n, uint64_t lineno, str
 		size_t colon = colon_in_16(s, &w0, &w1);
 		int f;
 
-		if (colon > 0 && (f = field_by_words(w0, w1)) >= 0)
+		if (colon > 0 && (f = field_by_words(w0, w1)) >= 0) {
+			if (f < SMAPS_NFIELDS && p->pending && fast_field(p, s, n, colon, f))
+				return 0;
 			return parse_field(p, s, n, colon, f, lineno, d);
+		}
 		w1 = 0;
 	}
 	if (c - 'A' < 26) {
@@ -576,12 +614,6 @@ smaps_parser_line(struct smaps_parser *p, const char *line, size_t len, uint64_t
 	return parse_line(p, line, len, lineno, d);
 }
 
-int
-smaps_parser_finish(struct smaps_parser *p, struct diag *d)
-{
-	return flush(p, d);
-}
-
 /* Hand line [s, e) to the parser, dropping a '\r' before its end as core/lines.c does. */
 static inline int
 deliver(struct smaps_parser *p, const char *s, const char *e, uint64_t lineno, struct diag *d)
@@ -609,42 +641,95 @@ newline_mask(const char *b)
 }
 #endif
 
-int
-smaps_parse(const char *buf, size_t len, int maps_only, const struct limits *lim,
-	    smaps_emit_fn emit, void *ctx, struct diag *d)
+static int
+too_long(struct smaps_parser *p, struct diag *d)
 {
-	struct smaps_parser *p = smaps_parser_new(maps_only, lim, emit, ctx);
-	const char *line = buf, *end = buf + len, *q = buf, *e;
-	uint64_t lineno = 0;
-	int rc = -1;
+	p->failed = 1;
+	diag_fail(d, DIAG_LIMIT, p->lineno + 1, "line longer than %llu bytes (limit line_bytes)",
+		  (unsigned long long)p->lim->line_bytes);
+	diag_hint(d, "raise it with --limit line_bytes=N if the input is genuine");
+	return -1;
+}
 
+int
+smaps_parser_feed(struct smaps_parser *p, const char *data, size_t n, struct diag *d)
+{
+	const char *line = data, *end = data + n, *q = data, *e;
+
+	if (p->failed)
+		return diag_fail(d, DIAG_FORMAT, p->lineno, "smaps parser fed after an error");
+	if (p->partial.len > 0) {
+		/* finish the line the last block began */
+		e = memchr(data, '\n', n);
+		if ((e != NULL ? (size_t)(e - data) : n) > p->lim->line_bytes - p->partial.len)
+			return too_long(p, d);
+		buf_add(&p->partial, data, e != NULL ? (size_t)(e - data) : n);
+		if (e == NULL)
+			return 0;
+		if (deliver(p, p->partial.data, p->partial.data + p->partial.len, ++p->lineno,
+			    d) != 0)
+			goto fail;
+		buf_reset(&p->partial);
+		line = q = e + 1;
+	}
 	/*
-	 * The same lines core/lines.c would deliver, but found without a
-	 * call per line: smaps lines are short (~30 bytes), and a memchr per
-	 * line cost a third of the parse. Line length is capped in parse_line.
+	 * The lines core/lines.c would deliver, found without a call per line:
+	 * smaps lines are short (~30 bytes), and a memchr per line cost a
+	 * third of the parse. Line length is capped in parse_line.
 	 */
 #ifdef __SSE2__
-	for (; len - (size_t)(q - buf) >= 64; q += 64) {
+	for (; (size_t)(end - q) >= 64; q += 64) {
 		uint64_t m = newline_mask(q);
 
 		while (m != 0) {
 			e = q + __builtin_ctzll(m);
 			m &= m - 1;
-			if (deliver(p, line, e, ++lineno, d) != 0)
-				goto out;
+			if (deliver(p, line, e, ++p->lineno, d) != 0)
+				goto fail;
 			line = e + 1;
 		}
 	}
 #endif
 	while (q < end && (e = memchr(q, '\n', (size_t)(end - q))) != NULL) {
-		if (deliver(p, line, e, ++lineno, d) != 0)
-			goto out;
+		if (deliver(p, line, e, ++p->lineno, d) != 0)
+			goto fail;
 		line = q = e + 1;
 	}
-	if (line < end && deliver(p, line, end, ++lineno, d) != 0)
-		goto out;
-	rc = smaps_parser_finish(p, d);
-out:
+	if (line < end) {
+		if ((size_t)(end - line) > p->lim->line_bytes)
+			return too_long(p, d);
+		buf_add(&p->partial, line, (size_t)(end - line));
+	}
+	return 0;
+fail:
+	p->failed = 1;
+	return -1;
+}
+
+int
+smaps_parser_finish(struct smaps_parser *p, struct diag *d)
+{
+	if (p->partial.len > 0) {
+		int rc = deliver(p, p->partial.data, p->partial.data + p->partial.len,
+				 ++p->lineno, d);
+
+		buf_reset(&p->partial);
+		if (rc != 0)
+			return -1;
+	}
+	return flush(p, d);
+}
+
+int
+smaps_parse(const char *buf, size_t len, int maps_only, const struct limits *lim,
+	    smaps_emit_fn emit, void *ctx, struct diag *d)
+{
+	struct smaps_parser *p = smaps_parser_new(maps_only, lim, emit, ctx);
+	int rc;
+
+	rc = smaps_parser_feed(p, buf, len, d);
+	if (rc == 0)
+		rc = smaps_parser_finish(p, d);
 	smaps_parser_free(p);
 	return rc;
 }

@@ -6,8 +6,10 @@
  * Fields are those of the kernel's Documentation/filesystems/proc.rst,
  * stored in bytes; THPeligible and ProtectionKey are plain numbers.
  * A field never seen for a VMA is -1 (with maps alone every field is -1:
- * Rss is unknown, not zero). Unknown "Name: N kB" fields are tolerated and
- * counted in unknown_fields. Separators may be spaces or tabs.
+ * Rss is unknown, not zero) but Size: it comes from the Size line, else
+ * from the range (end - start), maps included. Unknown "Name: N kB" fields
+ * (any value) are tolerated and counted in unknown_fields. Separators may
+ * be spaces or tabs; a repeated field in one VMA is an error.
  * A VMA handed to emit, its path (NUL-terminated, may hold spaces) and its
  * vmflags (trailing blanks dropped) are lent for the duration of the call.
  * Blank lines are skipped. Lines longer than lim->line_bytes, more than
@@ -78,10 +80,17 @@ struct smaps_parser *smaps_parser_new(int maps_only, const struct limits *lim,
 				      smaps_emit_fn emit, void *ctx);
 /* Free p (NULL is a no-op). */
 void smaps_parser_free(struct smaps_parser *p);
+/*
+ * Feed the next n bytes of the member, cut anywhere (a block as it is
+ * read); lines are split and numbered here, a line longer than
+ * lim->line_bytes is a DIAG_LIMIT. The fast way in. -1 with d filled; the
+ * parser then refuses more input. Use this or smaps_parser_line, not both.
+ */
+int smaps_parser_feed(struct smaps_parser *p, const char *data, size_t n, struct diag *d);
 /* Feed one line (without '\n'); -1 with d filled on malformed input or a cap. */
 int smaps_parser_line(struct smaps_parser *p, const char *line, size_t len, uint64_t lineno,
 		      struct diag *d);
-/* End of member: emit the last VMA. */
+/* End of member: the last line without '\n' (after smaps_parser_feed), then the last VMA. */
 int smaps_parser_finish(struct smaps_parser *p, struct diag *d);
 /* VMAs emitted so far. */
 uint64_t smaps_parser_count(const struct smaps_parser *p);

@@ -1,0 +1,1285 @@
+#include <cairo.h>
+#include <cairo-ft.h>
+#include <cairo-svg.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/escape.h"
+#include "core/limits.h"
+#include "core/num.h"
+#include "core/xalloc.h"
+#include "report/chart.h"
+#include "report/scale.h"
+
+#define FONT "DejaVu Sans"
+#define MARGIN 28.0
+#define TEXT_PX 12.5		/* body text; nothing smaller is drawn */
+#define ARROW " \xe2\x86\x92 "	/* " → " */
+#define DOT "  \xc2\xb7  "	/* "  ·  " */
+
+/* Okabe–Ito, safe for the common colour-vision deficiencies. */
+#define C_BLACK 0x000000
+#define C_ORANGE 0xE69F00
+#define C_SKY 0x56B4E9
+#define C_GREEN 0x009E73
+#define C_BLUE 0x0072B2
+#define C_VERMILLION 0xD55E00
+#define C_PURPLE 0xCC79A7
+#define C_GREY 0x666666
+#define C_LIGHT 0xBBBBBB
+#define C_GRID 0xE4E4E4
+#define C_SIZE_FILL 0xF1F1F1
+#define C_SIZE_LINE 0x8A8A8A
+#define C_RSS_BEFORE 0xF3CF80	/* orange, lighter, for "before" */
+
+enum align { AL_LEFT, AL_CENTER, AL_RIGHT };
+
+/* What a drawing function draws on: the context, the page size, and a log of the text. */
+struct page {
+	cairo_t *cr;
+	double w, h;
+	struct buf *log;	/* every string drawn, one a line (for the SVG's <desc>) */
+	struct buf *title;	/* the headline, for the SVG's <title> */
+};
+
+static void
+rgb(cairo_t *cr, unsigned hex)
+{
+	cairo_set_source_rgb(cr, ((hex >> 16) & 255) / 255.0, ((hex >> 8) & 255) / 255.0,
+			     (hex & 255) / 255.0);
+}
+
+static void
+font(struct page *p, double px, int bold)
+{
+	cairo_select_font_face(p->cr, FONT, CAIRO_FONT_SLANT_NORMAL,
+			       bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+	cairo_set_font_size(p->cr, px);
+}
+
+static double
+measure(void *ctx, const char *s)
+{
+	cairo_text_extents_t e;
+
+	cairo_text_extents(ctx, s, &e);
+	return e.x_advance;
+}
+
+/*
+ * Draw s (untrusted: control bytes and invalid UTF-8 become \xHH first, so
+ * cairo never sees an invalid string and its error does not stick) at
+ * baseline y, shortened in the middle to max_w. Returns the width drawn.
+ */
+static double
+text(struct page *p, double x, double y, enum align al, double max_w, const char *s)
+{
+	struct buf clean = BUF_INIT, fit = BUF_INIT;
+	struct scale_measure m = { measure, p->cr };
+	double w;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	escape_term(&clean, s, strlen(s));
+	w = scale_fit_middle(&fit, buf_str(&clean), max_w, &m);
+	if (fit.len > 0) {
+		if (al == AL_CENTER)
+			x -= w / 2;
+		else if (al == AL_RIGHT)
+			x -= w;
+		cairo_move_to(p->cr, x, y);
+		cairo_show_text(p->cr, buf_str(&fit));
+		buf_puts(p->log, buf_str(&fit));
+		buf_putc(p->log, '\n');
+	}
+	buf_release(&clean);
+	buf_release(&fit);
+	return w;
+}
+
+static void
+fill_rect(struct page *p, double x, double y, double w, double h, unsigned hex)
+{
+	if (w <= 0 || h <= 0)
+		return;
+	rgb(p->cr, hex);
+	cairo_rectangle(p->cr, x, y, w, h);
+	cairo_fill(p->cr);
+}
+
+static void
+outline_rect(struct page *p, double x, double y, double w, double h, unsigned hex, double lw)
+{
+	if (w <= 0 || h <= 0)
+		return;
+	rgb(p->cr, hex);
+	cairo_set_line_width(p->cr, lw);
+	cairo_rectangle(p->cr, x + lw / 2, y + lw / 2, w - lw, h - lw);
+	cairo_stroke(p->cr);
+}
+
+/* A filled box with white diagonal stripes: "unexplained", visible without colour. */
+static void
+hatch_rect(struct page *p, double x, double y, double w, double h, unsigned hex)
+{
+	double d;
+
+	if (w <= 0 || h <= 0)
+		return;
+	fill_rect(p, x, y, w, h, hex);
+	cairo_save(p->cr);
+	cairo_rectangle(p->cr, x, y, w, h);
+	cairo_clip(p->cr);
+	rgb(p->cr, 0xFFFFFF);
+	cairo_set_line_width(p->cr, 1.6);
+	for (d = -h; d < w; d += 7) {
+		cairo_move_to(p->cr, x + d, y + h);
+		cairo_line_to(p->cr, x + d + h, y);
+	}
+	cairo_stroke(p->cr);
+	cairo_restore(p->cr);
+}
+
+static void
+line(struct page *p, double x0, double y0, double x1, double y1, unsigned hex, double lw)
+{
+	rgb(p->cr, hex);
+	cairo_set_line_width(p->cr, lw);
+	cairo_move_to(p->cr, x0, y0);
+	cairo_line_to(p->cr, x1, y1);
+	cairo_stroke(p->cr);
+}
+
+/* A small legend swatch: kind 0 fill, 1 hatch, 2 outline (Size). */
+static double
+swatch(struct page *p, double x, double y, int kind, unsigned hex, const char *label)
+{
+	if (kind == 1)
+		hatch_rect(p, x, y - 10, 14, 12, hex);
+	else if (kind == 2) {
+		fill_rect(p, x, y - 10, 14, 12, C_SIZE_FILL);
+		outline_rect(p, x, y - 10, 14, 12, hex, 1.5);
+	} else
+		fill_rect(p, x, y - 10, 14, 12, hex);
+	rgb(p->cr, C_BLACK);
+	font(p, TEXT_PX, 0);
+	return 20 + text(p, x + 20, y, AL_LEFT, 400, label) + 18;
+}
+
+static void
+human(struct buf *b, int64_t bytes)
+{
+	num_human(b, (double)bytes);
+}
+
+static void
+human_delta(struct buf *b, int64_t bytes)
+{
+	num_human_delta(b, (double)bytes);
+}
+
+/* "before → after" for bytes; reset first. */
+static const char *
+from_to(struct buf *b, int64_t before, int64_t after)
+{
+	buf_reset(b);
+	human(b, before);
+	buf_puts(b, ARROW);
+	human(b, after);
+	return buf_str(b);
+}
+
+/* Panel title and a one-line explanation under it. */
+static void
+panel_title(struct page *p, double x, double y, double max_w, const char *title, const char *sub)
+{
+	rgb(p->cr, C_BLACK);
+	font(p, 16, 1);
+	text(p, x, y, AL_LEFT, max_w, title);
+	if (sub != NULL) {
+		rgb(p->cr, C_GREY);
+		font(p, TEXT_PX, 0);
+		text(p, x, y + 18, AL_LEFT, max_w, sub);
+	}
+}
+
+/* Vertical grid lines and tick labels above a horizontal-bar area. */
+static void
+x_axis(struct page *p, const struct scale_ticks *t, double x0, double x1, double label_y,
+       double y0, double y1)
+{
+	struct buf b = BUF_INIT;
+	int i;
+
+	font(p, TEXT_PX, 0);
+	for (i = 0; i < t->n; i++) {
+		double x = scale_map(t, scale_tick_value(t, i), x0, x1);
+		int zero = fabs(scale_tick_value(t, i)) < t->step / 2;
+
+		line(p, x, y0, x, y1, zero ? C_GREY : C_GRID, zero ? 1.2 : 1);
+		buf_reset(&b);
+		scale_tick_label(&b, t, i);
+		rgb(p->cr, C_GREY);
+		text(p, x, label_y, i == t->n - 1 && t->n > 1 ? AL_RIGHT : i == 0 ? AL_LEFT : AL_CENTER,
+		     200, buf_str(&b));
+	}
+	buf_release(&b);
+}
+
+/* ------------------------------------------------------------------ */
+/* Panel A: three layers */
+
+enum { GC_HEAP_OBJECTS, GC_HEAP_SPARE, GC_STACKS, GC_METADATA, GC_N };
+
+static const struct {
+	const char *label;
+	unsigned colour;
+} layer_classes[GC_N] = {
+	[GC_HEAP_OBJECTS] = { "heap objects", C_BLUE },
+	[GC_HEAP_SPARE] = { "heap unused + free", C_SKY },
+	[GC_STACKS] = { "stacks", C_GREEN },
+	[GC_METADATA] = { "runtime metadata", C_PURPLE },
+};
+
+struct layer_group {
+	const char *name;		/* "before", "after", "" */
+	char caption[160];		/* labels of the snapshot */
+	int go_known, classes_known, rss_known;
+	int64_t go, rss, size;
+	int64_t cls[GC_N];
+};
+
+static void
+group_classes(struct layer_group *g, const int64_t *bytes)
+{
+	int64_t v[GO_CLASS_COUNT];
+	int i;
+
+	for (i = 0; i < GO_CLASS_COUNT; i++)
+		v[i] = bytes[i] > 0 ? bytes[i] : 0;
+	g->cls[GC_HEAP_OBJECTS] = v[GO_HEAP_OBJECTS];
+	g->cls[GC_HEAP_SPARE] = v[GO_HEAP_UNUSED] + v[GO_HEAP_FREE];
+	g->cls[GC_STACKS] = v[GO_STACKS] + v[GO_OS_STACKS];
+	g->cls[GC_METADATA] = v[GO_GC] + v[GO_ALLOCATOR] + v[GO_OTHER] + v[GO_PROFILING];
+	g->classes_known = 1;
+}
+
+static void
+labels_caption(char *out, size_t n, const struct snapshot_info *s)
+{
+	struct buf b = BUF_INIT;
+	int i;
+
+	buf_printf(&b, "#%lld", (long long)s->id);
+	for (i = 0; i < s->nlabels; i++)
+		buf_printf(&b, " %s=%s", s->label_keys[i], s->label_values[i]);
+	snprintf(out, n, "%s", buf_str(&b));
+	buf_release(&b);
+}
+
+static void
+group_from(struct layer_group *g, const char *name, const struct snapshot_info *s,
+	   const int64_t *classes)
+{
+	memset(g, 0, sizeof(*g));
+	g->name = name;
+	labels_caption(g->caption, sizeof(g->caption), s);
+	g->go_known = s->go_estimate.known;
+	g->go = s->go_estimate.known && s->go_estimate.v > 0 ? s->go_estimate.v : 0;
+	g->rss_known = s->rss_known;
+	g->rss = s->rss > 0 ? s->rss : 0;
+	g->size = s->size > 0 ? s->size : 0;
+	if (classes != NULL)
+		group_classes(g, classes);
+}
+
+/* Value label above a bar. */
+static void
+bar_value(struct page *p, double cx, double top, int64_t v)
+{
+	struct buf b = BUF_INIT;
+
+	human(&b, v);
+	rgb(p->cr, C_BLACK);
+	font(p, TEXT_PX, 0);
+	text(p, cx, top - 5, AL_CENTER, 90, buf_str(&b));
+	buf_release(&b);
+}
+
+/* The three layers of each group as bars on one byte axis, the gap bracketed. */
+static void
+panel_layers(struct page *p, const struct scale_box *area, const struct layer_group *g, int ng)
+{
+	const double bar = 50, pad = 10, bracket = 92, group_gap = 34;
+	double plot_top = area->y + 62, plot_bot = area->y + area->h - 104;
+	double ax = area->x + 66, gx, vmax = 1, sizemax = 0, y;
+	struct scale_ticks t;
+	struct buf b = BUF_INIT, c = BUF_INIT;
+	int i, k, clip_size;
+
+	panel_title(p, area->x, area->y + 16, area->w,
+		    "A \xc2\xb7 Three layers: what Go sees, what is resident, what is mapped",
+		    "runtime-visible = Sys \xe2\x88\x92 HeapReleased; the bracket is the gap Rss "
+		    "\xe2\x88\x92 runtime-visible");
+	for (i = 0; i < ng; i++) {
+		vmax = fmax(vmax, (double)g[i].go);
+		vmax = fmax(vmax, (double)g[i].rss);
+		sizemax = fmax(sizemax, (double)g[i].size);
+	}
+	/* a huge reservation (race shadow, arenas) would flatten Rss: clip it instead */
+	clip_size = sizemax > 2.5 * vmax;
+	if (!clip_size)
+		vmax = fmax(vmax, sizemax);
+	if (scale_byte_ticks(0, vmax, (int)((plot_bot - plot_top) / 48), &t) != 0)
+		goto out;
+	font(p, TEXT_PX, 0);
+	for (i = 0; i < t.n; i++) {
+		y = scale_map(&t, scale_tick_value(&t, i), plot_bot, plot_top);
+		line(p, ax - 4, y, area->x + area->w, y, i == 0 ? C_GREY : C_GRID, 1);
+		buf_reset(&b);
+		scale_tick_label(&b, &t, i);
+		rgb(p->cr, C_GREY);
+		text(p, ax - 8, y + 4, AL_RIGHT, 62, buf_str(&b));
+	}
+	gx = ax + 16;
+	for (i = 0; i < ng; i++, gx += 3 * bar + 2 * pad + bracket + group_gap) {
+		const struct layer_group *gr = &g[i];
+		double xr = gx, xs = gx + bar + pad, xv = xs + bar + bracket;
+		double ygo = scale_map(&t, (double)gr->go, plot_bot, plot_top);
+		double yrss = scale_map(&t, (double)gr->rss, plot_bot, plot_top);
+		double ysz = scale_map(&t, (double)gr->size, plot_bot, plot_top);
+		double base = plot_bot, mid;
+
+		/* runtime-visible, stacked by class when known */
+		if (gr->go_known && gr->classes_known) {
+			for (k = 0; k < GC_N; k++) {
+				int64_t upto = 0;
+				double top;
+				int j;
+
+				for (j = 0; j <= k; j++)
+					upto += gr->cls[j];
+				top = scale_map(&t, (double)upto, plot_bot, plot_top);
+				fill_rect(p, xr, top, bar, base - top, layer_classes[k].colour);
+				base = top;
+			}
+			bar_value(p, xr + bar / 2, fmin(ygo, base), gr->go);
+		} else if (gr->go_known) {
+			fill_rect(p, xr, ygo, bar, plot_bot - ygo, C_BLUE);
+			bar_value(p, xr + bar / 2, ygo, gr->go);
+		} else {
+			rgb(p->cr, C_GREY);
+			font(p, TEXT_PX, 0);
+			text(p, xr + bar / 2, plot_bot - 6, AL_CENTER, bar + 8, "n/a");
+		}
+		/* resident */
+		if (gr->rss_known) {
+			fill_rect(p, xs, yrss, bar, plot_bot - yrss, C_ORANGE);
+			bar_value(p, xs + bar / 2, yrss, gr->rss);
+		}
+		/* virtual: outline, clipped with a break when off the axis */
+		fill_rect(p, xv, ysz, bar, plot_bot - ysz, C_SIZE_FILL);
+		outline_rect(p, xv, ysz, bar, plot_bot - ysz, C_SIZE_LINE, 1.5);
+		if (clip_size && (double)gr->size > t.hi) {
+			double zy = plot_top + 22;
+
+			fill_rect(p, xv - 2, zy - 4, bar + 4, 8, 0xFFFFFF);
+			line(p, xv - 2, zy - 4, xv + bar + 2, zy - 8, C_SIZE_LINE, 1.2);
+			line(p, xv - 2, zy + 4, xv + bar + 2, zy, C_SIZE_LINE, 1.2);
+		}
+		bar_value(p, xv + bar / 2, ysz, gr->size);
+		/* the gap */
+		if (gr->go_known && gr->rss_known) {
+			double top = fmin(ygo, yrss), bot = fmax(ygo, yrss), bx = xs + bar + 7;
+			int64_t gap = gr->rss - gr->go;
+			unsigned col = gap > 0 ? C_VERMILLION : C_GREY;
+
+			cairo_set_dash(p->cr, (const double[]){ 4, 3 }, 2, 0);
+			line(p, xr, ygo, xs + bar + 4, ygo, C_BLACK, 1);
+			cairo_set_dash(p->cr, NULL, 0, 0);
+			line(p, bx, top, bx + 6, top, col, 2);
+			line(p, bx + 6, top, bx + 6, bot, col, 2);
+			line(p, bx, bot, bx + 6, bot, col, 2);
+			mid = fmin(fmax((top + bot) / 2, plot_top + 12), plot_bot - 20);
+			rgb(p->cr, col);
+			font(p, TEXT_PX, 1);
+			text(p, bx + 12, mid - 2, AL_LEFT, bracket - 16, "gap");
+			buf_reset(&b);
+			human_delta(&b, gap);
+			font(p, TEXT_PX, 0);
+			text(p, bx + 12, mid + 14, AL_LEFT, bracket - 16, buf_str(&b));
+		}
+		/* bar names and the group's name */
+		rgb(p->cr, C_BLACK);
+		font(p, TEXT_PX, 0);
+		text(p, xr + bar / 2, plot_bot + 17, AL_CENTER, bar + pad, "Go");
+		text(p, xs + bar / 2, plot_bot + 17, AL_CENTER, bar + pad, "Rss");
+		text(p, xv + bar / 2, plot_bot + 17, AL_CENTER, bar + pad, "Size");
+		if (gr->name[0] != '\0') {
+			font(p, 14, 1);
+			mid = gx + (3 * bar + 2 * pad + bracket) / 2;
+			text(p, mid, plot_bot + 37, AL_CENTER, 3 * bar + 2 * pad + bracket, gr->name);
+		}
+		rgb(p->cr, C_GREY);
+		font(p, TEXT_PX, 0);
+		text(p, gx + (3 * bar + 2 * pad + bracket) / 2, plot_bot + (gr->name[0] ? 54 : 37),
+		     AL_CENTER, 3 * bar + 2 * pad + bracket + group_gap - 6, gr->caption);
+	}
+	/* legend: the classes with their values, then Rss and Size */
+	y = plot_bot + 78;
+	{
+		double lx = area->x, colw = area->w / 2;
+		int any = 0;
+
+		for (i = 0; i < ng; i++)
+			any |= g[i].go_known && g[i].classes_known;
+		for (k = 0; k < GC_N && any; k++) {
+			double x = lx + (k % 2) * colw, yy = y + (k / 2) * 18;
+
+			buf_reset(&b);
+			buf_printf(&b, "%s ", layer_classes[k].label);
+			for (i = 0; i < ng; i++) {
+				buf_puts(&b, i > 0 ? ARROW : " ");
+				buf_reset(&c);
+				human(&c, g[i].cls[k]);
+				buf_puts(&b, g[i].classes_known ? buf_str(&c) : "n/a");
+			}
+			fill_rect(p, x, yy - 10, 14, 12, layer_classes[k].colour);
+			rgb(p->cr, C_BLACK);
+			font(p, TEXT_PX, 0);
+			text(p, x + 20, yy, AL_LEFT, colw - 26, buf_str(&b));
+		}
+		if (!any) {
+			rgb(p->cr, C_GREY);
+			font(p, TEXT_PX, 0);
+			text(p, lx, y, AL_LEFT, area->w,
+			     "Go memory classes unknown (no MemStats or runtime/metrics in the bundle)");
+		}
+	}
+out:
+	buf_release(&b);
+	buf_release(&c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Header and footer */
+
+static void
+header(struct page *p, const char *pill, unsigned pill_colour, const char *headline,
+       const char *line2, const char *line3)
+{
+	double x = MARGIN, pw;
+
+	font(p, 15, 1);
+	pw = measure(p->cr, pill) + 24;
+	fill_rect(p, x, 18, pw, 30, pill_colour);
+	rgb(p->cr, 0xFFFFFF);
+	text(p, x + 12, 38, AL_LEFT, pw, pill);
+	rgb(p->cr, C_BLACK);
+	font(p, 22, 1);
+	text(p, x + pw + 14, 42, AL_LEFT, p->w - 2 * MARGIN - pw - 14, headline);
+	buf_printf(p->title, "%s: %s", pill, headline);
+	font(p, 15, 0);
+	text(p, x, 74, AL_LEFT, p->w - 2 * MARGIN, line2);
+	rgb(p->cr, C_GREY);
+	font(p, 14, 0);
+	text(p, x, 98, AL_LEFT, p->w - 2 * MARGIN, line3);
+	line(p, MARGIN, 112, p->w - MARGIN, 112, C_GRID, 1);
+}
+
+static void
+snapshot_words(struct buf *b, const char *side, const struct snapshot_info *s)
+{
+	int i;
+
+	buf_printf(b, "%s%s#%lld", side, side[0] ? " " : "", (long long)s->id);
+	for (i = 0; i < s->nlabels; i++)
+		buf_printf(b, " %s=%s", s->label_keys[i], s->label_values[i]);
+	if (s->pod != NULL && s->pod[0] != '\0')
+		buf_printf(b, " pod %s", s->pod);
+	else if (s->host != NULL && s->host[0] != '\0')
+		buf_printf(b, " host %s", s->host);
+	buf_printf(b, " pid %lld", (long long)s->pid);
+	if (s->comm != NULL && s->comm[0] != '\0')
+		buf_printf(b, " (%s)", s->comm);
+	if (s->captured_at != NULL)
+		buf_printf(b, " %s", s->captured_at);
+}
+
+static void
+footer(struct page *p, const struct snapshot_info *before, const struct snapshot_info *after,
+       const char *version)
+{
+	struct buf b = BUF_INIT;
+	double vw = 0;
+
+	line(p, MARGIN, p->h - 34, p->w - MARGIN, p->h - 34, C_GRID, 1);
+	rgb(p->cr, C_GREY);
+	font(p, TEXT_PX, 0);
+	if (version != NULL) {
+		buf_printf(&b, "rssgap %s", version);
+		vw = text(p, p->w - MARGIN, p->h - 14, AL_RIGHT, 200, buf_str(&b)) + 24;
+		buf_reset(&b);
+	}
+	snapshot_words(&b, after != NULL ? "before" : "snapshot", before);
+	if (after != NULL) {
+		buf_puts(&b, DOT);
+		snapshot_words(&b, "after", after);
+	}
+	text(p, MARGIN, p->h - 14, AL_LEFT, p->w - 2 * MARGIN - vw, buf_str(&b));
+	buf_release(&b);
+}
+
+/* ------------------------------------------------------------------ */
+/* The diff page */
+
+static const struct {
+	const char *pill;
+	unsigned colour;
+} verdicts[] = {
+	[VERDICT_NO_GROWTH] = { "NO GROWTH", C_GREEN },
+	[VERDICT_EXPLAINED] = { "EXPLAINED GROWTH", C_BLUE },
+	[VERDICT_UNEXPLAINED] = { "UNEXPLAINED GROWTH", C_VERMILLION },
+};
+
+static int
+role_has_finding(const struct diff_result *r, const char *role)
+{
+	int i;
+
+	for (i = 0; i < r->nfindings; i++)
+		if (r->findings[i].role != NULL && role != NULL && strcmp(r->findings[i].role, role) == 0)
+			return 1;
+	return 0;
+}
+
+/* Panel B of the diff: each role's Rss change (explained, unexplained) and runtime change. */
+static void
+panel_roles_diff(struct page *p, const struct scale_box *area, const struct diff_result *r)
+{
+	double lab_w = 150, val_w = 240, bx0 = area->x + lab_w + 10;
+	double bx1 = area->x + area->w - val_w - 14, rows_top = area->y + 76, lo = 0, hi = 0, x;
+	struct scale_rows rows;
+	struct scale_ticks t;
+	struct buf b = BUF_INIT;
+	int i;
+
+	panel_title(p, area->x, area->y + 16, area->w, "B \xc2\xb7 Rss change by role vs what Go accounts for",
+		    NULL);
+	x = area->x;
+	x += swatch(p, x, area->y + 36, 0, C_ORANGE, "Rss change explained");
+	x += swatch(p, x, area->y + 36, 1, C_VERMILLION, "unexplained");
+	swatch(p, x, area->y + 36, 0, C_BLUE, "runtime-visible change");
+	if (scale_rows_fit(&rows, r->nroles, rows_top, area->y + area->h - rows_top, 19, 30) != 0)
+		goto out;
+	for (i = 0; i < rows.shown; i++) {
+		const struct role_delta *rd = &r->roles[i];
+
+		lo = fmin(lo, (double)fmin(rd->rss_delta, rd->runtime_delta));
+		hi = fmax(hi, (double)fmax(rd->rss_delta, rd->runtime_delta));
+	}
+	if (scale_byte_ticks(lo, hi, (int)((bx1 - bx0) / 85), &t) != 0)
+		goto out;
+	x_axis(p, &t, bx0, bx1, rows_top - 6, rows_top, rows_top + rows.row_h * rows.shown);
+	for (i = 0; i < rows.shown; i++) {
+		const struct role_delta *rd = &r->roles[i];
+		struct scale_box box = scale_row_box(&rows, i, area->x, area->w);
+		double h1 = fmin(12, box.h * 0.45), h2 = fmin(8, box.h * 0.3);
+		double y1 = box.y + (box.h - h1 - h2 - 2) / 2, y2 = y1 + h1 + 2;
+		double x0 = scale_map(&t, 0, bx0, bx1), xr = scale_map(&t, (double)rd->rss_delta, bx0, bx1);
+		double xg = scale_map(&t, (double)rd->runtime_delta, bx0, bx1), xe;
+		double base = box.y + box.h / 2 + 4.5;
+		int hot = role_has_finding(r, rd->role);
+
+		if (i % 2 == 1)
+			fill_rect(p, area->x, box.y, area->w, box.h, 0xF8F8F8);
+		/* explained: the part of the Rss change the runtime change covers */
+		xe = xr;
+		if (rd->rss_delta > 0 && rd->runtime_delta < rd->rss_delta)
+			xe = fmax(x0, xg);
+		else if (rd->rss_delta < 0 && rd->runtime_delta > rd->rss_delta)
+			xe = fmin(x0, xg);
+		fill_rect(p, fmin(x0, xe), y1, fabs(xe - x0), h1, C_ORANGE);
+		hatch_rect(p, fmin(xe, xr), y1, fabs(xr - xe), h1, C_VERMILLION);
+		fill_rect(p, fmin(x0, xg), y2, fabs(xg - x0), h2, C_BLUE);
+		rgb(p->cr, hot ? C_VERMILLION : C_BLACK);
+		font(p, TEXT_PX, hot);
+		text(p, area->x + 4, base, AL_LEFT, lab_w - 4, rd->role);
+		buf_reset(&b);
+		human_delta(&b, rd->rss_delta);
+		rgb(p->cr, C_BLACK);
+		font(p, TEXT_PX, hot);
+		x = bx1 + 14 + text(p, bx1 + 14, base, AL_LEFT, 110, buf_str(&b));
+		buf_reset(&b);
+		buf_puts(&b, "Go ");
+		if (rd->runtime_known)
+			human_delta(&b, rd->runtime_delta);
+		else
+			buf_puts(&b, "n/a");
+		rgb(p->cr, C_GREY);
+		font(p, TEXT_PX, 0);
+		text(p, x + 8, base, AL_LEFT, area->x + area->w - x - 8, buf_str(&b));
+	}
+	if (rows.more) {
+		struct scale_box box = scale_row_box(&rows, rows.shown, area->x, area->w);
+		int64_t rest = 0;
+
+		for (i = rows.shown; i < r->nroles; i++)
+			rest += r->roles[i].rss_delta;
+		buf_reset(&b);
+		buf_printf(&b, "+ %d more roles, Rss ", r->nroles - rows.shown);
+		human_delta(&b, rest);
+		rgb(p->cr, C_GREY);
+		font(p, TEXT_PX, 0);
+		text(p, area->x + 4, box.y + box.h / 2 + 4.5, AL_LEFT, area->w, buf_str(&b));
+	}
+out:
+	buf_release(&b);
+}
+
+/* Largest Size or Rss of the first n regions, Size left out when it would flatten Rss. */
+static double
+regions_axis_max(const struct region_delta *rg, int n, int *clip)
+{
+	double rmax = 1, smax = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		rmax = fmax(rmax, (double)fmax(rg[i].rss_before, rg[i].rss_after));
+		smax = fmax(smax, (double)fmax(rg[i].size_before, rg[i].size_after));
+	}
+	*clip = smax > 3 * rmax;
+	return *clip ? rmax : fmax(rmax, smax);
+}
+
+/* One Size (outline) + Rss (fill) bar; Size past the axis ends in a break mark. */
+static void
+size_rss_bar(struct page *p, const struct scale_ticks *t, double x0, double x1, double y, double h,
+	     int64_t size, int64_t rss, unsigned rss_colour)
+{
+	double xs = scale_map(t, (double)size, x0, x1), xr = scale_map(t, (double)rss, x0, x1);
+
+	fill_rect(p, x0, y, xs - x0, h, C_SIZE_FILL);
+	fill_rect(p, x0, y, xr - x0, h, rss_colour);
+	outline_rect(p, x0, y, xs - x0, h, C_SIZE_LINE, 1.2);
+	if ((double)size > t->hi) {
+		fill_rect(p, x1 - 12, y - 1, 5, h + 2, 0xFFFFFF);
+		line(p, x1 - 13, y + h + 1, x1 - 10, y - 1, C_SIZE_LINE, 1.2);
+		line(p, x1 - 9, y + h + 1, x1 - 6, y - 1, C_SIZE_LINE, 1.2);
+	}
+}
+
+/* Panel C of the diff: the top aligned regions, before above after. */
+static void
+panel_regions_diff(struct page *p, const struct scale_box *area, const struct diff_result *r)
+{
+	double lab_w = 500, val_w = 300, bx0 = area->x + lab_w + 16;
+	double bx1 = area->x + area->w - val_w - 16, rows_top = area->y + 58;
+	struct scale_rows rows;
+	struct scale_ticks t;
+	struct buf b = BUF_INIT, c = BUF_INIT;
+	int i, clip;
+
+	panel_title(p, area->x, area->y + 16, area->w,
+		    "C \xc2\xb7 Top regions by Rss change: Size (outline) and Rss (fill), before above after",
+		    NULL);
+	if (scale_rows_fit(&rows, r->ntop, rows_top, area->y + area->h - rows_top, 36, 44) != 0)
+		goto out;
+	if (rows.shown + rows.more == 0) {
+		rgb(p->cr, C_GREY);
+		font(p, TEXT_PX, 0);
+		text(p, area->x, rows_top + 16, AL_LEFT, area->w, "no aligned regions");
+		goto out;
+	}
+	if (scale_byte_ticks(0, regions_axis_max(r->top_regions, rows.shown, &clip),
+			     (int)((bx1 - bx0) / 85), &t) != 0)
+		goto out;
+	x_axis(p, &t, bx0, bx1, rows_top - 6, rows_top, rows_top + rows.row_h * rows.shown);
+	for (i = 0; i < rows.shown; i++) {
+		const struct region_delta *rg = &r->top_regions[i];
+		struct scale_box box = scale_row_box(&rows, i, area->x, area->w);
+		double bh = (box.h - 10) / 2;
+		const char *range = rg->after[0] != '\0' ? rg->after : rg->before;
+		double w;
+
+		if (i % 2 == 1)
+			fill_rect(p, area->x, box.y, area->w, box.h, 0xF8F8F8);
+		size_rss_bar(p, &t, bx0, bx1, box.y + 4, bh, rg->size_before, rg->rss_before,
+			     C_RSS_BEFORE);
+		size_rss_bar(p, &t, bx0, bx1, box.y + 6 + bh, bh, rg->size_after, rg->rss_after,
+			     C_ORANGE);
+		rgb(p->cr, C_BLACK);
+		font(p, TEXT_PX, 1);
+		w = text(p, area->x + 4, box.y + 15, AL_LEFT, 160, rg->role);
+		font(p, TEXT_PX, 0);
+		w += 10 + text(p, area->x + 14 + w, box.y + 15, AL_LEFT, lab_w - 24 - w, range);
+		if (rg->how != NULL) {
+			rgb(p->cr, C_GREY);
+			buf_reset(&b);
+			buf_printf(&b, "(%s)", rg->how);
+			text(p, area->x + 24 + w, box.y + 15, AL_LEFT, lab_w - 34 - w, buf_str(&b));
+		}
+		rgb(p->cr, C_GREY);
+		text(p, area->x + 4, box.y + 31, AL_LEFT, lab_w - 8,
+		     rg->path != NULL && rg->path[0] != '\0' ? rg->path : "[anonymous]");
+		buf_reset(&b);
+		buf_printf(&b, "Rss %s (", from_to(&c, rg->rss_before, rg->rss_after));
+		human_delta(&b, rg->rss_after - rg->rss_before);
+		buf_putc(&b, ')');
+		rgb(p->cr, C_BLACK);
+		text(p, bx1 + 14, box.y + 15, AL_LEFT, val_w, buf_str(&b));
+		buf_reset(&b);
+		buf_printf(&b, "Size %s", from_to(&c, rg->size_before, rg->size_after));
+		rgb(p->cr, C_GREY);
+		text(p, bx1 + 14, box.y + 31, AL_LEFT, val_w, buf_str(&b));
+	}
+	if (rows.more) {
+		struct scale_box box = scale_row_box(&rows, rows.shown, area->x, area->w);
+
+		buf_reset(&b);
+		buf_printf(&b, "+ %d more regions", r->ntop - rows.shown);
+		rgb(p->cr, C_GREY);
+		text(p, area->x + 4, box.y + 20, AL_LEFT, area->w, buf_str(&b));
+	}
+out:
+	buf_release(&b);
+	buf_release(&c);
+}
+
+static void
+draw_diff(cairo_t *cr, double w, double h, const struct diff_result *r, const struct chart_opts *o,
+	  struct buf *log, struct buf *title)
+{
+	struct page p = { cr, w, h, log, title };
+	struct layer_group g[2];
+	struct buf line2 = BUF_INIT, line3 = BUF_INIT, c = BUF_INIT;
+	struct scale_box a = { MARGIN, 122, 600, 500 };
+	struct scale_box bb = { MARGIN + 640, 122, w - 2 * MARGIN - 640, 500 };
+	struct scale_box cc = { MARGIN, 632, w - 2 * MARGIN, h - 632 - 42 };
+	enum verdict v = r->verdict <= VERDICT_UNEXPLAINED ? r->verdict : VERDICT_UNEXPLAINED;
+	const char *headline = r->headline != NULL ? r->headline : verdict_name(v);
+
+	rgb(cr, 0xFFFFFF);
+	cairo_paint(cr);
+	if (r->nfindings > 0 && r->findings[0].summary != NULL)
+		buf_puts(&line2, r->findings[0].summary);
+	else
+		buf_printf(&line2, "no role's unexplained growth passed %lld MiB and %.0f%% of the before Rss",
+			   (long long)(r->opts.min_bytes >> 20), r->opts.min_percent);
+	buf_printf(&line3, "Rss %s (", from_to(&c, r->before->rss, r->after->rss));
+	human_delta(&line3, r->after->rss - r->before->rss);
+	buf_puts(&line3, ")" DOT "runtime-visible ");
+	if (r->before->go_estimate.known && r->after->go_estimate.known) {
+		buf_puts(&line3, from_to(&c, r->before->go_estimate.v, r->after->go_estimate.v));
+		buf_puts(&line3, " (");
+		human_delta(&line3, r->after->go_estimate.v - r->before->go_estimate.v);
+		buf_puts(&line3, ")");
+	} else
+		buf_puts(&line3, "n/a");
+	buf_puts(&line3, DOT "unexplained ");
+	human_delta(&line3, r->unexplained);
+	header(&p, verdicts[v].pill, verdicts[v].colour, headline, buf_str(&line2), buf_str(&line3));
+	group_from(&g[0], "before", r->before, r->classes.known ? r->classes.before : NULL);
+	group_from(&g[1], "after", r->after, r->classes.known ? r->classes.after : NULL);
+	panel_layers(&p, &a, g, 2);
+	panel_roles_diff(&p, &bb, r);
+	panel_regions_diff(&p, &cc, r);
+	footer(&p, r->before, r->after, o->version);
+	buf_release(&line2);
+	buf_release(&line3);
+	buf_release(&c);
+}
+
+/* ------------------------------------------------------------------ */
+/* The single-snapshot page */
+
+/* Panel B alone: each role's Rss (fill) inside its Size (outline). */
+static void
+panel_roles_single(struct page *p, const struct scale_box *area, const struct snapshot_info *s)
+{
+	double lab_w = 150, val_w = 240, bx0 = area->x + lab_w + 10;
+	double bx1 = area->x + area->w - val_w - 14, rows_top = area->y + 76, rmax = 1, smax = 0, x;
+	struct scale_rows rows;
+	struct scale_ticks t;
+	struct buf b = BUF_INIT, c = BUF_INIT;
+	int i;
+
+	panel_title(p, area->x, area->y + 16, area->w, "B \xc2\xb7 Roles by Rss", NULL);
+	x = area->x;
+	x += swatch(p, x, area->y + 36, 0, C_ORANGE, "Rss");
+	swatch(p, x, area->y + 36, 2, C_SIZE_LINE, "Size (mapped)");
+	if (scale_rows_fit(&rows, s->nroles, rows_top, area->y + area->h - rows_top, 19, 30) != 0)
+		goto out;
+	for (i = 0; i < rows.shown; i++) {
+		rmax = fmax(rmax, (double)s->roles[i].rss);
+		smax = fmax(smax, (double)s->roles[i].size);
+	}
+	if (scale_byte_ticks(0, smax > 3 * rmax ? rmax : fmax(rmax, smax), (int)((bx1 - bx0) / 85),
+			     &t) != 0)
+		goto out;
+	x_axis(p, &t, bx0, bx1, rows_top - 6, rows_top, rows_top + rows.row_h * rows.shown);
+	for (i = 0; i < rows.shown; i++) {
+		const struct role_info *ri = &s->roles[i];
+		struct scale_box box = scale_row_box(&rows, i, area->x, area->w);
+		double bh = fmin(14, box.h * 0.6), base = box.y + box.h / 2 + 4.5;
+
+		if (i % 2 == 1)
+			fill_rect(p, area->x, box.y, area->w, box.h, 0xF8F8F8);
+		size_rss_bar(p, &t, bx0, bx1, box.y + (box.h - bh) / 2, bh, ri->size, ri->rss, C_ORANGE);
+		rgb(p->cr, C_BLACK);
+		font(p, TEXT_PX, 0);
+		text(p, area->x + 4, base, AL_LEFT, lab_w - 4, ri->role);
+		buf_reset(&b);
+		human(&b, ri->rss);
+		x = bx1 + 14 + text(p, bx1 + 14, base, AL_LEFT, 100, buf_str(&b));
+		buf_reset(&b);
+		buf_puts(&b, "of ");
+		human(&b, ri->size);
+		rgb(p->cr, C_GREY);
+		text(p, x + 8, base, AL_LEFT, area->x + area->w - x - 8, buf_str(&b));
+	}
+	if (rows.more) {
+		struct scale_box box = scale_row_box(&rows, rows.shown, area->x, area->w);
+		int64_t rest = 0;
+
+		for (i = rows.shown; i < s->nroles; i++)
+			rest += s->roles[i].rss;
+		buf_reset(&b);
+		buf_printf(&b, "+ %d more roles, Rss ", s->nroles - rows.shown);
+		human(&b, rest);
+		rgb(p->cr, C_GREY);
+		text(p, area->x + 4, box.y + box.h / 2 + 4.5, AL_LEFT, area->w, buf_str(&b));
+	}
+out:
+	buf_release(&b);
+	buf_release(&c);
+}
+
+static int
+cmp_vma_rss(const void *pa, const void *pb)
+{
+	const struct chart_vma *a = *(const struct chart_vma *const *)pa;
+	const struct chart_vma *b = *(const struct chart_vma *const *)pb;
+	int c;
+
+	if (a->rss != b->rss)
+		return a->rss > b->rss ? -1 : 1;
+	c = strncmp(a->range, b->range, sizeof(a->range));
+	if (c != 0)
+		return c;
+	return a < b ? -1 : a > b;
+}
+
+/* Panel C alone: the VMAs with the most Rss. */
+static void
+panel_vmas(struct page *p, const struct scale_box *area, const struct chart_vma *const *v, size_t n)
+{
+	double lab_w = 560, val_w = 230, bx0 = area->x + lab_w + 16;
+	double bx1 = area->x + area->w - val_w - 16, rows_top = area->y + 58, rmax = 1, smax = 0;
+	struct scale_rows rows;
+	struct scale_ticks t;
+	struct buf b = BUF_INIT;
+	int i, nrows = n > 1000000 ? 1000000 : (int)n;
+
+	panel_title(p, area->x, area->y + 16, area->w,
+		    "C \xc2\xb7 Top VMAs by Rss: Size (outline) and Rss (fill)", NULL);
+	if (scale_rows_fit(&rows, nrows, rows_top, area->y + area->h - rows_top, 22, 28) != 0)
+		goto out;
+	if (rows.shown + rows.more == 0) {
+		rgb(p->cr, C_GREY);
+		font(p, TEXT_PX, 0);
+		text(p, area->x, rows_top + 16, AL_LEFT, area->w, "no VMAs given");
+		goto out;
+	}
+	for (i = 0; i < rows.shown; i++) {
+		rmax = fmax(rmax, (double)v[i]->rss);
+		smax = fmax(smax, (double)v[i]->size);
+	}
+	if (scale_byte_ticks(0, smax > 3 * rmax ? rmax : fmax(rmax, smax), (int)((bx1 - bx0) / 85),
+			     &t) != 0)
+		goto out;
+	x_axis(p, &t, bx0, bx1, rows_top - 6, rows_top, rows_top + rows.row_h * rows.shown);
+	for (i = 0; i < rows.shown; i++) {
+		struct scale_box box = scale_row_box(&rows, i, area->x, area->w);
+		double bh = fmin(14, box.h * 0.6), base = box.y + box.h / 2 + 4.5, w;
+
+		if (i % 2 == 1)
+			fill_rect(p, area->x, box.y, area->w, box.h, 0xF8F8F8);
+		size_rss_bar(p, &t, bx0, bx1, box.y + (box.h - bh) / 2, bh, v[i]->size, v[i]->rss,
+			     C_ORANGE);
+		rgb(p->cr, C_BLACK);
+		font(p, TEXT_PX, 1);
+		w = text(p, area->x + 4, base, AL_LEFT, 120, v[i]->role != NULL ? v[i]->role : "?");
+		font(p, TEXT_PX, 0);
+		buf_reset(&b);
+		buf_add(&b, v[i]->range, strnlen(v[i]->range, sizeof(v[i]->range)));
+		w += 10 + text(p, area->x + 14 + w, base, AL_LEFT, 200, buf_str(&b));
+		rgb(p->cr, C_GREY);
+		text(p, area->x + 24 + w, base, AL_LEFT, lab_w - 28 - w,
+		     v[i]->path != NULL && v[i]->path[0] != '\0' ? v[i]->path : "[anonymous]");
+		buf_reset(&b);
+		human(&b, v[i]->rss);
+		buf_puts(&b, " of ");
+		human(&b, v[i]->size);
+		rgb(p->cr, C_BLACK);
+		text(p, bx1 + 14, base, AL_LEFT, val_w, buf_str(&b));
+	}
+	if (rows.more) {
+		struct scale_box box = scale_row_box(&rows, rows.shown, area->x, area->w);
+		int64_t rest = 0;
+		size_t j;
+
+		for (j = (size_t)rows.shown; j < n; j++)
+			rest += v[j]->rss;
+		buf_reset(&b);
+		buf_printf(&b, "+ %zu more VMAs, Rss ", n - (size_t)rows.shown);
+		human(&b, rest);
+		rgb(p->cr, C_GREY);
+		font(p, TEXT_PX, 0);
+		text(p, area->x + 4, box.y + box.h / 2 + 4.5, AL_LEFT, area->w, buf_str(&b));
+	}
+out:
+	buf_release(&b);
+}
+
+struct single_input {
+	const struct snapshot_info *s;
+	const struct chart_vma *const *vmas;	/* largest Rss first */
+	size_t nvmas;
+};
+
+static void
+draw_single(cairo_t *cr, double w, double h, const struct single_input *in,
+	    const struct chart_opts *o, struct buf *log, struct buf *title)
+{
+	const struct snapshot_info *s = in->s;
+	struct page p = { cr, w, h, log, title };
+	struct layer_group g;
+	struct go_classes gc;
+	struct buf head = BUF_INIT, line2 = BUF_INIT, line3 = BUF_INIT;
+	struct scale_box a = { MARGIN, 122, 600, 500 };
+	struct scale_box bb = { MARGIN + 640, 122, w - 2 * MARGIN - 640, 500 };
+	struct scale_box cc = { MARGIN, 632, w - 2 * MARGIN, h - 632 - 42 };
+
+	rgb(cr, 0xFFFFFF);
+	cairo_paint(cr);
+	buf_puts(&head, "Rss ");
+	human(&head, s->rss);
+	if (s->go_estimate.known) {
+		buf_puts(&head, ", Go sees ");
+		human(&head, s->go_estimate.v);
+		buf_puts(&head, ", gap ");
+		human_delta(&head, s->rss - s->go_estimate.v);
+	} else
+		buf_puts(&head, ", no Go runtime numbers");
+	snapshot_words(&line2, "", s);
+	buf_puts(&line3, "Size ");
+	human(&line3, s->size);
+	buf_printf(&line3, " in %lld VMAs", (long long)s->vma_count);
+	if (s->pprof_inuse.known) {
+		buf_puts(&line3, DOT "pprof inuse ");
+		human(&line3, s->pprof_inuse.v);
+	}
+	if (s->cgroup_usage.known) {
+		buf_puts(&line3, DOT "cgroup usage ");
+		human(&line3, s->cgroup_usage.v);
+		if (s->cgroup_limit.known) {
+			buf_puts(&line3, " of limit ");
+			human(&line3, s->cgroup_limit.v);
+		}
+	}
+	header(&p, "SNAPSHOT", C_GREY, buf_str(&head), buf_str(&line2), buf_str(&line3));
+	group_from(&g, "", s, go_classes_from(s, &gc) ? gc.bytes : NULL);
+	panel_layers(&p, &a, &g, 1);
+	panel_roles_single(&p, &bb, s);
+	panel_vmas(&p, &cc, in->vmas, in->nvmas);
+	footer(&p, s, NULL, o->version);
+	buf_release(&head);
+	buf_release(&line2);
+	buf_release(&line3);
+}
+
+/* ------------------------------------------------------------------ */
+/* Surfaces */
+
+struct job {
+	const struct diff_result *diff;
+	const struct single_input *single;
+	const struct chart_opts *o;
+};
+
+/* The page of j on any surface; log and title collect the text drawn. */
+static void
+draw(cairo_t *cr, const struct job *j, struct buf *log, struct buf *title)
+{
+	cairo_font_options_t *fo = cairo_font_options_create();
+
+	/* unhinted metrics: PNG and SVG lay text out the same way */
+	cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+	cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+	cairo_set_font_options(cr, fo);
+	cairo_font_options_destroy(fo);
+	if (j->diff != NULL)
+		draw_diff(cr, j->o->width, j->o->height, j->diff, j->o, log, title);
+	else
+		draw_single(cr, j->o->width, j->o->height, j->single, j->o, log, title);
+}
+
+static cairo_status_t
+to_buf(void *closure, const unsigned char *data, unsigned int len)
+{
+	buf_add(closure, data, len);
+	return CAIRO_STATUS_SUCCESS;
+}
+
+static int
+write_file(const char *path, const struct buf *b, struct diag *d)
+{
+	FILE *f = fopen(path, "wb");
+	int bad;
+
+	if (f == NULL)
+		return diag_fail(d, DIAG_IO, 0, "cannot write \"%s\" (%s)", path, strerror(errno));
+	bad = fwrite(b->data, 1, b->len, f) != b->len;
+	bad |= fflush(f) != 0 || ferror(f);
+	if (fclose(f) != 0)
+		bad = 1;
+	if (bad)
+		return diag_fail(d, DIAG_IO, 0, "cannot write \"%s\" (%s)", path, strerror(errno));
+	return 0;
+}
+
+static int
+cairo_failed(cairo_status_t st, const char *what, struct diag *d)
+{
+	return diag_fail(d, DIAG_IO, 0, "cannot draw the %s chart (cairo: %s)", what,
+			 cairo_status_to_string(st));
+}
+
+static int
+render_png(const struct job *j, const char *path, struct diag *d)
+{
+	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, j->o->width, j->o->height);
+	cairo_t *cr = cairo_create(s);
+	struct buf log = BUF_INIT, title = BUF_INIT, png = BUF_INIT;
+	cairo_status_t st;
+	int rc = -1;
+
+	draw(cr, j, &log, &title);
+	st = cairo_status(cr);
+	cairo_destroy(cr);
+	if (st == CAIRO_STATUS_SUCCESS)
+		st = cairo_surface_write_to_png_stream(s, to_buf, &png);
+	cairo_surface_destroy(s);
+	if (st != CAIRO_STATUS_SUCCESS)
+		cairo_failed(st, "PNG", d);
+	else
+		rc = write_file(path, &png, d);
+	buf_release(&log);
+	buf_release(&title);
+	buf_release(&png);
+	return rc;
+}
+
+/*
+ * cairo names the page group after a process-wide surface counter
+ * (id="surface7"), so two renders in one process differ: renumber every
+ * "surfaceN" reference by order of first appearance.
+ */
+static void
+svg_renumber(struct buf *out, const char *s, size_t len)
+{
+	unsigned long seen[64];
+	size_t nseen = 0, i = 0, k;
+
+	while (i < len) {
+		const char *hit = memmem(s + i, len - i, "surface", 7);
+		size_t at, e;
+		unsigned long num = 0;
+
+		if (hit == NULL)
+			break;
+		at = (size_t)(hit - s) + 7;
+		for (e = at; e < len && s[e] >= '0' && s[e] <= '9' && e - at < 9; e++)
+			num = num * 10 + (unsigned long)(s[e] - '0');
+		buf_add(out, s + i, at - i);
+		i = at;
+		if (e == at || (hit > s && hit[-1] != '"' && hit[-1] != '#'))
+			continue;
+		for (k = 0; k < nseen && seen[k] != num; k++)
+			;
+		if (k == nseen && nseen < sizeof(seen) / sizeof(seen[0]))
+			seen[nseen++] = num;
+		buf_printf(out, "%zu", k + 1);
+		i = e;
+	}
+	buf_add(out, s + i, len - i);
+}
+
+/* Insert <title> and <desc> (every string drawn, XML-escaped) after the <svg> tag. */
+static void
+svg_finish(struct buf *out, const struct buf *raw, const char *title, const struct buf *log)
+{
+	struct buf ren = BUF_INIT;
+	const char *svg, *gt;
+	const char *s = buf_str(log);
+	size_t head;
+
+	svg_renumber(&ren, raw->data != NULL ? raw->data : "", raw->len);
+	svg = strstr(buf_str(&ren), "<svg");
+	gt = svg != NULL ? strchr(svg, '>') : NULL;
+	head = gt != NULL ? (size_t)(gt - buf_str(&ren)) + 1 : ren.len;
+	buf_add(out, buf_str(&ren), head);
+	buf_puts(out, "\n<title>");
+	escape_xml(out, title, strlen(title));
+	buf_puts(out, "</title>\n<desc>");
+	while (*s != '\0') {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl != NULL ? (size_t)(nl - s) : strlen(s);
+
+		escape_xml(out, s, n);
+		buf_putc(out, '\n');
+		s += n + (nl != NULL);
+	}
+	buf_puts(out, "</desc>");
+	buf_add(out, buf_str(&ren) + head, ren.len - head);
+	buf_release(&ren);
+}
+
+static int
+render_svg(const struct job *j, const char *path, struct diag *d)
+{
+	struct buf raw = BUF_INIT, log = BUF_INIT, title = BUF_INIT, out = BUF_INIT;
+	cairo_surface_t *s = cairo_svg_surface_create_for_stream(to_buf, &raw, j->o->width,
+								  j->o->height);
+	cairo_t *cr;
+	cairo_status_t st;
+	int rc = -1;
+
+	cairo_svg_surface_restrict_to_version(s, CAIRO_SVG_VERSION_1_1);
+	cairo_svg_surface_set_document_unit(s, CAIRO_SVG_UNIT_PX);
+	cr = cairo_create(s);
+	draw(cr, j, &log, &title);
+	st = cairo_status(cr);
+	cairo_destroy(cr);
+	cairo_surface_finish(s);
+	if (st == CAIRO_STATUS_SUCCESS)
+		st = cairo_surface_status(s);
+	cairo_surface_destroy(s);
+	if (st != CAIRO_STATUS_SUCCESS)
+		cairo_failed(st, "SVG", d);
+	else {
+		svg_finish(&out, &raw, buf_str(&title), &log);
+		rc = write_file(path, &out, d);
+	}
+	buf_release(&title);
+	buf_release(&raw);
+	buf_release(&log);
+	buf_release(&out);
+	return rc;
+}
+
+static int
+check_opts(const struct chart_opts *o, uint64_t points, struct diag *d)
+{
+	if (o->width < 1000 || o->width > 4000 || o->height < 700 || o->height > 4000)
+		return diag_fail(d, DIAG_USAGE, 0, "bad chart size \"%dx%d\" (expected 1000..4000 x 700..4000)",
+				 o->width, o->height);
+	if (points > o->max_points)
+		return diag_fail(d, DIAG_LIMIT, 0,
+				 "too many points for one chart: %llu (chart_points is %llu)",
+				 (unsigned long long)points, (unsigned long long)o->max_points);
+	return 0;
+}
+
+static int
+render(const struct job *j, const char *png_path, const char *svg_path, struct diag *d)
+{
+	if (png_path != NULL && render_png(j, png_path, d) != 0)
+		return -1;
+	if (svg_path != NULL && render_svg(j, svg_path, d) != 0)
+		return -1;
+	return 0;
+}
+
+void
+chart_opts_default(struct chart_opts *o)
+{
+	struct limits l;
+
+	limits_default(&l);
+	memset(o, 0, sizeof(*o));
+	o->width = CHART_WIDTH;
+	o->height = CHART_HEIGHT;
+	o->max_points = l.chart_points;
+}
+
+int
+chart_write_diff(const struct diff_result *r, const struct chart_opts *o, const char *png_path,
+		 const char *svg_path, struct diag *d)
+{
+	struct job j = { r, NULL, o };
+	uint64_t points = 0;
+	int i;
+
+	if (r->before == NULL || r->after == NULL)
+		return diag_fail(d, DIAG_USAGE, 0, "diff has no before or after snapshot");
+	points = (uint64_t)(r->nroles > 0 ? r->nroles : 0) + (uint64_t)(r->ntop > 0 ? r->ntop : 0);
+	for (i = 0; i < r->nfindings; i++)
+		points += (uint64_t)(r->findings[i].nregions > 0 ? r->findings[i].nregions : 0);
+	if (check_opts(o, points, d) != 0)
+		return -1;
+	return render(&j, png_path, svg_path, d);
+}
+
+int
+chart_write_single(const struct snapshot_info *s, const struct chart_vma *vmas, size_t nvmas,
+		   const struct chart_opts *o, const char *png_path, const char *svg_path,
+		   struct diag *d)
+{
+	const struct chart_vma **sorted;
+	struct single_input in;
+	struct job j = { NULL, &in, o };
+	size_t i;
+	int rc;
+
+	if (check_opts(o, (uint64_t)nvmas + (uint64_t)(s->nroles > 0 ? s->nroles : 0), d) != 0)
+		return -1;
+	sorted = xcalloc(nvmas + 1, sizeof(*sorted));
+	for (i = 0; i < nvmas; i++)
+		sorted[i] = &vmas[i];
+	qsort(sorted, nvmas, sizeof(*sorted), cmp_vma_rss);
+	in.s = s;
+	in.vmas = sorted;
+	in.nvmas = nvmas;
+	rc = render(&j, png_path, svg_path, d);
+	free(sorted);
+	return rc;
+}
+
+const char *
+chart_font_family(void)
+{
+	static char family[128];
+	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 8, 8);
+	cairo_t *cr = cairo_create(s);
+	cairo_scaled_font_t *sf;
+	FT_Face face;
+
+	cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+	sf = cairo_get_scaled_font(cr);
+	family[0] = '\0';
+	if (cairo_scaled_font_get_type(sf) == CAIRO_FONT_TYPE_FT) {
+		face = cairo_ft_scaled_font_lock_face(sf);
+		if (face != NULL && face->family_name != NULL)
+			snprintf(family, sizeof(family), "%s", face->family_name);
+		cairo_ft_scaled_font_unlock_face(sf);
+	}
+	cairo_destroy(cr);
+	cairo_surface_destroy(s);
+	return family;
+}

@@ -1,0 +1,283 @@
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/escape.h"
+#include "core/xalloc.h"
+#include "report/scale.h"
+
+#define ELLIPSIS "\xe2\x80\xa6"		/* U+2026 */
+
+static const char *const unit_names[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+
+int
+scale_byte_ticks(double min, double max, int max_ticks, struct scale_ticks *t)
+{
+	static const double mults[] = { 1, 2, 5, 10 };
+	double big, unit = 1, a, b, raw, mag, step = 0, flo = 0, fhi = 0;
+	int k = 0;
+	size_t i;
+
+	if (!isfinite(min) || !isfinite(max) || min > max || max_ticks < 1 || max_ticks > 1000)
+		return -1;
+	if (min == max) {
+		/* a flat range still needs an axis: widen it away from 0 */
+		if (max >= 0)
+			max = max == 0 ? 1024 : max * 1.1;
+		else
+			min = min * 1.1;
+		if (min > 0)
+			min = 0;
+	}
+	big = fmax(fabs(min), fabs(max));
+	while (k < 6 && big >= unit * 1024) {
+		unit *= 1024;
+		k++;
+	}
+	a = min / unit;
+	b = max / unit;
+	raw = (b - a) / max_ticks;
+	mag = pow(10, floor(log10(raw)));
+	for (;;) {
+		for (i = 0; i < sizeof(mults) / sizeof(mults[0]); i++) {
+			step = mults[i] * mag;
+			flo = floor(a / step + 1e-9);
+			fhi = ceil(b / step - 1e-9);
+			if (fhi - flo <= max_ticks && fhi > flo)
+				goto found;
+		}
+		mag *= 10;
+	}
+found:
+	/* in bytes: a unit of 1 B never steps below a whole byte */
+	if (k == 0 && step < 1) {
+		step = 1;
+		flo = floor(a);
+		fhi = ceil(b);
+		if (fhi <= flo)
+			fhi = flo + 1;
+	}
+	t->unit = unit;
+	t->unit_name = unit_names[k];
+	t->step = step * unit;
+	t->lo = flo * step * unit;
+	t->hi = fhi * step * unit;
+	t->n = (int)(fhi - flo) + 1;
+	t->decimals = step >= 1 ? 0 : (int)ceil(-log10(step) - 1e-9);
+	return 0;
+}
+
+double
+scale_tick_value(const struct scale_ticks *t, int i)
+{
+	return t->lo + i * t->step;
+}
+
+void
+scale_tick_label(struct buf *out, const struct scale_ticks *t, int i)
+{
+	double v = scale_tick_value(t, i);
+
+	if (fabs(v) < t->step / 2) {
+		buf_puts(out, "0");
+		return;
+	}
+	buf_printf(out, "%.*f %s", t->decimals, v / t->unit, t->unit_name);
+}
+
+double
+scale_map(const struct scale_ticks *t, double v, double px0, double px1)
+{
+	double f = (v - t->lo) / (t->hi - t->lo);
+
+	if (!(f >= 0))		/* also NaN */
+		f = 0;
+	if (f > 1)
+		f = 1;
+	return px0 + f * (px1 - px0);
+}
+
+double
+scale_mono_width(void *ctx, const char *s)
+{
+	return *(const double *)ctx * (double)scale_utf8_count(s);
+}
+
+/* Byte length of the code point at s (an invalid byte is one). */
+static size_t
+cp_len(const char *s, size_t left)
+{
+	size_t n = utf8_seq_len((const unsigned char *)s, left);
+
+	return n == 0 ? 1 : n;
+}
+
+size_t
+scale_utf8_count(const char *s)
+{
+	size_t len = strlen(s), i = 0, count = 0;
+
+	while (i < len) {
+		i += cp_len(s + i, len - i);
+		count++;
+	}
+	return count;
+}
+
+/* Build head + "…" + tail of s into b, from code point offsets off[]. */
+static void
+middle_cut(struct buf *b, const char *s, const size_t *off, size_t ncp, size_t keep)
+{
+	size_t head = keep * 2 / 5, tail = keep - head;
+
+	buf_reset(b);
+	buf_add(b, s, off[head]);
+	buf_puts(b, ELLIPSIS);
+	buf_puts(b, s + off[ncp - tail]);
+}
+
+double
+scale_fit_middle(struct buf *out, const char *s, double max_width, const struct scale_measure *m)
+{
+	struct buf try = BUF_INIT;
+	size_t len = strlen(s), ncp, i, lo, hi, *off;
+	double w = m->width(m->ctx, s);
+
+	if (w <= max_width) {
+		buf_puts(out, s);
+		return w;
+	}
+	ncp = scale_utf8_count(s);
+	off = xcalloc(ncp + 1, sizeof(*off));
+	for (i = 0, ncp = 0; i < len; ncp++) {
+		off[ncp] = i;
+		i += cp_len(s + i, len - i);
+	}
+	off[ncp] = len;
+	/* largest kept count whose cut fits; width grows with it */
+	lo = 0;
+	hi = ncp - 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo + 1) / 2;
+
+		middle_cut(&try, s, off, ncp, mid);
+		if (m->width(m->ctx, buf_str(&try)) <= max_width)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	middle_cut(&try, s, off, ncp, lo);
+	w = m->width(m->ctx, buf_str(&try));
+	if (w <= max_width)
+		buf_puts(out, buf_str(&try));
+	else
+		w = 0;
+	free(off);
+	buf_release(&try);
+	return w;
+}
+
+int
+scale_boxes_intersect(const struct scale_box *a, const struct scale_box *b)
+{
+	return a->x < b->x + b->w && b->x < a->x + a->w && a->y < b->y + b->h &&
+	       b->y < a->y + a->h;
+}
+
+int
+scale_box_inside(const struct scale_box *inner, const struct scale_box *outer)
+{
+	return inner->x >= outer->x && inner->y >= outer->y &&
+	       inner->x + inner->w <= outer->x + outer->w &&
+	       inner->y + inner->h <= outer->y + outer->h;
+}
+
+int
+scale_rows_fit(struct scale_rows *r, int n, double top, double height, double min_h,
+	       double max_h)
+{
+	double fit_rows;
+
+	memset(r, 0, sizeof(*r));
+	r->n = n;
+	r->top = top;
+	r->row_h = max_h;
+	if (n <= 0)
+		return 0;
+	if (!(min_h > 0) || max_h < min_h || !(height >= min_h))
+		return -1;
+	fit_rows = floor(height / min_h + 1e-9);
+	if (fit_rows >= n) {
+		r->shown = n;
+		r->row_h = fmin(max_h, height / n);
+		return 0;
+	}
+	r->shown = (int)fit_rows - 1;
+	r->more = 1;
+	r->row_h = fmin(max_h, height / fit_rows);
+	return 0;
+}
+
+struct scale_box
+scale_row_box(const struct scale_rows *r, int i, double x, double w)
+{
+	struct scale_box b = { x, r->top + i * r->row_h, w, r->row_h };
+
+	return b;
+}
+
+struct spread_item {
+	double want, h;
+	int idx;
+};
+
+static int
+cmp_want(const void *pa, const void *pb)
+{
+	const struct spread_item *a = pa, *b = pb;
+
+	if (a->want != b->want)
+		return a->want < b->want ? -1 : 1;
+	return a->idx - b->idx;
+}
+
+int
+scale_spread(const double *want, const double *h, double *pos, int n, double lo, double hi)
+{
+	struct spread_item *it;
+	double total = 0, *p;
+	int i, rc = 0;
+
+	if (n <= 0)
+		return 0;
+	it = xcalloc((size_t)n, sizeof(*it));
+	p = xcalloc((size_t)n, sizeof(*p));
+	for (i = 0; i < n; i++) {
+		it[i].want = isfinite(want[i]) ? want[i] : lo;
+		it[i].h = h[i];
+		it[i].idx = i;
+		total += h[i];
+	}
+	qsort(it, (size_t)n, sizeof(*it), cmp_want);
+	/* push down from the top edge, then up from the bottom edge */
+	for (i = 0; i < n; i++) {
+		double floor_at = i == 0 ? lo + it[0].h / 2 : p[i - 1] + (it[i - 1].h + it[i].h) / 2;
+
+		p[i] = fmax(it[i].want, floor_at);
+	}
+	for (i = n - 1; i >= 0; i--) {
+		double ceil_at = i == n - 1 ? hi - it[i].h / 2 : p[i + 1] - (it[i + 1].h + it[i].h) / 2;
+
+		p[i] = fmin(p[i], ceil_at);
+	}
+	if (total > hi - lo) {
+		rc = -1;
+		for (i = 0; i < n; i++)
+			p[i] = lo + (hi - lo) * (i + 0.5) / n;
+	}
+	for (i = 0; i < n; i++)
+		pos[it[i].idx] = p[i];
+	free(it);
+	free(p);
+	return rc;
+}

@@ -1,0 +1,24 @@
+/*
+ * runtime/vars.json (expvar's /debug/vars): the numeric fields of its
+ * "memstats" object go to the sink as group "expvar" under MemStats's own
+ * names (Sys, HeapInuse, ...). Arrays (PauseNs, PauseEnd, BySize) and
+ * nested objects are skipped; GCCPUFraction (a float) and the booleans
+ * (EnableGC, DebugGC) are text. Other top-level vars are ignored.
+ * The nesting is checked against limits.json_depth before the document
+ * reaches the JSON parser. Errors: DIAG_LIMIT or DIAG_FORMAT with the byte
+ * offset, DIAG_MISSING when there is no "memstats" object.
+ */
+#ifndef RSSGAP_EXPVAR_H
+#define RSSGAP_EXPVAR_H
+
+#include <stddef.h>
+
+#include "core/diag.h"
+#include "core/limits.h"
+#include "ingest/kv.h"
+
+/* Parse vars.json's memstats into sink; 0, or -1 with d filled. */
+int expvar_parse(const char *buf, size_t len, const struct limits *lim,
+		 const struct kv_sink *sink, struct diag *d);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * The one-page report drawn with cairo (DESIGN.md "Reports"): a diff page
+ * (verdict headline; A: the three layers before/after with the gap marked;
+ * B: per-role Rss change against runtime-visible change; C: the top aligned
+ * regions' Size and Rss) and a single-snapshot page (same page, no diff
+ * panels: A for one snapshot, B roles by Rss, C top VMAs). Each page is
+ * drawn by one function that does not know the format; PNG and SVG are two
+ * surfaces around it. This header exposes no cairo type: report/chart.c is
+ * the only file that includes cairo.
+ * The same input gives the same PNG and SVG bytes. Text from bundles is
+ * drawn as text after escaping control bytes and invalid UTF-8; the SVG
+ * also carries it, XML-escaped, in its <title> and <desc>.
+ */
+#ifndef RSSGAP_CHART_H
+#define RSSGAP_CHART_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyze/attribute.h"
+#include "analyze/snapshot.h"
+#include "core/diag.h"
+
+#define CHART_WIDTH 1400
+#define CHART_HEIGHT 1000
+
+struct chart_opts {
+	const char *version;	/* rssgap version for the footer, or NULL (lent) */
+	int width, height;	/* pixels: 1000..4000 wide, 700..4000 high */
+	uint64_t max_points;	/* cap on roles + regions + VMAs taken in (limits.chart_points) */
+};
+
+/* One VMA (or region) of a single snapshot for the "top VMAs" panel; strings are lent. */
+struct chart_vma {
+	char range[40];		/* "c000000000-c006800000" */
+	const char *role;
+	const char *path;	/* "" or NULL for anonymous */
+	int64_t size, rss;
+};
+
+/* Defaults: CHART_WIDTH x CHART_HEIGHT, no version, limits_default's chart_points. */
+void chart_opts_default(struct chart_opts *o);
+/* Draw the diff page of r into png_path and/or svg_path (NULL skips); 0 ok, -1 with d filled. */
+int chart_write_diff(const struct diff_result *r, const struct chart_opts *o,
+		     const char *png_path, const char *svg_path, struct diag *d);
+/*
+ * Draw the single-snapshot page of s with its VMAs (any order, nvmas may be
+ * 0; the largest Rss are drawn) into png_path and/or svg_path; 0 ok, -1 with
+ * d filled.
+ */
+int chart_write_single(const struct snapshot_info *s, const struct chart_vma *vmas, size_t nvmas,
+		       const struct chart_opts *o, const char *png_path, const char *svg_path,
+		       struct diag *d);
+/* Family name fontconfig gives for the chart font (for tests: "DejaVu Sans"); lent, static. */
+const char *chart_font_family(void);
+
+#endif

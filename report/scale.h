@@ -1,0 +1,93 @@
+/*
+ * Pure helpers for charts, with no cairo in sight so tests can run them
+ * alone: nice axis ticks for byte values, tick labels in binary units,
+ * shortening long labels in the middle, and row layout that keeps labels
+ * from overlapping. Widths come from a measure callback: the chart passes
+ * cairo's text extents, tests pass a fixed-width font.
+ */
+#ifndef RSSGAP_SCALE_H
+#define RSSGAP_SCALE_H
+
+#include <stddef.h>
+
+#include "core/buf.h"
+
+/*
+ * Ticks lo, lo+step, ..., hi. Invariants after scale_byte_ticks: lo <= the
+ * data minimum, hi >= the data maximum, lo < hi, 2 <= n <= max_ticks + 1,
+ * step is 1, 2 or 5 times a power of ten of unit, and 0 is a tick when the
+ * range holds it.
+ */
+struct scale_ticks {
+	double lo, hi, step;
+	int n;
+	double unit;		/* 1, 1024, 1024^2, ...: the labels' unit */
+	const char *unit_name;	/* "B", "KiB", "MiB", ... (static) */
+	int decimals;		/* digits after the point the step needs */
+};
+
+/* Nice ticks covering [min, max] (bytes) with at most max_ticks intervals; 0 ok, -1 bad input. */
+int scale_byte_ticks(double min, double max, int max_ticks, struct scale_ticks *t);
+/* The value of tick i (0 <= i < t->n). */
+double scale_tick_value(const struct scale_ticks *t, int i);
+/* Append tick i's label: "0", "512 MiB", "1.5 GiB", "-200 MiB". */
+void scale_tick_label(struct buf *out, const struct scale_ticks *t, int i);
+/* Map v from [t->lo, t->hi] to [px0, px1] (either direction), clamped. */
+double scale_map(const struct scale_ticks *t, double v, double px0, double px1);
+
+/* Text width in pixels, as the drawing will set it. */
+struct scale_measure {
+	double (*width)(void *ctx, const char *s);
+	void *ctx;
+};
+
+/* Width of a monospace font: ctx points to a double, the advance of one code point. */
+double scale_mono_width(void *ctx, const char *s);
+/* Number of UTF-8 code points in s (an invalid byte counts as one). */
+size_t scale_utf8_count(const char *s);
+/*
+ * Append s, or when wider than max_width, its head and tail around "…" (at
+ * code point boundaries, the tail keeps more: a path's file name is at its
+ * end). Appends at most "…" when nothing else fits; returns the width of
+ * what was appended.
+ */
+double scale_fit_middle(struct buf *out, const char *s, double max_width,
+			const struct scale_measure *m);
+
+/* An axis-aligned box in pixels. */
+struct scale_box {
+	double x, y, w, h;
+};
+
+/* 1 when a and b overlap (touching edges do not). */
+int scale_boxes_intersect(const struct scale_box *a, const struct scale_box *b);
+/* 1 when inner lies within outer. */
+int scale_box_inside(const struct scale_box *inner, const struct scale_box *outer);
+
+/*
+ * Rows of a list drawn in a band [top, top+height): each row is row_h high
+ * (min_h <= row_h <= max_h). When not all n rows fit at min_h, shown rows
+ * are drawn and one more line of height row_h says "+ n-shown more".
+ */
+struct scale_rows {
+	int n, shown;
+	double top, row_h;
+	int more;		/* 1 when the "more" line is drawn after the shown rows */
+};
+
+/* Lay out n rows in the band; 0 ok, -1 when not even the "more" line fits. */
+int scale_rows_fit(struct scale_rows *r, int n, double top, double height, double min_h,
+		   double max_h);
+/* The box of row i (i == shown is the "more" line) in a column [x, x+w). */
+struct scale_box scale_row_box(const struct scale_rows *r, int i, double x, double w);
+
+/*
+ * Labels next to marks in one column, e.g. along a stacked bar: want[i] is
+ * the centre each label would like (any order), h[i] its height. Moves the
+ * centres (into pos[]) as little as the sweep allows so that no two labels
+ * overlap, keeping every label inside [lo, hi]. 0 ok, -1 when the labels
+ * are taller than the band together (pos then still ordered, overlapping).
+ */
+int scale_spread(const double *want, const double *h, double *pos, int n, double lo, double hi);
+
+#endif

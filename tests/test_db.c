@@ -1,0 +1,265 @@
+/*
+ * The store and ingest end to end on real captures (fixtures/bundles):
+ * schema versions, idempotent re-ingest, Rss equal to the smaps sum and to
+ * smaps_rollup, selectors, and a bundle given as a directory.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyze/snapshot.h"
+#include "core/db.h"
+#include "core/limits.h"
+#include "ingest/ingest.h"
+#include "ingest/rules.h"
+#include "ingest/smaps.h"
+
+struct world {
+	struct db *db;
+	struct rules *rules;
+	struct limits lim;
+	char tmp[64];
+};
+
+static int
+setup(void **state)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	struct diag d;
+
+	diag_clear(&d);
+	limits_default(&w->lim);
+	w->db = db_open(":memory:", &d);
+	w->rules = rules_new();
+	if (w->db == NULL || rules_add_default(w->rules, &w->lim, &d) != 0)
+		return -1;
+	snprintf(w->tmp, sizeof(w->tmp), "/tmp/rssgap-test-db.XXXXXX");
+	if (mkdtemp(w->tmp) == NULL)
+		return -1;
+	*state = w;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct world *w = *state;
+	char cmd[128];
+
+	db_free(w->db);
+	rules_free(w->rules);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", w->tmp);
+	if (system(cmd) != 0)
+		return -1;
+	free(w);
+	return 0;
+}
+
+struct events {
+	int64_t ids[64];
+	int n_new, n_dup, n_fail;
+};
+
+static void
+on_event(void *ctx, const struct ingest_event *ev)
+{
+	struct events *e = ctx;
+
+	if (ev->kind == INGEST_SNAPSHOT_NEW || ev->kind == INGEST_SNAPSHOT_DUPLICATE) {
+		if (e->n_new + e->n_dup < 64)
+			e->ids[e->n_new + e->n_dup] = ev->id;
+		if (ev->kind == INGEST_SNAPSHOT_NEW)
+			e->n_new++;
+		else
+			e->n_dup++;
+	} else {
+		e->n_fail++;
+		diag_print(ev->diag, stderr);
+	}
+}
+
+static struct events
+ingest(struct world *w, const char *path)
+{
+	struct ingest_opts o = { &w->lim, w->rules };
+	struct events e;
+
+	memset(&e, 0, sizeof(e));
+	ingest_bundle(w->db, path, &o, on_event, &e);
+	return e;
+}
+
+static int
+count_row(void *ctx, const struct db_snapshot_row *row)
+{
+	(void)row;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static int
+count_snapshots(struct world *w)
+{
+	struct diag d;
+	int n = 0;
+
+	diag_clear(&d);
+	assert_int_equal(db_snapshots_each(w->db, count_row, &n, &d), 0);
+	return n;
+}
+
+static int
+sum_rss(void *ctx, const struct db_vma_row *v)
+{
+	*(int64_t *)ctx += v->field[SMAPS_RSS];
+	return 0;
+}
+
+static int
+rollup_rss(void *ctx, const char *group, const char *key, int has_value, int64_t value,
+	   const char *text)
+{
+	(void)group;
+	(void)text;
+	if (has_value && strcmp(key, "Rss") == 0)
+		*(int64_t *)ctx = value;
+	return 0;
+}
+
+static void
+test_ingest_real_and_reingest(void **state)
+{
+	struct world *w = *state;
+	struct events e = ingest(w, "fixtures/bundles/zeroing-after.rssgap.tar.gz");
+	struct snapshot_info *s;
+	int64_t vma_sum = 0, rollup = -1;
+	struct diag d;
+
+	assert_int_equal(e.n_new, 1);
+	assert_int_equal(e.n_fail, 0);
+	diag_clear(&d);
+	s = snapshot_info_load(w->db, e.ids[0], &d);
+	assert_non_null(s);
+	assert_int_equal(db_vmas_each(w->db, e.ids[0], sum_rss, &vma_sum, &d), 0);
+	assert_int_equal(db_kv_each(w->db, DB_KV_ROLLUP, e.ids[0], rollup_rss, &rollup, &d), 0);
+	assert_true(s->rss_known);
+	assert_true(s->rss == vma_sum);
+	assert_true(s->rss == rollup);
+	assert_string_equal(snapshot_label(s, "scenario"), "zeroing-after");
+	/* the Go heap of the touched scenario: one big resident region */
+	assert_non_null(snapshot_role(s, "go-heap"));
+	assert_true(snapshot_role(s, "go-heap")->rss > 100 * 1024 * 1024);
+	snapshot_info_free(s);
+	/* the same content again: nothing new */
+	e = ingest(w, "fixtures/bundles/zeroing-after.rssgap.tar.gz");
+	assert_int_equal(e.n_new, 0);
+	assert_int_equal(e.n_dup, 1);
+	assert_int_equal(count_snapshots(w), 1);
+}
+
+static void
+test_fleet_and_selectors(void **state)
+{
+	struct world *w = *state;
+	struct events e = ingest(w, "fixtures/bundles/fleet.rssgap.tar.gz");
+	const char *keys[3] = { "scenario", "version", "replica" };
+	const char *values[3] = { "fleet", "v2", "21" };
+	int64_t *ids = NULL, n = 0;
+	struct diag d;
+
+	assert_int_equal(e.n_new, 40);
+	assert_int_equal(e.n_fail, 0);
+	diag_clear(&d);
+	assert_int_equal(db_select_ids(w->db, keys, values, 1, &ids, &n, &d), 0);
+	assert_int_equal(n, 40);
+	free(ids);
+	assert_int_equal(db_select_ids(w->db, keys, values, 2, &ids, &n, &d), 0);
+	assert_int_equal(n, 20);
+	free(ids);
+	assert_int_equal(db_select_ids(w->db, keys, values, 3, &ids, &n, &d), 0);
+	assert_int_equal(n, 1);
+	free(ids);
+	/* a plain manifest key selects too */
+	keys[0] = "comm";
+	values[0] = "server";
+	assert_int_equal(db_select_ids(w->db, keys, values, 1, &ids, &n, &d), 0);
+	assert_int_equal(n, 41);	/* the fleet and zeroing-after of the test before */
+	free(ids);
+}
+
+static void
+test_directory_bundle(void **state)
+{
+	struct world *w = *state;
+	char cmd[512], dir[128];
+	struct events e;
+
+	snprintf(dir, sizeof(dir), "%s/unpacked", w->tmp);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s && tar -xzf fixtures/bundles/cgo-after.rssgap.tar.gz -C %s",
+		 dir, dir);
+	assert_int_equal(system(cmd), 0);
+	e = ingest(w, dir);
+	assert_int_equal(e.n_fail, 0);
+	assert_int_equal(e.n_new + e.n_dup, 1);
+	/* the same snapshot from the tar is a duplicate: the digest is of content, not container */
+	e = ingest(w, "fixtures/bundles/cgo-after.rssgap.tar.gz");
+	assert_int_equal(e.n_new, 0);
+	assert_int_equal(e.n_dup, 1);
+}
+
+/* Patch SQLite's header field user_version (offset 60, big-endian). */
+static void
+set_user_version(const char *path, unsigned v)
+{
+	unsigned char be[4] = { (unsigned char)(v >> 24), (unsigned char)(v >> 16),
+				(unsigned char)(v >> 8), (unsigned char)v };
+	FILE *f = fopen(path, "r+b");
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 60, SEEK_SET), 0);
+	assert_int_equal(fwrite(be, 1, 4, f), 4);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void
+test_newer_schema_refused(void **state)
+{
+	struct world *w = *state;
+	char path[128];
+	struct diag d;
+	struct db *db;
+
+	snprintf(path, sizeof(path), "%s/new.db", w->tmp);
+	diag_clear(&d);
+	db = db_open(path, &d);
+	assert_non_null(db);
+	db_free(db);
+	/* reopening the same version works and migrates nothing */
+	db = db_open(path, &d);
+	assert_non_null(db);
+	db_free(db);
+	set_user_version(path, 99);
+	db = db_open(path, &d);
+	assert_null(db);
+	assert_int_equal(d.kind, DIAG_DB);
+	assert_non_null(strstr(d.message, "schema version 99 is newer than this rssgap's 1"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ingest_real_and_reingest),
+		cmocka_unit_test(test_fleet_and_selectors),
+		cmocka_unit_test(test_directory_bundle),
+		cmocka_unit_test(test_newer_schema_refused),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,247 @@
+/*
+ * Every bundle in fixtures/hostile/ (made by make-hostile.py from the real
+ * baseline capture): the error's kind, member and line or byte offset, and
+ * that the database holds nothing of the refused snapshot.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "core/db.h"
+#include "core/limits.h"
+#include "ingest/ingest.h"
+#include "ingest/rules.h"
+
+struct outcome {
+	int new_snapshots;
+	int failures;
+	struct diag first;	/* the first error reported */
+};
+
+static void
+record(void *ctx, const struct ingest_event *ev)
+{
+	struct outcome *o = ctx;
+
+	if (ev->kind == INGEST_SNAPSHOT_NEW) {
+		o->new_snapshots++;
+		return;
+	}
+	if (ev->diag != NULL && o->failures++ == 0)
+		o->first = *ev->diag;
+}
+
+static int
+count_snapshot(void *ctx, const struct db_snapshot_row *row)
+{
+	(void)row;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+struct world {
+	struct db *db;
+	struct rules *rules;
+	struct limits lim;
+};
+
+static int
+setup(void **state)
+{
+	static struct world w;
+	struct diag d;
+
+	diag_clear(&d);
+	limits_default(&w.lim);
+	w.db = db_open(":memory:", &d);
+	w.rules = rules_new();
+	if (w.db == NULL || rules_add_default(w.rules, &w.lim, &d) != 0)
+		return -1;
+	*state = &w;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct world *w = *state;
+
+	db_free(w->db);
+	rules_free(w->rules);
+	return 0;
+}
+
+/* Ingest one hostile bundle; returns the outcome and the snapshot count after. */
+static struct outcome
+run(struct world *w, const char *name, int *snapshots)
+{
+	char path[256];
+	struct ingest_opts o = { &w->lim, w->rules };
+	struct outcome out;
+	struct diag d;
+
+	memset(&out, 0, sizeof(out));
+	snprintf(path, sizeof(path), "fixtures/hostile/%s", name);
+	ingest_bundle(w->db, path, &o, record, &out);
+	diag_clear(&d);
+	*snapshots = 0;
+	assert_int_equal(db_snapshots_each(w->db, count_snapshot, snapshots, &d), 0);
+	return out;
+}
+
+static void
+expect(void **state, const char *name, enum diag_kind kind, const char *member, uint64_t line,
+       int64_t offset, const char *needle)
+{
+	struct world *w = *state;
+	int before = 0, after;
+	struct outcome o;
+	struct diag d;
+
+	diag_clear(&d);
+	assert_int_equal(db_snapshots_each(w->db, count_snapshot, &before, &d), 0);
+	o = run(w, name, &after);
+	assert_int_equal(o.new_snapshots, 0);
+	assert_true(o.failures >= 1);
+	assert_int_equal(after, before);
+	assert_string_equal(diag_kind_name(o.first.kind), diag_kind_name(kind));
+	assert_string_equal(o.first.member, member);
+	assert_int_equal(o.first.line, line);
+	assert_int_equal(o.first.offset, offset);
+	assert_non_null(strstr(o.first.message, needle));
+	assert_non_null(strstr(o.first.bundle, name));
+}
+
+static void
+test_truncated_gzip(void **state)
+{
+	expect(state, "truncated.rssgap.tar.gz", DIAG_FORMAT, "", 0, -1, "truncated gzip");
+}
+
+static void
+test_dotdot(void **state)
+{
+	expect(state, "dotdot.rssgap.tar.gz", DIAG_UNSAFE, "snap/../../x", 0, -1, "\"..\"");
+}
+
+static void
+test_absolute(void **state)
+{
+	expect(state, "absolute.rssgap.tar.gz", DIAG_UNSAFE, "/etc/x", 0, -1, "absolute");
+}
+
+static void
+test_symlink(void **state)
+{
+	expect(state, "symlink.rssgap.tar.gz", DIAG_UNSAFE, "snap/proc/status", 0, -1,
+	       "symbolic link");
+}
+
+static void
+test_claims_10g(void **state)
+{
+	/* the header says 10 GiB; 2048 bytes follow: counted as read, never trusted */
+	expect(state, "claims-10g.rssgap.tar.gz", DIAG_FORMAT, "snap/proc/smaps", 0, 2048,
+	       "Truncated tar archive");
+}
+
+static void
+test_bomb(void **state)
+{
+	/* 101 KB inflating to 5 GiB: stopped once past 16 MiB at a ratio over 1000 */
+	struct world *w = *state;
+	int after;
+	struct outcome o = run(w, "bomb.rssgap.tar.gz.gz", &after);
+
+	assert_int_equal(o.new_snapshots, 0);
+	assert_string_equal(diag_kind_name(o.first.kind), "limit");
+	assert_string_equal(o.first.member, "snap/proc/smaps");
+	assert_non_null(strstr(o.first.message, "inflate_ratio"));
+	assert_true(o.first.offset > 16 * 1024 * 1024 && o.first.offset < 32 * 1024 * 1024);
+	assert_int_equal(after, 0);
+}
+
+static void
+test_bad_range(void **state)
+{
+	expect(state, "bad-range.rssgap.tar.gz", DIAG_FORMAT, "snap/proc/smaps", 1, -1,
+	       "bad address range \"zz0000-00c004000000\"");
+}
+
+static void
+test_overflow(void **state)
+{
+	expect(state, "overflow.rssgap.tar.gz", DIAG_FORMAT, "snap/proc/smaps", 5, -1,
+	       "overflows 64 bits");
+}
+
+static void
+test_no_format(void **state)
+{
+	expect(state, "no-format.rssgap.tar.gz", DIAG_MISSING, "snap/manifest", 0, -1,
+	       "manifest has no format");
+}
+
+static void
+test_no_smaps(void **state)
+{
+	expect(state, "no-smaps.rssgap.tar.gz", DIAG_MISSING, "snap", 0, -1,
+	       "neither proc/smaps nor proc/maps");
+}
+
+static void
+test_non_utf8(void **state)
+{
+	expect(state, "non-utf8.rssgap.tar.gz", DIAG_UNSAFE, "snap/runtime/\xff\xfe.txt", 0, -1,
+	       "not valid UTF-8");
+}
+
+static void
+test_long_line(void **state)
+{
+	expect(state, "long-line.rssgap.tar.gz", DIAG_LIMIT, "snap/proc/smaps", 1, -1,
+	       "line_bytes");
+}
+
+static void
+test_one_good_one_bad(void **state)
+{
+	struct world *w = *state;
+	int before = 0, after;
+	struct outcome o;
+	struct diag d;
+
+	diag_clear(&d);
+	assert_int_equal(db_snapshots_each(w->db, count_snapshot, &before, &d), 0);
+	o = run(w, "one-good-one-bad.rssgap.tar.gz", &after);
+	assert_int_equal(o.new_snapshots, 1);
+	assert_int_equal(o.failures, 1);
+	assert_string_equal(o.first.member, "bad/proc/smaps");
+	assert_int_equal(o.first.line, 1);
+	assert_int_equal(after, before + 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_truncated_gzip),
+		cmocka_unit_test(test_dotdot),
+		cmocka_unit_test(test_absolute),
+		cmocka_unit_test(test_symlink),
+		cmocka_unit_test(test_claims_10g),
+		cmocka_unit_test(test_bomb),
+		cmocka_unit_test(test_bad_range),
+		cmocka_unit_test(test_overflow),
+		cmocka_unit_test(test_no_format),
+		cmocka_unit_test(test_no_smaps),
+		cmocka_unit_test(test_non_utf8),
+		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_one_good_one_bad),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
