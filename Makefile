@@ -109,7 +109,7 @@ build/default_rules.c: fixtures/rules/default.rules Makefile
 	@mkdir -p build
 	@{ echo '/* generated from fixtures/rules/default.rules by make */'; \
 	   echo 'const char rssgap_default_rules[] ='; \
-	   sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	   sed -e 's/\\/\\\\/g' -e 's/??/?\\?/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
 	   echo ';'; } > $@
 
 build/default_rules.o: build/default_rules.c
@@ -143,7 +143,7 @@ demo: deps rssgap
 fixtures: rssgap
 	bash fixtures/make-bundles.sh
 
-bench: rssgap build/bench/synth
+bench: rssgap
 	@sh bench/run.sh
 
 install: rssgap

@@ -25,7 +25,6 @@
 #include "analyze/align.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,16 +43,27 @@ enum key_kind { KIND_ANON, KIND_FILE, KIND_NAME, KIND_EXE };
 /* Roles whose anonymous regions sit at addresses the Go runtime or TSan choose, not ASLR. */
 static const char *const order_roles[] = { "go-heap", "go-runtime", "race-shadow" };
 
+/* One interned key. */
+struct key_entry {
+	uint64_t hash;
+	size_t off;		/* in text */
+	size_t len;
+	unsigned char kind;	/* enum key_kind */
+	unsigned char ordered;	/* anonymous key of an order_roles role */
+};
+
+/* A slot of the open-addressing table: id + 1 (0 empty) and the hash's low bits. */
+struct key_slot {
+	uint32_t id1;
+	uint32_t hash_lo;
+};
+
 /* The keys of both sides, interned: id -> text, kind. */
 struct intern {
 	struct buf text;	/* keys, each NUL-terminated */
-	size_t *off;		/* id -> offset in text */
-	size_t *len;
-	uint64_t *hash;
-	unsigned char *kind;
-	unsigned char *ordered;	/* anonymous key of an order_roles role */
+	struct key_entry *e;
 	size_t n, cap;
-	uint32_t *slots;	/* id + 1, 0 empty; open addressing */
+	struct key_slot *slots;
 	size_t nslots;
 };
 
@@ -70,6 +80,7 @@ struct side {
 	unsigned char *how;	/* region -> enum align_how when paired */
 	size_t *gap;		/* region -> gap between chain anchors */
 	unsigned char *chain;	/* region is an anchor of the monotone chain */
+	double *log_span;	/* region -> log2 of its bytes (at least 1) */
 	char *arena;		/* identities */
 };
 
@@ -97,15 +108,18 @@ hash_bytes(const char *s, size_t n)
 	return h ^ (h >> 29);
 }
 
+/* Equal strings; most are the same pointer (roles come from the rules). */
+static inline int
+same_str(const char *x, const char *y)
+{
+	return x == y || strcmp(x, y) == 0;
+}
+
 static void
 intern_release(struct intern *in)
 {
 	buf_release(&in->text);
-	free(in->off);
-	free(in->len);
-	free(in->hash);
-	free(in->kind);
-	free(in->ordered);
+	free(in->e);
 	free(in->slots);
 }
 
@@ -116,11 +130,12 @@ intern_rehash(struct intern *in, size_t nslots)
 	in->slots = xcalloc(nslots, sizeof *in->slots);
 	in->nslots = nslots;
 	for (size_t id = 0; id < in->n; id++) {
-		size_t s = in->hash[id] & (nslots - 1);
+		size_t s = in->e[id].hash & (nslots - 1);
 
-		while (in->slots[s] != 0)
+		while (in->slots[s].id1 != 0)
 			s = (s + 1) & (nslots - 1);
-		in->slots[s] = (uint32_t)(id + 1);
+		in->slots[s].id1 = (uint32_t)(id + 1);
+		in->slots[s].hash_lo = (uint32_t)in->e[id].hash;
 	}
 }
 
@@ -139,34 +154,35 @@ intern_key(struct intern *in, const char *s, size_t n, enum key_kind kind, const
 {
 	uint64_t h = hash_bytes(s, n);
 	size_t slot;
+	struct key_entry *e;
 
 	if (in->nslots == 0)
 		intern_rehash(in, 64);
 	slot = h & (in->nslots - 1);
-	while (in->slots[slot] != 0) {
-		size_t id = in->slots[slot] - 1;
+	while (in->slots[slot].id1 != 0) {
+		if (in->slots[slot].hash_lo == (uint32_t)h) {
+			size_t id = in->slots[slot].id1 - 1;
 
-		if (in->hash[id] == h && in->len[id] == n &&
-		    memcmp(in->text.data + in->off[id], s, n) == 0)
-			return (uint32_t)id;
+			e = &in->e[id];
+			if (e->hash == h && e->len == n && memcmp(in->text.data + e->off, s, n) == 0)
+				return (uint32_t)id;
+		}
 		slot = (slot + 1) & (in->nslots - 1);
 	}
 	if (in->n == in->cap) {
 		in->cap = in->cap ? size_mul(in->cap, 2) : 64;
-		in->off = xreallocarray(in->off, in->cap, sizeof *in->off);
-		in->len = xreallocarray(in->len, in->cap, sizeof *in->len);
-		in->hash = xreallocarray(in->hash, in->cap, sizeof *in->hash);
-		in->kind = xreallocarray(in->kind, in->cap, sizeof *in->kind);
-		in->ordered = xreallocarray(in->ordered, in->cap, sizeof *in->ordered);
+		in->e = xreallocarray(in->e, in->cap, sizeof *in->e);
 	}
-	in->off[in->n] = in->text.len;
-	in->len[in->n] = n;
-	in->hash[in->n] = h;
-	in->kind[in->n] = (unsigned char)kind;
-	in->ordered[in->n] = (unsigned char)(kind == KIND_ANON && role_ordered(role));
+	e = &in->e[in->n];
+	e->off = in->text.len;
+	e->len = n;
+	e->hash = h;
+	e->kind = (unsigned char)kind;
+	e->ordered = (unsigned char)(kind == KIND_ANON && role_ordered(role));
 	buf_add(&in->text, s, n);
 	buf_putc(&in->text, '\0');
-	in->slots[slot] = (uint32_t)(in->n + 1);
+	in->slots[slot].id1 = (uint32_t)(in->n + 1);
+	in->slots[slot].hash_lo = (uint32_t)h;
 	in->n++;
 	if (in->n * 2 > in->nslots)
 		intern_rehash(in, size_mul(in->nslots, 2));
@@ -306,6 +322,7 @@ build_regions(struct side *s, struct intern *in, struct buf *scratch, struct dia
 	size_t cap = s->nvma ? s->nvma : 1;
 	struct align_region *cur = NULL;
 	enum key_kind cur_kind = KIND_ANON;
+	uint32_t prev_id = 0;
 
 	s->reg = xcalloc(cap, sizeof *s->reg);
 	s->key = xcalloc(cap, sizeof *s->key);
@@ -323,9 +340,17 @@ build_regions(struct side *s, struct intern *in, struct buf *scratch, struct dia
 					 "vma %zu of %s out of address order (\"%llx-%llx\") (expected ascending, non-overlapping ranges)",
 					 i, s->name, (unsigned long long)v->start,
 					 (unsigned long long)v->end);
-		kind = vma_key(scratch, v);
-		id = intern_key(in, scratch->data, scratch->len, kind, v->role);
-		if (cur != NULL && cur->end == v->start && strcmp(cur->role, v->role) == 0 &&
+		/* Runs of VMAs of one file or role share a key: skip the hashing. */
+		if (i > 0 && same_str(v->path, s->vma[i - 1].path) &&
+		    same_str(v->role, s->vma[i - 1].role)) {
+			id = prev_id;
+			kind = (enum key_kind)in->e[id].kind;
+		} else {
+			kind = vma_key(scratch, v);
+			id = intern_key(in, scratch->data, scratch->len, kind, v->role);
+		}
+		prev_id = id;
+		if (cur != NULL && cur->end == v->start && same_str(cur->role, v->role) &&
 		    (id == s->key[s->nreg - 1] || (kind == KIND_ANON && cur_kind == KIND_FILE))) {
 			if (region_add(cur, s, i, d) < 0)
 				return -1;
@@ -368,15 +393,20 @@ build_identities(struct side *s, const struct intern *in)
 	s->rank = xcalloc(s->nreg ? s->nreg : 1, sizeof *s->rank);
 	for (size_t r = 0; r < s->nreg; r++) {
 		s->rank[r] = count[s->key[r]]++;
-		total = size_add(total, size_add(in->len[s->key[r]], digits(s->rank[r]) + 2));
+		total = size_add(total, size_add(in->e[s->key[r]].len, digits(s->rank[r]) + 2));
 	}
 	s->arena = xmalloc(total ? total : 1);
 	for (size_t r = 0; r < s->nreg; r++) {
-		const char *k = in->text.data + in->off[s->key[r]];
-		int n = snprintf(s->arena + at, total - at, "%s#%zu", k, s->rank[r]);
+		size_t kl = in->e[s->key[r]].len, nd = digits(s->rank[r]);
+		char *id = s->arena + at;
 
-		s->reg[r].identity = s->arena + at;
-		at += (size_t)n + 1;
+		memcpy(id, in->text.data + in->e[s->key[r]].off, kl);
+		id[kl] = '#';
+		for (size_t x = s->rank[r], k = nd; k > 0; k--, x /= 10)
+			id[kl + k] = (char)('0' + x % 10);
+		id[kl + 1 + nd] = '\0';
+		s->reg[r].identity = id;
+		at += kl + nd + 2;
 	}
 	free(count);
 }
@@ -409,7 +439,7 @@ pair_by_key(struct side *b, struct side *a, const struct intern *in)
 		uint32_t k = b->key[r];
 		enum align_how how;
 
-		switch (in->kind[k]) {
+		switch (in->e[k].kind) {
 		case KIND_EXE:
 			how = ALIGN_EXE;
 			break;
@@ -420,7 +450,7 @@ pair_by_key(struct side *b, struct side *a, const struct intern *in)
 			how = ALIGN_NAME;
 			break;
 		default:
-			if (!in->ordered[k])
+			if (!in->e[k].ordered)
 				continue;
 			how = ALIGN_ROLE_ORDER;
 			break;
@@ -496,18 +526,13 @@ static double
 match_cost(const struct side *b, size_t rb, const struct side *a, size_t ra, int strict)
 {
 	const struct align_region *x = &b->reg[rb], *y = &a->reg[ra];
-	double sx = (double)(x->end - x->start), sy = (double)(y->end - y->start);
 	double cost;
-	int same_role = strcmp(x->role, y->role) == 0;
+	int same_role = same_str(x->role, y->role);
 
 	if (strict && !same_role)
 		return 2 * MATCH_MAX;
-	if (sx < 1)
-		sx = 1;
-	if (sy < 1)
-		sy = 1;
-	cost = 0.25 * fabs(log2(sx / sy));
-	if (strcmp(b->vma[x->first].perms, a->vma[y->first].perms) != 0)
+	cost = 0.25 * fabs(b->log_span[rb] - a->log_span[ra]);
+	if (!same_str(b->vma[x->first].perms, a->vma[y->first].perms))
 		cost += 0.5;
 	if (!same_role)
 		cost += 1.5;
@@ -598,8 +623,8 @@ gap_candidates(const struct side *s, const struct intern *in, size_t *out)
 	size_t n = 0;
 
 	for (size_t r = 0; r < s->nreg; r++)
-		if (s->partner[r] < 0 && in->kind[s->key[r]] == KIND_ANON &&
-		    !in->ordered[s->key[r]])
+		if (s->partner[r] < 0 && in->e[s->key[r]].kind == KIND_ANON &&
+		    !in->e[s->key[r]].ordered)
 			out[n++] = r;
 	return n;
 }
@@ -693,6 +718,7 @@ side_release(struct side *s)
 	free(s->how);
 	free(s->gap);
 	free(s->chain);
+	free(s->log_span);
 	free(s->arena);
 }
 
@@ -708,6 +734,12 @@ side_alloc(struct side *s)
 	s->how = xcalloc(n, sizeof *s->how);
 	s->gap = xcalloc(n, sizeof *s->gap);
 	s->chain = xcalloc(n, sizeof *s->chain);
+	s->log_span = xcalloc(n, sizeof *s->log_span);
+	for (size_t r = 0; r < s->nreg; r++) {
+		uint64_t span = s->reg[r].end - s->reg[r].start;
+
+		s->log_span[r] = log2(span > 0 ? (double)span : 1.0);
+	}
 }
 
 int
@@ -726,6 +758,12 @@ align_snapshots(const struct align_vma *before, size_t nb, const struct align_vm
 	if ((nb > 0 && before == NULL) || (na > 0 && after == NULL)) {
 		diag_fail(d, DIAG_FORMAT, 0, "no vmas given for %zu vmas (expected an array)",
 			  nb > 0 && before == NULL ? nb : na);
+		goto out;
+	}
+	/* Key ids are 32-bit: far above any VMA cap, but the caller sets the cap. */
+	if (nb >= UINT32_MAX / 2 || na >= UINT32_MAX / 2) {
+		diag_fail(d, DIAG_LIMIT, 0, "too many vmas to align (\"%zu\") (expected fewer than %u a snapshot)",
+			  nb > na ? nb : na, UINT32_MAX / 2);
 		goto out;
 	}
 	if (build_regions(&b, &in, &scratch, d) < 0 || build_regions(&a, &in, &scratch, d) < 0)

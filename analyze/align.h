@@ -16,6 +16,16 @@
  *
  * Inputs are lent; the alignment owns its arrays. Region sums treat an
  * unknown field (-1) as unknown for the whole region (-1).
+ *
+ * A region's key: "exe" for the main executable (its anonymous bss too);
+ * ROLE ":" basename for a file, without " (deleted)" and with the version
+ * after ".so" (and a dotted "-2.32" before it) as "#"; the name of a named
+ * mapping; the role of an anonymous one. An anonymous VMA right after a file
+ * VMA of the same role (a library's bss) belongs to the file's region. The
+ * identity is KEY "#" RANK, RANK counting the regions of that key in address
+ * order, so a library mapped twice is told apart.
+ * pairs[] lists every before region in address order (paired or only
+ * before), then the only-after regions in address order.
  */
 #ifndef RSSGAP_ALIGN_H
 #define RSSGAP_ALIGN_H
@@ -39,7 +49,7 @@ struct align_region {
 	uint64_t start, end;	/* first VMA's start, last VMA's end */
 	const char *role;	/* lent from the input */
 	const char *path;	/* lent from the input: the first VMA's path */
-	char *identity;		/* owned: the pairing key ("lib:libc.so.#", "exe", "go-heap#0") */
+	char *identity;		/* owned by the alignment: KEY#RANK ("lib:libc.so.##0", "exe#0", "go-heap#0") */
 	int64_t size, rss, pss, anonymous, lazyfree, anon_huge_pages, swap;
 };
 

@@ -533,6 +533,8 @@ struct proto {
 	int64_t period, time_nanos, duration_nanos;
 	uint64_t default_sample_type;
 	struct u64map fnmap, locmap;
+	uint32_t *loc_dense;	/* id -> index + 1 when ids are small (Go numbers them 1..n) */
+	uint64_t loc_dense_n;
 };
 
 static int
@@ -855,6 +857,20 @@ proto_link(struct proto *p)
 					    (unsigned long long)p->loc[i].id);
 		*v = (uint32_t)i;
 	}
+	/* Location ids are looked up once per frame of every sample: index them directly. */
+	{
+		uint64_t max = 0;
+
+		for (i = 0; i < p->nloc; i++)
+			if (p->loc[i].id > max)
+				max = p->loc[i].id;
+		if (max <= (uint64_t)p->nloc * 2 + 64) {
+			p->loc_dense_n = max + 1;
+			p->loc_dense = xcalloc((size_t)p->loc_dense_n, sizeof(*p->loc_dense));
+			for (i = 0; i < p->nloc; i++)
+				p->loc_dense[p->loc[i].id] = (uint32_t)i + 1;
+		}
+	}
 	for (i = 0; i < p->nlines; i++) {
 		struct pline *ln = &p->lines[i];
 		uint32_t fi;
@@ -893,7 +909,13 @@ sample_loc(void *vctx, uint64_t id, size_t at, struct diag *d)
 	const struct ploc *loc;
 	size_t k;
 
-	if (!u64map_get(&p->locmap, id, &li))
+	if (p->loc_dense != NULL) {
+		li = id < p->loc_dense_n ? p->loc_dense[id] : 0;
+		if (li-- == 0)
+			return diag_fail_at(d, DIAG_FORMAT, (int64_t)at,
+					    "sample references unknown location id %llu",
+					    (unsigned long long)id);
+	} else if (!u64map_get(&p->locmap, id, &li))
 		return diag_fail_at(d, DIAG_FORMAT, (int64_t)at,
 				    "sample references unknown location id %llu",
 				    (unsigned long long)id);
@@ -1018,6 +1040,7 @@ proto_release(struct proto *p)
 	free(p->lines);
 	u64map_release(&p->fnmap);
 	u64map_release(&p->locmap);
+	free(p->loc_dense);
 }
 
 int

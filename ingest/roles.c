@@ -180,6 +180,16 @@ put_hex(char *p, uint64_t x)
 	return p + sizeof(tmp) - i;
 }
 
+/* Write perms: at most 4 bytes whatever the parser left in the field. */
+static char *
+put_perms(char *p, const char *perms)
+{
+	size_t n = strnlen(perms, 4);
+
+	memcpy(p, perms, n);
+	return p + n;
+}
+
 static char *
 put_str(char *p, const char *s)
 {
@@ -202,23 +212,26 @@ put_str(char *p, const char *s)
 static char *
 put_name(char *p, const struct vma *v)
 {
-	size_t i;
+	const unsigned char *s = (const unsigned char *)v->path;
+	size_t i, run = 0;
 
 	if (v->path_len == 0)
 		return put_str(p, "[anon]");
 	for (i = 0; i < v->path_len; i++) {
-		unsigned char ch = (unsigned char)v->path[i];
+		unsigned char ch = s[i];
 
-		if (ch < 0x20 || ch == 0x7f || ch == '@' || ch == '\\') {
-			*p++ = '\\';
-			*p++ = 'x';
-			*p++ = hexdig[ch >> 4];
-			*p++ = hexdig[ch & 0xf];
-		} else {
-			*p++ = (char)ch;
-		}
+		if (ch >= 0x20 && ch != 0x7f && ch != '@' && ch != '\\')
+			continue;
+		memcpy(p, s + run, i - run);
+		p += i - run;
+		*p++ = '\\';
+		*p++ = 'x';
+		*p++ = hexdig[ch >> 4];
+		*p++ = hexdig[ch & 0xf];
+		run = i + 1;
 	}
-	return p;
+	memcpy(p, s + run, i - run);
+	return p + (i - run);
 }
 
 /* VmFlags "rd wr mr" as "rd,wr,mr"; "-" when smaps had none (maps input). */
@@ -266,7 +279,7 @@ roles_descriptor(struct buf *out, const struct vma *v, const struct roles_contex
 		room = size_add(room, strlen(v->vmflags));
 	buf_grow(out, room);
 	p = out->data + out->len;
-	p = put_str(p, v->perms);
+	p = put_perms(p, v->perms);
 	*p++ = ' ';
 	p = put_hex(p, v->offset);
 	*p++ = ' ';
@@ -281,9 +294,11 @@ roles_descriptor(struct buf *out, const struct vma *v, const struct roles_contex
 	p = PUT_KEY(p, "guard", BIT(guard));
 	p = PUT_KEY(p, "prev", prev_role);
 	p = PUT_KEY(p, "adjprev", BIT(adjprev));
-	p = PUT_KEY(p, "prevperms", prev != NULL ? prev->perms : "-");
+	p = put_str(p, " prevperms=");
+	p = prev != NULL ? put_perms(p, prev->perms) : put_str(p, "-");
 	p = PUT_KEY(p, "adjnext", BIT(adjnext));
-	p = PUT_KEY(p, "nextperms", next != NULL ? next->perms : "-");
+	p = put_str(p, " nextperms=");
+	p = next != NULL ? put_perms(p, next->perms) : put_str(p, "-");
 	p = PUT_KEY(p, "a64m", BIT(v->start % ARENA_BYTES == 0));
 	p = put_flags(p, v->vmflags);
 	*p = '\0';

@@ -19,6 +19,7 @@
 struct rule {
 	char role[RULES_ROLE_MAX + 1];
 	pcre2_code *code;
+	int jit;		/* code is JIT-compiled: pcre2_jit_match skips the checks */
 	char *pattern;		/* the source, to build combined patterns */
 	size_t pattern_len;
 	int combinable;
@@ -35,17 +36,38 @@ struct rule {
  * code is NULL for a group of one rule, or when the combination failed.
  */
 struct group {
-	size_t first, count;
+	size_t *idx;		/* the rules, in order */
+	size_t count;
 	pcre2_code *code;
+	int jit;
 };
+
+/* The groups to try, in order, for the rules of one plan. */
+struct plan {
+	struct group *groups;
+	size_t ngroups;
+};
+
+/*
+ * Most descriptors begin with one of a few prefixes (an unnamed mapping,
+ * a file at offset 0). For each, a plan holds only the rules that could
+ * match some descriptor with that prefix: an anchored rule that fails a
+ * partial match on the prefix alone never matches, so it is left out.
+ * The prefixes only speed things up; a descriptor with none uses all rules.
+ */
+static const char *const fast_prefixes[] = {
+	"rw-p 0 [anon] @", "---p 0 [anon] @", "r--p 0 [anon] @", "r-xp 0 [anon] @",
+	"r--p 0 /", "r-xp 0 /", "rw-p 0 /", "r--s 0 /",
+};
+#define NFAST (sizeof(fast_prefixes) / sizeof(fast_prefixes[0]))
 
 struct rules {
 	struct rule *v;
 	size_t n, cap;
 	char **origins;		/* owned copies of every origin seen */
 	size_t norigins;
-	struct group *groups;
-	size_t ngroups;
+	struct plan all;	/* every rule */
+	struct plan fast[NFAST];
 	pcre2_match_data *md;	/* reused by every match: one thread at a time */
 	pcre2_match_context *mctx;
 	pcre2_compile_context *cctx;
@@ -73,15 +95,27 @@ rules_new(void)
 }
 
 static void
-free_groups(struct rules *r)
+plan_release(struct plan *pl)
 {
 	size_t i;
 
-	for (i = 0; i < r->ngroups; i++)
-		pcre2_code_free(r->groups[i].code);
-	free(r->groups);
-	r->groups = NULL;
-	r->ngroups = 0;
+	for (i = 0; i < pl->ngroups; i++) {
+		pcre2_code_free(pl->groups[i].code);
+		free(pl->groups[i].idx);
+	}
+	free(pl->groups);
+	pl->groups = NULL;
+	pl->ngroups = 0;
+}
+
+static void
+free_plans(struct rules *r)
+{
+	size_t k;
+
+	plan_release(&r->all);
+	for (k = 0; k < NFAST; k++)
+		plan_release(&r->fast[k]);
 }
 
 /*
@@ -118,45 +152,98 @@ combinable(const struct rule *ru)
 	return 1;
 }
 
-/* Split the rules into groups and compile the combined patterns. */
+/* Group the rules idx[0..n) and compile the combined patterns into pl. */
 static void
-build_groups(struct rules *r)
+plan_build(struct rules *r, struct plan *pl, const size_t *idx, size_t n)
 {
 	size_t i = 0;
 
-	free_groups(r);
-	r->groups = xreallocarray(NULL, r->n ? r->n : 1, sizeof(*r->groups));
-	while (i < r->n) {
-		struct group *g = &r->groups[r->ngroups++];
-		size_t j = i + 1;
+	plan_release(pl);
+	pl->groups = xreallocarray(NULL, n ? n : 1, sizeof(*pl->groups));
+	while (i < n) {
+		struct group *g = &pl->groups[pl->ngroups++];
+		size_t j = i + 1, k;
 
-		g->first = i;
-		g->code = NULL;
-		if (r->v[i].combinable)
-			while (j < r->n && j - i < GROUP_MAX && r->v[j].combinable)
+		if (r->v[idx[i]].combinable)
+			while (j < n && j - i < GROUP_MAX && r->v[idx[j]].combinable)
 				j++;
 		g->count = j - i;
+		g->idx = xreallocarray(NULL, g->count, sizeof(*g->idx));
+		memcpy(g->idx, idx + i, g->count * sizeof(*g->idx));
+		g->code = NULL;
+		g->jit = 0;
 		if (g->count > 1) {
 			struct buf pat = BUF_INIT;
-			size_t k;
 			int errcode;
 			PCRE2_SIZE erroff;
 
-			for (k = i; k < j; k++) {
-				if (k > i)
+			for (k = 0; k < g->count; k++) {
+				const struct rule *ru = &r->v[g->idx[k]];
+
+				if (k > 0)
 					buf_putc(&pat, '|');
 				buf_puts(&pat, "(?:");
-				buf_add(&pat, r->v[k].pattern, r->v[k].pattern_len);
-				buf_printf(&pat, ")(*MARK:%zu)", k - i);
+				buf_add(&pat, ru->pattern, ru->pattern_len);
+				buf_printf(&pat, ")(*MARK:%zu)", k);
 			}
+			/* On failure (a name used twice, say) the rules are tried one by one. */
 			g->code = pcre2_compile((PCRE2_SPTR)pat.data, pat.len,
 						PCRE2_NEVER_UTF | PCRE2_NEVER_UCP, &errcode, &erroff, r->cctx);
 			if (g->code != NULL)
-				(void)pcre2_jit_compile(g->code, PCRE2_JIT_COMPLETE);
+				g->jit = pcre2_jit_compile(g->code, PCRE2_JIT_COMPLETE) == 0;
 			buf_release(&pat);
 		}
 		i = j;
 	}
+}
+
+/*
+ * 0 if rule ru can match no descriptor that begins with prefix: anchored,
+ * and a hard partial match of the prefix (without start-up optimisations,
+ * which may say "no" for a subject merely too short) fails outright.
+ */
+static int
+may_match_prefix(const struct rules *r, const struct rule *ru, const char *prefix)
+{
+	pcre2_code *slow;
+	pcre2_match_data *md;
+	int errcode, rc;
+	PCRE2_SIZE erroff;
+	uint32_t opts = 0;
+
+	if (pcre2_pattern_info(ru->code, PCRE2_INFO_ALLOPTIONS, &opts) != 0 || !(opts & PCRE2_ANCHORED))
+		return 1;
+	slow = pcre2_compile((PCRE2_SPTR)ru->pattern, ru->pattern_len,
+			     PCRE2_NEVER_UTF | PCRE2_NEVER_UCP | PCRE2_NO_START_OPTIMIZE, &errcode,
+			     &erroff, r->cctx);
+	if (slow == NULL)
+		return 1;
+	md = pcre2_match_data_create_from_pattern(slow, NULL);
+	if (md == NULL)
+		die("out of memory creating PCRE2 match data");
+	rc = pcre2_match(slow, (PCRE2_SPTR)prefix, strlen(prefix), 0, PCRE2_PARTIAL_HARD, md, r->mctx);
+	pcre2_match_data_free(md);
+	pcre2_code_free(slow);
+	return rc != PCRE2_ERROR_NOMATCH;
+}
+
+/* Build the plan of every rule and the plan of each fast prefix. */
+static void
+build_plans(struct rules *r)
+{
+	size_t *idx = xreallocarray(NULL, r->n ? r->n : 1, sizeof(*idx));
+	size_t i, k, n;
+
+	for (i = 0; i < r->n; i++)
+		idx[i] = i;
+	plan_build(r, &r->all, idx, r->n);
+	for (k = 0; k < NFAST; k++) {
+		for (i = 0, n = 0; i < r->n; i++)
+			if (may_match_prefix(r, &r->v[i], fast_prefixes[k]))
+				idx[n++] = i;
+		plan_build(r, &r->fast[k], idx, n);
+	}
+	free(idx);
 }
 
 void
@@ -166,7 +253,7 @@ rules_free(struct rules *r)
 
 	if (r == NULL)
 		return;
-	free_groups(r);
+	free_plans(r);
 	for (i = 0; i < r->n; i++) {
 		pcre2_code_free(r->v[i].code);
 		free(r->v[i].pattern);
@@ -282,8 +369,6 @@ add_line(void *ctx, const char *line, size_t len, uint64_t lineno, struct diag *
 			  (int)role_len, line + role_start, (size_t)erroff, (const char *)msg);
 		return -1;
 	}
-	/* No JIT on this platform or build: the interpreter is correct, only slower. */
-	(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
 
 	if (r->n == r->cap) {
 		r->cap = r->cap ? size_mul(r->cap, 2) : 32;
@@ -293,6 +378,8 @@ add_line(void *ctx, const char *line, size_t len, uint64_t lineno, struct diag *
 	memcpy(ru->role, line + role_start, role_len);
 	ru->role[role_len] = '\0';
 	ru->code = code;
+	/* No JIT on this platform or build: the interpreter is correct, only slower. */
+	ru->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
 	ru->pattern = xstrndup(line + pat_start, pat_end - pat_start);
 	ru->pattern_len = pat_end - pat_start;
 	ru->combinable = combinable(ru);
@@ -323,11 +410,11 @@ rules_add_text(struct rules *r, const char *text, size_t len, const char *origin
 			pcre2_code_free(r->v[r->n].code);
 			free(r->v[r->n].pattern);
 		}
-		build_groups(r);
+		build_plans(r);
 		diag_where(d, NULL, origin);
 		return -1;
 	}
-	build_groups(r);
+	build_plans(r);
 	return 0;
 }
 
@@ -348,20 +435,30 @@ rules_origin(const struct rules *r, size_t i, unsigned long long *line)
 	return r->v[i].origin;
 }
 
-/* Try rules [first, first+count) one by one; 1 matched, 0 none, -1 error (d filled). */
+/* One match of code against the descriptor: the JIT entry point when there is one. */
 static int
-match_each(const struct rules *r, size_t first, size_t count, const char *descriptor, size_t len,
+run(const struct rules *r, const pcre2_code *code, int jit, const char *descriptor, size_t len)
+{
+	if (jit)
+		return pcre2_jit_match(code, (PCRE2_SPTR)descriptor, len, 0, 0, r->md, r->mctx);
+	return pcre2_match(code, (PCRE2_SPTR)descriptor, len, 0, 0, r->md, r->mctx);
+}
+
+/* Try the rules of g one by one; 1 matched (*hit), 0 none, -1 error (d filled). */
+static int
+match_each(const struct rules *r, const struct group *g, const char *descriptor, size_t len,
 	   size_t *hit, struct diag *d)
 {
-	size_t i;
+	size_t k;
 
-	for (i = first; i < first + count; i++) {
-		int rc = pcre2_match(r->v[i].code, (PCRE2_SPTR)descriptor, len, 0, 0, r->md, r->mctx);
+	for (k = 0; k < g->count; k++) {
+		const struct rule *ru = &r->v[g->idx[k]];
+		int rc = run(r, ru->code, ru->jit, descriptor, len);
 		PCRE2_UCHAR msg[256];
 		int quoted = len > QUOTE_MAX ? QUOTE_MAX : (int)len;
 
 		if (rc >= 0) {
-			*hit = i;
+			*hit = g->idx[k];
 			return 1;
 		}
 		if (rc == PCRE2_ERROR_NOMATCH)
@@ -370,7 +467,7 @@ match_each(const struct rules *r, size_t first, size_t count, const char *descri
 			strcpy((char *)msg, "unknown error");
 		diag_fail(d, DIAG_LIMIT, 0,
 			  "rule \"%s\" (%s:%llu) stopped on descriptor \"%.*s%s\": %s (match_limit=%llu)",
-			  r->v[i].role, r->v[i].origin, r->v[i].line, quoted, descriptor,
+			  ru->role, ru->origin, ru->line, quoted, descriptor,
 			  quoted < (int)len ? "..." : "", (const char *)msg, r->match_limit);
 		diag_hint(d, "simplify the pattern (nested quantifiers backtrack) or raise --limit match_limit");
 		return -1;
@@ -378,20 +475,36 @@ match_each(const struct rules *r, size_t first, size_t count, const char *descri
 	return 0;
 }
 
+/* The plan for a descriptor: the one of its fast prefix, or all rules. */
+static const struct plan *
+plan_for(const struct rules *r, const char *descriptor, size_t len)
+{
+	size_t k;
+
+	for (k = 0; k < NFAST; k++) {
+		size_t n = strlen(fast_prefixes[k]);
+
+		if (len >= n && memcmp(descriptor, fast_prefixes[k], n) == 0)
+			return &r->fast[k];
+	}
+	return &r->all;
+}
+
 const char *
 rules_classify_ex(const struct rules *r, const char *descriptor, size_t len, long *index,
 		  struct diag *d)
 {
+	const struct plan *pl = plan_for(r, descriptor, len);
 	size_t gi, hit = 0;
 
 	if (index != NULL)
 		*index = -1;
-	for (gi = 0; gi < r->ngroups; gi++) {
-		const struct group *g = &r->groups[gi];
+	for (gi = 0; gi < pl->ngroups; gi++) {
+		const struct group *g = &pl->groups[gi];
 		int found;
 
 		if (g->code != NULL) {
-			int rc = pcre2_match(g->code, (PCRE2_SPTR)descriptor, len, 0, 0, r->md, r->mctx);
+			int rc = run(r, g->code, g->jit, descriptor, len);
 
 			if (rc == PCRE2_ERROR_NOMATCH)
 				continue;
@@ -403,12 +516,12 @@ rules_classify_ex(const struct rules *r, const char *descriptor, size_t len, lon
 					k = k * 10 + (size_t)(*mark++ - '0');
 				if (k >= g->count)
 					die("combined rule pattern gave mark %zu of %zu", k, g->count);
-				hit = g->first + k;
+				hit = g->idx[k];
 				goto found;
 			}
 			/* A limit for the whole group: the rules alone say which one (or match). */
 		}
-		found = match_each(r, g->first, g->count, descriptor, len, &hit, d);
+		found = match_each(r, g, descriptor, len, &hit, d);
 		if (found < 0)
 			return NULL;
 		if (found > 0)

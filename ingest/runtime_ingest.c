@@ -1,12 +1,46 @@
 #include "ingest/runtime_ingest.h"
 
+#include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
+#include "core/num.h"
 #include "core/xalloc.h"
+#include "ingest/bundle.h"
+#include "ingest/expvar.h"
+#include "ingest/kv.h"
+#include "ingest/memstats.h"
+#include "ingest/pprof.h"
+#include "ingest/prom.h"
+#include "ingest/runtime.h"
+
+/* A value as the member wrote it, kept for the runtime_raw table. */
+struct raw_value {
+	const char *source;	/* static */
+	char *name;
+	int has_value;
+	int64_t value;
+	char *text;
+};
+
+struct series {
+	char *name;
+	char *labels;
+	double value;
+};
 
 struct runtime_ingest {
 	const struct limits *lim;
+	struct runtime_set *rs;
+	struct pprof_summary *profile;		/* from heap.pb.gz */
+	struct pprof_summary *legacy;		/* from heap.txt, used without heap.pb.gz */
+	struct raw_value *raw;
+	size_t nraw;
+	struct series *series;
+	size_t nseries;
+	int saw_runtime;
 };
 
 struct runtime_ingest *
@@ -15,26 +49,208 @@ runtime_ingest_new(const struct limits *lim)
 	struct runtime_ingest *rt = xcalloc(1, sizeof(*rt));
 
 	rt->lim = lim;
+	rt->rs = runtime_set_new();
 	return rt;
 }
 
 void
 runtime_ingest_free(struct runtime_ingest *rt)
 {
+	size_t i;
+
+	if (rt == NULL)
+		return;
+	runtime_set_free(rt->rs);
+	pprof_summary_free(rt->profile);
+	pprof_summary_free(rt->legacy);
+	for (i = 0; i < rt->nraw; i++) {
+		free(rt->raw[i].name);
+		free(rt->raw[i].text);
+	}
+	free(rt->raw);
+	for (i = 0; i < rt->nseries; i++) {
+		free(rt->series[i].name);
+		free(rt->series[i].labels);
+	}
+	free(rt->series);
 	free(rt);
+}
+
+/* What a kv parser says goes both to the normalised set and to runtime_raw. */
+struct tee {
+	struct runtime_ingest *rt;
+	struct kv_sink set;
+	const char *source;
+};
+
+static int
+tee_put(void *ctx, const char *group, const char *key, int has_value, int64_t value,
+	const char *text, uint64_t line, struct diag *d)
+{
+	struct tee *t = ctx;
+	struct raw_value *r;
+
+	t->rt->raw = xreallocarray(t->rt->raw, t->rt->nraw + 1, sizeof(*t->rt->raw));
+	r = &t->rt->raw[t->rt->nraw++];
+	r->source = t->source;
+	r->name = xstrdup(key);
+	r->has_value = has_value;
+	r->value = value;
+	r->text = text != NULL ? xstrdup(text) : NULL;
+	return t->set.put(t->set.ctx, group, key, has_value, value, text, line, d);
+}
+
+static int
+keep_series(void *ctx, const char *name, const char *labels, double value, uint64_t line,
+	    struct diag *d)
+{
+	struct runtime_ingest *rt = ctx;
+	struct series *s;
+
+	rt->series = xreallocarray(rt->series, rt->nseries + 1, sizeof(*rt->series));
+	s = &rt->series[rt->nseries++];
+	s->name = xstrdup(name);
+	s->labels = xstrdup(labels != NULL ? labels : "");
+	s->value = value;
+	return runtime_set_prom_fn(rt->rs, name, labels, value, line, d);
+}
+
+static int
+parse_profile(struct runtime_ingest *rt, const char *data, size_t len, struct diag *d)
+{
+	char *raw = NULL;
+	size_t raw_len = 0;
+	int rc;
+
+	if (bundle_gunzip(data, len, rt->lim->member_bytes, &raw, &raw_len, d) != 0)
+		return -1;
+	pprof_summary_free(rt->profile);
+	rt->profile = NULL;
+	if (pprof_is_legacy(raw, raw_len))
+		rc = pprof_parse_legacy(raw, raw_len, rt->lim, &rt->profile, d);
+	else
+		rc = pprof_parse(raw, raw_len, rt->lim, &rt->profile, d);
+	free(raw);
+	return rc;
 }
 
 int
 runtime_ingest_member(struct runtime_ingest *rt, const char *rel, const char *data, size_t len,
 		      struct diag *d)
 {
-	(void)rt; (void)rel; (void)data; (void)len; (void)d;
+	struct tee t = { rt, runtime_set_sink(rt->rs), NULL };
+	struct kv_sink sink = { tee_put, &t };
+
+	rt->saw_runtime = 1;
+	if (strcmp(rel, "runtime/heap.pb.gz") == 0)
+		return parse_profile(rt, data, len, d);
+	if (strcmp(rel, "runtime/heap.txt") == 0) {
+		t.source = "heap.txt";
+		if (memstats_parse(data, len, rt->lim, &sink, d) != 0)
+			return -1;
+		/* the same text is a legacy heap profile: the fallback when heap.pb.gz is absent */
+		pprof_summary_free(rt->legacy);
+		rt->legacy = NULL;
+		if (pprof_is_legacy(data, len)) {
+			struct diag ignored;
+
+			diag_clear(&ignored);
+			if (pprof_parse_legacy(data, len, rt->lim, &rt->legacy, &ignored) != 0)
+				rt->legacy = NULL;
+		}
+		return 0;
+	}
+	if (strcmp(rel, "runtime/metrics.prom") == 0)
+		return prom_parse(data, len, rt->lim, keep_series, rt, d);
+	if (strcmp(rel, "runtime/vars.json") == 0) {
+		t.source = "vars.json";
+		return expvar_parse(data, len, rt->lim, &sink, d);
+	}
+	return 0;
+}
+
+static int64_t
+site_value(const struct pprof_summary *p, const struct pprof_site *s, const char *type)
+{
+	int i = pprof_type_index(p, type);
+
+	return i < 0 ? INT64_MIN : s->values[i];
+}
+
+static int
+store_profile(const struct pprof_summary *p, struct db *db, int64_t id, struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < p->ntypes; i++)
+		if (db_pprof_total_put(db, id, p->types[i].type, p->types[i].unit, p->types[i].total,
+				       d) != 0)
+			return -1;
+	for (i = 0; i < p->nsites; i++) {
+		const struct pprof_site *s = &p->sites[i];
+
+		if (db_pprof_site_put(db, id, (int64_t)i + 1, s->leaf, s->frames,
+				      site_value(p, s, "inuse_space"), site_value(p, s, "inuse_objects"),
+				      site_value(p, s, "alloc_space"), site_value(p, s, "alloc_objects"),
+				      d) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+store_disagreements(struct runtime_ingest *rt, struct db *db, int64_t id, struct diag *d)
+{
+	const struct runtime_disagreement *dis;
+	size_t i, n;
+
+	dis = runtime_set_disagreements(rt->rs, &n);
+	for (i = 0; i < n; i++) {
+		struct buf msg = BUF_INIT;
+		int rc;
+
+		buf_printf(&msg, "%s: %s says %.0f, %s says %.0f (captured moments apart, or a "
+				 "source is wrong)", dis[i].name, runtime_source_name(dis[i].source),
+			   dis[i].value, runtime_source_name(dis[i].other_source), dis[i].other);
+		rc = db_note_put(db, id, "runtime", 0, buf_str(&msg), d);
+		buf_release(&msg);
+		if (rc != 0)
+			return -1;
+	}
 	return 0;
 }
 
 int
 runtime_ingest_store(struct runtime_ingest *rt, struct db *db, int64_t id, struct diag *d)
 {
-	(void)rt; (void)db; (void)id; (void)d;
-	return 0;
+	const struct runtime_value *v;
+	size_t i, n;
+
+	if (rt->profile != NULL) {
+		if (store_profile(rt->profile, db, id, d) != 0)
+			return -1;
+	} else if (rt->legacy != NULL) {
+		if (store_profile(rt->legacy, db, id, d) != 0 ||
+		    db_note_put(db, id, "runtime/heap.txt", 0,
+				"no usable heap.pb.gz: profile totals from heap.txt", d) != 0)
+			return -1;
+	}
+	for (i = 0; i < rt->nraw; i++)
+		if (db_kv_put(db, DB_KV_RUNTIME_RAW, id, rt->raw[i].source, rt->raw[i].name,
+			      rt->raw[i].has_value, rt->raw[i].value, rt->raw[i].text, d) != 0)
+			return -1;
+	for (i = 0; i < rt->nseries; i++)
+		if (db_prom_put(db, id, rt->series[i].name, rt->series[i].labels, rt->series[i].value,
+				d) != 0)
+			return -1;
+	runtime_set_normalise(rt->rs);
+	v = runtime_set_values(rt->rs, &n);
+	for (i = 0; i < n; i++) {
+		if (!v[i].present || !isfinite(v[i].value))
+			continue;
+		if (db_runtime_put(db, id, v[i].name, (int64_t)llround(v[i].value),
+				   runtime_source_name(v[i].source), d) != 0)
+			return -1;
+	}
+	return store_disagreements(rt, db, id, d);
 }

@@ -207,6 +207,16 @@ panel_title(struct page *p, double x, double y, double max_w, const char *title,
 	}
 }
 
+/* Ticks for a horizontal byte axis whose labels (TEXT_PX) never touch. */
+static int
+axis_ticks(struct page *p, double min, double max, double x0, double x1, struct scale_ticks *t)
+{
+	struct scale_measure m = { measure, p->cr };
+
+	font(p, TEXT_PX, 0);
+	return scale_ticks_fit(min, max, x0, x1, 12, &m, t);
+}
+
 /* Vertical grid lines and tick labels above a horizontal-bar area. */
 static void
 x_axis(struct page *p, const struct scale_ticks *t, double x0, double x1, double label_y,
@@ -221,11 +231,13 @@ x_axis(struct page *p, const struct scale_ticks *t, double x0, double x1, double
 		int zero = fabs(scale_tick_value(t, i)) < t->step / 2;
 
 		line(p, x, y0, x, y1, zero ? C_GREY : C_GRID, zero ? 1.2 : 1);
+		struct scale_box box;
+
 		buf_reset(&b);
 		scale_tick_label(&b, t, i);
+		box = scale_tick_box(t, i, x0, x1, measure(p->cr, buf_str(&b)), 0, 0);
 		rgb(p->cr, C_GREY);
-		text(p, x, label_y, i == t->n - 1 && t->n > 1 ? AL_RIGHT : i == 0 ? AL_LEFT : AL_CENTER,
-		     200, buf_str(&b));
+		text(p, box.x, label_y, AL_LEFT, box.w + 1, buf_str(&b));
 	}
 	buf_release(&b);
 }
@@ -314,9 +326,9 @@ bar_value(struct page *p, double cx, double top, int64_t v)
 static void
 panel_layers(struct page *p, const struct scale_box *area, const struct layer_group *g, int ng)
 {
-	const double bar = 50, pad = 10, bracket = 92, group_gap = 34;
-	double plot_top = area->y + 62, plot_bot = area->y + area->h - 104;
-	double ax = area->x + 66, gx, vmax = 1, sizemax = 0, y;
+	const double pad = 10, bracket = 96, group_gap = 30;
+	double plot_top = area->y + 62, plot_bot = area->y + area->h - 140;
+	double ax = area->x + 66, gx, vmax = 1, sizemax = 0, y, bar, gw;
 	struct scale_ticks t;
 	struct buf b = BUF_INIT, c = BUF_INIT;
 	int i, k, clip_size;
@@ -345,8 +357,12 @@ panel_layers(struct page *p, const struct scale_box *area, const struct layer_gr
 		rgb(p->cr, C_GREY);
 		text(p, ax - 8, y + 4, AL_RIGHT, 62, buf_str(&b));
 	}
-	gx = ax + 16;
-	for (i = 0; i < ng; i++, gx += 3 * bar + 2 * pad + bracket + group_gap) {
+	/* groups share the width; a lone group gets wider bars, centred */
+	gw = (area->x + area->w - ax - 12 - group_gap * (ng - 1)) / ng;
+	bar = fmin(64, (gw - 2 * pad - bracket) / 3);
+	gw = 3 * bar + 2 * pad + bracket;
+	gx = ax + (area->x + area->w - ax - ng * gw - (ng - 1) * group_gap) / 2;
+	for (i = 0; i < ng; i++, gx += gw + group_gap) {
 		const struct layer_group *gr = &g[i];
 		double xr = gx, xs = gx + bar + pad, xv = xs + bar + bracket;
 		double ygo = scale_map(&t, (double)gr->go, plot_bot, plot_top);
@@ -421,24 +437,23 @@ panel_layers(struct page *p, const struct scale_box *area, const struct layer_gr
 		text(p, xv + bar / 2, plot_bot + 17, AL_CENTER, bar + pad, "Size");
 		if (gr->name[0] != '\0') {
 			font(p, 14, 1);
-			mid = gx + (3 * bar + 2 * pad + bracket) / 2;
-			text(p, mid, plot_bot + 37, AL_CENTER, 3 * bar + 2 * pad + bracket, gr->name);
+			text(p, gx + gw / 2, plot_bot + 37, AL_CENTER, gw, gr->name);
 		}
 		rgb(p->cr, C_GREY);
 		font(p, TEXT_PX, 0);
-		text(p, gx + (3 * bar + 2 * pad + bracket) / 2, plot_bot + (gr->name[0] ? 54 : 37),
-		     AL_CENTER, 3 * bar + 2 * pad + bracket + group_gap - 6, gr->caption);
+		text(p, gx + gw / 2, plot_bot + (gr->name[0] ? 54 : 37), AL_CENTER, gw + group_gap - 6,
+		     gr->caption);
 	}
 	/* legend: the classes with their values, then Rss and Size */
 	y = plot_bot + 78;
 	{
-		double lx = area->x, colw = area->w / 2;
+		double lx = area->x;
 		int any = 0;
 
 		for (i = 0; i < ng; i++)
 			any |= g[i].go_known && g[i].classes_known;
 		for (k = 0; k < GC_N && any; k++) {
-			double x = lx + (k % 2) * colw, yy = y + (k / 2) * 18;
+			double yy = y + k * 18;
 
 			buf_reset(&b);
 			buf_printf(&b, "%s ", layer_classes[k].label);
@@ -448,10 +463,10 @@ panel_layers(struct page *p, const struct scale_box *area, const struct layer_gr
 				human(&c, g[i].cls[k]);
 				buf_puts(&b, g[i].classes_known ? buf_str(&c) : "n/a");
 			}
-			fill_rect(p, x, yy - 10, 14, 12, layer_classes[k].colour);
+			fill_rect(p, lx, yy - 10, 14, 12, layer_classes[k].colour);
 			rgb(p->cr, C_BLACK);
 			font(p, TEXT_PX, 0);
-			text(p, x + 20, yy, AL_LEFT, colw - 26, buf_str(&b));
+			text(p, lx + 20, yy, AL_LEFT, area->w - 20, buf_str(&b));
 		}
 		if (!any) {
 			rgb(p->cr, C_GREY);
@@ -479,16 +494,38 @@ header(struct page *p, const char *pill, unsigned pill_colour, const char *headl
 	fill_rect(p, x, 18, pw, 30, pill_colour);
 	rgb(p->cr, 0xFFFFFF);
 	text(p, x + 12, 38, AL_LEFT, pw, pill);
+	struct scale_measure m = { measure, p->cr };
+	double avail = p->w - 2 * MARGIN, px;
+	size_t n;
+
 	rgb(p->cr, C_BLACK);
-	font(p, 22, 1);
-	text(p, x + pw + 14, 42, AL_LEFT, p->w - 2 * MARGIN - pw - 14, headline);
+	/* the headline shrinks before it is shortened */
+	for (px = 22; px > 16; px -= 2) {
+		font(p, px, 1);
+		if (measure(p->cr, headline) <= avail - pw - 14)
+			break;
+	}
+	text(p, x + pw + 14, 42, AL_LEFT, avail - pw - 14, headline);
 	buf_printf(p->title, "%s: %s", pill, headline);
+	/* the largest finding in up to two lines */
 	font(p, 15, 0);
-	text(p, x, 74, AL_LEFT, p->w - 2 * MARGIN, line2);
+	n = scale_wrap(line2, avail, &m);
+	if (n == 0 || line2[n] == '\0') {
+		text(p, x, 70, AL_LEFT, avail, line2);
+	} else {
+		struct buf first = BUF_INIT;
+
+		buf_add(&first, line2, n);
+		text(p, x, 70, AL_LEFT, avail, buf_str(&first));
+		while (line2[n] == ' ')
+			n++;
+		text(p, x, 89, AL_LEFT, avail, line2 + n);
+		buf_release(&first);
+	}
 	rgb(p->cr, C_GREY);
 	font(p, 14, 0);
-	text(p, x, 98, AL_LEFT, p->w - 2 * MARGIN, line3);
-	line(p, MARGIN, 112, p->w - MARGIN, 112, C_GRID, 1);
+	text(p, x, 110, AL_LEFT, avail, line3);
+	line(p, MARGIN, 120, p->w - MARGIN, 120, C_GRID, 1);
 }
 
 static void
@@ -561,7 +598,7 @@ role_has_finding(const struct diff_result *r, const char *role)
 static void
 panel_roles_diff(struct page *p, const struct scale_box *area, const struct diff_result *r)
 {
-	double lab_w = 150, val_w = 240, bx0 = area->x + lab_w + 10;
+	double lab_w = 180, val_w = 200, bx0 = area->x + lab_w + 10;
 	double bx1 = area->x + area->w - val_w - 14, rows_top = area->y + 76, lo = 0, hi = 0, x;
 	struct scale_rows rows;
 	struct scale_ticks t;
@@ -582,7 +619,7 @@ panel_roles_diff(struct page *p, const struct scale_box *area, const struct diff
 		lo = fmin(lo, (double)fmin(rd->rss_delta, rd->runtime_delta));
 		hi = fmax(hi, (double)fmax(rd->rss_delta, rd->runtime_delta));
 	}
-	if (scale_byte_ticks(lo, hi, (int)((bx1 - bx0) / 85), &t) != 0)
+	if (axis_ticks(p, lo, hi, bx0, bx1, &t) != 0)
 		goto out;
 	x_axis(p, &t, bx0, bx1, rows_top - 6, rows_top, rows_top + rows.row_h * rows.shown);
 	for (i = 0; i < rows.shown; i++) {
@@ -695,8 +732,7 @@ panel_regions_diff(struct page *p, const struct scale_box *area, const struct di
 		text(p, area->x, rows_top + 16, AL_LEFT, area->w, "no aligned regions");
 		goto out;
 	}
-	if (scale_byte_ticks(0, regions_axis_max(r->top_regions, rows.shown, &clip),
-			     (int)((bx1 - bx0) / 85), &t) != 0)
+	if (axis_ticks(p, 0, regions_axis_max(r->top_regions, rows.shown, &clip), bx0, bx1, &t) != 0)
 		goto out;
 	x_axis(p, &t, bx0, bx1, rows_top - 6, rows_top, rows_top + rows.row_h * rows.shown);
 	for (i = 0; i < rows.shown; i++) {
@@ -721,7 +757,7 @@ panel_regions_diff(struct page *p, const struct scale_box *area, const struct di
 			rgb(p->cr, C_GREY);
 			buf_reset(&b);
 			buf_printf(&b, "(%s)", rg->how);
-			text(p, area->x + 24 + w, box.y + 15, AL_LEFT, lab_w - 34 - w, buf_str(&b));
+			text(p, area->x + 14 + w, box.y + 15, AL_LEFT, lab_w - 22 - w, buf_str(&b));
 		}
 		rgb(p->cr, C_GREY);
 		text(p, area->x + 4, box.y + 31, AL_LEFT, lab_w - 8,
@@ -757,8 +793,8 @@ draw_diff(cairo_t *cr, double w, double h, const struct diff_result *r, const st
 	struct page p = { cr, w, h, log, title };
 	struct layer_group g[2];
 	struct buf line2 = BUF_INIT, line3 = BUF_INIT, c = BUF_INIT;
-	struct scale_box a = { MARGIN, 122, 600, 500 };
-	struct scale_box bb = { MARGIN + 640, 122, w - 2 * MARGIN - 640, 500 };
+	struct scale_box a = { MARGIN, 128, 600, 494 };
+	struct scale_box bb = { MARGIN + 640, 128, w - 2 * MARGIN - 640, 494 };
 	struct scale_box cc = { MARGIN, 632, w - 2 * MARGIN, h - 632 - 42 };
 	enum verdict v = r->verdict <= VERDICT_UNEXPLAINED ? r->verdict : VERDICT_UNEXPLAINED;
 	const char *headline = r->headline != NULL ? r->headline : verdict_name(v);
@@ -801,7 +837,7 @@ draw_diff(cairo_t *cr, double w, double h, const struct diff_result *r, const st
 static void
 panel_roles_single(struct page *p, const struct scale_box *area, const struct snapshot_info *s)
 {
-	double lab_w = 150, val_w = 240, bx0 = area->x + lab_w + 10;
+	double lab_w = 180, val_w = 200, bx0 = area->x + lab_w + 10;
 	double bx1 = area->x + area->w - val_w - 14, rows_top = area->y + 76, rmax = 1, smax = 0, x;
 	struct scale_rows rows;
 	struct scale_ticks t;
@@ -818,8 +854,7 @@ panel_roles_single(struct page *p, const struct scale_box *area, const struct sn
 		rmax = fmax(rmax, (double)s->roles[i].rss);
 		smax = fmax(smax, (double)s->roles[i].size);
 	}
-	if (scale_byte_ticks(0, smax > 3 * rmax ? rmax : fmax(rmax, smax), (int)((bx1 - bx0) / 85),
-			     &t) != 0)
+	if (axis_ticks(p, 0, smax > 3 * rmax ? rmax : fmax(rmax, smax), bx0, bx1, &t) != 0)
 		goto out;
 	x_axis(p, &t, bx0, bx1, rows_top - 6, rows_top, rows_top + rows.row_h * rows.shown);
 	for (i = 0; i < rows.shown; i++) {
@@ -899,8 +934,7 @@ panel_vmas(struct page *p, const struct scale_box *area, const struct chart_vma 
 		rmax = fmax(rmax, (double)v[i]->rss);
 		smax = fmax(smax, (double)v[i]->size);
 	}
-	if (scale_byte_ticks(0, smax > 3 * rmax ? rmax : fmax(rmax, smax), (int)((bx1 - bx0) / 85),
-			     &t) != 0)
+	if (axis_ticks(p, 0, smax > 3 * rmax ? rmax : fmax(rmax, smax), bx0, bx1, &t) != 0)
 		goto out;
 	x_axis(p, &t, bx0, bx1, rows_top - 6, rows_top, rows_top + rows.row_h * rows.shown);
 	for (i = 0; i < rows.shown; i++) {
@@ -919,7 +953,7 @@ panel_vmas(struct page *p, const struct scale_box *area, const struct chart_vma 
 		buf_add(&b, v[i]->range, strnlen(v[i]->range, sizeof(v[i]->range)));
 		w += 10 + text(p, area->x + 14 + w, base, AL_LEFT, 200, buf_str(&b));
 		rgb(p->cr, C_GREY);
-		text(p, area->x + 24 + w, base, AL_LEFT, lab_w - 28 - w,
+		text(p, area->x + 16 + w, base, AL_LEFT, lab_w - 20 - w,
 		     v[i]->path != NULL && v[i]->path[0] != '\0' ? v[i]->path : "[anonymous]");
 		buf_reset(&b);
 		human(&b, v[i]->rss);
@@ -961,8 +995,8 @@ draw_single(cairo_t *cr, double w, double h, const struct single_input *in,
 	struct layer_group g;
 	struct go_classes gc;
 	struct buf head = BUF_INIT, line2 = BUF_INIT, line3 = BUF_INIT;
-	struct scale_box a = { MARGIN, 122, 600, 500 };
-	struct scale_box bb = { MARGIN + 640, 122, w - 2 * MARGIN - 640, 500 };
+	struct scale_box a = { MARGIN, 128, 600, 494 };
+	struct scale_box bb = { MARGIN + 640, 128, w - 2 * MARGIN - 640, 494 };
 	struct scale_box cc = { MARGIN, 632, w - 2 * MARGIN, h - 632 - 42 };
 
 	rgb(cr, 0xFFFFFF);

@@ -62,6 +62,11 @@ found:
 	t->step = step * unit;
 	t->lo = flo * step * unit;
 	t->hi = fhi * step * unit;
+	/* a tick computed in floating point may land an ulp inside the data */
+	if (t->lo > min)
+		t->lo = min;
+	if (t->hi < max)
+		t->hi = max;
 	t->n = (int)(fhi - flo) + 1;
 	t->decimals = step >= 1 ? 0 : (int)ceil(-log10(step) - 1e-9);
 	return 0;
@@ -177,6 +182,27 @@ scale_fit_middle(struct buf *out, const char *s, double max_width, const struct 
 	return w;
 }
 
+size_t
+scale_wrap(const char *s, double max_width, const struct scale_measure *m)
+{
+	struct buf head = BUF_INIT;
+	size_t len = strlen(s), i, best = 0;
+
+	if (m->width(m->ctx, s) <= max_width)
+		return len;
+	for (i = 0; i < len; i++) {
+		if (s[i] != ' ' || i == 0 || s[i - 1] == ' ')
+			continue;
+		buf_reset(&head);
+		buf_add(&head, s, i);
+		if (m->width(m->ctx, buf_str(&head)) > max_width)
+			break;
+		best = i;
+	}
+	buf_release(&head);
+	return best;
+}
+
 int
 scale_boxes_intersect(const struct scale_box *a, const struct scale_box *b)
 {
@@ -221,63 +247,60 @@ scale_rows_fit(struct scale_rows *r, int n, double top, double height, double mi
 struct scale_box
 scale_row_box(const struct scale_rows *r, int i, double x, double w)
 {
-	struct scale_box b = { x, r->top + i * r->row_h, w, r->row_h };
+	/* edges computed the same way for a row's bottom and the next row's top */
+	double y0 = r->top + i * r->row_h, y1 = r->top + (i + 1) * r->row_h;
+	struct scale_box b = { x, y0, w, y1 - y0 };
 
 	return b;
 }
 
-struct spread_item {
-	double want, h;
-	int idx;
-};
-
-static int
-cmp_want(const void *pa, const void *pb)
+struct scale_box
+scale_tick_box(const struct scale_ticks *t, int i, double px0, double px1, double w, double y,
+	       double h)
 {
-	const struct spread_item *a = pa, *b = pb;
+	double x = scale_map(t, scale_tick_value(t, i), px0, px1) - w / 2;
+	struct scale_box b;
 
-	if (a->want != b->want)
-		return a->want < b->want ? -1 : 1;
-	return a->idx - b->idx;
+	if (x + w > fmax(px0, px1))
+		x = fmax(px0, px1) - w;
+	if (x < fmin(px0, px1))
+		x = fmin(px0, px1);
+	b.x = x;
+	b.y = y;
+	b.w = w;
+	b.h = h;
+	return b;
 }
 
 int
-scale_spread(const double *want, const double *h, double *pos, int n, double lo, double hi)
+scale_ticks_fit(double min, double max, double px0, double px1, double gap,
+		const struct scale_measure *m, struct scale_ticks *t)
 {
-	struct spread_item *it;
-	double total = 0, *p;
-	int i, rc = 0;
+	struct buf label = BUF_INIT;
+	int want, i, ok = 0;
 
-	if (n <= 0)
-		return 0;
-	it = xcalloc((size_t)n, sizeof(*it));
-	p = xcalloc((size_t)n, sizeof(*p));
-	for (i = 0; i < n; i++) {
-		it[i].want = isfinite(want[i]) ? want[i] : lo;
-		it[i].h = h[i];
-		it[i].idx = i;
-		total += h[i];
-	}
-	qsort(it, (size_t)n, sizeof(*it), cmp_want);
-	/* push down from the top edge, then up from the bottom edge */
-	for (i = 0; i < n; i++) {
-		double floor_at = i == 0 ? lo + it[0].h / 2 : p[i - 1] + (it[i - 1].h + it[i].h) / 2;
+	want = (int)fmin(fabs(px1 - px0) / 24, 1000);
+	if (want < 1)
+		want = 1;
+	for (; want >= 1 && !ok; want--) {
+		struct scale_box prev = { 0, 0, 0, 0 };
 
-		p[i] = fmax(it[i].want, floor_at);
-	}
-	for (i = n - 1; i >= 0; i--) {
-		double ceil_at = i == n - 1 ? hi - it[i].h / 2 : p[i + 1] - (it[i + 1].h + it[i].h) / 2;
+		if (scale_byte_ticks(min, max, want, t) != 0)
+			break;
+		ok = 1;
+		for (i = 0; i < t->n && ok; i++) {
+			struct scale_box b;
 
-		p[i] = fmin(p[i], ceil_at);
+			buf_reset(&label);
+			scale_tick_label(&label, t, i);
+			b = scale_tick_box(t, i, px0, px1, m->width(m->ctx, buf_str(&label)), 0, 1);
+			b.x -= gap / 2;
+			b.w += gap;
+			if (i > 0 && scale_boxes_intersect(&prev, &b))
+				ok = 0;
+			prev = b;
+		}
 	}
-	if (total > hi - lo) {
-		rc = -1;
-		for (i = 0; i < n; i++)
-			p[i] = lo + (hi - lo) * (i + 0.5) / n;
-	}
-	for (i = 0; i < n; i++)
-		pos[it[i].idx] = p[i];
-	free(it);
-	free(p);
-	return rc;
+	buf_release(&label);
+	return ok ? 0 : -1;
 }

@@ -35,6 +35,11 @@ void scale_tick_label(struct buf *out, const struct scale_ticks *t, int i);
 /* Map v from [t->lo, t->hi] to [px0, px1] (either direction), clamped. */
 double scale_map(const struct scale_ticks *t, double v, double px0, double px1);
 
+/* An axis-aligned box in pixels. */
+struct scale_box {
+	double x, y, w, h;
+};
+
 /* Text width in pixels, as the drawing will set it. */
 struct scale_measure {
 	double (*width)(void *ctx, const char *s);
@@ -53,11 +58,27 @@ size_t scale_utf8_count(const char *s);
  */
 double scale_fit_middle(struct buf *out, const char *s, double max_width,
 			const struct scale_measure *m);
+/*
+ * Bytes of s that make its first line when wrapped at max_width: up to a
+ * space (the space not counted), or all of s when it fits; 0 when not even
+ * the first word fits.
+ */
+size_t scale_wrap(const char *s, double max_width, const struct scale_measure *m);
 
-/* An axis-aligned box in pixels. */
-struct scale_box {
-	double x, y, w, h;
-};
+/*
+ * Box of tick i's label (text width w, height h, top at y) on a horizontal
+ * axis drawn from px0 to px1: centred on its tick, except that a label
+ * that would stick out past an end is aligned to that end.
+ */
+struct scale_box scale_tick_box(const struct scale_ticks *t, int i, double px0, double px1,
+				double w, double y, double h);
+/*
+ * Byte ticks for [min, max] on a horizontal axis px0..px1 with as many ticks
+ * as fit while every label box stays at least gap pixels from its
+ * neighbours; 0 ok, -1 bad input.
+ */
+int scale_ticks_fit(double min, double max, double px0, double px1, double gap,
+		    const struct scale_measure *m, struct scale_ticks *t);
 
 /* 1 when a and b overlap (touching edges do not). */
 int scale_boxes_intersect(const struct scale_box *a, const struct scale_box *b);
@@ -80,14 +101,5 @@ int scale_rows_fit(struct scale_rows *r, int n, double top, double height, doubl
 		   double max_h);
 /* The box of row i (i == shown is the "more" line) in a column [x, x+w). */
 struct scale_box scale_row_box(const struct scale_rows *r, int i, double x, double w);
-
-/*
- * Labels next to marks in one column, e.g. along a stacked bar: want[i] is
- * the centre each label would like (any order), h[i] its height. Moves the
- * centres (into pos[]) as little as the sweep allows so that no two labels
- * overlap, keeping every label inside [lo, hi]. 0 ok, -1 when the labels
- * are taller than the band together (pos then still ordered, overlapping).
- */
-int scale_spread(const double *want, const double *h, double *pos, int n, double lo, double hi);
 
 #endif

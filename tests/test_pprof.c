@@ -339,6 +339,10 @@ test_edges(void **state)
 	/* sample_type{1,2} string_table["", "x", "y"] sample{value: 7 (unpacked)} */
 	static const unsigned char one[] = { 0x0a, 0x04, 0x08, 0x01, 0x10, 0x02, 0x32, 0x00,
 					     0x32, 0x01, 'x', 0x32, 0x01, 'y', 0x12, 0x02, 0x10, 0x07 };
+	/* the same with sample{location_id: 5}, and no location 5 */
+	static const unsigned char noloc[] = { 0x0a, 0x04, 0x08, 0x01, 0x10, 0x02, 0x32, 0x00,
+					       0x32, 0x01, 'x', 0x32, 0x01, 'y', 0x12, 0x04, 0x08, 0x05,
+					       0x10, 0x07 };
 	/* a group wire type (3) */
 	static const unsigned char group[] = { 0x0b };
 	static const char header_only[] = "heap profile: 0: 0 [0: 0] @ heap/1048576\n";
@@ -354,6 +358,10 @@ test_edges(void **state)
 	assert_int_equal(s->types[0].total, 7);
 	assert_string_equal(s->sites[0].leaf, "(no frames)");
 	pprof_summary_free(s);
+	assert_int_equal(pprof_parse(noloc, sizeof(noloc), &lim, &s, &d), -1);
+	assert_int_equal(d.kind, DIAG_FORMAT);
+	assert_int_equal(d.offset, 16);
+	assert_non_null(strstr(d.message, "unknown location id 5"));
 	assert_int_equal(pprof_parse(group, sizeof(group), &lim, &s, &d), -1);
 	assert_int_equal(d.kind, DIAG_FORMAT);
 	assert_int_equal(d.offset, 0);

@@ -208,7 +208,7 @@ test_default_rules_compile(void **state)
 {
 	struct fixture *fx = *state;
 
-	assert_int_equal(rules_count(fx->rules), 21);
+	assert_int_equal(rules_count(fx->rules), 20);
 	assert_string_equal(rules_classify(fx->rules, "rw-p 0 [heap] @55680bed6000", 27, &fx->d),
 			    "malloc-heap");
 	assert_string_equal(rules_classify(fx->rules, "r--p 0 [nothing] @1", 19, &fx->d), "anon");
@@ -227,7 +227,7 @@ test_user_rules_first(void **state)
 
 	assert_int_equal(rules_add_text(fx->rules, user, sizeof(user) - 1, "my.rules", &fx->lim, &fx->d), 0);
 	assert_int_equal(rules_add_default(fx->rules, &fx->lim, &fx->d), 0);
-	assert_int_equal(rules_count(fx->rules), 23);
+	assert_int_equal(rules_count(fx->rules), 22);
 	classify_file(fx, "../shared/corpora/procfs/proc/26231/smaps", 0, &r);
 	assert_string_equal(role_at(&r, 0x7f0ab95ca000ull), "my-cache");
 	assert_string_equal(role_at(&r, 0xc000400000ull), "pinned");
@@ -248,7 +248,7 @@ test_user_rules_first(void **state)
 		o = rules_origin(fx->rules, 1, &line);
 		assert_string_equal(o, "my.rules");
 		assert_int_equal(line, 4);
-		assert_null(rules_origin(fx->rules, 23, NULL));
+		assert_null(rules_origin(fx->rules, 22, NULL));
 	}
 }
 
@@ -364,13 +364,13 @@ test_descriptor_grammar(void **state)
 	cx.shape = "heap64";
 	roles_descriptor(&b, &v, &cx);
 	assert_string_equal(buf_str(&b),
-			    "rw-p 0 [anon] @c000000000 size=19400000 exe=0 prev=exe adjprev=0 "
-			    "prevperms=rw-p guard=0 adjnext=1 nextperms=---p a64m=1 shape=heap64 "
+			    "rw-p 0 [anon] @c000000000 size=19400000 exe=0 shape=heap64 guard=0 "
+			    "prev=exe adjprev=0 prevperms=rw-p adjnext=1 nextperms=---p a64m=1 "
 			    "flags=rd,wr,mr,mw,me,ac");
 
-	/* A label with spaces stays verbatim; control bytes do not; no neighbours, no flags. */
+	/* A label with spaces stays verbatim; control bytes, '@' and '\\' do not; no neighbours, no flags. */
 	buf_reset(&b);
-	v.path = "[anon: Go: heap]\n";
+	v.path = "[anon: Go: heap]\n@\\";
 	v.path_len = strlen(v.path);
 	v.offset = 0x1d3000;
 	v.vmflags = NULL;
@@ -378,8 +378,8 @@ test_descriptor_grammar(void **state)
 	cx.exe = 1;
 	roles_descriptor(&b, &v, &cx);
 	assert_string_equal(buf_str(&b),
-			    "rw-p 1d3000 [anon: Go: heap]\\x0a @c000000000 size=19400000 exe=1 prev=- "
-			    "adjprev=0 prevperms=- guard=0 adjnext=0 nextperms=- a64m=1 shape=- flags=-");
+			    "rw-p 1d3000 [anon: Go: heap]\\x0a\\x40\\x5c @c000000000 size=19400000 exe=1 "
+			    "shape=- guard=0 prev=- adjprev=0 prevperms=- adjnext=0 nextperms=- a64m=1 flags=-");
 	buf_release(&b);
 }
 
@@ -684,6 +684,118 @@ test_non_utf8_path(void **state)
 	assert_string_equal(role_at(&r, 0x7f0000100000ull), "file");
 }
 
+/*
+ * rules_classify folds rules into combined patterns and skips rules a
+ * descriptor's prefix rules out; it must answer exactly as trying each rule
+ * alone, in order. The reference here holds one rule per struct rules.
+ */
+#define EXTRA_RULES \
+	"# unanchored and odd rules mixed with the defaults\n" \
+	"after-guard prevperms=---p adjnext=1\n" \
+	"low-lib ^r--p 0 /usr/lib/x86_64-linux-gnu/libc\\S* @\n" \
+	"twice (?:^rw-p 0 \\[anon\\] @7f|^---p 0 \\[anon\\] @7f53)\\S+ size=1000\\b\n" \
+	"backref ^(\\S)\\1\\1-p 0 \\[anon\\]\n"
+
+struct agree {
+	struct rules *singles[64];
+	size_t nsingles;
+	struct rules *all;
+	struct classifier *c;
+	unsigned checked;
+	struct diag d;
+};
+
+static int
+agree_emit(void *ctx, const struct vma *v, const char *role, struct diag *d)
+{
+	struct agree *a = ctx;
+	const char *desc = classifier_descriptor(a->c);
+	const char *want = "anon";
+	size_t i;
+
+	(void)v;
+	(void)d;
+	for (i = 0; i < a->nsingles; i++) {
+		const char *got = rules_classify(a->singles[i], desc, strlen(desc), &a->d);
+
+		assert_non_null(got);
+		if (strcmp(got, "anon") != 0) {
+			want = got;
+			break;
+		}
+	}
+	if (strcmp(want, role) != 0)
+		fail_msg("%s: combined says %s, one by one %s", desc, role, want);
+	a->checked++;
+	return 0;
+}
+
+static int
+agree_push(void *ctx, const struct vma *v, struct diag *d)
+{
+	struct agree *a = ctx;
+
+	return classifier_push(a->c, v, d);
+}
+
+static void
+add_singles(struct agree *a, const char *text, const struct limits *lim)
+{
+	const char *line = text;
+
+	while (*line != '\0') {
+		const char *end = strchr(line, '\n');
+		size_t n = end != NULL ? (size_t)(end - line) : strlen(line);
+		struct rules *one = rules_new();
+
+		assert_int_equal(rules_add_text(one, line, n, "one", lim, &a->d), 0);
+		if (rules_count(one) == 1) {
+			assert_true(a->nsingles < 64);
+			a->singles[a->nsingles++] = one;
+		} else {
+			rules_free(one);
+		}
+		line += n + (end != NULL);
+	}
+}
+
+static void
+test_plans_agree(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *const files[] = {
+		"fixtures/real/go119.smaps", "fixtures/real/go119-race.smaps",
+		"fixtures/real/c-threads.smaps", "../shared/corpora/procfs/proc/26231/smaps",
+		"../shared/corpora/jc/pid_smaps",
+	};
+	struct agree a;
+	size_t i;
+
+	memset(&a, 0, sizeof(a));
+	add_singles(&a, EXTRA_RULES, &fx->lim);
+	assert_int_equal(a.nsingles, 4);
+	add_singles(&a, rssgap_default_rules, &fx->lim);
+	assert_int_equal(a.nsingles, 4 + 20);
+	a.all = rules_new();
+	assert_int_equal(rules_add_text(a.all, EXTRA_RULES, strlen(EXTRA_RULES), "extra", &fx->lim, &a.d), 0);
+	assert_int_equal(rules_add_default(a.all, &fx->lim, &a.d), 0);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		size_t len = 0;
+		char *text = read_file(files[i], &len);
+
+		assert_non_null(text);
+		a.c = classifier_new(a.all, agree_emit, &a);
+		assert_int_equal(smaps_parse(text, len, 0, &fx->lim, agree_push, &a, &a.d), 0);
+		assert_int_equal(classifier_finish(a.c, &a.d), 0);
+		classifier_free(a.c);
+		free(text);
+	}
+	assert_int_equal(a.checked, 26 + 65 + 44 + 12 + 214);
+	for (i = 0; i < a.nsingles; i++)
+		rules_free(a.singles[i]);
+	rules_free(a.all);
+}
+
 /* A run of adjacent anonymous VMAs longer than the classifier holds: streamed, no shape. */
 static void
 test_long_run(void **state)
@@ -728,6 +840,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_arena_vmflags, setup_default, teardown),
 		cmocka_unit_test_setup_teardown(test_non_utf8_path, setup_default, teardown),
 		cmocka_unit_test_setup_teardown(test_long_run, setup_default, teardown),
+		cmocka_unit_test_setup_teardown(test_plans_agree, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

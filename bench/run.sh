@@ -1,0 +1,53 @@
+#!/bin/sh
+# make bench: figures and ratios against baselines measured in the same run.
+# Wall times are the best of 3 runs; peak RSS is the maximum resident size
+# GNU time reports. Nothing here is a pass/fail test: it prints, you read.
+set -eu
+RSSGAP=${RSSGAP:-./rssgap}
+work=$(mktemp -d "${TMPDIR:-/tmp}/rssgap-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT INT TERM
+
+# best_of CMD...: prints "SECONDS PEAK_KB" of the fastest of 3 runs
+best_of() {
+	best_t=""; best_m=""
+	for _ in 1 2 3; do
+		[ -n "${BENCH_BEFORE:-}" ] && sh -c "$BENCH_BEFORE"
+		/usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/err" ||
+			{ cat "$work/err" >&2; exit 1; }
+		read -r t m < "$work/time"
+		if [ -z "$best_t" ] || [ "$(echo "$t < $best_t" | bc)" = 1 ]; then best_t=$t; fi
+		if [ -z "$best_m" ] || [ "$m" -gt "$best_m" ]; then best_m=$m; fi
+	done
+	echo "$best_t $best_m"
+}
+
+synth_bundle() { # N OUT
+	d="$work/b$1"
+	mkdir -p "$d/snap/proc"
+	printf 'format=rssgap/1\ncaptured_at=2026-11-22T10:30:00Z\npid=1\ncomm=synth\nhost=bench\nlabel.vmas=%s\n' \
+		"$1" > "$d/snap/manifest"
+	awk -v n="$1" -f bench/synth-smaps.awk > "$d/snap/proc/smaps"
+	tar -C "$d" -czf "$2" snap
+	rm -rf "$d"
+}
+
+echo "== ingest of synthetic smaps bundles (one snapshot each)"
+for n in 65530 1000000; do
+	b="$work/synth-$n.rssgap.tar.gz"
+	synth_bundle "$n" "$b"
+	text=$(gzip -dc "$b" | wc -c)
+	set -- $(best_of gzip -dc "$b")
+	gz_t=$1
+	BENCH_BEFORE="rm -f $work/bench.db $work/bench.db-wal $work/bench.db-shm"
+	export BENCH_BEFORE
+	set -- $(best_of "$RSSGAP" ingest --quiet --db "$work/bench.db" "$b")
+	unset BENCH_BEFORE
+	in_t=$1 in_kb=$2
+	ratio=$(echo "scale=2; $in_t / $gz_t" | bc)
+	budget_kb=$(( 65536 + n * 256 / 1024 ))
+	printf '%8d VMAs, %4d MB inflated: gzip -dc %6.2f s; rssgap ingest %6.2f s, peak RSS %d MiB\n' \
+		"$n" $((text / 1000000)) "$gz_t" "$in_t" $((in_kb / 1024))
+	printf '          ratio ingest/gzip %s (target <= 1.3 at 65530 VMAs); peak RSS %d MiB of budget %d MiB (64 MiB + 256 B/VMA)\n' \
+		"$ratio" $((in_kb / 1024)) $((budget_kb / 1024))
+	rm -f "$b"
+done

@@ -1,0 +1,660 @@
+/*
+ * report/scale.c (ticks, units, middle ellipsis, wrapping, row and tick
+ * label layout) and a render smoke test of report/chart.c.
+ * The diff_result drawn here is built by hand with the numbers of seed 000
+ * (Go-heap VMA Size 1.33 GiB, Rss 1.04 GiB -> Size 1.28 GiB, Rss 1.26 GiB)
+ * and hostile text in a path, to pin the PNG header, SVG escaping and
+ * byte-for-byte determinism; it is not a real capture.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyze/attribute.h"
+#include "analyze/snapshot.h"
+#include "core/buf.h"
+#include "core/diag.h"
+#include "core/escape.h"
+#include "core/num.h"
+#include "report/chart.h"
+#include "report/scale.h"
+
+#define KiB 1024.0
+#define MiB (1024.0 * 1024)
+#define GiB (1024.0 * MiB)
+#define ELLIPSIS "\xe2\x80\xa6"
+
+/* A wide advance for DejaVu Sans at 12.5 px: most glyphs are narrower. */
+static double mono_px = 8.0;
+static const struct scale_measure mono = { scale_mono_width, &mono_px };
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *data = NULL;
+	size_t cap = 0, n = 0, got;
+
+	if (f == NULL)
+		fail_msg("cannot open %s", path);
+	for (;;) {
+		if (n + 65536 + 1 > cap) {
+			cap = (n + 65536 + 1) * 2;
+			data = realloc(data, cap);
+			assert_non_null(data);
+		}
+		got = fread(data + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	fclose(f);
+	data[n] = '\0';
+	*len = n;
+	return data;
+}
+
+static const char *
+tick_label(struct buf *b, const struct scale_ticks *t, int i)
+{
+	buf_reset(b);
+	scale_tick_label(b, t, i);
+	return buf_str(b);
+}
+
+/* ---- ticks ---- */
+
+static void
+test_ticks_seed_heap(void **state)
+{
+	struct scale_ticks t;
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	/* the seed's after Rss, 1.26 GiB, on an axis with room for 5 intervals */
+	assert_int_equal(scale_byte_ticks(0, 1.26 * GiB, 5, &t), 0);
+	assert_string_equal(t.unit_name, "GiB");
+	assert_true(t.step == 0.5 * GiB);
+	assert_true(t.lo == 0);
+	assert_true(t.hi == 1.5 * GiB);
+	assert_int_equal(t.n, 4);
+	assert_string_equal(tick_label(&b, &t, 0), "0");
+	assert_string_equal(tick_label(&b, &t, 1), "0.5 GiB");
+	assert_string_equal(tick_label(&b, &t, 3), "1.5 GiB");
+	/* 900 MiB stays in MiB with a step of 200 */
+	assert_int_equal(scale_byte_ticks(0, 900 * MiB, 5, &t), 0);
+	assert_string_equal(t.unit_name, "MiB");
+	assert_true(t.step == 200 * MiB);
+	assert_int_equal(t.n, 6);
+	assert_string_equal(tick_label(&b, &t, 5), "1000 MiB");
+	/* a signed role delta axis: -1 MiB .. +220 MiB with 4 intervals */
+	assert_int_equal(scale_byte_ticks(-1 * MiB, 220 * MiB, 4, &t), 0);
+	assert_true(t.lo == -100 * MiB);
+	assert_true(t.hi == 300 * MiB);
+	assert_string_equal(tick_label(&b, &t, 0), "-100 MiB");
+	assert_string_equal(tick_label(&b, &t, 1), "0");
+	/* bytes never step below one */
+	assert_int_equal(scale_byte_ticks(0, 3, 10, &t), 0);
+	assert_true(t.step == 1);
+	assert_string_equal(tick_label(&b, &t, 3), "3 B");
+	buf_release(&b);
+}
+
+static void
+test_ticks_properties(void **state)
+{
+	static const double vals[] = {
+		0, 1, 3, 1000, 1023, 1024, 4096, 1e6, 17.5 * MiB, 96 * MiB, 1.04 * GiB,
+		1.33 * GiB, 40 * GiB, 3 * 1024 * GiB, -4 * KiB, -585 * KiB, -200 * MiB, -2 * GiB,
+	};
+	size_t nv = sizeof(vals) / sizeof(vals[0]), i, j;
+	int mt, checked = 0;
+
+	(void)state;
+	for (i = 0; i < nv; i++)
+		for (j = 0; j < nv; j++) {
+			double lo = vals[i], hi = vals[j];
+
+			if (lo > hi)
+				continue;
+			for (mt = 1; mt <= 10; mt++) {
+				struct scale_ticks t;
+				double m, mant;
+				int k, zero = 0;
+
+				assert_int_equal(scale_byte_ticks(lo, hi, mt, &t), 0);
+				assert_true(t.lo <= lo);
+				assert_true(t.hi >= hi);
+				assert_true(t.lo < t.hi);
+				assert_true(t.n >= 2);
+				assert_true(t.n - 1 <= mt);
+				assert_true(fabs(scale_tick_value(&t, t.n - 1) - t.hi) <= t.step * 1e-9);
+				m = t.step / t.unit;
+				mant = m / pow(10, floor(log10(m) + 1e-12));
+				assert_true(fabs(mant - 1) < 1e-9 || fabs(mant - 2) < 1e-9 ||
+					    fabs(mant - 5) < 1e-9);
+				for (k = 0; k < t.n; k++)
+					zero |= fabs(scale_tick_value(&t, k)) < t.step * 1e-9;
+				if (t.lo <= 0 && t.hi >= 0)
+					assert_true(zero);
+				checked++;
+			}
+		}
+	assert_true(checked > 1000);
+}
+
+static void
+test_ticks_bad_and_flat(void **state)
+{
+	struct scale_ticks t;
+
+	(void)state;
+	assert_int_equal(scale_byte_ticks(NAN, 1, 5, &t), -1);
+	assert_int_equal(scale_byte_ticks(0, INFINITY, 5, &t), -1);
+	assert_int_equal(scale_byte_ticks(5, 1, 5, &t), -1);
+	assert_int_equal(scale_byte_ticks(0, 1, 0, &t), -1);
+	/* all-zero deltas still get an axis */
+	assert_int_equal(scale_byte_ticks(0, 0, 4, &t), 0);
+	assert_true(t.lo == 0 && t.hi > 0);
+	assert_int_equal(scale_byte_ticks(-3 * MiB, -3 * MiB, 4, &t), 0);
+	assert_true(t.lo <= -3 * MiB && t.hi >= -3 * MiB && t.lo < t.hi);
+}
+
+static void
+test_map(void **state)
+{
+	struct scale_ticks t;
+
+	(void)state;
+	assert_int_equal(scale_byte_ticks(0, 100 * MiB, 5, &t), 0);
+	assert_true(scale_map(&t, 0, 10, 110) == 10);
+	assert_true(scale_map(&t, t.hi, 10, 110) == 110);
+	assert_true(scale_map(&t, t.hi / 2, 400, 200) == 300);	/* y axes run upwards */
+	assert_true(scale_map(&t, 1e30, 10, 110) == 110);	/* clamped */
+	assert_true(scale_map(&t, NAN, 10, 110) == 10);
+}
+
+/* ---- units ---- */
+
+static void
+test_units(void **state)
+{
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	/* what the chart prints for the seed's numbers */
+	num_human(&b, 1.04 * GiB);
+	assert_string_equal(buf_str(&b), "1.04 GiB");
+	buf_reset(&b);
+	num_human(&b, 300 * MiB);
+	assert_string_equal(buf_str(&b), "300.0 MiB");
+	buf_reset(&b);
+	num_human_delta(&b, 220 * MiB);
+	assert_string_equal(buf_str(&b), "+220.0 MiB");
+	buf_reset(&b);
+	num_human_delta(&b, -585 * KiB);
+	assert_string_equal(buf_str(&b), "-585.0 KiB");
+	buf_reset(&b);
+	num_human(&b, 512);
+	assert_string_equal(buf_str(&b), "512 B");
+	buf_release(&b);
+}
+
+/* ---- text ---- */
+
+static const char *path60 = "/var/lib/kubelet/pods/7f9c2d/volumes/cache/libfoo-v2.so.3.14";
+
+static void
+test_fit_middle(void **state)
+{
+	struct buf b = BUF_INIT;
+	double w;
+
+	(void)state;
+	assert_int_equal(strlen(path60), 60);
+	/* fits: unchanged */
+	w = scale_fit_middle(&b, path60, 60 * mono_px, &mono);
+	assert_string_equal(buf_str(&b), path60);
+	assert_true(w == 60 * mono_px);
+	/* 30 code points: 11 of the head, "…", 18 of the tail */
+	buf_reset(&b);
+	w = scale_fit_middle(&b, path60, 30 * mono_px, &mono);
+	assert_true(w <= 30 * mono_px);
+	assert_int_equal(scale_utf8_count(buf_str(&b)), 30);
+	assert_string_equal(buf_str(&b), "/var/lib/ku" ELLIPSIS "/libfoo-v2.so.3.14");
+	/* room for the ellipsis only, and for nothing */
+	buf_reset(&b);
+	scale_fit_middle(&b, path60, mono_px, &mono);
+	assert_string_equal(buf_str(&b), ELLIPSIS);
+	buf_reset(&b);
+	w = scale_fit_middle(&b, path60, mono_px / 2, &mono);
+	assert_string_equal(buf_str(&b), "");
+	assert_true(w == 0);
+	buf_release(&b);
+}
+
+static void
+test_fit_middle_utf8(void **state)
+{
+	/* hand-written: multi-byte names must be cut between code points */
+	const char *s = "/données/été/çà/日本語/ファイル名.so";
+	struct buf b = BUF_INIT;
+	double max;
+
+	(void)state;
+	assert_int_equal(scale_utf8_count(s), 28);
+	assert_int_equal(scale_utf8_count("a\xff" "b"), 3);	/* an invalid byte is one */
+	for (max = 0; max <= 30 * mono_px; max += mono_px) {
+		buf_reset(&b);
+		scale_fit_middle(&b, s, max, &mono);
+		assert_true(utf8_clean(b.data != NULL ? b.data : "", b.len));
+		assert_true(scale_mono_width(&mono_px, buf_str(&b)) <= max);
+	}
+	buf_release(&b);
+}
+
+static void
+test_wrap(void **state)
+{
+	const char *s = "go-heap: Rss 1.04 GiB -> 1.26 GiB while Size fell";
+
+	(void)state;
+	assert_int_equal(scale_wrap(s, 100 * mono_px, &mono), strlen(s));
+	/* 21 characters of room: "go-heap: Rss 1.04 GiB" is exactly 21 */
+	assert_int_equal(scale_wrap(s, 21 * mono_px, &mono), 21);
+	assert_int_equal(scale_wrap(s, 20 * mono_px, &mono), 17);
+	assert_int_equal(scale_wrap(s, 3 * mono_px, &mono), 0);
+}
+
+/* ---- layout ---- */
+
+static void
+test_rows_20_roles_60_chars(void **state)
+{
+	/* panel B: a band of 418 px, label column 176 px, bars from 218 px */
+	struct scale_box labels[20], bars = { 218, 0, 400, 0 }, band;
+	struct scale_rows r;
+	struct buf name = BUF_INIT, fit = BUF_INIT;
+	int i, j;
+
+	(void)state;
+	assert_int_equal(scale_rows_fit(&r, 20, 204, 418, 19, 30), 0);
+	assert_int_equal(r.shown, 20);
+	assert_int_equal(r.more, 0);
+	assert_true(r.row_h >= 19 && r.row_h <= 30);
+	band.x = 0;
+	band.y = 204;
+	band.w = 1000;
+	band.h = 418;
+	bars.y = 204;
+	bars.h = 418;
+	for (i = 0; i < 20; i++) {
+		struct scale_box row = scale_row_box(&r, i, 0, 1000);
+		double w;
+
+		buf_reset(&name);
+		buf_printf(&name, "custom-role-%02d-with-a-name-of-sixty-characters-&-<script>!!!", i);
+		assert_int_equal(name.len, 60);
+		buf_reset(&fit);
+		w = scale_fit_middle(&fit, buf_str(&name), 176, &mono);
+		labels[i].x = 4;
+		labels[i].y = row.y + (row.h - 15) / 2;
+		labels[i].w = w;
+		labels[i].h = 15;
+		assert_true(scale_box_inside(&row, &band));
+		assert_true(scale_box_inside(&labels[i], &row));
+		assert_false(scale_boxes_intersect(&labels[i], &bars));
+		/* shortened in the middle: the head and the tail are kept */
+		assert_true(w <= 176);
+		assert_non_null(strstr(buf_str(&fit), ELLIPSIS));
+		assert_memory_equal(buf_str(&fit), "custom-r", 8);
+		assert_non_null(strstr(buf_str(&fit), "<script>!!!"));
+	}
+	for (i = 0; i < 20; i++)
+		for (j = i + 1; j < 20; j++)
+			assert_false(scale_boxes_intersect(&labels[i], &labels[j]));
+	buf_release(&name);
+	buf_release(&fit);
+}
+
+static void
+test_rows_overfull(void **state)
+{
+	struct scale_rows r;
+	struct scale_box band = { 0, 690, 1344, 268 }, prev = { 0, 0, 0, 0 };
+	int i;
+
+	(void)state;
+	/* hundreds of VMAs into panel C: 268 px at 22 px a row */
+	assert_int_equal(scale_rows_fit(&r, 600, 690, 268, 22, 28), 0);
+	assert_int_equal(r.shown + r.more, 12);
+	assert_int_equal(r.more, 1);
+	for (i = 0; i <= r.shown; i++) {
+		struct scale_box b = scale_row_box(&r, i, 0, 1344);
+
+		assert_true(scale_box_inside(&b, &band));
+		if (i > 0)
+			assert_false(scale_boxes_intersect(&prev, &b));
+		prev = b;
+	}
+	/* nothing, and a band too small even for the "more" line */
+	assert_int_equal(scale_rows_fit(&r, 0, 0, 100, 20, 30), 0);
+	assert_int_equal(r.shown, 0);
+	assert_int_equal(scale_rows_fit(&r, 5, 0, 10, 20, 30), -1);
+}
+
+static void
+test_tick_labels_never_touch(void **state)
+{
+	static const double maxes[] = { 1, 999, 96 * MiB, 1.26 * GiB, 1.41 * GiB, 40 * GiB, 7e15 };
+	struct buf b = BUF_INIT;
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(maxes) / sizeof(maxes[0]); k++) {
+		double widths[] = { 160, 262, 500 };
+		size_t wi;
+
+		for (wi = 0; wi < 3; wi++) {
+			struct scale_ticks t;
+			struct scale_box prev = { 0, 0, 0, 0 }, axis = { 0, 0, widths[wi], 20 };
+			int i;
+
+			assert_int_equal(scale_ticks_fit(-maxes[k] / 3, maxes[k], 0, widths[wi], 12, &mono,
+							 &t), 0);
+			for (i = 0; i < t.n; i++) {
+				struct scale_box box;
+
+				box = scale_tick_box(&t, i, 0, widths[wi],
+						     scale_mono_width(&mono_px, tick_label(&b, &t, i)), 2, 15);
+				if (t.n > 2 || box.w <= widths[wi])
+					assert_true(scale_box_inside(&box, &axis));
+				if (i > 0)
+					assert_false(scale_boxes_intersect(&prev, &box));
+				prev = box;
+			}
+		}
+	}
+	buf_release(&b);
+}
+
+/* ---- render ---- */
+
+static char tmpdir[64];
+
+static int
+setup_dir(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rssgap-test-scale-XXXXXX");
+	return mkdtemp(tmpdir) != NULL ? 0 : -1;
+}
+
+static int
+teardown_dir(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *
+tmp(const char *name)
+{
+	static char path[4][128];
+	static int k;
+
+	k = (k + 1) % 4;
+	snprintf(path[k], sizeof(path[k]), "%s/%s", tmpdir, name);
+	return path[k];
+}
+
+static char *label_keys[] = { "version", "pod" };
+static char *before_values[] = { "go1.23.8", "ingest-7f9c&<script>alert(1)</script>" };
+static char *after_values[] = { "go1.24.1", "ingest-7f9c&<script>alert(1)</script>" };
+
+static void
+seed_snapshot(struct snapshot_info *s, int64_t id, char **values, double rss, double size,
+	      double go)
+{
+	memset(s, 0, sizeof(*s));
+	s->id = id;
+	s->captured_at = "2026-11-22T10:30:00Z";
+	s->comm = "server";
+	s->pid = 1;
+	s->label_keys = label_keys;
+	s->label_values = values;
+	s->nlabels = 2;
+	s->rss_known = 1;
+	s->rss = (int64_t)rss;
+	s->size = (int64_t)size;
+	s->go_estimate.known = 1;
+	s->go_estimate.v = (int64_t)go;
+}
+
+/* The seed's story, by hand (see the comment at the top). */
+static void
+seed_diff(struct diff_result *r, struct snapshot_info *b, struct snapshot_info *a,
+	  struct role_delta *roles, struct finding *f, struct region_delta *regions)
+{
+	static char hostile_path[] = "/app/<script>alert(1)</script>&amp;/\xff\xfe\x01lib.so";
+
+	memset(r, 0, sizeof(*r));
+	seed_snapshot(b, 3, before_values, 1.18 * GiB, 2.1 * GiB, 1.07 * GiB);
+	seed_snapshot(a, 4, after_values, 1.41 * GiB, 2.05 * GiB, 1.08 * GiB);
+	r->before = b;
+	r->after = a;
+	diff_opts_default(&r->opts);
+	memset(roles, 0, 2 * sizeof(*roles));
+	roles[0].role = "go-heap";
+	roles[0].rss_delta = (int64_t)(220 * MiB);
+	roles[0].runtime_delta = (int64_t)(2 * MiB);
+	roles[0].unexplained = roles[0].rss_delta - roles[0].runtime_delta;
+	roles[0].runtime_known = 1;
+	roles[1].role = "lib & <script>";
+	roles[1].rss_delta = (int64_t)(1 * MiB);
+	roles[1].unexplained = roles[1].rss_delta;
+	r->roles = roles;
+	r->nroles = 2;
+	memset(f, 0, sizeof(*f));
+	f->role = "go-heap";
+	f->summary = "go-heap: Rss 1.04 GiB -> 1.26 GiB while Size fell 1.33 GiB -> 1.28 GiB";
+	r->findings = f;
+	r->nfindings = 1;
+	memset(regions, 0, 2 * sizeof(*regions));
+	snprintf(regions[0].before, sizeof(regions[0].before), "c000000000-c055000000");
+	snprintf(regions[0].after, sizeof(regions[0].after), "c000000000-c052000000");
+	regions[0].role = "go-heap";
+	regions[0].path = "";
+	regions[0].size_before = (int64_t)(1.33 * GiB);
+	regions[0].rss_before = (int64_t)(1.04 * GiB);
+	regions[0].size_after = (int64_t)(1.28 * GiB);
+	regions[0].rss_after = (int64_t)(1.26 * GiB);
+	snprintf(regions[1].after, sizeof(regions[1].after), "7f8a00100000-7f8a00180000");
+	regions[1].role = "lib";
+	regions[1].path = hostile_path;
+	regions[1].how = "only after";
+	regions[1].size_after = (int64_t)(512 * KiB);
+	regions[1].rss_after = (int64_t)(300 * KiB);
+	r->top_regions = regions;
+	r->ntop = 2;
+	r->verdict = VERDICT_UNEXPLAINED;
+	r->headline = "Rss grew 230 MiB that the Go runtime does not account for, in go-heap";
+	r->unexplained = (int64_t)(218 * MiB);
+}
+
+/* Width and height from the PNG signature and IHDR chunk. */
+static void
+png_size(const char *path, uint32_t *w, uint32_t *h)
+{
+	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+	size_t len;
+	unsigned char *p = (unsigned char *)slurp(path, &len);
+
+	assert_true(len > 33);
+	assert_memory_equal(p, sig, 8);
+	assert_memory_equal(p + 8, "\0\0\0\x0dIHDR", 8);
+	*w = (uint32_t)p[16] << 24 | (uint32_t)p[17] << 16 | (uint32_t)p[18] << 8 | p[19];
+	*h = (uint32_t)p[20] << 24 | (uint32_t)p[21] << 16 | (uint32_t)p[22] << 8 | p[23];
+	free(p);
+}
+
+static void
+test_render_diff(void **state)
+{
+	struct diff_result r;
+	struct snapshot_info b, a;
+	struct role_delta roles[2];
+	struct finding f;
+	struct region_delta regions[2];
+	struct chart_opts o;
+	struct diag d;
+	uint32_t w, h;
+	size_t len1, len2;
+	char *svg1, *svg2;
+
+	(void)state;
+	seed_diff(&r, &b, &a, roles, &f, regions);
+	chart_opts_default(&o);
+	o.version = "0.1.0";
+	diag_clear(&d);
+	assert_int_equal(chart_write_diff(&r, &o, tmp("report.png"), tmp("report.svg"), &d), 0);
+	png_size(tmp("report.png"), &w, &h);
+	assert_int_equal(w, CHART_WIDTH);
+	assert_int_equal(h, CHART_HEIGHT);
+	svg1 = slurp(tmp("report.svg"), &len1);
+	assert_non_null(strstr(svg1, "<svg"));
+	assert_non_null(strstr(svg1, "width=\"1400px\""));
+	/* bundle text comes out escaped, never as markup */
+	assert_non_null(strstr(svg1, "&lt;script&gt;alert(1)&lt;/script&gt;&amp;amp;"));
+	assert_non_null(strstr(svg1, "ingest-7f9c&amp;&lt;script&gt;"));
+	assert_null(strstr(svg1, "<script"));
+	/* invalid UTF-8 and a control byte are drawn visibly, not passed to cairo */
+	assert_non_null(strstr(svg1, "\\xff\\xfe\\x01lib.so"));
+	assert_non_null(strstr(svg1, "<title>UNEXPLAINED GROWTH: Rss grew 230 MiB"));
+	/* the same input, rendered again in the same process, gives the same bytes */
+	assert_int_equal(chart_write_diff(&r, &o, NULL, tmp("again.svg"), &d), 0);
+	svg2 = slurp(tmp("again.svg"), &len2);
+	assert_int_equal(len1, len2);
+	assert_memory_equal(svg1, svg2, len1);
+	free(svg1);
+	free(svg2);
+}
+
+static void
+test_render_single_many(void **state)
+{
+	struct snapshot_info s;
+	struct role_info roles[20];
+	struct chart_vma *v = calloc(600, sizeof(*v));
+	char names[20][64], paths[600][64];
+	struct chart_opts o;
+	struct diag d;
+	uint32_t w, h;
+	size_t len, i;
+	char *svg;
+
+	(void)state;
+	assert_non_null(v);
+	seed_snapshot(&s, 9, after_values, 3 * GiB, 40 * GiB, 2 * GiB);
+	for (i = 0; i < 20; i++) {
+		snprintf(names[i], sizeof(names[i]), "role-%02zu-with-a-long-name", i);
+		memset(&roles[i], 0, sizeof(roles[i]));
+		roles[i].role = names[i];
+		roles[i].rss = (int64_t)(GiB / (double)(i + 1));
+		roles[i].size = roles[i].rss * 2;
+	}
+	s.roles = roles;
+	s.nroles = 20;
+	for (i = 0; i < 600; i++) {
+		snprintf(v[i].range, sizeof(v[i].range), "7f%010zx-7f%010zx", i << 16, (i << 16) + 0x8000);
+		snprintf(paths[i], sizeof(paths[i]), "/opt/vendor/a-long-directory/lib/libthing-%04zu.so", i);
+		v[i].path = paths[i];
+		v[i].role = "lib";
+		v[i].rss = (int64_t)((i * 7919 % 600) * MiB / 7);
+		v[i].size = v[i].rss + (int64_t)MiB;
+	}
+	chart_opts_default(&o);
+	diag_clear(&d);
+	assert_int_equal(chart_write_single(&s, v, 600, &o, tmp("one.png"), tmp("one.svg"), &d), 0);
+	png_size(tmp("one.png"), &w, &h);
+	assert_int_equal(w, CHART_WIDTH);
+	assert_int_equal(h, CHART_HEIGHT);
+	svg = slurp(tmp("one.svg"), &len);
+	/* the largest Rss is drawn (i*7919 % 600 == 599 at i = 121), the rest counted */
+	assert_non_null(strstr(svg, "libthing-0121.so"));
+	assert_non_null(strstr(svg, "more VMAs"));
+	free(svg);
+	/* the cap on points is checked first */
+	o.max_points = 100;
+	assert_int_equal(chart_write_single(&s, v, 600, &o, tmp("x.png"), NULL, &d), -1);
+	assert_int_equal(d.kind, DIAG_LIMIT);
+	assert_non_null(strstr(d.message, "chart_points"));
+	assert_int_equal(access(tmp("x.png"), F_OK), -1);
+	free(v);
+}
+
+static void
+test_render_errors(void **state)
+{
+	struct diff_result r;
+	struct snapshot_info b, a;
+	struct role_delta roles[2];
+	struct finding f;
+	struct region_delta regions[2];
+	struct chart_opts o;
+	struct diag d;
+
+	(void)state;
+	seed_diff(&r, &b, &a, roles, &f, regions);
+	chart_opts_default(&o);
+	diag_clear(&d);
+	assert_int_equal(chart_write_diff(&r, &o, tmp("no/such/dir.png"), NULL, &d), -1);
+	assert_int_equal(d.kind, DIAG_IO);
+	assert_non_null(strstr(d.message, "no/such/dir.png"));
+	o.width = 100000;
+	diag_clear(&d);
+	assert_int_equal(chart_write_diff(&r, &o, tmp("big.png"), NULL, &d), -1);
+	assert_int_equal(d.kind, DIAG_USAGE);
+}
+
+static void
+test_font_is_dejavu(void **state)
+{
+	(void)state;
+	assert_string_equal(chart_font_family(), "DejaVu Sans");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ticks_seed_heap),
+		cmocka_unit_test(test_ticks_properties),
+		cmocka_unit_test(test_ticks_bad_and_flat),
+		cmocka_unit_test(test_map),
+		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_fit_middle),
+		cmocka_unit_test(test_fit_middle_utf8),
+		cmocka_unit_test(test_wrap),
+		cmocka_unit_test(test_rows_20_roles_60_chars),
+		cmocka_unit_test(test_rows_overfull),
+		cmocka_unit_test(test_tick_labels_never_touch),
+		cmocka_unit_test(test_render_diff),
+		cmocka_unit_test(test_render_single_many),
+		cmocka_unit_test(test_render_errors),
+		cmocka_unit_test(test_font_is_dejavu),
+	};
+
+	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
+}
