@@ -57,6 +57,7 @@ ANALYZE_SRCS = \
 REPORT_SRCS = \
 	report/chart.c \
 	report/diffout.c \
+	report/fleetout.c \
 	report/json.c \
 	report/scale.c \
 	report/summary.c \
@@ -84,6 +85,7 @@ TESTS = \
 	tests/test_core \
 	tests/test_db \
 	tests/test_expvar \
+	tests/test_fleet \
 	tests/test_hostile \
 	tests/test_manifest \
 	tests/test_memstats \

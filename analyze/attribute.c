@@ -135,34 +135,6 @@ vma_set_release(struct vma_set *s)
 }
 
 static int64_t
-rt(const struct snapshot_info *s, enum rt_field f)
-{
-	return s->rt[f].known ? s->rt[f].v : 0;
-}
-
-/* What the runtime says the Go heap's arenas hold: committed heap plus stack spans. */
-static int
-heap_view(const struct snapshot_info *s, int64_t *out)
-{
-	if (!s->rt[RT_HEAP_SYS].known || !s->rt[RT_HEAP_RELEASED].known)
-		return 0;
-	*out = rt(s, RT_HEAP_SYS) - rt(s, RT_HEAP_RELEASED) + rt(s, RT_STACK_INUSE);
-	return 1;
-}
-
-/* The runtime's own metadata and thread stacks, outside the heap arenas. */
-static int
-metadata_view(const struct snapshot_info *s, int64_t *out)
-{
-	if (!s->rt[RT_SYS].known)
-		return 0;
-	*out = rt(s, RT_MSPAN_SYS) + rt(s, RT_MCACHE_SYS) + rt(s, RT_GC_SYS) +
-	       rt(s, RT_BUCK_HASH_SYS) + rt(s, RT_OTHER_SYS) + rt(s, RT_STACK_SYS) -
-	       rt(s, RT_STACK_INUSE);
-	return 1;
-}
-
-static int64_t
 nz(int64_t v)
 {
 	return v < 0 ? 0 : v;
@@ -187,11 +159,7 @@ static void
 fill_roles(struct diff_result *r)
 {
 	const struct snapshot_info *b = r->before, *a = r->after;
-	int64_t hb, ha, mb, ma;
-	int heap_known = heap_view(b, &hb) && heap_view(a, &ha);
-	int meta_known = metadata_view(b, &mb) && metadata_view(a, &ma);
 	int labelled = snapshot_role(b, "go-runtime") != NULL || snapshot_role(a, "go-runtime") != NULL;
-	const char *meta_role = labelled ? "go-runtime" : "anon";
 	int i;
 
 	for (i = 0; i < b->nroles; i++) {
@@ -211,27 +179,21 @@ fill_roles(struct diff_result *r)
 		d->rss_after = nz(a->roles[i].rss);
 		d->anonymous_after = nz(a->roles[i].anonymous);
 		d->lazyfree_after = nz(a->roles[i].lazyfree);
-		d->anon_huge_before += 0;
 		d->anon_huge_after = nz(a->roles[i].anon_huge_pages);
 		d->swap_after = nz(a->roles[i].swap);
 	}
-	if (snapshot_role(b, "go-heap") != NULL || snapshot_role(a, "go-heap") != NULL) {
-		struct role_delta *d = role_slot(r, "go-heap");
-
-		d->runtime_known = heap_known;
-		d->runtime_delta = heap_known ? ha - hb : 0;
-	}
-	if (meta_known || labelled) {
-		struct role_delta *d = role_slot(r, meta_role);
-
-		d->runtime_known = meta_known;
-		d->runtime_delta = meta_known ? ma - mb : 0;
-	}
+	/* the runtime's share may sit in a role neither side has VMAs of yet */
+	if (labelled)
+		role_slot(r, "go-runtime");
 	r->rss_delta = 0;
 	r->runtime_delta = 0;
 	for (i = 0; i < r->nroles; i++) {
 		struct role_delta *d = &r->roles[i];
+		int64_t vb, va;
 
+		d->runtime_known = snapshot_runtime_view(b, d->role, labelled, &vb) &&
+				   snapshot_runtime_view(a, d->role, labelled, &va);
+		d->runtime_delta = d->runtime_known ? va - vb : 0;
 		d->rss_delta = d->rss_after - d->rss_before;
 		d->unexplained = d->rss_delta - d->runtime_delta;
 		r->rss_delta += d->rss_delta;

@@ -317,3 +317,33 @@ go_classes_from(const struct snapshot_info *info, struct go_classes *g)
 	g->bytes[GO_PROFILING] = rt[RT_BUCK_HASH_SYS].v;
 	return 1;
 }
+
+static int64_t
+rt_or_zero(const struct snapshot_info *s, enum rt_field f)
+{
+	return s->rt[f].known ? s->rt[f].v : 0;
+}
+
+int
+snapshot_runtime_view(const struct snapshot_info *s, const char *role, int labelled,
+		      int64_t *bytes)
+{
+	if (strcmp(role, "go-heap") == 0) {
+		if (!s->rt[RT_HEAP_SYS].known || !s->rt[RT_HEAP_RELEASED].known)
+			return 0;
+		*bytes = rt_or_zero(s, RT_HEAP_SYS) - rt_or_zero(s, RT_HEAP_RELEASED) +
+			 rt_or_zero(s, RT_STACK_INUSE);
+		return 1;
+	}
+	if (strcmp(role, labelled ? "go-runtime" : "anon") == 0) {
+		if (!s->rt[RT_SYS].known)
+			return 0;
+		*bytes = rt_or_zero(s, RT_MSPAN_SYS) + rt_or_zero(s, RT_MCACHE_SYS) +
+			 rt_or_zero(s, RT_GC_SYS) + rt_or_zero(s, RT_BUCK_HASH_SYS) +
+			 rt_or_zero(s, RT_OTHER_SYS) + rt_or_zero(s, RT_STACK_SYS) -
+			 rt_or_zero(s, RT_STACK_INUSE);
+		return 1;
+	}
+	*bytes = 0;
+	return 1;
+}

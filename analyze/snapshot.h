@@ -92,6 +92,16 @@ const char *go_class_name(enum go_class c);
 /* What a person calls it ("heap objects (live and dead)"). */
 const char *go_class_label(enum go_class c);
 
+/*
+ * What the runtime says a role holds, in bytes (DESIGN.md "Attribution"):
+ * go-heap: HeapSys - HeapReleased + StackInuse; the runtime's metadata and
+ * thread stacks belong to go-runtime, or to anon when the snapshot's Go does
+ * not label its mappings (labelled == 0); other roles: 0. Returns 0 when the
+ * runtime numbers needed are missing.
+ */
+int snapshot_runtime_view(const struct snapshot_info *info, const char *role, int labelled,
+			  int64_t *bytes);
+
 /* Load snapshot id; NULL with d filled (not found is DIAG_USAGE). */
 struct snapshot_info *snapshot_info_load(struct db *db, int64_t id, struct diag *d);
 /* Free info (NULL is a no-op). */

@@ -1,12 +1,246 @@
+/* rssgap report: a one-page PNG/SVG report and summary.md for an incident ticket. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
+#include "analyze/attribute.h"
 #include "cmd/commands.h"
+#include "cmd/common.h"
+#include "core/buf.h"
+#include "core/xalloc.h"
+#include "ingest/smaps.h"
+#include "report/chart.h"
+#include "report/summary.h"
+
+static const char report_usage[] =
+	"usage: rssgap report [--db FILE] BEFORE [AFTER] -o DIR [--format png,svg]\n"
+	"                     [--min-bytes N] [--min-percent P]\n"
+	"\n"
+	"Writes DIR/report.png and DIR/report.svg (one page: the verdict, the three\n"
+	"layers before and after, per-role Rss change against what the runtime saw,\n"
+	"the top aligned regions) and DIR/summary.md (ready to paste into a ticket,\n"
+	"with the command that reproduces it). With one snapshot: the same page\n"
+	"without the comparison.\n"
+	"\n"
+	"  -o DIR            where to write (created if missing)\n"
+	"  --format LIST     png, svg or png,svg (default png,svg); summary.md always\n";
+
+/* Declared in cmd_diff.c: the threshold options diff and report share. */
+int diff_threshold_option(struct cmd *c, struct diff_opts *o, int opt, const char *arg);
+
+/* mkdir -p */
+static int
+make_dirs(const char *path)
+{
+	char *p = xstrdup(path), *s;
+	int rc = 0;
+
+	for (s = p + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0777) != 0 && errno != EEXIST)
+			rc = -1;
+		*s = '/';
+	}
+	if (rc == 0 && mkdir(p, 0777) != 0 && errno != EEXIST)
+		rc = -1;
+	free(p);
+	return rc;
+}
+
+static int
+write_file(const char *path, const struct buf *b)
+{
+	FILE *f = fopen(path, "wb");
+	int ok;
+
+	if (f == NULL) {
+		fprintf(stderr, "rssgap: %s: cannot write: %s\n", path, strerror(errno));
+		return -1;
+	}
+	ok = fwrite(b->data != NULL ? b->data : "", 1, b->len, f) == b->len;
+	ok = (fclose(f) == 0) && ok;
+	if (!ok)
+		fprintf(stderr, "rssgap: %s: write failed: %s\n", path, strerror(errno));
+	return ok ? 0 : -1;
+}
+
+struct top_ctx {
+	struct chart_vma *v;
+	char **paths;
+	size_t n;
+};
+
+static int
+collect_top(void *ctx, const struct db_vma_row *row)
+{
+	struct top_ctx *t = ctx;
+	struct chart_vma *v = &t->v[t->n];
+
+	snprintf(v->range, sizeof(v->range), "%" PRIx64 "-%" PRIx64, row->start, row->end);
+	t->paths[2 * t->n] = xstrdup(row->role);
+	t->paths[2 * t->n + 1] = xstrdup(row->path);
+	v->role = t->paths[2 * t->n];
+	v->path = t->paths[2 * t->n + 1];
+	v->size = row->field[SMAPS_SIZE];
+	v->rss = row->field[SMAPS_RSS];
+	t->n++;
+	return 0;
+}
+
+/* The reproducing command: rssgap diff|show with the user's own selectors. */
+static void
+command_line(struct buf *out, const struct cmd *c, const char *verb, char **sel, int nsel,
+	     const struct diff_opts *o)
+{
+	struct diff_opts def;
+	char *words[16], num[64], pct[64];
+	int n = 0, i;
+
+	diff_opts_default(&def);
+	words[n++] = "rssgap";
+	words[n++] = (char *)verb;
+	if (c->db_path != NULL) {
+		words[n++] = "--db";
+		words[n++] = (char *)c->db_path;
+	}
+	for (i = 0; i < nsel; i++)
+		words[n++] = sel[i];
+	if (o != NULL && o->min_bytes != def.min_bytes) {
+		snprintf(num, sizeof(num), "%" PRId64, o->min_bytes);
+		words[n++] = "--min-bytes";
+		words[n++] = num;
+	}
+	if (o != NULL && o->min_percent != def.min_percent) {
+		snprintf(pct, sizeof(pct), "%g", o->min_percent);
+		words[n++] = "--min-percent";
+		words[n++] = pct;
+	}
+	summary_shell_words(out, n, words);
+}
 
 int
 cmd_report(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "rssgap report: not built yet\n");
-	return 1;
+	static const struct option longopts[] = {
+		CMD_COMMON_LONGOPTS,
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "min-bytes", required_argument, NULL, OPT_MIN_BYTES },
+		{ "min-percent", required_argument, NULL, OPT_MIN_PERCENT },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *formats = "png,svg";
+	struct diff_result *r = NULL;
+	struct snapshot_info *s = NULL;
+	struct chart_opts co;
+	struct diff_opts o;
+	struct buf md = BUF_INIT, cmdline = BUF_INIT, png = BUF_INIT, svg = BUF_INIT;
+	struct top_ctx top = { NULL, NULL, 0 };
+	struct diag d;
+	struct cmd c;
+	int opt, rc, want_png, want_svg;
+	int64_t before, after;
+	size_t i;
+
+	cmd_init(&c, "report");
+	diff_opts_default(&o);
+	while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(report_usage, stdout);
+			return cmd_finish_output(0);
+		}
+		if (opt == 'o') {
+			dir = optarg;
+			continue;
+		}
+		if (opt == OPT_FORMAT) {
+			formats = optarg;
+			continue;
+		}
+		rc = diff_threshold_option(&c, &o, opt, optarg);
+		if (rc == 0)
+			rc = cmd_common_option(&c, opt, optarg);
+		if (rc < 0)
+			return RSSGAP_EXIT_USAGE;
+		if (rc == 0)
+			return cmd_usage_error(&c, "unknown option");
+	}
+	want_png = strstr(formats, "png") != NULL;
+	want_svg = strstr(formats, "svg") != NULL;
+	if (strspn(formats, "pngsv,") != strlen(formats) || (!want_png && !want_svg))
+		return cmd_usage_error(&c, "bad --format \"%s\" (expected png, svg or png,svg)", formats);
+	if (dir == NULL)
+		return cmd_usage_error(&c, "no output directory (-o DIR)");
+	if (argc - optind < 1 || argc - optind > 2)
+		return cmd_usage_error(&c, "expected BEFORE [AFTER]");
+	if (make_dirs(dir) != 0) {
+		fprintf(stderr, "rssgap: %s: cannot create directory: %s\n", dir, strerror(errno));
+		return RSSGAP_EXIT_FAIL;
+	}
+	if (cmd_open(&c) != 0)
+		return RSSGAP_EXIT_FAIL;
+	rc = RSSGAP_EXIT_FAIL;
+	diag_clear(&d);
+	chart_opts_default(&co);
+	co.max_points = c.lim.chart_points;
+	buf_printf(&png, "%s/report.png", dir);
+	buf_printf(&svg, "%s/report.svg", dir);
+	if (cmd_resolve(&c, argv[optind], &before) != 0)
+		goto out;
+	if (argc - optind == 2) {
+		if (cmd_resolve(&c, argv[optind + 1], &after) != 0)
+			goto out;
+		r = diff_compute(c.db, before, after, &o, &d);
+		if (r == NULL)
+			goto fail;
+		if (chart_write_diff(r, &co, want_png ? buf_str(&png) : NULL,
+				     want_svg ? buf_str(&svg) : NULL, &d) != 0)
+			goto fail;
+		command_line(&cmdline, &c, "diff", argv + optind, 2, &o);
+		summary_diff(&md, r, buf_str(&cmdline));
+	} else {
+		s = snapshot_info_load(c.db, before, &d);
+		if (s == NULL)
+			goto fail;
+		top.v = xcalloc(12, sizeof(*top.v));
+		top.paths = xcalloc(24, sizeof(char *));
+		if (db_vmas_top(c.db, before, 12, collect_top, &top, &d) != 0)
+			goto fail;
+		if (chart_write_single(s, top.v, top.n, &co, want_png ? buf_str(&png) : NULL,
+				       want_svg ? buf_str(&svg) : NULL, &d) != 0)
+			goto fail;
+		command_line(&cmdline, &c, "show", argv + optind, 1, NULL);
+		summary_single(&md, s, top.v, top.n, buf_str(&cmdline));
+	}
+	buf_reset(&cmdline);
+	buf_printf(&cmdline, "%s/summary.md", dir);
+	if (write_file(buf_str(&cmdline), &md) != 0)
+		goto out;
+	if (want_png)
+		printf("%s\n", buf_str(&png));
+	if (want_svg)
+		printf("%s\n", buf_str(&svg));
+	printf("%s\n", buf_str(&cmdline));
+	rc = RSSGAP_EXIT_OK;
+	goto out;
+fail:
+	cmd_print_diag(&d);
+out:
+	for (i = 0; i < 2 * top.n; i++)
+		free(top.paths[i]);
+	free(top.paths);
+	free(top.v);
+	diff_result_free(r);
+	snapshot_info_free(s);
+	buf_release(&md);
+	buf_release(&cmdline);
+	buf_release(&png);
+	buf_release(&svg);
+	cmd_release(&c);
+	return cmd_finish_output(rc);
 }

@@ -2,7 +2,11 @@
  * The SQLite store: schema (docs/schema.md), migrations, and every SQL
  * statement rssgap runs. Only core/db.c includes sqlite3.h.
  *
- * One struct db is one connection, used from one thread at a time.
+ * One struct db is one connection, opened SQLITE_OPEN_NOMUTEX: it is used
+ * by one thread at a time, and a thread that hands it to another (the
+ * ingest's VMA writer) does so through a mutex, never concurrently.
+ * Several threads writing one database each open their own struct db;
+ * BEGIN IMMEDIATE and busy_timeout serialise their transactions.
  * Writes happen inside db_begin()/db_commit() (BEGIN IMMEDIATE), one
  * transaction per snapshot; db_rollback() undoes a snapshot whole.
  * Addresses are stored as INTEGER holding the unsigned value's bit pattern
@@ -65,9 +69,19 @@ int db_snapshot_finish(struct db *db, int64_t id, const struct db_snapshot_total
 		       struct diag *d);
 /* One manifest key (labels are keys "label.NAME"). */
 int db_manifest_put(struct db *db, int64_t id, const char *key, const char *value, struct diag *d);
+/*
+ * VMA rows are keyed vma.id = snapshot_id << DB_VMA_IDX_BITS | idx, so a
+ * snapshot holds at most DB_VMAS_MAX VMAs (more is a DIAG_LIMIT) and its
+ * rows are one rowid range (docs/schema.md).
+ */
+#define DB_VMA_IDX_BITS 24
+#define DB_VMAS_MAX (UINT64_C(1) << DB_VMA_IDX_BITS)
 /* One VMA with its role. */
 int db_vma_put(struct db *db, int64_t id, int64_t idx, const struct vma *v, const char *role,
 	       struct diag *d);
+/* n VMAs v[i] with roles[i], stored as idx first_idx + i, in one statement (the fast way). */
+int db_vmas_put(struct db *db, int64_t id, int64_t first_idx, const struct vma *v,
+		const char *const *roles, size_t n, struct diag *d);
 /* Per-role sums over the snapshot's VMAs. */
 struct db_role_totals {
 	const char *role;

@@ -170,16 +170,27 @@ swatch(struct page *p, double x, double y, int kind, unsigned hex, const char *l
 	return 20 + text(p, x + 20, y, AL_LEFT, 400, label) + 18;
 }
 
+/*
+ * Byte counts come from bundles: sums and differences are taken in double
+ * so that hostile values cannot overflow.
+ */
 static void
-human(struct buf *b, int64_t bytes)
+human(struct buf *b, double bytes)
 {
-	num_human(b, (double)bytes);
+	num_human(b, bytes);
 }
 
 static void
-human_delta(struct buf *b, int64_t bytes)
+human_delta(struct buf *b, double bytes)
 {
-	num_human_delta(b, (double)bytes);
+	num_human_delta(b, bytes);
+}
+
+/* after - before, in double. */
+static double
+delta(int64_t before, int64_t after)
+{
+	return (double)after - (double)before;
 }
 
 /* "before → after" for bytes; reset first. */
@@ -262,17 +273,17 @@ struct layer_group {
 	char caption[160];		/* labels of the snapshot */
 	int go_known, classes_known, rss_known;
 	int64_t go, rss, size;
-	int64_t cls[GC_N];
+	double cls[GC_N];
 };
 
 static void
 group_classes(struct layer_group *g, const int64_t *bytes)
 {
-	int64_t v[GO_CLASS_COUNT];
+	double v[GO_CLASS_COUNT];
 	int i;
 
 	for (i = 0; i < GO_CLASS_COUNT; i++)
-		v[i] = bytes[i] > 0 ? bytes[i] : 0;
+		v[i] = bytes[i] > 0 ? (double)bytes[i] : 0;
 	g->cls[GC_HEAP_OBJECTS] = v[GO_HEAP_OBJECTS];
 	g->cls[GC_HEAP_SPARE] = v[GO_HEAP_UNUSED] + v[GO_HEAP_FREE];
 	g->cls[GC_STACKS] = v[GO_STACKS] + v[GO_OS_STACKS];
@@ -309,16 +320,38 @@ group_from(struct layer_group *g, const char *name, const struct snapshot_info *
 		group_classes(g, classes);
 }
 
-/* Value label above a bar. */
+/* Labels already on panel A, so that the next one is moved clear of them. */
+struct placed {
+	struct scale_box box[16];
+	int n;
+	double min_y;
+};
+
+/* Reserve room for a label box: moved up past the labels already placed. */
 static void
-bar_value(struct page *p, double cx, double top, int64_t v)
+place(struct placed *pl, struct scale_box *b)
+{
+	scale_nudge_up(b, pl->box, pl->n, 4, pl->min_y);
+	if (pl->n < (int)(sizeof(pl->box) / sizeof(pl->box[0])))
+		pl->box[pl->n++] = *b;
+}
+
+/* Value label above a bar, clear of the other labels. */
+static void
+bar_value(struct page *p, struct placed *pl, double cx, double top, int64_t v)
 {
 	struct buf b = BUF_INIT;
+	struct scale_box box;
 
 	human(&b, v);
 	rgb(p->cr, C_BLACK);
 	font(p, TEXT_PX, 0);
-	text(p, cx, top - 5, AL_CENTER, 90, buf_str(&b));
+	box.w = measure(p->cr, buf_str(&b)) + 4;
+	box.h = 15;
+	box.x = cx - box.w / 2;
+	box.y = top - 4 - box.h;
+	place(pl, &box);
+	text(p, cx, box.y + 11.5, AL_CENTER, 90, buf_str(&b));
 	buf_release(&b);
 }
 
@@ -331,6 +364,7 @@ panel_layers(struct page *p, const struct scale_box *area, const struct layer_gr
 	double ax = area->x + 66, gx, vmax = 1, sizemax = 0, y, bar, gw;
 	struct scale_ticks t;
 	struct buf b = BUF_INIT, c = BUF_INIT;
+	struct placed pl = { .n = 0, .min_y = area->y + 24 };
 	int i, k, clip_size;
 
 	panel_title(p, area->x, area->y + 16, area->w,
@@ -368,25 +402,25 @@ panel_layers(struct page *p, const struct scale_box *area, const struct layer_gr
 		double ygo = scale_map(&t, (double)gr->go, plot_bot, plot_top);
 		double yrss = scale_map(&t, (double)gr->rss, plot_bot, plot_top);
 		double ysz = scale_map(&t, (double)gr->size, plot_bot, plot_top);
-		double base = plot_bot, mid;
+		double base = plot_bot;
 
 		/* runtime-visible, stacked by class when known */
 		if (gr->go_known && gr->classes_known) {
 			for (k = 0; k < GC_N; k++) {
-				int64_t upto = 0;
+				double upto = 0;
 				double top;
 				int j;
 
 				for (j = 0; j <= k; j++)
 					upto += gr->cls[j];
-				top = scale_map(&t, (double)upto, plot_bot, plot_top);
+				top = scale_map(&t, upto, plot_bot, plot_top);
 				fill_rect(p, xr, top, bar, base - top, layer_classes[k].colour);
 				base = top;
 			}
-			bar_value(p, xr + bar / 2, fmin(ygo, base), gr->go);
+			bar_value(p, &pl, xr + bar / 2, fmin(ygo, base), gr->go);
 		} else if (gr->go_known) {
 			fill_rect(p, xr, ygo, bar, plot_bot - ygo, C_BLUE);
-			bar_value(p, xr + bar / 2, ygo, gr->go);
+			bar_value(p, &pl, xr + bar / 2, ygo, gr->go);
 		} else {
 			rgb(p->cr, C_GREY);
 			font(p, TEXT_PX, 0);
@@ -395,7 +429,7 @@ panel_layers(struct page *p, const struct scale_box *area, const struct layer_gr
 		/* resident */
 		if (gr->rss_known) {
 			fill_rect(p, xs, yrss, bar, plot_bot - yrss, C_ORANGE);
-			bar_value(p, xs + bar / 2, yrss, gr->rss);
+			bar_value(p, &pl, xs + bar / 2, yrss, gr->rss);
 		}
 		/* virtual: outline, clipped with a break when off the axis */
 		fill_rect(p, xv, ysz, bar, plot_bot - ysz, C_SIZE_FILL);
@@ -407,11 +441,11 @@ panel_layers(struct page *p, const struct scale_box *area, const struct layer_gr
 			line(p, xv - 2, zy - 4, xv + bar + 2, zy - 8, C_SIZE_LINE, 1.2);
 			line(p, xv - 2, zy + 4, xv + bar + 2, zy, C_SIZE_LINE, 1.2);
 		}
-		bar_value(p, xv + bar / 2, ysz, gr->size);
+		bar_value(p, &pl, xv + bar / 2, ysz, gr->size);
 		/* the gap */
 		if (gr->go_known && gr->rss_known) {
 			double top = fmin(ygo, yrss), bot = fmax(ygo, yrss), bx = xs + bar + 7;
-			int64_t gap = gr->rss - gr->go;
+			double gap = delta(gr->go, gr->rss);
 			unsigned col = gap > 0 ? C_VERMILLION : C_GREY;
 
 			cairo_set_dash(p->cr, (const double[]){ 4, 3 }, 2, 0);
@@ -420,14 +454,21 @@ panel_layers(struct page *p, const struct scale_box *area, const struct layer_gr
 			line(p, bx, top, bx + 6, top, col, 2);
 			line(p, bx + 6, top, bx + 6, bot, col, 2);
 			line(p, bx, bot, bx + 6, bot, col, 2);
-			mid = fmin(fmax((top + bot) / 2, plot_top + 12), plot_bot - 20);
-			rgb(p->cr, col);
-			font(p, TEXT_PX, 1);
-			text(p, bx + 12, mid - 2, AL_LEFT, bracket - 16, "gap");
+			struct scale_box lb;
+
 			buf_reset(&b);
 			human_delta(&b, gap);
 			font(p, TEXT_PX, 0);
-			text(p, bx + 12, mid + 14, AL_LEFT, bracket - 16, buf_str(&b));
+			lb.x = bx + 10;
+			lb.w = fmin(measure(p->cr, buf_str(&b)), bracket - 16) + 4;
+			lb.h = 33;
+			lb.y = fmin(fmax((top + bot) / 2, plot_top + 12), plot_bot - 20) - 16;
+			place(&pl, &lb);
+			rgb(p->cr, col);
+			font(p, TEXT_PX, 1);
+			text(p, bx + 12, lb.y + 14, AL_LEFT, bracket - 16, "gap");
+			font(p, TEXT_PX, 0);
+			text(p, bx + 12, lb.y + 30, AL_LEFT, bracket - 16, buf_str(&b));
 		}
 		/* bar names and the group's name */
 		rgb(p->cr, C_BLACK);
@@ -663,7 +704,7 @@ panel_roles_diff(struct page *p, const struct scale_box *area, const struct diff
 	}
 	if (rows.more) {
 		struct scale_box box = scale_row_box(&rows, rows.shown, area->x, area->w);
-		int64_t rest = 0;
+		double rest = 0;
 
 		for (i = rows.shown; i < r->nroles; i++)
 			rest += r->roles[i].rss_delta;
@@ -764,7 +805,7 @@ panel_regions_diff(struct page *p, const struct scale_box *area, const struct di
 		     rg->path != NULL && rg->path[0] != '\0' ? rg->path : "[anonymous]");
 		buf_reset(&b);
 		buf_printf(&b, "Rss %s (", from_to(&c, rg->rss_before, rg->rss_after));
-		human_delta(&b, rg->rss_after - rg->rss_before);
+		human_delta(&b, delta(rg->rss_before, rg->rss_after));
 		buf_putc(&b, ')');
 		rgb(p->cr, C_BLACK);
 		text(p, bx1 + 14, box.y + 15, AL_LEFT, val_w, buf_str(&b));
@@ -807,12 +848,12 @@ draw_diff(cairo_t *cr, double w, double h, const struct diff_result *r, const st
 		buf_printf(&line2, "no role's unexplained growth passed %lld MiB and %.0f%% of the before Rss",
 			   (long long)(r->opts.min_bytes >> 20), r->opts.min_percent);
 	buf_printf(&line3, "Rss %s (", from_to(&c, r->before->rss, r->after->rss));
-	human_delta(&line3, r->after->rss - r->before->rss);
+	human_delta(&line3, delta(r->before->rss, r->after->rss));
 	buf_puts(&line3, ")" DOT "runtime-visible ");
 	if (r->before->go_estimate.known && r->after->go_estimate.known) {
 		buf_puts(&line3, from_to(&c, r->before->go_estimate.v, r->after->go_estimate.v));
 		buf_puts(&line3, " (");
-		human_delta(&line3, r->after->go_estimate.v - r->before->go_estimate.v);
+		human_delta(&line3, delta(r->before->go_estimate.v, r->after->go_estimate.v));
 		buf_puts(&line3, ")");
 	} else
 		buf_puts(&line3, "n/a");
@@ -841,7 +882,7 @@ panel_roles_single(struct page *p, const struct scale_box *area, const struct sn
 	double bx1 = area->x + area->w - val_w - 14, rows_top = area->y + 76, rmax = 1, smax = 0, x;
 	struct scale_rows rows;
 	struct scale_ticks t;
-	struct buf b = BUF_INIT, c = BUF_INIT;
+	struct buf b = BUF_INIT;
 	int i;
 
 	panel_title(p, area->x, area->y + 16, area->w, "B \xc2\xb7 Roles by Rss", NULL);
@@ -879,7 +920,7 @@ panel_roles_single(struct page *p, const struct scale_box *area, const struct sn
 	}
 	if (rows.more) {
 		struct scale_box box = scale_row_box(&rows, rows.shown, area->x, area->w);
-		int64_t rest = 0;
+		double rest = 0;
 
 		for (i = rows.shown; i < s->nroles; i++)
 			rest += s->roles[i].rss;
@@ -891,7 +932,6 @@ panel_roles_single(struct page *p, const struct scale_box *area, const struct sn
 	}
 out:
 	buf_release(&b);
-	buf_release(&c);
 }
 
 static int
@@ -964,7 +1004,7 @@ panel_vmas(struct page *p, const struct scale_box *area, const struct chart_vma 
 	}
 	if (rows.more) {
 		struct scale_box box = scale_row_box(&rows, rows.shown, area->x, area->w);
-		int64_t rest = 0;
+		double rest = 0;
 		size_t j;
 
 		for (j = (size_t)rows.shown; j < n; j++)
@@ -1007,13 +1047,22 @@ draw_single(cairo_t *cr, double w, double h, const struct single_input *in,
 		buf_puts(&head, ", Go sees ");
 		human(&head, s->go_estimate.v);
 		buf_puts(&head, ", gap ");
-		human_delta(&head, s->rss - s->go_estimate.v);
+		human_delta(&head, delta(s->go_estimate.v, s->rss));
 	} else
 		buf_puts(&head, ", no Go runtime numbers");
 	snapshot_words(&line2, "", s);
 	buf_puts(&line3, "Size ");
 	human(&line3, s->size);
 	buf_printf(&line3, " in %lld VMAs", (long long)s->vma_count);
+	if (s->lazyfree > 0) {
+		buf_puts(&line3, DOT "LazyFree ");
+		human(&line3, s->lazyfree);
+		buf_puts(&line3, " (freed, still in Rss)");
+	}
+	if (s->swap > 0) {
+		buf_puts(&line3, DOT "Swap ");
+		human(&line3, s->swap);
+	}
 	if (s->pprof_inuse.known) {
 		buf_puts(&line3, DOT "pprof inuse ");
 		human(&line3, s->pprof_inuse.v);

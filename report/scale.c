@@ -15,7 +15,7 @@ scale_byte_ticks(double min, double max, int max_ticks, struct scale_ticks *t)
 {
 	static const double mults[] = { 1, 2, 5, 10 };
 	double big, unit = 1, a, b, raw, mag, step = 0, flo = 0, fhi = 0;
-	int k = 0;
+	int k = 0, tries;
 	size_t i;
 
 	if (!isfinite(min) || !isfinite(max) || min > max || max_ticks < 1 || max_ticks > 1000)
@@ -29,6 +29,9 @@ scale_byte_ticks(double min, double max, int max_ticks, struct scale_ticks *t)
 		if (min > 0)
 			min = 0;
 	}
+	/* 0 is a tick, so a range across it needs two intervals */
+	if (min < 0 && max > 0 && max_ticks < 2)
+		max_ticks = 2;
 	big = fmax(fabs(min), fabs(max));
 	while (k < 6 && big >= unit * 1024) {
 		unit *= 1024;
@@ -38,7 +41,7 @@ scale_byte_ticks(double min, double max, int max_ticks, struct scale_ticks *t)
 	b = max / unit;
 	raw = (b - a) / max_ticks;
 	mag = pow(10, floor(log10(raw)));
-	for (;;) {
+	for (tries = 0; tries < 64; tries++, mag *= 10) {
 		for (i = 0; i < sizeof(mults) / sizeof(mults[0]); i++) {
 			step = mults[i] * mag;
 			flo = floor(a / step + 1e-9);
@@ -46,8 +49,8 @@ scale_byte_ticks(double min, double max, int max_ticks, struct scale_ticks *t)
 			if (fhi - flo <= max_ticks && fhi > flo)
 				goto found;
 		}
-		mag *= 10;
 	}
+	return -1;
 found:
 	/* in bytes: a unit of 1 B never steps below a whole byte */
 	if (k == 0 && step < 1) {
@@ -216,6 +219,25 @@ scale_box_inside(const struct scale_box *inner, const struct scale_box *outer)
 	return inner->x >= outer->x && inner->y >= outer->y &&
 	       inner->x + inner->w <= outer->x + outer->w &&
 	       inner->y + inner->h <= outer->y + outer->h;
+}
+
+int
+scale_nudge_up(struct scale_box *b, const struct scale_box *placed, int n, double step,
+	       double min_y)
+{
+	int i, hit;
+
+	if (!(step > 0))
+		return -1;
+	for (;;) {
+		for (i = 0, hit = 0; i < n && !hit; i++)
+			hit = scale_boxes_intersect(b, &placed[i]);
+		if (!hit)
+			return 0;
+		if (b->y - step < min_y)
+			return -1;
+		b->y -= step;
+	}
 }
 
 int

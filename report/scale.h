@@ -14,7 +14,8 @@
 
 /*
  * Ticks lo, lo+step, ..., hi. Invariants after scale_byte_ticks: lo <= the
- * data minimum, hi >= the data maximum, lo < hi, 2 <= n <= max_ticks + 1,
+ * data minimum, hi >= the data maximum, lo < hi, 2 <= n <= max_ticks + 1
+ * (max_ticks is raised to 2 for a range across 0),
  * step is 1, 2 or 5 times a power of ten of unit, and 0 is a tick when the
  * range holds it.
  */
@@ -84,6 +85,14 @@ int scale_ticks_fit(double min, double max, double px0, double px1, double gap,
 int scale_boxes_intersect(const struct scale_box *a, const struct scale_box *b);
 /* 1 when inner lies within outer. */
 int scale_box_inside(const struct scale_box *inner, const struct scale_box *outer);
+
+/*
+ * Move b up in steps of step until it overlaps none of the n placed boxes;
+ * 0 when a free spot was found at or below min_y, -1 otherwise (b is then
+ * left at its last try, the highest one tried below min_y or just above it).
+ */
+int scale_nudge_up(struct scale_box *b, const struct scale_box *placed, int n, double step,
+		   double min_y);
 
 /*
  * Rows of a list drawn in a band [top, top+height): each row is row_h high
