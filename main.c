@@ -3,8 +3,7 @@
 #include <string.h>
 
 #include "cmd/commands.h"
-
-#define RSSGAP_VERSION "0.1.0"
+#include "core/version.h"
 
 static const struct command {
 	const char *name;

@@ -502,7 +502,7 @@ make_headline(struct diff_result *r)
 {
 	struct buf b = BUF_INIT;
 
-	buf_printf(&b, "%s: Rss ", verdict_name(r->verdict));
+	buf_puts(&b, "Rss ");
 	human_delta(&b, r->rss_delta);
 	buf_puts(&b, " (");
 	human(&b, r->before->rss);
@@ -510,10 +510,10 @@ make_headline(struct diff_result *r)
 	human(&b, r->after->rss);
 	buf_putc(&b, ')');
 	if (r->before->go_estimate.known && r->after->go_estimate.known) {
-		buf_puts(&b, " while the runtime's estimate moved ");
+		buf_puts(&b, ", runtime estimate ");
 		human_delta(&b, r->after->go_estimate.v - r->before->go_estimate.v);
 	} else {
-		buf_puts(&b, " (no runtime numbers on both sides)");
+		buf_puts(&b, ", no runtime numbers on both sides");
 	}
 	if (r->nfindings > 0) {
 		buf_puts(&b, "; ");

@@ -93,7 +93,7 @@ struct diff_result {
 	struct class_delta classes;
 	int64_t rss_delta, runtime_delta, unexplained;	/* whole process */
 	enum verdict verdict;
-	char *headline;			/* the verdict in one sentence */
+	char *headline;			/* what happened in one short line (without the verdict) */
 	char *cgroup_note;		/* reconciliation of memory.current, or NULL */
 	int64_t pairs, only_before, only_after;	/* alignment counts */
 };

@@ -337,7 +337,6 @@ make_headline(struct fleet_result *r)
 {
 	struct buf b = BUF_INIT;
 
-	buf_printf(&b, "%s: ", verdict_name(r->verdict));
 	buf_puts(&b, "median Rss ");
 	human_delta(&b, r->median_rss_delta);
 	buf_puts(&b, " from ");

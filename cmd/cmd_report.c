@@ -11,6 +11,7 @@
 #include "cmd/commands.h"
 #include "cmd/common.h"
 #include "core/buf.h"
+#include "core/version.h"
 #include "core/xalloc.h"
 #include "ingest/smaps.h"
 #include "report/chart.h"
@@ -70,21 +71,31 @@ write_file(const char *path, const struct buf *b)
 	return ok ? 0 : -1;
 }
 
+/* Every VMA of the snapshot for the single page, up to the chart_points cap. */
 struct top_ctx {
 	struct chart_vma *v;
 	char **paths;
-	size_t n;
+	size_t n, cap, max;
 };
 
 static int
 collect_top(void *ctx, const struct db_vma_row *row)
 {
 	struct top_ctx *t = ctx;
-	struct chart_vma *v = &t->v[t->n];
+	struct chart_vma *v;
+
+	if (t->n == t->max)
+		return 1;	/* the chart refuses more than chart_points; stop here */
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 256;
+		t->v = xreallocarray(t->v, t->cap, sizeof(*t->v));
+		t->paths = xreallocarray(t->paths, 2 * t->cap, sizeof(char *));
+	}
+	v = &t->v[t->n];
 
 	snprintf(v->range, sizeof(v->range), "%" PRIx64 "-%" PRIx64, row->start, row->end);
-	t->paths[2 * t->n] = xstrdup(row->role);
-	t->paths[2 * t->n + 1] = xstrdup(row->path);
+	t->paths[2 * t->n] = xstrdup(row->role != NULL ? row->role : "anon");
+	t->paths[2 * t->n + 1] = xstrdup(row->path != NULL ? row->path : "");
 	v->role = t->paths[2 * t->n];
 	v->path = t->paths[2 * t->n + 1];
 	v->size = row->field[SMAPS_SIZE];
@@ -140,7 +151,7 @@ cmd_report(int argc, char **argv)
 	struct chart_opts co;
 	struct diff_opts o;
 	struct buf md = BUF_INIT, cmdline = BUF_INIT, png = BUF_INIT, svg = BUF_INIT;
-	struct top_ctx top = { NULL, NULL, 0 };
+	struct top_ctx top = { NULL, NULL, 0, 0, 0 };
 	struct diag d;
 	struct cmd c;
 	int opt, rc, want_png, want_svg;
@@ -188,6 +199,7 @@ cmd_report(int argc, char **argv)
 	diag_clear(&d);
 	chart_opts_default(&co);
 	co.max_points = c.lim.chart_points;
+	co.version = RSSGAP_VERSION;
 	buf_printf(&png, "%s/report.png", dir);
 	buf_printf(&svg, "%s/report.svg", dir);
 	if (cmd_resolve(&c, argv[optind], &before) != 0)
@@ -207,15 +219,14 @@ cmd_report(int argc, char **argv)
 		s = snapshot_info_load(c.db, before, &d);
 		if (s == NULL)
 			goto fail;
-		top.v = xcalloc(12, sizeof(*top.v));
-		top.paths = xcalloc(24, sizeof(char *));
-		if (db_vmas_top(c.db, before, 12, collect_top, &top, &d) != 0)
+		top.max = c.lim.chart_points / 2;
+		if (db_vmas_top(c.db, before, (int64_t)top.max, collect_top, &top, &d) != 0)
 			goto fail;
 		if (chart_write_single(s, top.v, top.n, &co, want_png ? buf_str(&png) : NULL,
 				       want_svg ? buf_str(&svg) : NULL, &d) != 0)
 			goto fail;
 		command_line(&cmdline, &c, "show", argv + optind, 1, NULL);
-		summary_single(&md, s, top.v, top.n, buf_str(&cmdline));
+		summary_single(&md, s, top.v, top.n < 12 ? top.n : 12, buf_str(&cmdline));
 	}
 	buf_reset(&cmdline);
 	buf_printf(&cmdline, "%s/summary.md", dir);

@@ -71,6 +71,7 @@ diffout_text(struct buf *out, const struct diff_result *r)
 	struct layer_row rows[8];
 	int i, j, n;
 
+	buf_printf(out, "%s: ", verdict_name(r->verdict));
 	escape_term(out, r->headline, strlen(r->headline));
 	buf_puts(out, "\n\n");
 	buf_puts(out, "before: ");

@@ -46,6 +46,7 @@ fleetout_text(struct buf *out, const struct fleet_result *r)
 {
 	int c, i;
 
+	buf_printf(out, "%s: ", verdict_name(r->verdict));
 	put(out, escape_term, r->headline);
 	buf_puts(out, "\n\ncohorts by ");
 	put(out, escape_term, r->by);

@@ -189,6 +189,29 @@ summary_diff(struct buf *out, const struct diff_result *r, const char *command)
 		delta(out, d->unexplained);
 		buf_puts(out, " |\n");
 	}
+	buf_puts(out, "\n## Top regions by Rss change\n\n| before | after | role | Size | Rss | path |\n"
+		      "|---|---|---|---:|---:|---|\n");
+	for (i = 0; i < r->ntop; i++) {
+		const struct region_delta *g = &r->top_regions[i];
+
+		buf_puts(out, "| ");
+		md_text(out, g->before[0] ? g->before : "-");
+		buf_puts(out, " | ");
+		md_text(out, g->after[0] ? g->after : "-");
+		buf_puts(out, " | ");
+		md_text(out, g->role);
+		buf_puts(out, " | ");
+		bytes(out, g->size_before);
+		buf_puts(out, " \xe2\x86\x92 ");
+		bytes(out, g->size_after);
+		buf_puts(out, " | ");
+		bytes(out, g->rss_before);
+		buf_puts(out, " \xe2\x86\x92 ");
+		bytes(out, g->rss_after);
+		buf_puts(out, " | ");
+		md_text(out, g->path);
+		buf_puts(out, " |\n");
+	}
 	if (r->cgroup_note != NULL) {
 		buf_puts(out, "\n");
 		md_text(out, r->cgroup_note);

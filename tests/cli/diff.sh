@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# rssgap diff and report on the committed scenario bundles: the JSON contract
+# and summary.md against goldens in fixtures/expected, --check exit codes,
+# deterministic output, and escaping of text that comes from bundles.
+set -u
+. tests/cli/lib.sh
+B=fixtures/bundles
+
+"$RSSGAP" diff --json $B/zeroing-before.rssgap.tar.gz $B/zeroing-after.rssgap.tar.gz >"$tmp/zeroing.json"
+same_as_expected diff-zeroing.json "$tmp/zeroing.json"
+"$RSSGAP" diff --json $B/baseline.rssgap.tar.gz $B/cgo-after.rssgap.tar.gz >"$tmp/cgo.json"
+same_as_expected diff-cgo.json "$tmp/cgo.json"
+"$RSSGAP" diff $B/lazyfree-before.rssgap.tar.gz $B/lazyfree-after.rssgap.tar.gz >"$tmp/lazyfree.txt"
+same_as_expected diff-lazyfree.txt "$tmp/lazyfree.txt"
+for key in '"format": "rssgap-diff/1"' '"verdict": "unexplained-growth"' '"role": "go-heap"' \
+	'"evidence": \[' '"regions": \[' '"before": "c000000000-' '"size_before": [0-9]'; do
+	grep -q "$key" "$tmp/zeroing.json" && ok "diff --json has $key" || not_ok "diff --json lacks $key"
+done
+
+expect_status 3 "--check exits 3 on unexplained growth (zeroing)" "$RSSGAP" diff --check \
+	$B/zeroing-before.rssgap.tar.gz $B/zeroing-after.rssgap.tar.gz
+expect_status 0 "--check exits 0 on explained growth (live heap)" "$RSSGAP" diff --check \
+	$B/baseline.rssgap.tar.gz $B/grow-after.rssgap.tar.gz
+expect_status 0 "--check exits 0 for a renamed binary" "$RSSGAP" diff --check \
+	$B/baseline.rssgap.tar.gz $B/renamed-after.rssgap.tar.gz
+expect_status 2 "diff with one snapshot is a usage error" "$RSSGAP" diff $B/baseline.rssgap.tar.gz
+expect_status 2 "a bad --min-bytes is a usage error" "$RSSGAP" diff --min-bytes x a b
+expect_status 0 "a huge --min-bytes leaves no finding" "$RSSGAP" diff --check --min-bytes 1073741824 \
+	$B/zeroing-before.rssgap.tar.gz $B/zeroing-after.rssgap.tar.gz
+grep -q '^no-growth' "$tmp/out" && ok "and the verdict is no-growth" || not_ok "$(head -1 "$tmp/out")"
+
+# report: summary.md golden, the same bytes twice, PNG and SVG written
+expect_status 0 "report of the zeroing pair" "$RSSGAP" report $B/zeroing-before.rssgap.tar.gz \
+	$B/zeroing-after.rssgap.tar.gz -o "$tmp/r1"
+"$RSSGAP" report $B/zeroing-before.rssgap.tar.gz $B/zeroing-after.rssgap.tar.gz -o "$tmp/r2" >/dev/null
+same_as_expected summary-zeroing.md "$tmp/r1/summary.md"
+cmp -s "$tmp/r1/report.svg" "$tmp/r2/report.svg" && ok "report.svg is the same bytes twice" || not_ok "report.svg differs between runs"
+cmp -s "$tmp/r1/summary.md" "$tmp/r2/summary.md" && ok "summary.md is the same bytes twice" || not_ok "summary.md differs"
+[ "$(head -c 8 "$tmp/r1/report.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] &&
+	ok "report.png is a PNG" || not_ok "report.png is not a PNG"
+grep -q '^rssgap diff fixtures/bundles/zeroing-before.rssgap.tar.gz fixtures/bundles/zeroing-after.rssgap.tar.gz$' \
+	"$tmp/r1/summary.md" && ok "summary.md holds the command that reproduces it" || not_ok "no reproducing command"
+expect_status 0 "report of one snapshot" "$RSSGAP" report $B/cgo-after.rssgap.tar.gz -o "$tmp/one" --format svg
+[ -s "$tmp/one/report.svg" ] && [ ! -e "$tmp/one/report.png" ] && [ -s "$tmp/one/summary.md" ] &&
+	ok "--format svg writes the SVG and summary.md only" || not_ok "single report files: $(ls "$tmp/one")"
+expect_status 2 "report without -o is a usage error" "$RSSGAP" report $B/cgo-after.rssgap.tar.gz
+
+# text from a bundle is escaped: a mapping path with <script>, & and an escape character
+mkdir "$tmp/evil" && tar -xzf $B/baseline.rssgap.tar.gz -C "$tmp/evil"
+esc=$(printf '\033')
+sed -i "s|/usr/lib/x86_64-linux-gnu/libc.so.6|/opt/<script>alert(1)</script> \& co/${esc}[31mlibc.so.6|" \
+	"$tmp"/evil/*/proc/smaps
+grep -q '<script>' "$tmp"/evil/*/proc/smaps && ok "the evil path is in the test bundle" || not_ok "sed failed"
+tar -C "$tmp/evil" -czf "$tmp/evil.rssgap.tar.gz" .
+"$RSSGAP" report $B/baseline.rssgap.tar.gz "$tmp/evil.rssgap.tar.gz" -o "$tmp/er" >/dev/null 2>"$tmp/err"
+grep -q '&lt;script&gt;alert(1)&lt;/script&gt; &amp; co' "$tmp/er/report.svg" && ok "SVG escapes the path" ||
+	not_ok "SVG does not show the escaped path"
+grep -q '<script>' "$tmp/er/report.svg" && not_ok "SVG holds a raw <script>" || ok "SVG holds no raw <script>"
+grep -q '&lt;script&gt;alert(1)&lt;/script&gt; &amp; co' "$tmp/er/summary.md" && ok "summary.md escapes the path" ||
+	not_ok "summary.md does not show the escaped path"
+grep -q '<script>' "$tmp/er/summary.md" && not_ok "summary.md holds a raw <script>" || ok "summary.md holds no raw <script>"
+"$RSSGAP" show "$tmp/evil.rssgap.tar.gz" --top 100 >"$tmp/evil.txt"
+grep -q "$esc" "$tmp/evil.txt" && not_ok "show printed a raw escape character" || ok "show prints no raw escape character"
+grep -qF '\x1b[31mlibc.so.6' "$tmp/evil.txt" && ok "show writes it as \\x1b" || not_ok "escape not shown"
+finish

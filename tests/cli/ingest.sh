@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# rssgap ingest, list and show on the committed real bundles: idempotence,
+# Rss equal to the sum of the smaps Rss fields, JSON contracts, exit codes,
+# and the error format for bad bundles.
+set -u
+. tests/cli/lib.sh
+db="$tmp/t.db"
+
+expect_status 0 "--help exits 0" "$RSSGAP" --help
+expect_status 2 "an unknown command exits 2" "$RSSGAP" nosuch
+expect_status 2 "ingest without a bundle exits 2" "$RSSGAP" ingest --db "$db"
+expect_status 0 "ingest --help exits 0" "$RSSGAP" ingest --help
+expect_status 0 "ingest of every fixture bundle" "$RSSGAP" ingest --db "$db" fixtures/bundles/*.rssgap.tar.gz
+manifests=0
+for b in fixtures/bundles/*.rssgap.tar.gz; do
+	manifests=$((manifests + $(tar -tzf "$b" | grep -c '/manifest$')))
+done
+count() { "$RSSGAP" list --db "$db" --json | grep -c '"snapshot":'; }
+[ "$(count)" -eq "$manifests" ] && ok "one snapshot per manifest ($manifests)" ||
+	not_ok "snapshots $(count) != manifests $manifests"
+"$RSSGAP" ingest --db "$db" fixtures/bundles/*.rssgap.tar.gz >"$tmp/again" 2>&1
+[ "$(grep -c '^already had snapshot' "$tmp/again")" -eq "$manifests" ] && [ "$(count)" -eq "$manifests" ] &&
+	ok "re-ingest changes nothing" || not_ok "re-ingest added or failed: $(head -3 "$tmp/again")"
+
+# show --json rss is exactly the sum of the smaps Rss fields of the bundle
+for s in baseline zeroing-after cgo-after race-after lazyfree-after; do
+	b=fixtures/bundles/$s.rssgap.tar.gz
+	want=$(tar -xzOf "$b" --wildcards '*/proc/smaps' | awk '$1 == "Rss:" { kb += $2 } END { printf "%d", kb * 1024 }')
+	got=$("$RSSGAP" show --db "$db" "scenario=$s" --json | sed -n 's/^  "rss": \([0-9]*\),$/\1/p')
+	[ "$got" = "$want" ] && ok "show $s: rss $got = sum of smaps Rss" || not_ok "show $s: rss '$got' != $want"
+done
+"$RSSGAP" show --db "$db" scenario=zeroing-after --json >"$tmp/show.json"
+for key in '"format": "rssgap-show/1"' '"go_estimate": [0-9]' '"heap_inuse": [0-9]' \
+	'"heap_released": [0-9]' '"pprof_inuse": [0-9]' '"usage": [0-9]' '"role": "go-heap"'; do
+	grep -q "$key" "$tmp/show.json" && ok "show --json has $key" || not_ok "show --json lacks $key"
+done
+# a bundle path as the selector works without --db (in-memory)
+expect_status 0 "show of a bundle file without --db" "$RSSGAP" show fixtures/bundles/baseline.rssgap.tar.gz
+expect_status 1 "a selector matching several snapshots exits 1" "$RSSGAP" show --db "$db" version=v1
+grep -q 'matches [0-9]* snapshots (expected exactly one)' "$tmp/err" && ok "and says how many matched" ||
+	not_ok "ambiguous selector message: $(cat "$tmp/err")"
+expect_status 1 "a fleet bundle as a single selector exits 1" "$RSSGAP" show fixtures/bundles/fleet.rssgap.tar.gz
+
+# bad bundles: exit 1, message names bundle, member and line; the others still go in
+expect_status 1 "a hostile bundle among good ones exits 1" "$RSSGAP" ingest --db "$tmp/h.db" \
+	fixtures/bundles/baseline.rssgap.tar.gz fixtures/hostile/bad-range.rssgap.tar.gz fixtures/bundles/cgo-after.rssgap.tar.gz
+grep -qx 'rssgap: fixtures/hostile/bad-range.rssgap.tar.gz:snap/proc/smaps:1: bad address range "zz0000-00c004000000" (expected hex START-END)' "$tmp/err" &&
+	ok "error names bundle, member and line" || not_ok "error format: $(head -2 "$tmp/err")"
+[ "$(grep -c '^ingested snapshot' "$tmp/out")" -eq 2 ] && ok "the two good bundles went in" || not_ok "good bundles: $(cat "$tmp/out")"
+expect_status 1 "a missing bundle exits 1" "$RSSGAP" ingest --db "$tmp/h.db" /nonexistent.tar.gz
+grep -q 'nonexistent.tar.gz: cannot open bundle' "$tmp/err" && ok "names the missing bundle" || not_ok "$(cat "$tmp/err")"
+
+# any compression libarchive reads, and a directory
+for z in "zstd -q -c" "xz -c" "bzip2 -c" "cat"; do
+	gzip -dc fixtures/bundles/cgo-after.rssgap.tar.gz | $z >"$tmp/re.tar.x"
+	expect_status 0 "a bundle through '$z' ingests" "$RSSGAP" ingest --db "$tmp/z.db" "$tmp/re.tar.x"
+done
+grep -q '^already had snapshot' "$tmp/out" && ok "recompressed content is recognised as the same snapshot" ||
+	not_ok "recompressed: $(cat "$tmp/out")"
+mkdir "$tmp/dir" && tar -xzf fixtures/bundles/grow-after.rssgap.tar.gz -C "$tmp/dir"
+expect_status 0 "a directory bundle ingests" "$RSSGAP" ingest --db "$tmp/z.db" "$tmp/dir"
+
+# a newer schema is refused with both versions named
+cp "$db" "$tmp/new.db"
+printf '\000\000\000\143' | dd of="$tmp/new.db" bs=1 seek=60 conv=notrunc 2>/dev/null
+expect_status 1 "a newer database schema is refused" "$RSSGAP" list --db "$tmp/new.db"
+grep -q 'schema version 99 is newer than this rssgap.s 1' "$tmp/err" && ok "naming both versions" || not_ok "$(cat "$tmp/err")"
+finish
