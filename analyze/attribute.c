@@ -329,18 +329,6 @@ role_evidence(const struct role_delta *d, const struct region_delta *regs, int n
 	return ev;
 }
 
-static void
-human(struct buf *b, int64_t v)
-{
-	num_human(b, (double)v);
-}
-
-static void
-human_delta(struct buf *b, int64_t v)
-{
-	num_human_delta(b, (double)v);
-}
-
 /* What a role is, in words, for summaries. */
 static const char *
 role_words(const char *role)
@@ -401,45 +389,45 @@ finding_summary(const struct role_delta *d, const struct region_delta *top, unsi
 	if (top != NULL) {
 		buf_printf(&b, " %s", top->after[0] != '\0' ? top->after : top->before);
 		buf_puts(&b, ": Rss ");
-		human(&b, top->rss_before);
+		num_bytes(&b, top->rss_before);
 		buf_puts(&b, " \xe2\x86\x92 ");
-		human(&b, top->rss_after);
+		num_bytes(&b, top->rss_after);
 		if (top->before[0] == '\0') {
 			buf_puts(&b, " in a region that appeared (Size ");
-			human(&b, top->size_after);
+			num_bytes(&b, top->size_after);
 			buf_putc(&b, ')');
 		} else if (llabs(top->size_after - top->size_before) <= top->size_before / 50) {
 			buf_puts(&b, " with Size unchanged (");
-			human(&b, top->size_after);
+			num_bytes(&b, top->size_after);
 			buf_putc(&b, ')');
 		} else {
 			buf_puts(&b, " with Size ");
-			human(&b, top->size_before);
+			num_bytes(&b, top->size_before);
 			buf_puts(&b, " \xe2\x86\x92 ");
-			human(&b, top->size_after);
+			num_bytes(&b, top->size_after);
 		}
 		if (d->rss_delta != region_growth(top)) {
 			buf_puts(&b, " (role total ");
-			human_delta(&b, d->rss_delta);
+			num_bytes_delta(&b, d->rss_delta);
 			buf_putc(&b, ')');
 		}
 	} else {
 		buf_puts(&b, ": Rss ");
-		human_delta(&b, d->rss_delta);
+		num_bytes_delta(&b, d->rss_delta);
 	}
 	if (!d->runtime_known) {
 		buf_puts(&b, " and the bundle has no runtime numbers to explain it");
 	} else if (strcmp(d->role, "go-heap") == 0 && r->before->rt[RT_HEAP_INUSE].known &&
 		   r->after->rt[RT_HEAP_INUSE].known) {
 		buf_puts(&b, " while HeapInuse moved ");
-		human_delta(&b, r->after->rt[RT_HEAP_INUSE].v - r->before->rt[RT_HEAP_INUSE].v);
+		num_bytes_delta(&b, r->after->rt[RT_HEAP_INUSE].v - r->before->rt[RT_HEAP_INUSE].v);
 	} else {
 		buf_puts(&b, " while the runtime's view of it moved ");
-		human_delta(&b, d->runtime_delta);
+		num_bytes_delta(&b, d->runtime_delta);
 	}
 	if (ev & EV_LAZYFREE) {
 		buf_puts(&b, "; LazyFree ");
-		human(&b, d->lazyfree_after);
+		num_bytes(&b, d->lazyfree_after);
 	}
 	buf_printf(&b, ": %s", reading(d->role, ev));
 	return buf_detach(&b, NULL);
@@ -503,21 +491,21 @@ make_headline(struct diff_result *r)
 	struct buf b = BUF_INIT;
 
 	buf_puts(&b, "Rss ");
-	human_delta(&b, r->rss_delta);
+	num_bytes_delta(&b, r->rss_delta);
 	buf_puts(&b, " (");
-	human(&b, r->before->rss);
+	num_bytes(&b, r->before->rss);
 	buf_puts(&b, " \xe2\x86\x92 ");
-	human(&b, r->after->rss);
+	num_bytes(&b, r->after->rss);
 	buf_putc(&b, ')');
 	if (r->before->go_estimate.known && r->after->go_estimate.known) {
 		buf_puts(&b, ", runtime estimate ");
-		human_delta(&b, r->after->go_estimate.v - r->before->go_estimate.v);
+		num_bytes_delta(&b, r->after->go_estimate.v - r->before->go_estimate.v);
 	} else {
 		buf_puts(&b, ", no runtime numbers on both sides");
 	}
 	if (r->nfindings > 0) {
 		buf_puts(&b, "; ");
-		human(&b, r->findings[0].unexplained);
+		num_bytes(&b, r->findings[0].unexplained);
 		buf_printf(&b, " unexplained in %s", r->findings[0].role);
 		if (r->nfindings > 1)
 			buf_printf(&b, " and %d more", r->nfindings - 1);
@@ -535,27 +523,27 @@ make_cgroup_note(struct diff_result *r)
 	if (!a->cgroup_usage.known || !a->rss_known)
 		return;
 	buf_puts(&b, "cgroup memory.current ");
-	human(&b, a->cgroup_usage.v);
+	num_bytes(&b, a->cgroup_usage.v);
 	if (a->cgroup_limit.known) {
 		buf_puts(&b, " of ");
-		human(&b, a->cgroup_limit.v);
+		num_bytes(&b, a->cgroup_limit.v);
 	}
 	buf_puts(&b, ": this process's Rss ");
-	human(&b, a->rss);
+	num_bytes(&b, a->rss);
 	rest = a->cgroup_usage.v - a->rss;
 	if (a->cgroup_file.known) {
 		buf_puts(&b, ", page cache ");
-		human(&b, a->cgroup_file.v);
+		num_bytes(&b, a->cgroup_file.v);
 		rest -= a->cgroup_file.v;
 	}
 	if (a->cgroup_kernel.known) {
 		buf_puts(&b, ", kernel ");
-		human(&b, a->cgroup_kernel.v);
+		num_bytes(&b, a->cgroup_kernel.v);
 		rest -= a->cgroup_kernel.v;
 	}
 	if (rest > 0) {
 		buf_puts(&b, ", ");
-		human(&b, rest);
+		num_bytes(&b, rest);
 		buf_puts(&b, " outside this process (other processes of the cgroup, or shared pages "
 			     "counted once)");
 	}

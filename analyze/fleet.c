@@ -172,18 +172,6 @@ cohort_go_values(const struct fleet_result *r, int cohort, int64_t (*get)(const 
 	return n;
 }
 
-static void
-human(struct buf *b, int64_t v)
-{
-	num_human(b, (double)v);
-}
-
-static void
-human_delta(struct buf *b, int64_t v)
-{
-	num_human_delta(b, (double)v);
-}
-
 static int
 passes(const struct fleet_result *r, int64_t bytes)
 {
@@ -228,19 +216,19 @@ compare(struct fleet_result *r, int64_t *vb, int64_t *va)
 		f.median_runtime_delta = median_of(va, na) - median_of(vb, nb);
 		f.role = xstrdup(r->roles[k]);
 		buf_printf(&s, "%s: median Rss ", r->roles[k]);
-		human_delta(&s, f.median_rss_delta);
+		num_bytes_delta(&s, f.median_rss_delta);
 		buf_puts(&s, " from ");
 		buf_puts(&s, cb->value);
 		buf_printf(&s, " (n=%d) to ", cb->n);
 		buf_puts(&s, ca->value);
 		buf_printf(&s, " (n=%d) while the runtime's view moved ", ca->n);
-		human_delta(&s, f.median_runtime_delta);
+		num_bytes_delta(&s, f.median_runtime_delta);
 		buf_puts(&s, "; unexplained ");
-		human(&s, f.unexplained);
+		num_bytes(&s, f.unexplained);
 		buf_puts(&s, " (90% band ");
-		human(&s, low);
+		num_bytes(&s, low);
 		buf_puts(&s, " to ");
-		human(&s, high);
+		num_bytes(&s, high);
 		buf_puts(&s, ")");
 		f.summary = buf_detach(&s, NULL);
 		r->findings = xreallocarray(r->findings, (size_t)r->nfindings + 1, sizeof(f));
@@ -312,13 +300,13 @@ find_outliers(struct fleet_result *r, int64_t *v, int64_t *dev)
 				continue;
 			buf_puts(&why, p->who);
 			buf_puts(&why, ": Rss ");
-			human(&why, p->rss);
+			num_bytes(&why, p->rss);
 			buf_puts(&why, off > 0 ? " is " : " is ");
-			human(&why, llabs(off));
+			num_bytes(&why, llabs(off));
 			buf_printf(&why, " %s the median of cohort ", off > 0 ? "above" : "below");
 			buf_puts(&why, r->cohorts[c].value);
 			buf_puts(&why, " (");
-			human(&why, med);
+			num_bytes(&why, med);
 			if (isfinite(scaled))
 				buf_printf(&why, ", %.1f MADs)", scaled);
 			else
@@ -338,14 +326,14 @@ make_headline(struct fleet_result *r)
 	struct buf b = BUF_INIT;
 
 	buf_puts(&b, "median Rss ");
-	human_delta(&b, r->median_rss_delta);
+	num_bytes_delta(&b, r->median_rss_delta);
 	buf_puts(&b, " from ");
 	buf_puts(&b, r->cohorts[r->before].value);
 	buf_puts(&b, " to ");
 	buf_puts(&b, r->cohorts[r->after].value);
 	if (r->nfindings > 0) {
 		buf_puts(&b, "; ");
-		human(&b, r->findings[0].unexplained);
+		num_bytes(&b, r->findings[0].unexplained);
 		buf_printf(&b, " unexplained in %s", r->findings[0].role);
 	}
 	r->headline = buf_detach(&b, NULL);

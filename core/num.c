@@ -141,3 +141,15 @@ num_human_delta(struct buf *out, double bytes)
 		buf_putc(out, '+');
 	num_human(out, bytes);
 }
+
+void
+num_bytes(struct buf *out, int64_t bytes)
+{
+	num_human(out, (double)bytes);
+}
+
+void
+num_bytes_delta(struct buf *out, int64_t bytes)
+{
+	num_human_delta(out, (double)bytes);
+}

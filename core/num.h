@@ -21,5 +21,9 @@ int num_kib_to_bytes(uint64_t kib, uint64_t *out);
 void num_human(struct buf *out, double bytes);
 /* Append a signed byte change: "+101.3 MiB", "-2.0 KiB", "0 B". */
 void num_human_delta(struct buf *out, double bytes);
+/* num_human of a byte count. */
+void num_bytes(struct buf *out, int64_t bytes);
+/* num_human_delta of a byte change. */
+void num_bytes_delta(struct buf *out, int64_t bytes);
 
 #endif

@@ -13,18 +13,6 @@ md_text(struct buf *out, const char *s)
 	escape_md(out, s != NULL ? s : "", s != NULL ? strlen(s) : 0);
 }
 
-static void
-bytes(struct buf *out, int64_t v)
-{
-	num_human(out, (double)v);
-}
-
-static void
-delta(struct buf *out, int64_t v)
-{
-	num_human_delta(out, (double)v);
-}
-
 void
 summary_code_block(struct buf *out, const char *text)
 {
@@ -104,7 +92,7 @@ summary_diff(struct buf *out, const struct diff_result *r, const char *command)
 	buf_puts(out, "\n## Findings\n\n");
 	if (r->nfindings == 0) {
 		buf_puts(out, "No region grew beyond what the Go runtime reports (thresholds: ");
-		bytes(out, r->opts.min_bytes);
+		num_bytes(out, r->opts.min_bytes);
 		buf_printf(out, " and %.0f%% of the before Rss).\n", r->opts.min_percent);
 	} else {
 		buf_puts(out, "| role | Rss change | runtime saw | unexplained | evidence | region |\n");
@@ -117,11 +105,11 @@ summary_diff(struct buf *out, const struct diff_result *r, const char *command)
 			buf_puts(out, "| ");
 			md_text(out, f->role);
 			buf_puts(out, " | ");
-			delta(out, f->rss_delta);
+			num_bytes_delta(out, f->rss_delta);
 			buf_puts(out, " | ");
-			delta(out, f->runtime_delta);
+			num_bytes_delta(out, f->runtime_delta);
 			buf_puts(out, " | ");
-			bytes(out, f->unexplained);
+			num_bytes(out, f->unexplained);
 			buf_puts(out, " | ");
 			for (k = 0; k < nev; k++)
 				buf_printf(out, "%s%s", k ? ", " : "", ev[k]);
@@ -131,13 +119,13 @@ summary_diff(struct buf *out, const struct diff_result *r, const char *command)
 
 				md_text(out, g->after[0] ? g->after : g->before);
 				buf_puts(out, ": Size ");
-				bytes(out, g->size_before);
+				num_bytes(out, g->size_before);
 				buf_puts(out, " \xe2\x86\x92 ");
-				bytes(out, g->size_after);
+				num_bytes(out, g->size_after);
 				buf_puts(out, ", Rss ");
-				bytes(out, g->rss_before);
+				num_bytes(out, g->rss_before);
 				buf_puts(out, " \xe2\x86\x92 ");
-				bytes(out, g->rss_after);
+				num_bytes(out, g->rss_after);
 				if (g->path[0] != '\0') {
 					buf_puts(out, " ");
 					md_text(out, g->path);
@@ -160,11 +148,11 @@ summary_diff(struct buf *out, const struct diff_result *r, const char *command)
 			buf_puts(out, "- | - | - |\n");
 			continue;
 		}
-		bytes(out, rows[i].before);
+		num_bytes(out, rows[i].before);
 		buf_puts(out, " | ");
-		bytes(out, rows[i].after);
+		num_bytes(out, rows[i].after);
 		buf_puts(out, " | ");
-		delta(out, rows[i].after - rows[i].before);
+		num_bytes_delta(out, rows[i].after - rows[i].before);
 		buf_puts(out, " |\n");
 	}
 	buf_puts(out, "\n## Roles\n\n| role | Rss before | Rss after | change | runtime saw | unexplained |\n"
@@ -175,18 +163,18 @@ summary_diff(struct buf *out, const struct diff_result *r, const char *command)
 		buf_puts(out, "| ");
 		md_text(out, d->role);
 		buf_puts(out, " | ");
-		bytes(out, d->rss_before);
+		num_bytes(out, d->rss_before);
 		buf_puts(out, " | ");
-		bytes(out, d->rss_after);
+		num_bytes(out, d->rss_after);
 		buf_puts(out, " | ");
-		delta(out, d->rss_delta);
+		num_bytes_delta(out, d->rss_delta);
 		buf_puts(out, " | ");
 		if (d->runtime_known)
-			delta(out, d->runtime_delta);
+			num_bytes_delta(out, d->runtime_delta);
 		else
 			buf_puts(out, "unknown");
 		buf_puts(out, " | ");
-		delta(out, d->unexplained);
+		num_bytes_delta(out, d->unexplained);
 		buf_puts(out, " |\n");
 	}
 	buf_puts(out, "\n## Top regions by Rss change\n\n| before | after | role | Size | Rss | path |\n"
@@ -201,13 +189,13 @@ summary_diff(struct buf *out, const struct diff_result *r, const char *command)
 		buf_puts(out, " | ");
 		md_text(out, g->role);
 		buf_puts(out, " | ");
-		bytes(out, g->size_before);
+		num_bytes(out, g->size_before);
 		buf_puts(out, " \xe2\x86\x92 ");
-		bytes(out, g->size_after);
+		num_bytes(out, g->size_after);
 		buf_puts(out, " | ");
-		bytes(out, g->rss_before);
+		num_bytes(out, g->rss_before);
 		buf_puts(out, " \xe2\x86\x92 ");
-		bytes(out, g->rss_after);
+		num_bytes(out, g->rss_after);
 		buf_puts(out, " | ");
 		md_text(out, g->path);
 		buf_puts(out, " |\n");
@@ -232,19 +220,19 @@ summary_single(struct buf *out, const struct snapshot_info *s, const struct char
 	snapshot_line(out, "snapshot", s);
 	buf_puts(out, "\n## Three layers\n\n| | bytes |\n|---|---:|\n| resident (Rss) | ");
 	if (s->rss_known)
-		bytes(out, s->rss);
+		num_bytes(out, s->rss);
 	else
 		buf_puts(out, "unknown (maps only)");
 	buf_puts(out, " |\n| virtual (Size) | ");
-	bytes(out, s->size);
+	num_bytes(out, s->size);
 	buf_puts(out, " |\n| runtime-visible (Sys-HeapReleased) | ");
 	if (s->go_estimate.known)
-		bytes(out, s->go_estimate.v);
+		num_bytes(out, s->go_estimate.v);
 	else
 		buf_puts(out, "-");
 	buf_puts(out, " |\n| non-Go (Rss - runtime-visible) | ");
 	if (s->go_estimate.known && s->rss_known)
-		bytes(out, s->rss - s->go_estimate.v);
+		num_bytes(out, s->rss - s->go_estimate.v);
 	else
 		buf_puts(out, "-");
 	buf_puts(out, " |\n\n## Roles\n\n| role | VMAs | Size | Rss | LazyFree | Swap |\n"
@@ -255,16 +243,16 @@ summary_single(struct buf *out, const struct snapshot_info *s, const struct char
 		buf_puts(out, "| ");
 		md_text(out, r->role);
 		buf_printf(out, " | %" PRId64 " | ", r->vmas);
-		bytes(out, r->size);
+		num_bytes(out, r->size);
 		buf_puts(out, " | ");
 		if (r->rss >= 0)
-			bytes(out, r->rss);
+			num_bytes(out, r->rss);
 		else
 			buf_puts(out, "-");
 		buf_puts(out, " | ");
-		bytes(out, r->lazyfree > 0 ? r->lazyfree : 0);
+		num_bytes(out, r->lazyfree > 0 ? r->lazyfree : 0);
 		buf_puts(out, " | ");
-		bytes(out, r->swap > 0 ? r->swap : 0);
+		num_bytes(out, r->swap > 0 ? r->swap : 0);
 		buf_puts(out, " |\n");
 	}
 	buf_puts(out, "\n## Top VMAs by Rss\n\n| range | role | Size | Rss | path |\n"
@@ -275,10 +263,10 @@ summary_single(struct buf *out, const struct snapshot_info *s, const struct char
 		buf_puts(out, " | ");
 		md_text(out, vmas[i].role);
 		buf_puts(out, " | ");
-		bytes(out, vmas[i].size);
+		num_bytes(out, vmas[i].size);
 		buf_puts(out, " | ");
 		if (vmas[i].rss >= 0)
-			bytes(out, vmas[i].rss);
+			num_bytes(out, vmas[i].rss);
 		else
 			buf_puts(out, "-");
 		buf_puts(out, " | ");
