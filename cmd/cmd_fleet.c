@@ -10,6 +10,7 @@
 #include "cmd/commands.h"
 #include "cmd/common.h"
 #include "core/buf.h"
+#include "core/version.h"
 #include "report/chart.h"
 #include "report/fleetout.h"
 #include "report/summary.h"
@@ -154,6 +155,24 @@ cmd_fleet(int argc, char **argv)
 			rc = write_text(buf_str(&path), &md);
 			buf_release(&md);
 			if (rc != 0) {
+				rc = RSSGAP_EXIT_FAIL;
+				goto out;
+			}
+		}
+		{
+			struct chart_opts co;
+			struct buf png = BUF_INIT, svg = BUF_INIT;
+
+			chart_opts_default(&co);
+			co.version = RSSGAP_VERSION;
+			co.max_points = c.lim.chart_points;
+			buf_printf(&png, "%s/fleet.png", dir);
+			buf_printf(&svg, "%s/fleet.svg", dir);
+			rc = chart_write_fleet(r, &co, buf_str(&png), buf_str(&svg), &d);
+			buf_release(&png);
+			buf_release(&svg);
+			if (rc != 0) {
+				cmd_print_diag(&d);
 				rc = RSSGAP_EXIT_FAIL;
 				goto out;
 			}

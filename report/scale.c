@@ -326,3 +326,54 @@ scale_ticks_fit(double min, double max, double px0, double px1, double gap,
 	buf_release(&label);
 	return ok ? 0 : -1;
 }
+
+/* Greedy flow with the last line ending at limit_last; returns the entries placed. */
+static int
+flow_try(const double *w, int n, double max_w, int max_lines, double gap, double limit_last,
+	 double *x, int *line, double *end_x, int *end_line)
+{
+	double at = 0;
+	int i, ln = 0;
+
+	for (i = 0; i < n; i++) {
+		double wi = fmin(w[i], max_w);
+
+		if (at > 0 && at + wi > max_w) {
+			if (ln == max_lines - 1)
+				break;
+			ln++;
+			at = 0;
+		}
+		if (ln == max_lines - 1 && at + wi > limit_last)
+			break;
+		x[i] = at;
+		line[i] = ln;
+		at += wi + gap;
+	}
+	*end_x = at;
+	*end_line = ln;
+	return i;
+}
+
+void
+scale_flow(const double *w, int n, double max_w, int max_lines, double gap, double more_w,
+	   double *x, int *line, struct scale_flow *f)
+{
+	double end_x;
+	int end_line;
+
+	memset(f, 0, sizeof(*f));
+	if (n <= 0 || max_lines < 1 || !(max_w > 0))
+		return;
+	f->shown = flow_try(w, n, max_w, max_lines, gap, max_w, x, line, &end_x, &end_line);
+	if (f->shown == n) {
+		f->lines = line[n - 1] + 1;
+		return;
+	}
+	/* not all fit: again, keeping room for "+ N more" at the end of the last line */
+	f->shown = flow_try(w, n, max_w, max_lines, gap, max_w - gap - more_w, x, line, &end_x,
+			    &end_line);
+	f->more_x = end_x;
+	f->more_line = end_line;
+	f->lines = f->more_line + 1;
+}

@@ -111,4 +111,22 @@ int scale_rows_fit(struct scale_rows *r, int n, double top, double height, doubl
 /* The box of row i (i == shown is the "more" line) in a column [x, x+w). */
 struct scale_box scale_row_box(const struct scale_rows *r, int i, double x, double w);
 
+/*
+ * Legend entries of widths w[0..n) set left to right, gap apart, in lines
+ * of width max_w, at most max_lines lines. When they do not all fit, the
+ * last line keeps room for a "+ N more" entry of width more_w after the
+ * shown ones. An entry wider than a line gets a line of its own (the caller
+ * shortens it to max_w).
+ */
+struct scale_flow {
+	int shown;		/* entries 0..shown-1 are drawn, the rest counted as more */
+	int lines;		/* lines used, the "more" entry's included */
+	double more_x;		/* where the "more" entry goes, when shown < n */
+	int more_line;
+};
+
+/* Lay out the entries; x[i] and line[i] (sized n) get each shown entry's offset and line. */
+void scale_flow(const double *w, int n, double max_w, int max_lines, double gap, double more_w,
+		double *x, int *line, struct scale_flow *f);
+
 #endif

@@ -5,6 +5,12 @@
  * (Go-heap VMA Size 1.33 GiB, Rss 1.04 GiB -> Size 1.28 GiB, Rss 1.26 GiB)
  * and hostile text in a path, to pin the PNG header, SVG escaping and
  * byte-for-byte determinism; it is not a real capture.
+ * The fleet page is drawn from the real fleet capture
+ * (fixtures/bundles/fleet.rssgap.tar.gz: 20 pods version=v1, 20 version=v2,
+ * v2 writing 32 MiB of heap v1 only allocates) ingested into :memory:; the
+ * fleets with 20 and 40 cohorts and the one with a cohort value holding
+ * <script>& are built by hand (hand_fleet) to pin layout caps and escaping.
+ * RSSGAP_TEST_KEEP=1 keeps the rendered files and prints where they are.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,11 +25,16 @@
 #include <unistd.h>
 
 #include "analyze/attribute.h"
+#include "analyze/fleet.h"
 #include "analyze/snapshot.h"
 #include "core/buf.h"
+#include "core/db.h"
 #include "core/diag.h"
 #include "core/escape.h"
+#include "core/limits.h"
 #include "core/num.h"
+#include "ingest/ingest.h"
+#include "ingest/rules.h"
 #include "report/chart.h"
 #include "report/scale.h"
 
@@ -416,6 +427,46 @@ test_nudge_bar_labels(void **state)
 	assert_int_equal(scale_nudge_up(&b, placed, 1, 0, 0), -1);
 }
 
+/* Legend entries flowed in lines: all when they fit, else capped with room for "+ N more". */
+static void
+test_flow_legend(void **state)
+{
+	double w[20], x[20];
+	int line[20], i;
+	struct scale_flow f;
+
+	(void)state;
+	for (i = 0; i < 20; i++)
+		w[i] = 100;
+	/* 4 fit in 430 px per line (100 + 10 gap each), 8 in two lines */
+	scale_flow(w, 8, 430, 2, 10, 150, x, line, &f);
+	assert_int_equal(f.shown, 8);
+	assert_int_equal(f.lines, 2);
+	assert_true(x[3] == 330 && line[3] == 0);
+	assert_true(x[4] == 0 && line[4] == 1);
+	/* 20 do not: line 2 keeps 150 + 10 px at its end, so it holds 2 entries */
+	scale_flow(w, 20, 430, 2, 10, 150, x, line, &f);
+	assert_int_equal(f.shown, 6);
+	assert_int_equal(f.more_line, 1);
+	assert_true(f.more_x == 220);
+	assert_true(f.more_x + 150 <= 430);
+	assert_int_equal(f.lines, 2);
+	/* no shown entry overlaps another or the "more" entry */
+	for (i = 1; i < f.shown; i++)
+		if (line[i] == line[i - 1])
+			assert_true(x[i] >= x[i - 1] + w[i - 1]);
+	assert_true(x[f.shown - 1] + w[f.shown - 1] <= f.more_x);
+	/* one line only, and an entry wider than the line */
+	scale_flow(w, 20, 430, 1, 10, 150, x, line, &f);
+	assert_int_equal(f.shown, 2);
+	w[0] = 900;
+	scale_flow(w, 3, 430, 3, 10, 150, x, line, &f);
+	assert_int_equal(f.shown, 3);
+	assert_true(line[1] == 1 && x[1] == 0);
+	scale_flow(w, 0, 430, 2, 10, 150, x, line, &f);
+	assert_int_equal(f.shown, 0);
+}
+
 /* ---- render ---- */
 
 static char tmpdir[64];
@@ -434,6 +485,10 @@ teardown_dir(void **state)
 	char cmd[128];
 
 	(void)state;
+	if (getenv("RSSGAP_TEST_KEEP") != NULL) {
+		fprintf(stderr, "charts kept in %s\n", tmpdir);
+		return 0;
+	}
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -697,6 +752,331 @@ test_render_extremes(void **state)
 	assert_int_equal(chart_write_diff(&r, &o, tmp("x.png"), tmp("x.svg"), &d), 0);
 }
 
+/* ---- the fleet page ---- */
+
+/* Every string of want (NULL-terminated) is in text; names the first one missing. */
+static void
+has_lines(const char *text, const char *const *want)
+{
+	for (; *want != NULL; want++)
+		if (strstr(text, *want) == NULL)
+			fail_msg("not drawn: \"%s\"", *want);
+}
+
+static void
+on_ingest(void *ctx, const struct ingest_event *ev)
+{
+	(void)ctx;
+	if (ev->kind != INGEST_SNAPSHOT_NEW && ev->kind != INGEST_SNAPSHOT_DUPLICATE)
+		fail_msg("ingest: %s", ev->diag->message);
+}
+
+/* The real fleet capture compared by version: v1 (n=20) against v2 (n=20). */
+static struct fleet_result *
+real_fleet(struct db **db)
+{
+	struct limits lim;
+	struct rules *rules = rules_new();
+	struct ingest_opts io = { &lim, rules };
+	struct fleet_opts fo;
+	struct fleet_result *r;
+	struct diag d;
+
+	diag_clear(&d);
+	limits_default(&lim);
+	*db = db_open(":memory:", &d);
+	assert_non_null(*db);
+	assert_int_equal(rules_add_default(rules, &lim, &d), 0);
+	assert_int_equal(ingest_bundle(*db, "fixtures/bundles/fleet.rssgap.tar.gz", &io, on_ingest,
+				       NULL), 0);
+	rules_free(rules);
+	fleet_opts_default(&fo);
+	r = fleet_compute(*db, "version", NULL, NULL, &fo, &d);
+	assert_non_null(r);
+	assert_int_equal(r->ncohorts, 2);
+	assert_int_equal(r->npoints, 40);
+	return r;
+}
+
+static void
+test_render_fleet_real(void **state)
+{
+	struct db *db;
+	struct fleet_result *r;
+	struct chart_opts o;
+	struct diag d;
+	uint32_t w, h;
+	size_t len1, len2, plen1, plen2;
+	char *svg1, *svg2, *png1, *png2, *desc;
+
+	(void)state;
+	r = real_fleet(&db);
+	chart_opts_default(&o);
+	o.version = "0.1.0";
+	diag_clear(&d);
+	assert_int_equal(chart_write_fleet(r, &o, tmp("fleet.png"), tmp("fleet.svg"), &d), 0);
+	png_size(tmp("fleet.png"), &w, &h);
+	assert_int_equal(w, CHART_WIDTH);
+	assert_int_equal(h, CHART_HEIGHT);
+	png1 = slurp(tmp("fleet.png"), &plen1);
+	/* drawn, not blank: a white 1400x1000 PNG is under 10 KB */
+	assert_true(plen1 > 40000);
+	svg1 = slurp(tmp("fleet.svg"), &len1);
+	assert_non_null(strstr(svg1, "width=\"1400px\""));
+	assert_non_null(strstr(svg1, "<title>UNEXPLAINED GROWTH: median Rss +32.0 MiB from v1 to v2; "));
+	desc = strstr(svg1, "<desc>");
+	assert_non_null(desc);
+	/* the page says what it shows: the finding, the cohorts, the diagonal, the change */
+	has_lines(desc, (const char *const[]){
+		"\ngo-heap: median Rss +32.0 MiB from v1 (n=20) to v2 (n=20)", "\nv1 (before)\n",
+		"\nv2 (after)\n", "\npoints far above the diagonal: memory the runtime cannot see\n",
+		"\ny = x\n", "\nmedian Rss +32.0 MiB\n",
+		"\nRss by role, largest median change v1 \xe2\x86\x92 v2\n", "\n+32.0 MiB\ngo-heap\n",
+		"\nby version  \xc2\xb7  2 cohorts, 40 pods", "\nrssgap 0.1.0\n", NULL });
+	/* the same fleet drawn again gives the same bytes, PNG and SVG */
+	assert_int_equal(chart_write_fleet(r, &o, tmp("again.png"), tmp("again.svg"), &d), 0);
+	svg2 = slurp(tmp("again.svg"), &len2);
+	png2 = slurp(tmp("again.png"), &plen2);
+	assert_int_equal(len1, len2);
+	assert_memory_equal(svg1, svg2, len1);
+	assert_int_equal(plen1, plen2);
+	assert_memory_equal(png1, png2, plen1);
+	/* the convenience writes DIR/fleet.png and DIR/fleet.svg */
+	assert_int_equal(chart_write_fleet_files(r, tmpdir, &d), 0);
+	png_size(tmp("fleet.png"), &w, &h);
+	assert_int_equal(w, CHART_WIDTH);
+	/* the cap on points: 40 pods + 2 cohorts x (2 + roles) + outliers */
+	o.max_points = 40;
+	assert_int_equal(chart_write_fleet(r, &o, tmp("capped.png"), NULL, &d), -1);
+	assert_int_equal(d.kind, DIAG_LIMIT);
+	assert_non_null(strstr(d.message, "chart_points"));
+	assert_int_equal(access(tmp("capped.png"), F_OK), -1);
+	free(svg1);
+	free(svg2);
+	free(png1);
+	free(png2);
+	fleet_result_free(r);
+	db_free(db);
+}
+
+static char *
+xdup(const char *s)
+{
+	char *c = strdup(s);
+
+	assert_non_null(c);
+	return c;
+}
+
+static void *
+zalloc(size_t n, size_t size)
+{
+	void *p = calloc(n + 1, size);
+
+	assert_non_null(p);
+	return p;
+}
+
+/*
+ * A fleet built by hand (see the top): ncohorts cohorts of pods pods each,
+ * Rss rising with the cohort, the later half 60 MiB above what Go sees, the
+ * last pod of every third cohort from the last 400 MiB above its cohort (an
+ * outlier). When
+ * value is not NULL it names the after cohort.
+ */
+static struct fleet_result *
+hand_fleet(int ncohorts, int pods, const char *value)
+{
+	static const char *roles[] = { "go-heap", "exe", "anon", "lib" };
+	struct fleet_result *r = zalloc(1, sizeof(*r));
+	int64_t *v = zalloc((size_t)pods, sizeof(int64_t));
+	char name[160];
+	int c, k, i, j;
+
+	r->by = xdup("version");
+	fleet_opts_default(&r->opts);
+	r->nroles = 4;
+	r->roles = zalloc(4, sizeof(char *));
+	for (j = 0; j < 4; j++)
+		r->roles[j] = xdup(roles[j]);
+	r->ncohorts = ncohorts;
+	r->cohorts = zalloc((size_t)ncohorts, sizeof(*r->cohorts));
+	r->npoints = ncohorts * pods;
+	r->points = zalloc((size_t)r->npoints, sizeof(*r->points));
+	r->outliers = zalloc((size_t)ncohorts, sizeof(*r->outliers));
+	for (c = 0; c < ncohorts; c++) {
+		struct fleet_cohort *co = &r->cohorts[c];
+
+		snprintf(name, sizeof(name), "1.%d.0", c + 20);
+		co->value = xdup(value != NULL && c == ncohorts - 1 ? value : name);
+		co->n = pods;
+		for (k = 0; k < pods; k++) {
+			struct fleet_point *pt = &r->points[c * pods + k];
+			double go = 300 * MiB + c * 2 * MiB + ((k * 37) % 11 - 5) * 2 * MiB;
+			double rss = go + (c >= ncohorts / 2 ? 60 * MiB : -40 * MiB) + c * 3 * MiB +
+				     ((k * 13) % 7 - 3) * MiB;
+
+			if (k == pods - 1 && (ncohorts - 1 - c) % 3 == 0)
+				rss += 400 * MiB;
+			pt->id = c * pods + k + 1;
+			pt->cohort = c;
+			snprintf(name, sizeof(name), "api-%s-7d9f-%02d", c == ncohorts - 1 && value ? "<b>&\x01" : "x", k);
+			pt->who = xdup(name);
+			pt->rss = (int64_t)rss;
+			pt->go_known = 1;
+			pt->go_estimate = (int64_t)go;
+			pt->non_go = pt->rss - pt->go_estimate;
+			pt->role_rss = zalloc(4, sizeof(int64_t));
+			pt->role_gap = zalloc(4, sizeof(int64_t));
+			pt->role_rss[0] = (int64_t)(rss * 0.6);
+			pt->role_rss[1] = (int64_t)(40 * MiB);
+			pt->role_rss[2] = (int64_t)(rss * 0.2);
+			pt->role_rss[3] = (int64_t)(18 * MiB + k * 64 * KiB);
+			if (k == pods - 1 && (ncohorts - 1 - c) % 3 == 0) {
+				snprintf(name, sizeof(name), "%s: Rss 400 MiB above the median", pt->who);
+				r->outliers[r->noutliers].id = pt->id;
+				r->outliers[r->noutliers++].why = xdup(name);
+			}
+		}
+		for (i = 0; i < 3 + 4; i++) {
+			for (k = 0; k < pods; k++) {
+				const struct fleet_point *pt = &r->points[c * pods + k];
+
+				v[k] = i == 0 ? pt->rss : i == 1 ? pt->go_estimate : i == 2 ? pt->non_go
+											    : pt->role_rss[i - 3];
+			}
+			if (i == 0)
+				co->rss = fleet_stat_of(v, pods);
+			else if (i == 1)
+				co->go_estimate = fleet_stat_of(v, pods);
+			else if (i == 2)
+				co->non_go = fleet_stat_of(v, pods);
+			else {
+				if (co->role_rss == NULL)
+					co->role_rss = zalloc(4, sizeof(*co->role_rss));
+				co->role_rss[i - 3] = fleet_stat_of(v, pods);
+			}
+		}
+	}
+	r->before = 0;
+	r->after = ncohorts - 1;
+	r->verdict = VERDICT_UNEXPLAINED;
+	r->median_rss_delta = r->cohorts[r->after].rss.median - r->cohorts[0].rss.median;
+	r->band_low = r->median_rss_delta - (int64_t)(4 * MiB);
+	r->band_high = r->median_rss_delta + (int64_t)(3 * MiB);
+	r->headline = xdup("median Rss grew, 60 MiB unexplained in go-heap");
+	r->nfindings = 1;
+	r->findings = zalloc(1, sizeof(*r->findings));
+	r->findings[0].role = xdup("go-heap");
+	r->findings[0].summary = xdup("go-heap: median Rss grew while the runtime's view did not");
+	free(v);
+	return r;
+}
+
+/* Render r into NAME.png (its size checked) and NAME.svg; the SVG's text. */
+static char *
+fleet_svg(const struct fleet_result *r, const char *name)
+{
+	struct chart_opts o;
+	struct diag d;
+	char png[64], svg[64];
+	uint32_t w, h;
+	size_t len;
+
+	snprintf(png, sizeof(png), "%s.png", name);
+	snprintf(svg, sizeof(svg), "%s.svg", name);
+	chart_opts_default(&o);
+	diag_clear(&d);
+	assert_int_equal(chart_write_fleet(r, &o, tmp(png), tmp(svg), &d), 0);
+	png_size(tmp(png), &w, &h);
+	assert_int_equal(w, CHART_WIDTH);
+	assert_int_equal(h, CHART_HEIGHT);
+	return slurp(tmp(svg), &len);
+}
+
+static void
+test_render_fleet_escaped(void **state)
+{
+	struct fleet_result *r = hand_fleet(2, 12, "canary<script>&alert(1)");
+	char *svg;
+
+	(void)state;
+	svg = fleet_svg(r, "hostile");
+	/*
+	 * The cohort value is text in <desc>, escaped, never markup; the pod
+	 * name's control byte is shown, in the outlier's line.
+	 */
+	has_lines(svg, (const char *const[]){ "\ncanary&lt;script&gt;&amp;alert(1) (after)\n",
+					      "api-&lt;b&gt;&amp;\\x01-7d9f-11: Rss 400 MiB", NULL });
+	assert_null(strstr(svg, "<script"));
+	assert_null(strstr(svg, "<b>"));
+	free(svg);
+	fleet_result_free(r);
+}
+
+static void
+test_render_fleet_many_cohorts(void **state)
+{
+	struct fleet_result *r20 = hand_fleet(20, 20, NULL), *r40 = hand_fleet(40, 10, NULL);
+	char *svg;
+
+	(void)state;
+	svg = fleet_svg(r20, "fleet20");
+	/*
+	 * 20 cohorts: the compared two coloured, the legend capped; every
+	 * cohort has a row of panel A, the role panels keep the compared two;
+	 * 7 outliers (every third cohort), each ringed, their list fits.
+	 */
+	assert_int_equal(r20->noutliers, 7);
+	has_lines(svg, (const char *const[]){
+		"\n1.20.0 (before)\n", "\n1.39.0 (after)\n", "\n+ 18 more cohorts (grey)\n",
+		"\n1.29.0\nn=20\n", " (those two cohorts only)\n",
+		"\n7 outliers, 3 MADs or more from the cohort median\n",
+		"\n#400 api-x-7d9f-19: Rss 400 MiB above the median\n", NULL });
+	assert_null(strstr(svg, "\n1.21.0 (before)\n"));
+	free(svg);
+	svg = fleet_svg(r40, "fleet40");
+	/* 40 cohorts: not all rows fit; the compared two are kept, the rest counted */
+	has_lines(svg, (const char *const[]){ "\n1.20.0\nn=10\n", "\n1.59.0\nn=10\n",
+					      "\n+ 18 more cohorts (180 pods)\n",
+					      "\n+ 38 more cohorts (grey)\n", NULL });
+	free(svg);
+	fleet_result_free(r20);
+	fleet_result_free(r40);
+}
+
+static void
+test_render_fleet_bad(void **state)
+{
+	/* hand-written: a point outside every cohort is refused; hostile numbers draw */
+	struct fleet_result *r = hand_fleet(3, 6, NULL);
+	struct chart_opts o;
+	struct diag d;
+
+	(void)state;
+	chart_opts_default(&o);
+	diag_clear(&d);
+	r->points[4].cohort = 7;
+	assert_int_equal(chart_write_fleet(r, &o, tmp("bad.png"), NULL, &d), -1);
+	assert_int_equal(d.kind, DIAG_USAGE);
+	assert_non_null(strstr(d.message, "no cohort"));
+	r->points[4].cohort = 0;
+	r->points[0].rss = INT64_MAX;
+	r->points[1].go_estimate = INT64_MIN;
+	r->points[2].role_rss[0] = INT64_MIN;
+	r->cohorts[0].rss.p90 = INT64_MAX;
+	r->cohorts[2].go_estimate.median = INT64_MIN;
+	r->verdict = (enum verdict)42;
+	r->before = -1;
+	diag_clear(&d);
+	assert_int_equal(chart_write_fleet(r, &o, tmp("extreme.png"), tmp("extreme.svg"), &d), 0);
+	/* the smallest page allowed still draws */
+	o.width = 1000;
+	o.height = 700;
+	assert_int_equal(chart_write_fleet(r, &o, tmp("small.png"), NULL, &d), 0);
+	fleet_result_free(r);
+}
+
 static void
 test_font_is_dejavu(void **state)
 {
@@ -731,10 +1111,15 @@ main(void)
 		cmocka_unit_test(test_rows_overfull),
 		cmocka_unit_test(test_tick_labels_never_touch),
 		cmocka_unit_test(test_nudge_bar_labels),
+		cmocka_unit_test(test_flow_legend),
 		cmocka_unit_test(test_render_diff),
 		cmocka_unit_test(test_render_single_many),
 		cmocka_unit_test(test_render_errors),
 		cmocka_unit_test(test_render_extremes),
+		cmocka_unit_test(test_render_fleet_real),
+		cmocka_unit_test(test_render_fleet_escaped),
+		cmocka_unit_test(test_render_fleet_many_cohorts),
+		cmocka_unit_test(test_render_fleet_bad),
 		cmocka_unit_test(test_font_is_dejavu),
 	};
 
