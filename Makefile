@@ -14,8 +14,8 @@ ifdef CI
 WARN += -Werror
 endif
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -I. -Ibuild $(PKG_CFLAGS) -MMD -MP
-LDLIBS = $(PKG_LIBS) -lm
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) -I. -Ibuild $(PKG_CFLAGS) -MMD -MP
+LDLIBS = $(PKG_LIBS) -lm -pthread
 ifdef SAN
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
@@ -46,7 +46,8 @@ INGEST_SRCS = \
 	ingest/runtime.c \
 	ingest/runtime_ingest.c \
 	ingest/select.c \
-	ingest/smaps.c
+	ingest/smaps.c \
+	ingest/vma_writer.c
 
 ANALYZE_SRCS = \
 	analyze/snapshot.c \

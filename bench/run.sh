@@ -51,3 +51,12 @@ for n in 65530 1000000; do
 		"$ratio" $((in_kb / 1024)) $((budget_kb / 1024))
 	rm -f "$b"
 done
+
+echo "== parallel ingest of every bundle in fixtures/bundles into one database"
+BENCH_BEFORE="rm -f $work/bench.db $work/bench.db-wal $work/bench.db-shm"
+export BENCH_BEFORE
+for j in 1 2; do
+	set -- $(best_of "$RSSGAP" ingest -j "$j" --quiet --db "$work/bench.db" fixtures/bundles/*.rssgap.tar.gz)
+	printf '  -j %d: %6.2f s, peak RSS %d MiB\n' "$j" "$1" $(($2 / 1024))
+done
+unset BENCH_BEFORE

@@ -1,8 +1,14 @@
 /* rssgap ingest: read bundles into the database, one transaction per snapshot. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "analyze/snapshot.h"
 #include "cmd/commands.h"
@@ -10,10 +16,12 @@
 #include "core/buf.h"
 #include "core/escape.h"
 #include "core/num.h"
+#include "core/xalloc.h"
 #include "ingest/ingest.h"
+#include "ingest/rules.h"
 
 static const char ingest_usage[] =
-	"usage: rssgap ingest [--db FILE] [--rules FILE] [--limit NAME=N] [--quiet] BUNDLE...\n"
+	"usage: rssgap ingest [--db FILE] [--rules FILE] [--limit NAME=N] [-j N] [--quiet] BUNDLE...\n"
 	"\n"
 	"Reads each bundle (a .tar, .tar.gz/.zst/.xz/.bz2 or a directory) into the\n"
 	"database: one line per snapshot on stdout, errors on stderr. A bad snapshot\n"
@@ -23,27 +31,119 @@ static const char ingest_usage[] =
 	"  --db FILE        the database (default $RSSGAP_DB; else in memory: only checks)\n"
 	"  --rules FILE     role rules tried before the defaults (docs/roles.md)\n"
 	"  --limit NAME=N   raise or lower a cap on hostile input (docs/limits.md)\n"
-	"  --quiet          no line per snapshot\n";
+	"  -j, --jobs N     ingest N bundles at a time (default 1; needs --db)\n"
+	"  --quiet          no line per snapshot\n"
+	"\n"
+	"On a terminal, stderr shows progress: bundles done, MB/s, time left.\n";
+
+#define JOBS_MAX 64
+#define OPT_JOBS 'j'
+
+/* What the workers share; everything below mu is guarded by it. */
+struct batch_run {
+	struct cmd *c;
+	char **bundles;
+	int nbundles;
+	uint64_t *sizes;	/* bytes on disk per bundle (0 for a directory) */
+	uint64_t bytes_total;
+	struct ingest_lock *lock;	/* NULL with one worker */
+	int progress;		/* stderr is a terminal: draw the progress line */
+	double t0;
+	pthread_mutex_t mu;	/* also keeps output lines whole */
+	pthread_cond_t finished;
+	int next, done, running;
+	uint64_t bytes_done;
+	int failures;
+	int progress_shown;
+};
+
+struct worker {
+	struct batch_run *br;
+	struct db *db;		/* own connection (the command's for worker 0) */
+	struct rules *rules;	/* own rules: a struct rules is used by one thread */
+	pthread_t thread;
+	int own;		/* db and rules are this worker's to free */
+};
 
 struct ingest_run {
-	struct cmd *c;
+	struct worker *w;
 	const char *bundle;
 	int new_snapshots, duplicates;
 };
+
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Erase the progress line (mu held) so that a message starts at column 0. */
+static void
+progress_clear(struct batch_run *br)
+{
+	if (br->progress_shown) {
+		fputs("\r\033[K", stderr);
+		br->progress_shown = 0;
+	}
+}
+
+/* Redraw "N/M bundles, X MB/s, ETA m:ss" on stderr (mu held). */
+static void
+progress_draw(struct batch_run *br)
+{
+	double elapsed = now_seconds() - br->t0, rate, left = -1;
+
+	if (!br->progress)
+		return;
+	rate = elapsed > 0 ? (double)br->bytes_done / elapsed / 1e6 : 0;
+	if (br->bytes_done > 0 && br->bytes_total > 0)
+		left = elapsed * (double)(br->bytes_total - br->bytes_done) / (double)br->bytes_done;
+	else if (br->done > 0)
+		left = elapsed * (double)(br->nbundles - br->done) / (double)br->done;
+	fprintf(stderr, "\r\033[Krssgap: ingest %d/%d bundles, %.1f MB/s, ETA ", br->done,
+		br->nbundles, rate);
+	if (left < 0)
+		fputs("--", stderr);
+	else
+		fprintf(stderr, "%d:%02d", (int)(left + 0.5) / 60, (int)(left + 0.5) % 60);
+	fflush(stderr);
+	br->progress_shown = 1;
+}
+
+static void
+run_lock(struct batch_run *br)
+{
+	if (pthread_mutex_lock(&br->mu) != 0)
+		die("pthread_mutex_lock failed");
+}
+
+static void
+run_unlock(struct batch_run *br)
+{
+	pthread_mutex_unlock(&br->mu);
+}
 
 /* One line per snapshot: id, host/pod, pid, labels, Rss. */
 static void
 print_snapshot(struct ingest_run *r, const char *what, int64_t id)
 {
+	struct batch_run *br = r->w->br;
 	struct snapshot_info *info;
 	struct buf line = BUF_INIT;
 	struct diag d;
 	int i;
 
 	diag_clear(&d);
-	info = snapshot_info_load(r->c->db, id, &d);
+	info = snapshot_info_load(r->w->db, id, &d);
 	if (info == NULL) {
+		run_lock(br);
+		progress_clear(br);
 		cmd_print_diag(&d);
+		progress_draw(br);
+		run_unlock(br);
 		return;
 	}
 	buf_printf(&line, "%s snapshot %" PRId64 ": ", what, id);
@@ -71,16 +171,26 @@ print_snapshot(struct ingest_run *r, const char *what, int64_t id)
 	else
 		buf_puts(&line, "unknown (maps only)");
 	buf_printf(&line, ", %" PRId64 " VMAs", info->vma_count);
-	if (!r->c->quiet)
+	if (!br->c->quiet) {
+		run_lock(br);
+		progress_clear(br);
 		printf("%s\n", buf_str(&line));
+		if (br->progress) {
+			fflush(stdout);
+			progress_draw(br);
+		}
+		run_unlock(br);
+	}
 	buf_release(&line);
 	snapshot_info_free(info);
 }
 
+/* Called from the worker's thread, outside any transaction. */
 static void
 on_event(void *ctx, const struct ingest_event *ev)
 {
 	struct ingest_run *r = ctx;
+	struct batch_run *br = r->w->br;
 
 	switch (ev->kind) {
 	case INGEST_SNAPSHOT_NEW:
@@ -94,24 +204,227 @@ on_event(void *ctx, const struct ingest_event *ev)
 	case INGEST_SNAPSHOT_FAILED:
 	case INGEST_MEMBER_ERROR:
 	case INGEST_BUNDLE_FAILED:
+		run_lock(br);
+		progress_clear(br);
 		cmd_print_diag(ev->diag);
+		progress_draw(br);
+		run_unlock(br);
 		break;
 	}
+}
+
+/* Take bundles one at a time until none is left. */
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct batch_run *br = w->br;
+	struct ingest_opts o;
+	int i, failures;
+
+	o.lim = &br->c->lim;
+	o.rules = w->rules;
+	for (;;) {
+		run_lock(br);
+		i = br->next < br->nbundles ? br->next++ : -1;
+		run_unlock(br);
+		if (i < 0)
+			break;
+		{
+			struct ingest_run r = { w, br->bundles[i], 0, 0 };
+
+			failures = ingest_bundle_shared(w->db, br->bundles[i], &o, br->lock, on_event,
+							&r);
+		}
+		run_lock(br);
+		br->failures += failures;
+		br->done++;
+		br->bytes_done += br->sizes[i];
+		fflush(stdout);
+		progress_draw(br);
+		run_unlock(br);
+	}
+	run_lock(br);
+	br->running--;
+	pthread_cond_signal(&br->finished);
+	run_unlock(br);
+	return NULL;
+}
+
+/* The user's rules file, read once for every worker's own struct rules. */
+static int
+read_rules_text(const struct cmd *c, struct buf *text, struct diag *d)
+{
+	FILE *f = fopen(c->rules_path, "rb");
+	char chunk[65536];
+	size_t n;
+
+	diag_where(d, c->rules_path, NULL);
+	if (f == NULL)
+		return diag_fail(d, DIAG_IO, 0, "cannot open rules: %s", strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (text->len + n > c->lim.rules * (c->lim.pattern_bytes + 64)) {
+			fclose(f);
+			return diag_fail(d, DIAG_LIMIT, 0, "rules file too large (limit rules)");
+		}
+		buf_add(text, chunk, n);
+	}
+	fclose(f);
+	return 0;
+}
+
+/* Give worker w (> 0) its own connection and rules; prints the error and returns -1. */
+static int
+worker_open(struct cmd *c, struct worker *w, const struct buf *rules_text)
+{
+	struct diag d;
+
+	diag_clear(&d);
+	w->own = 1;
+	w->rules = rules_new();
+	if (c->rules_path != NULL &&
+	    rules_add_text(w->rules, rules_text->data != NULL ? rules_text->data : "",
+			   rules_text->len, c->rules_path, &c->lim, &d) != 0)
+		goto err;
+	diag_where(&d, "default.rules", NULL);
+	if (rules_add_default(w->rules, &c->lim, &d) != 0)
+		goto err;
+	diag_clear(&d);
+	w->db = db_open(c->db_path, &d);
+	if (w->db == NULL)
+		goto err;
+	return 0;
+err:
+	cmd_print_diag(&d);
+	return -1;
+}
+
+static void
+stat_bundles(struct batch_run *br)
+{
+	int i;
+
+	br->sizes = xcalloc((size_t)br->nbundles, sizeof(*br->sizes));
+	for (i = 0; i < br->nbundles; i++) {
+		struct stat st;
+
+		if (stat(br->bundles[i], &st) == 0 && S_ISREG(st.st_mode))
+			br->sizes[i] = (uint64_t)st.st_size;
+		br->bytes_total += br->sizes[i];
+	}
+}
+
+/*
+ * Ingest every bundle with jobs workers, each with its own connection and
+ * rules; the main thread redraws the progress line while they run.
+ */
+static int
+run_batch(struct cmd *c, char **bundles, int nbundles, int jobs)
+{
+	struct batch_run br;
+	struct worker *workers;
+	struct buf rules_text = BUF_INIT;
+	int i, started = 0, failures, nworkers;
+
+	memset(&br, 0, sizeof(br));
+	br.c = c;
+	br.bundles = bundles;
+	br.nbundles = nbundles;
+	br.progress = isatty(STDERR_FILENO);
+	br.t0 = now_seconds();
+	if (pthread_mutex_init(&br.mu, NULL) != 0 || pthread_cond_init(&br.finished, NULL) != 0)
+		die("cannot initialise a mutex");
+	stat_bundles(&br);
+	if (jobs > nbundles)
+		jobs = nbundles;
+	nworkers = jobs;
+	workers = xcalloc((size_t)nworkers, sizeof(*workers));
+	workers[0].db = c->db;
+	workers[0].rules = c->rules;
+	if (jobs > 1) {
+		struct diag d;
+
+		diag_clear(&d);
+		br.lock = ingest_lock_new();
+		if (c->rules_path != NULL && read_rules_text(c, &rules_text, &d) != 0) {
+			cmd_print_diag(&d);
+			br.failures++;
+			jobs = 1;
+		}
+	}
+	for (i = 0; i < jobs; i++) {
+		workers[i].br = &br;
+		if (i > 0 && worker_open(c, &workers[i], &rules_text) != 0) {
+			br.failures++;
+			break;	/* fewer workers, same result */
+		}
+	}
+	jobs = i > 0 ? i : 1;
+	run_lock(&br);
+	progress_draw(&br);
+	for (i = 0; i < jobs; i++) {
+		br.running++;
+		if (pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) != 0)
+			die("cannot start an ingest thread");
+		started++;
+	}
+	while (br.running > 0) {
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 250 * 1000 * 1000;
+		if (until.tv_nsec >= 1000 * 1000 * 1000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000 * 1000 * 1000;
+		}
+		pthread_cond_timedwait(&br.finished, &br.mu, &until);
+		if (br.running > 0)
+			progress_draw(&br);
+	}
+	progress_clear(&br);
+	run_unlock(&br);
+	for (i = 0; i < started; i++)
+		pthread_join(workers[i].thread, NULL);
+	for (i = 0; i < nworkers; i++) {
+		if (workers[i].own) {
+			db_free(workers[i].db);
+			rules_free(workers[i].rules);
+		}
+	}
+	failures = br.failures;
+	free(workers);
+	free(br.sizes);
+	buf_release(&rules_text);
+	ingest_lock_free(br.lock);
+	pthread_cond_destroy(&br.finished);
+	pthread_mutex_destroy(&br.mu);
+	return failures;
 }
 
 int
 cmd_ingest(int argc, char **argv)
 {
-	static const struct option longopts[] = { CMD_COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
-	struct ingest_opts o;
+	static const struct option longopts[] = {
+		CMD_COMMON_LONGOPTS,
+		{ "jobs", required_argument, NULL, OPT_JOBS },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct cmd c;
-	int opt, i, failures = 0, rc;
+	int opt, failures, rc, jobs = 1;
+	uint64_t n;
 
 	cmd_init(&c, "ingest");
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
 		if (opt == 'h') {
 			fputs(ingest_usage, stdout);
 			return cmd_finish_output(0);
+		}
+		if (opt == OPT_JOBS) {
+			if (num_parse_u64(optarg, strlen(optarg), &n) != 0 || n < 1 || n > JOBS_MAX)
+				return cmd_usage_error(&c, "bad -j \"%s\" (expected 1 to %d)", optarg,
+						       JOBS_MAX);
+			jobs = (int)n;
+			continue;
 		}
 		rc = cmd_common_option(&c, opt, optarg);
 		if (rc < 0)
@@ -126,14 +439,10 @@ cmd_ingest(int argc, char **argv)
 	if (c.db_path == NULL && !c.quiet)
 		fprintf(stderr, "rssgap: no --db: checking bundles into an in-memory database "
 				"(nothing is kept)\n");
-	o.lim = &c.lim;
-	o.rules = c.rules;
-	for (i = optind; i < argc; i++) {
-		struct ingest_run r = { &c, argv[i], 0, 0 };
-
-		failures += ingest_bundle(c.db, argv[i], &o, on_event, &r);
-		fflush(stdout);
-	}
+	/* an in-memory database is one connection's: workers could not share it */
+	if (c.db_path == NULL)
+		jobs = 1;
+	failures = run_batch(&c, argv + optind, argc - optind, jobs);
 	cmd_release(&c);
 	return cmd_finish_output(failures > 0 ? RSSGAP_EXIT_FAIL : RSSGAP_EXIT_OK);
 }

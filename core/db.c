@@ -1,5 +1,6 @@
 #include "core/db.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -515,11 +516,24 @@ static const sqlite3_module vma_batch_module = {
 	.xRowid = vb_rowid,
 };
 
+/*
+ * Before SQLite's first use: no global memory statistics, whose mutex is
+ * taken on every allocation SQLite makes (a VMA row makes several).
+ */
+static void
+sqlite_setup(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct db *
 db_open(const char *path, struct diag *d)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct db *db = xcalloc(1, sizeof(*db));
 	int i;
+
+	pthread_once(&once, sqlite_setup);
 
 	/* NOMUTEX: a connection is used by one thread at a time (db.h), so SQLite's own locks are waste */
 	if (sqlite3_open_v2(path, &db->conn,
@@ -617,6 +631,17 @@ run(struct db *db, sqlite3_stmt *st, struct diag *d, const char *what)
 int
 db_begin(struct db *db, struct diag *d)
 {
+	sqlite3_stmt *st = NULL;
+
+	/*
+	 * A read left stepping (a row lent by db_snapshot_get) holds an old
+	 * WAL snapshot: once another connection commits, BEGIN IMMEDIATE
+	 * would fail at once with SQLITE_BUSY_SNAPSHOT instead of waiting.
+	 * Rows lent before a transaction end here.
+	 */
+	while ((st = sqlite3_next_stmt(db->conn, st)) != NULL)
+		if (sqlite3_stmt_busy(st))
+			sqlite3_reset(st);
 	return run(db, use(db, S_BEGIN), d, "begin");
 }
 

@@ -30,7 +30,7 @@ struct db;
 struct db *db_open(const char *path, struct diag *d);
 /* Close db (NULL is a no-op). */
 void db_free(struct db *db);
-/* BEGIN IMMEDIATE. */
+/* BEGIN IMMEDIATE; rows lent by earlier reads on db end here. */
 int db_begin(struct db *db, struct diag *d);
 /* COMMIT. */
 int db_commit(struct db *db, struct diag *d);

@@ -1,6 +1,7 @@
 #include "ingest/ingest.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -16,6 +17,19 @@
 #include "ingest/roles.h"
 #include "ingest/runtime_ingest.h"
 #include "ingest/smaps.h"
+#include "ingest/vma_writer.h"
+
+/*
+ * VMAs a snapshot may hold in memory before its transaction begins while
+ * another thread of the process holds the store (ingest_bundle_shared):
+ * past this the parse waits for the store. Small snapshots never get here,
+ * so their parse runs in parallel with other threads' transactions.
+ */
+#define HOLD_VMAS (16 * VMA_WRITER_BATCH)
+
+struct ingest_lock {
+	pthread_mutex_t mu;
+};
 
 enum member_kind {
 	M_UNKNOWN,
@@ -66,9 +80,37 @@ struct pending {
 	size_t len;
 };
 
-/* The snapshot being read; everything it holds is freed at commit or rollback. */
+/* Manifest keys collected before the snapshot row exists. */
+struct manifest_keys {
+	char **keys;
+	char **values;
+	size_t n, cap;
+};
+
+/* A row read before the snapshot's transaction began, written at its start. */
+struct early_row {
+	int is_kv;
+	enum db_kv_table table;
+	char *group, *key, *text;	/* for a member row: name, -, status */
+	int has_value;
+	int64_t value;			/* for a member row: bytes */
+};
+
+/*
+ * The snapshot being read; everything it holds is freed at commit or
+ * rollback. Its transaction begins late (snap_begin): at the first full
+ * batch of VMAs when the store is free, else when HOLD_VMAS are held or at
+ * the end of the snapshot. Rows read before that wait in early[].
+ */
 struct snap {
 	int open;
+	int begun;		/* BEGIN done and the snapshot row inserted: id is set */
+	int locked;		/* holds the ingest_lock */
+	uint64_t tried_held;	/* VMAs held when the store was last found busy */
+	struct manifest_keys m;
+	struct db_snapshot row;	/* strings lent by m */
+	struct early_row *early;
+	size_t nearly, cap_early;
 	char *dir;
 	int64_t id;
 	struct member_digest *digests;
@@ -89,6 +131,8 @@ struct snap {
 
 struct ingest {
 	struct db *db;
+	struct vma_writer *w;
+	struct ingest_lock *lock;	/* NULL: the only writer of this process */
 	const struct ingest_opts *o;
 	const char *path;
 	ingest_event_fn fn;
@@ -185,6 +229,71 @@ snapshot_digest(struct snap *s, char out[33])
 		snprintf(out + 2 * i, 3, "%02x", c.digest[i]);
 }
 
+static int
+collect_manifest(void *ctx, const char *group, const char *key, int has_value, int64_t value,
+		 const char *text, uint64_t line, struct diag *d)
+{
+	struct manifest_keys *m = ctx;
+	char num[32];
+
+	(void)group;
+	(void)line;
+	(void)d;
+	if (m->n == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 16;
+		m->keys = xreallocarray(m->keys, m->cap, sizeof(char *));
+		m->values = xreallocarray(m->values, m->cap, sizeof(char *));
+	}
+	if (text == NULL && has_value) {
+		snprintf(num, sizeof(num), "%" PRId64, value);
+		text = num;
+	}
+	m->keys[m->n] = xstrdup(key);
+	m->values[m->n] = xstrdup(text != NULL ? text : "");
+	m->n++;
+	return 0;
+}
+
+static const char *
+manifest_get(const struct manifest_keys *m, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (strcmp(m->keys[i], key) == 0)
+			return m->values[i];
+	return NULL;
+}
+
+static void
+manifest_keys_release(struct manifest_keys *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		free(m->keys[i]);
+		free(m->values[i]);
+	}
+	free(m->keys);
+	free(m->values);
+	memset(m, 0, sizeof(*m));
+}
+
+static void
+early_release(struct snap *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nearly; i++) {
+		free(s->early[i].group);
+		free(s->early[i].key);
+		free(s->early[i].text);
+	}
+	free(s->early);
+	s->early = NULL;
+	s->nearly = s->cap_early = 0;
+}
+
 static void
 snap_release(struct snap *s)
 {
@@ -198,7 +307,113 @@ snap_release(struct snap *s)
 	free(s->maps_data);
 	free(s->roles);
 	free(s->dir);
+	manifest_keys_release(&s->m);
+	early_release(s);
 	memset(s, 0, sizeof(*s));
+}
+
+static struct early_row *
+early_add(struct snap *s)
+{
+	struct early_row *r;
+
+	if (s->nearly == s->cap_early) {
+		s->cap_early = s->cap_early ? s->cap_early * 2 : 16;
+		s->early = xreallocarray(s->early, s->cap_early, sizeof(*s->early));
+	}
+	r = &s->early[s->nearly++];
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
+static char *
+strdup_or_null(const char *text)
+{
+	return text != NULL ? xstrdup(text) : NULL;
+}
+
+/* Take the store for this thread's transaction (a no-op without a shared lock). */
+static void
+store_lock(struct ingest *in)
+{
+	if (in->lock != NULL && !in->s.locked) {
+		if (pthread_mutex_lock(&in->lock->mu) != 0)
+			die("pthread_mutex_lock failed");
+		in->s.locked = 1;
+	}
+}
+
+static void
+store_unlock(struct ingest *in)
+{
+	if (in->s.locked) {
+		pthread_mutex_unlock(&in->lock->mu);
+		in->s.locked = 0;
+	}
+}
+
+/*
+ * Begin the snapshot's transaction: BEGIN IMMEDIATE, its row, the rows
+ * read so far; from here its VMAs go to the store as they come.
+ */
+static int
+snap_begin(struct ingest *in, struct diag *d)
+{
+	struct snap *s = &in->s;
+	size_t i;
+
+	if (s->begun)
+		return 0;
+	store_lock(in);
+	if (db_begin(in->db, d) != 0)
+		return -1;
+	s->begun = 1;
+	if (db_snapshot_insert(in->db, &s->row, &s->id, d) != 0)
+		return -1;
+	for (i = 0; i < s->m.n; i++)
+		if (db_manifest_put(in->db, s->id, s->m.keys[i], s->m.values[i], d) != 0)
+			return -1;
+	for (i = 0; i < s->nearly; i++) {
+		const struct early_row *r = &s->early[i];
+		int rc = r->is_kv ? db_kv_put(in->db, r->table, s->id, r->group, r->key,
+					      r->has_value, r->value, r->text, d)
+				  : db_member_put(in->db, s->id, r->group, r->value, r->text, d);
+
+		if (rc != 0)
+			return -1;
+	}
+	early_release(s);
+	vma_writer_begin(in->w, s->id);
+	return 0;
+}
+
+/*
+ * The store is about to be used by this thread: 1 when the transaction is
+ * open (the VMA writer's pending batches are then written first), 0 when
+ * rows must wait in early[], -1 when a batch of VMAs failed.
+ */
+static int
+store_ready(struct ingest *in, struct diag *d)
+{
+	if (!in->s.begun)
+		return 0;
+	return vma_writer_sync(in->w, d) != 0 ? -1 : 1;
+}
+
+static int
+member_put(struct ingest *in, const char *rel, int64_t bytes, const char *status,
+	   struct diag *d)
+{
+	struct early_row *r;
+	int ready = store_ready(in, d);
+
+	if (ready != 0)
+		return ready < 0 ? -1 : db_member_put(in->db, in->s.id, rel, bytes, status, d);
+	r = early_add(&in->s);
+	r->group = xstrdup(rel);
+	r->text = xstrdup(status);
+	r->value = bytes;
+	return 0;
 }
 
 static struct role_acc *
@@ -225,15 +440,16 @@ field_or_zero(const struct vma *v, enum smaps_field f)
 	return v->field[f] < 0 ? 0 : v->field[f];
 }
 
-/* A classified VMA: store it and add it to the totals. */
+/* A classified VMA: add it to the totals and hand it to the writer. */
 static int
 store_vma(void *ctx, const struct vma *v, const char *role, struct diag *d)
 {
 	struct ingest *in = ctx;
 	struct snap *s = &in->s;
 	struct role_acc *r = role_for(s, role);
+	uint64_t held;
 
-	if (db_vma_put(in->db, s->id, (int64_t)s->vmas, v, role, d) != 0)
+	if (vma_writer_put(in->w, v, role, d) != 0)
 		return -1;
 	s->vmas++;
 	s->unknown_fields += v->unknown_fields;
@@ -253,7 +469,18 @@ store_vma(void *ctx, const struct vma *v, const char *role, struct diag *d)
 	r->t.anon_huge_pages += field_or_zero(v, SMAPS_ANON_HUGE_PAGES);
 	r->t.swap += field_or_zero(v, SMAPS_SWAP);
 	r->t.private_dirty += field_or_zero(v, SMAPS_PRIVATE_DIRTY);
-	return 0;
+	/* a full batch: begin now if the store is free, else hold up to HOLD_VMAS */
+	held = s->begun ? 0 : vma_writer_held(in->w);
+	if (held == 0 || held == s->tried_held)
+		return 0;
+	if (in->lock != NULL && held < HOLD_VMAS) {
+		if (pthread_mutex_trylock(&in->lock->mu) != 0) {
+			s->tried_held = held;
+			return 0;
+		}
+		s->locked = 1;
+	}
+	return snap_begin(in, d);
 }
 
 static int
@@ -275,9 +502,23 @@ put_kv(void *ctx, const char *group, const char *key, int has_value, int64_t val
        const char *text, uint64_t line, struct diag *d)
 {
 	struct kv_ctx *k = ctx;
+	struct early_row *r;
+	int ready = store_ready(k->in, d);
 
 	(void)line;
-	return db_kv_put(k->in->db, k->table, k->in->s.id, group, key, has_value, value, text, d);
+	if (ready != 0)
+		return ready < 0 ? -1
+				 : db_kv_put(k->in->db, k->table, k->in->s.id, group, key,
+					     has_value, value, text, d);
+	r = early_add(&k->in->s);
+	r->is_kv = 1;
+	r->table = k->table;
+	r->group = strdup_or_null(group);
+	r->key = strdup_or_null(key);
+	r->text = strdup_or_null(text);
+	r->has_value = has_value;
+	r->value = value;
+	return 0;
 }
 
 static int
@@ -347,7 +588,7 @@ handle_member(struct ingest *in, enum member_kind kind, const char *rel, char *d
 		if (runtime_ingest_member(s->rt, rel, data, len, d) != 0) {
 			emit(in, INGEST_MEMBER_ERROR, s->id, s->dir, d);
 			in->failures++;
-			rc = db_member_put(in->db, s->id, rel, (int64_t)len, "invalid", d);
+			rc = member_put(in, rel, (int64_t)len, "invalid", d);
 			free(data);
 			return rc;
 		}
@@ -357,7 +598,7 @@ handle_member(struct ingest *in, enum member_kind kind, const char *rel, char *d
 		break;
 	}
 	if (rc == 0)
-		rc = db_member_put(in->db, s->id, rel, (int64_t)len, "ok", d);
+		rc = member_put(in, rel, (int64_t)len, "ok", d);
 	free(data);
 	return rc;
 }
@@ -387,24 +628,15 @@ slurp(struct ingest *in, struct bundle *b, char **data, size_t *len, struct diag
 	return 0;
 }
 
-struct smaps_stream {
-	struct smaps_parser *parser;
-};
-
-static int
-smaps_line(void *ctx, const char *line, size_t len, uint64_t lineno, struct diag *d)
-{
-	struct smaps_stream *ss = ctx;
-
-	return smaps_parser_line(ss->parser, line, len, lineno, d);
-}
-
-/* Stream proc/smaps of the open snapshot: a million VMAs never sit in memory. */
+/*
+ * Stream proc/smaps of the open snapshot: a million VMAs never sit in
+ * memory. This thread inflates, parses and classifies; the VMA writer
+ * stores the batches on its own thread meanwhile.
+ */
 static int
 stream_smaps(struct ingest *in, struct bundle *b, const char *rel, struct diag *d)
 {
-	struct smaps_stream ss;
-	struct lines lines;
+	struct smaps_parser *parser;
 	XXH3_state_t *st = XXH3_createState();
 	const void *p;
 	int64_t n;
@@ -413,138 +645,70 @@ stream_smaps(struct ingest *in, struct bundle *b, const char *rel, struct diag *
 	if (st == NULL)
 		die("out of memory");
 	XXH3_128bits_reset(st);
-	ss.parser = smaps_parser_new(0, in->o->lim, classify_vma, in);
-	lines_init(&lines, in->o->lim->line_bytes, smaps_line, &ss);
+	parser = smaps_parser_new(0, in->o->lim, classify_vma, in);
 	while ((n = bundle_read(b, &p, d)) > 0) {
 		XXH3_128bits_update(st, p, (size_t)n);
-		if ((rc = lines_feed(&lines, p, (size_t)n, d)) != 0)
+		if ((rc = smaps_parser_feed(parser, p, (size_t)n, d)) != 0)
 			break;
 	}
 	if (n < 0)
 		rc = -1;
 	if (rc == 0)
-		rc = lines_finish(&lines, d);
-	if (rc == 0)
-		rc = smaps_parser_finish(ss.parser, d);
+		rc = smaps_parser_finish(parser, d);
 	if (rc == 0) {
 		in->s.have_smaps = 1;
 		digest_add(&in->s, rel, XXH3_128bits_digest(st));
-		rc = db_member_put(in->db, in->s.id, rel, (int64_t)bundle_member_offset(b), "ok", d);
+		rc = member_put(in, rel, (int64_t)bundle_member_offset(b), "ok", d);
 	}
-	lines_release(&lines);
-	smaps_parser_free(ss.parser);
+	smaps_parser_free(parser);
 	XXH3_freeState(st);
 	return rc;
 }
 
-/* Manifest keys collected before the snapshot row exists. */
-struct manifest_keys {
-	char **keys;
-	char **values;
-	size_t n, cap;
-};
-
-static int
-collect_manifest(void *ctx, const char *group, const char *key, int has_value, int64_t value,
-		 const char *text, uint64_t line, struct diag *d)
-{
-	struct manifest_keys *m = ctx;
-	char num[32];
-
-	(void)group;
-	(void)line;
-	(void)d;
-	if (m->n == m->cap) {
-		m->cap = m->cap ? m->cap * 2 : 16;
-		m->keys = xreallocarray(m->keys, m->cap, sizeof(char *));
-		m->values = xreallocarray(m->values, m->cap, sizeof(char *));
-	}
-	if (text == NULL && has_value) {
-		snprintf(num, sizeof(num), "%" PRId64, value);
-		text = num;
-	}
-	m->keys[m->n] = xstrdup(key);
-	m->values[m->n] = xstrdup(text != NULL ? text : "");
-	m->n++;
-	return 0;
-}
-
-static const char *
-manifest_get(const struct manifest_keys *m, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < m->n; i++)
-		if (strcmp(m->keys[i], key) == 0)
-			return m->values[i];
-	return NULL;
-}
-
-static void
-manifest_keys_release(struct manifest_keys *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->n; i++) {
-		free(m->keys[i]);
-		free(m->values[i]);
-	}
-	free(m->keys);
-	free(m->values);
-}
-
-/* Open a snapshot for dir from its manifest: BEGIN, insert the row and its keys. */
+/* Open a snapshot for dir from its manifest; its transaction begins later (snap_begin). */
 static int
 open_snapshot(struct ingest *in, const char *dir, const char *data, size_t len, struct diag *d)
 {
 	struct manifest_keys m = { 0 };
 	struct kv_sink sink = { collect_manifest, &m };
-	struct db_snapshot row;
+	struct db_snapshot *row;
 	struct snap *s = &in->s;
 	const char *ps;
-	size_t i;
-	int rc = -1;
 
-	if (manifest_parse(data, len, in->o->lim, &sink, d) != 0)
-		goto out;
-	if (++in->snapshots > in->o->lim->snapshots) {
-		diag_fail(d, DIAG_LIMIT, 0, "more than %llu snapshots (limit snapshots)",
-			  (unsigned long long)in->o->lim->snapshots);
-		goto out;
+	if (manifest_parse(data, len, in->o->lim, &sink, d) != 0) {
+		manifest_keys_release(&m);
+		return -1;
 	}
-	memset(&row, 0, sizeof(row));
-	row.bundle = in->path;
-	row.dir = dir;
-	row.captured_at = manifest_get(&m, "captured_at");
-	row.pid = strtoll(manifest_get(&m, "pid"), NULL, 10);
-	row.comm = manifest_get(&m, "comm");
-	row.host = manifest_get(&m, "host");
-	row.pod = manifest_get(&m, "pod");
-	row.namespace = manifest_get(&m, "namespace");
-	row.container = manifest_get(&m, "container");
-	row.node = manifest_get(&m, "node");
-	row.kernel = manifest_get(&m, "kernel");
-	row.arch = manifest_get(&m, "arch");
-	row.tool = manifest_get(&m, "tool");
-	ps = manifest_get(&m, "page_size");
-	row.page_size = ps != NULL ? strtoll(ps, NULL, 10) : -1;
-	if (db_begin(in->db, d) != 0)
-		goto out;
+	if (++in->snapshots > in->o->lim->snapshots) {
+		manifest_keys_release(&m);
+		return diag_fail(d, DIAG_LIMIT, 0, "more than %llu snapshots (limit snapshots)",
+				 (unsigned long long)in->o->lim->snapshots);
+	}
 	s->open = 1;
 	s->dir = xstrdup(dir);
 	s->rss_known = 1;
+	s->m = m;
 	s->cls = classifier_new(in->o->rules, store_vma, in);
 	s->rt = runtime_ingest_new(in->o->lim);
-	if (db_snapshot_insert(in->db, &row, &s->id, d) != 0)
-		goto out;
-	for (i = 0; i < m.n; i++)
-		if (db_manifest_put(in->db, s->id, m.keys[i], m.values[i], d) != 0)
-			goto out;
+	row = &s->row;
+	memset(row, 0, sizeof(*row));
+	row->bundle = in->path;
+	row->dir = s->dir;
+	row->captured_at = manifest_get(&s->m, "captured_at");
+	row->pid = strtoll(manifest_get(&s->m, "pid"), NULL, 10);
+	row->comm = manifest_get(&s->m, "comm");
+	row->host = manifest_get(&s->m, "host");
+	row->pod = manifest_get(&s->m, "pod");
+	row->namespace = manifest_get(&s->m, "namespace");
+	row->container = manifest_get(&s->m, "container");
+	row->node = manifest_get(&s->m, "node");
+	row->kernel = manifest_get(&s->m, "kernel");
+	row->arch = manifest_get(&s->m, "arch");
+	row->tool = manifest_get(&s->m, "tool");
+	ps = manifest_get(&s->m, "page_size");
+	row->page_size = ps != NULL ? strtoll(ps, NULL, 10) : -1;
 	digest_add(s, "manifest", XXH3_128bits(data, len));
-	rc = db_member_put(in->db, s->id, "manifest", (int64_t)len, "ok", d);
-out:
-	manifest_keys_release(&m);
-	return rc;
+	return member_put(in, "manifest", (int64_t)len, "ok", d);
 }
 
 static void
@@ -577,7 +741,10 @@ fail_snapshot(struct ingest *in, struct diag *d)
 {
 	struct snap *s = &in->s;
 
-	db_rollback(in->db);
+	vma_writer_discard(in->w);
+	if (s->begun)
+		db_rollback(in->db);
+	store_unlock(in);
 	emit(in, INGEST_SNAPSHOT_FAILED, 0, s->dir, d);
 	in->failures++;
 	mark_done(in, s->dir, 1);
@@ -599,9 +766,6 @@ close_snapshot(struct ingest *in, struct diag *d)
 		s->rss_known = 0;
 		if (smaps_parse(s->maps_data, s->maps_len, 1, in->o->lim, classify_vma, in, d) != 0)
 			return -1;
-		if (db_note_put(in->db, s->id, "proc/maps", 0,
-				"no proc/smaps: VMAs from proc/maps, Rss unknown", d) != 0)
-			return -1;
 	}
 	if (!s->have_smaps && s->maps_data == NULL) {
 		diag_where(d, NULL, s->dir[0] != '\0' ? s->dir : "manifest");
@@ -611,6 +775,13 @@ close_snapshot(struct ingest *in, struct diag *d)
 	}
 	diag_where(d, NULL, "proc/smaps");
 	if (classifier_finish(s->cls, d) != 0)
+		return -1;
+	/* from here the store is this thread's: the writer has stored every VMA */
+	if (snap_begin(in, d) != 0 || store_ready(in, d) < 0)
+		return -1;
+	if (!s->have_smaps &&
+	    db_note_put(in->db, s->id, "proc/maps", 0,
+			"no proc/smaps: VMAs from proc/maps, Rss unknown", d) != 0)
 		return -1;
 	for (i = 0; i < s->nroles; i++) {
 		struct db_role_totals rt = s->roles[i].t;
@@ -629,7 +800,9 @@ close_snapshot(struct ingest *in, struct diag *d)
 	if (existing < 0)
 		return -1;
 	if (existing > 0) {
+		vma_writer_discard(in->w);
 		db_rollback(in->db);
+		store_unlock(in);
 		emit(in, INGEST_SNAPSHOT_DUPLICATE, existing, s->dir, NULL);
 		mark_done(in, s->dir, 0);
 		snap_release(s);
@@ -651,6 +824,8 @@ close_snapshot(struct ingest *in, struct diag *d)
 	t.cgroup_version = s->cgroup_version;
 	if (db_snapshot_finish(in->db, s->id, &t, d) != 0 || db_commit(in->db, d) != 0)
 		return -1;
+	vma_writer_discard(in->w);
+	store_unlock(in);
 	emit(in, INGEST_SNAPSHOT_NEW, s->id, s->dir, NULL);
 	mark_done(in, s->dir, 0);
 	snap_release(s);
@@ -783,9 +958,35 @@ out:
 	return rc;
 }
 
+struct ingest_lock *
+ingest_lock_new(void)
+{
+	struct ingest_lock *l = xcalloc(1, sizeof(*l));
+
+	if (pthread_mutex_init(&l->mu, NULL) != 0)
+		die("cannot initialise a mutex");
+	return l;
+}
+
+void
+ingest_lock_free(struct ingest_lock *l)
+{
+	if (l == NULL)
+		return;
+	pthread_mutex_destroy(&l->mu);
+	free(l);
+}
+
 int
 ingest_bundle(struct db *db, const char *path, const struct ingest_opts *o, ingest_event_fn fn,
 	      void *ctx)
+{
+	return ingest_bundle_shared(db, path, o, NULL, fn, ctx);
+}
+
+int
+ingest_bundle_shared(struct db *db, const char *path, const struct ingest_opts *o,
+		     struct ingest_lock *lock, ingest_event_fn fn, void *ctx)
 {
 	struct ingest in;
 	struct diag d;
@@ -796,6 +997,7 @@ ingest_bundle(struct db *db, const char *path, const struct ingest_opts *o, inge
 
 	memset(&in, 0, sizeof(in));
 	in.db = db;
+	in.lock = lock;
 	in.o = o;
 	in.path = path;
 	in.fn = fn;
@@ -806,6 +1008,7 @@ ingest_bundle(struct db *db, const char *path, const struct ingest_opts *o, inge
 		emit(&in, INGEST_BUNDLE_FAILED, 0, NULL, &d);
 		return 1;
 	}
+	in.w = vma_writer_new(db);
 	while ((rc = bundle_next(b, &name, &d)) != 0) {
 		if (rc < 0) {
 			/* an unsafe member taints the snapshot it sits in */
@@ -854,6 +1057,7 @@ ingest_bundle(struct db *db, const char *path, const struct ingest_opts *o, inge
 		free(in.done_dirs[i]);
 	free(in.done_dirs);
 	free(in.done_failed);
+	vma_writer_free(in.w);
 	bundle_free(b);
 	return in.failures;
 }

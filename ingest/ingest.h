@@ -41,8 +41,31 @@ typedef void (*ingest_event_fn)(void *ctx, const struct ingest_event *ev);
  * Ingest the bundle at path (a file or a directory). Every outcome is
  * reported through fn. Returns the number of failures (snapshots that did
  * not go in, refused members, an unreadable bundle): 0 when all went in.
+ *
+ * Two threads work on it: this one reads, inflates, parses and classifies,
+ * a VMA writer thread (ingest/vma_writer.h) stores the VMAs meanwhile; db is
+ * used by one of them at a time. fn is called from this thread, outside
+ * any transaction.
  */
 int ingest_bundle(struct db *db, const char *path, const struct ingest_opts *o,
 		  ingest_event_fn fn, void *ctx);
+
+/*
+ * Several threads ingesting into one database, each with its own struct
+ * db and struct rules, share one ingest_lock: it serialises their
+ * transactions inside the process (BEGIN IMMEDIATE and busy_timeout still
+ * serialise other processes), so none waits on SQLite's busy handler. A
+ * snapshot's transaction begins late: its members are parsed into memory
+ * first (VMAs up to a bound), so parsing overlaps other threads' writes.
+ */
+struct ingest_lock;
+
+/* New lock for threads sharing one database. */
+struct ingest_lock *ingest_lock_new(void);
+/* Free l (NULL is a no-op); no thread may be using it. */
+void ingest_lock_free(struct ingest_lock *l);
+/* ingest_bundle for one of several threads sharing lock (NULL: as ingest_bundle). */
+int ingest_bundle_shared(struct db *db, const char *path, const struct ingest_opts *o,
+			 struct ingest_lock *lock, ingest_event_fn fn, void *ctx);
 
 #endif
