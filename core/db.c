@@ -289,14 +289,17 @@ migrate(struct db *db, struct diag *d)
 	int version;
 	size_t i;
 
-	if (user_version(db, &version, d) != 0)
+	/* read and upgrade under one write lock: two processes may open a new file at once */
+	if (exec_sql(db, "BEGIN IMMEDIATE", d) != 0)
 		return -1;
+	if (user_version(db, &version, d) != 0)
+		goto fail;
 	if (version > RSSGAP_SCHEMA_VERSION) {
 		diag_fail(d, DIAG_DB, 0,
 			  "database schema version %d is newer than this rssgap's %d", version,
 			  RSSGAP_SCHEMA_VERSION);
 		diag_hint(d, "use a newer rssgap, or a new database file with --db");
-		return -1;
+		goto fail;
 	}
 	for (i = 0; i < sizeof(migrations) / sizeof(migrations[0]); i++) {
 		struct buf b = BUF_INIT;
@@ -304,16 +307,17 @@ migrate(struct db *db, struct diag *d)
 
 		if (migrations[i].version <= version)
 			continue;
-		buf_printf(&b, "BEGIN IMMEDIATE; %s; PRAGMA user_version = %d; COMMIT;",
-			   migrations[i].sql, migrations[i].version);
+		buf_printf(&b, "%s; PRAGMA user_version = %d;", migrations[i].sql,
+			   migrations[i].version);
 		rc = exec_sql(db, buf_str(&b), d);
 		buf_release(&b);
-		if (rc != 0) {
-			sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
-			return -1;
-		}
+		if (rc != 0)
+			goto fail;
 	}
-	return 0;
+	return exec_sql(db, "COMMIT", d);
+fail:
+	sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
 
 /*

@@ -159,15 +159,29 @@ sites_release(struct sites *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static uint64_t
+/* Hash a site key: one multiply per frame, mixed once at the end. */
+static inline uint64_t
 site_hash(const uint64_t *tok, uint32_t n)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
 	uint32_t i;
 
 	for (i = 0; i < n; i++)
-		h = mix64(h ^ tok[i]) + i;
-	return h;
+		h = (h ^ tok[i]) * 0xff51afd7ed558ccdULL + i;
+	return mix64(h);
+}
+
+static inline int
+site_is(const struct site *st, const uint64_t *tok, uint32_t n)
+{
+	uint32_t i;
+
+	if (st->nframes != n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (st->tok[i] != tok[i])
+			return 0;
+	return 1;
 }
 
 static void
@@ -199,7 +213,7 @@ sites_add(struct sites *s, const uint64_t *tok, uint32_t n, const int64_t *vals,
 
 	for (j = site_hash(tok, n) & s->mask; s->slots[j] != 0; j = (j + 1) & s->mask) {
 		st = &s->v[s->slots[j] - 1];
-		if (st->nframes == n && memcmp(st->tok, tok, n * sizeof(*tok)) == 0)
+		if (site_is(st, tok, n))
 			goto found;
 	}
 	if (s->n == s->cap) {
@@ -230,29 +244,73 @@ found:
 	return 0;
 }
 
-struct sort_ctx {
-	const struct sites *s;
-	size_t type;
-};
-
-static _Thread_local struct sort_ctx sort_by;
-
+/*
+ * Site order: by the sort type's value, descending, then by first
+ * appearance; a total order, so the top sites do not depend on how they
+ * are selected.
+ */
 static int
-cmp_site(const void *a, const void *b)
+site_before(const struct sites *s, size_t type, size_t i, size_t j)
 {
-	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	const struct sites *s = sort_by.s;
-	int64_t vi = s->ntypes ? s->vals[i * s->ntypes + sort_by.type] : 0;
-	int64_t vj = s->ntypes ? s->vals[j * s->ntypes + sort_by.type] : 0;
+	int64_t vi = s->ntypes ? s->vals[i * s->ntypes + type] : 0;
+	int64_t vj = s->ntypes ? s->vals[j * s->ntypes + type] : 0;
 
 	if (vi != vj)
-		return vi > vj ? -1 : 1;
-	return s->v[i].first < s->v[j].first ? -1 : s->v[i].first > s->v[j].first;
+		return vi > vj;
+	return s->v[i].first < s->v[j].first;
+}
+
+/* Restore the heap below `at`: its root is the site that sorts last. */
+static void
+heap_down(const struct sites *s, size_t type, size_t *heap, size_t n, size_t at)
+{
+	for (;;) {
+		size_t l = 2 * at + 1, r = l + 1, last = at, t;
+
+		if (l < n && site_before(s, type, heap[last], heap[l]))
+			last = l;
+		if (r < n && site_before(s, type, heap[last], heap[r]))
+			last = r;
+		if (last == at)
+			return;
+		t = heap[at];
+		heap[at] = heap[last];
+		heap[last] = t;
+		at = last;
+	}
+}
+
+/*
+ * The indices of the top `k` sites in order: a k-heap over all sites
+ * (n log k) rather than sorting them all, then the heap sorted in place.
+ */
+static void
+sites_top(const struct sites *s, size_t type, size_t *top, size_t k)
+{
+	size_t i, n;
+
+	for (i = 0; i < k; i++)
+		top[i] = i;
+	for (i = k / 2; i-- > 0;)
+		heap_down(s, type, top, k, i);
+	for (i = k; i < s->n; i++) {
+		if (site_before(s, type, i, top[0])) {
+			top[0] = i;
+			heap_down(s, type, top, k, 0);
+		}
+	}
+	for (n = k; n > 1; n--) {
+		size_t t = top[0];
+
+		top[0] = top[n - 1];
+		top[n - 1] = t;
+		heap_down(s, type, top, n - 1, 0);
+	}
 }
 
 typedef void (*frame_name_fn)(void *ctx, uint64_t tok, struct buf *out);
 
-/* Sort the sites and keep the top ones in the summary. */
+/* Keep the top sites in the summary, naming their frames. */
 static void
 sites_emit(struct sites *s, struct pprof_summary *sum, uint64_t top, frame_name_fn name,
 	   void *ctx)
@@ -262,14 +320,10 @@ sites_emit(struct sites *s, struct pprof_summary *sum, uint64_t top, frame_name_
 
 	if (n == 0)
 		return;
-	order = xcalloc(n, sizeof(*order));
-	for (i = 0; i < n; i++)
-		order[i] = i;
-	sort_by.s = s;
-	sort_by.type = sum->sort_type;
-	qsort(order, n, sizeof(*order), cmp_site);
 	if (n > top)
 		n = (size_t)top;
+	order = xcalloc(n ? n : 1, sizeof(*order));
+	sites_top(s, sum->sort_type, order, n);
 	sum->sites = xcalloc(n ? n : 1, sizeof(*sum->sites));
 	for (i = 0; i < n; i++) {
 		const struct site *st = &s->v[order[i]];
@@ -365,8 +419,9 @@ struct rd {
 	struct diag *d;
 };
 
+/* The careful varint decoder: every error, and the last bytes of a message. */
 static int
-rd_varint(struct rd *r, uint64_t *out)
+rd_varint_slow(struct rd *r, uint64_t *out)
 {
 	size_t start = r->pos;
 	uint64_t v = 0;
@@ -394,6 +449,40 @@ rd_varint(struct rd *r, uint64_t *out)
 	return 0;
 }
 
+/*
+ * Most varints in a profile are one byte (ids, small values): take those,
+ * and any well-formed varint that ends inside the message, without a
+ * bounds check per byte; the rest (a varint truncated, too long or
+ * overflowing) goes through the careful decoder, which reports the error.
+ */
+static inline int
+rd_varint(struct rd *r, uint64_t *out)
+{
+	const uint8_t *q = r->base + r->pos;
+	size_t left = r->end - r->pos, k;
+	uint64_t v;
+
+	if (left > 0 && q[0] < 0x80) {
+		*out = q[0];
+		r->pos++;
+		return 0;
+	}
+	if (left > 10)
+		left = 10;
+	v = 0;
+	for (k = 0; k < left; k++) {
+		v |= (uint64_t)(q[k] & 0x7f) << (7 * k);
+		if ((q[k] & 0x80) == 0) {
+			if (k == 9 && q[9] > 1)
+				break;
+			*out = v;
+			r->pos += k + 1;
+			return 0;
+		}
+	}
+	return rd_varint_slow(r, out);
+}
+
 struct field {
 	uint32_t num;
 	int wt;
@@ -404,7 +493,7 @@ struct field {
 
 /* Read the next field of r; 1 read, 0 at the end, -1 error. */
 static int
-rd_field(struct rd *r, struct field *f)
+rd_field_any(struct rd *r, struct field *f)
 {
 	uint64_t key, n;
 
@@ -451,6 +540,40 @@ rd_field(struct rd *r, struct field *f)
 	}
 }
 
+/*
+ * rd_field_any, taking first the common shapes: a one-byte key followed by
+ * a one-byte varint or a one-byte length that fits (every sample and
+ * packed location list of a Go profile). Anything else, errors included,
+ * goes the general way.
+ */
+static inline int
+rd_field(struct rd *r, struct field *f)
+{
+	const uint8_t *q = r->base + r->pos;
+	size_t left = r->end - r->pos;
+
+	if (left >= 2 && q[0] >= 8 && q[0] < 0x80 && q[1] < 0x80) {
+		if ((q[0] & 7) == WT_LEN && q[1] <= left - 2) {
+			f->at = r->pos;
+			f->num = q[0] >> 3;
+			f->wt = WT_LEN;
+			f->start = r->pos + 2;
+			f->len = q[1];
+			r->pos += 2 + (size_t)q[1];
+			return 1;
+		}
+		if ((q[0] & 7) == WT_VARINT) {
+			f->at = r->pos;
+			f->num = q[0] >> 3;
+			f->wt = WT_VARINT;
+			f->v = q[1];
+			r->pos += 2;
+			return 1;
+		}
+	}
+	return rd_field_any(r, f);
+}
+
 static struct rd
 rd_sub(const struct rd *r, const struct field *f)
 {
@@ -468,35 +591,6 @@ want_wt(struct rd *r, const struct field *f, int wt, const char *what)
 			    "field %u (%s) has wire type %d (expected %d)", f->num, what, f->wt, wt);
 }
 
-/*
- * Iterate a repeated scalar field that may be packed (WT_LEN) or not
- * (WT_VARINT): calls fn for each value with its offset.
- */
-typedef int (*scalar_fn)(void *ctx, uint64_t v, size_t at, struct diag *d);
-
-static int
-each_scalar(struct rd *r, const struct field *f, const char *what, scalar_fn fn, void *ctx)
-{
-	if (f->wt == WT_VARINT)
-		return fn(ctx, f->v, f->at, r->d);
-	if (f->wt == WT_LEN) {
-		struct rd p = rd_sub(r, f);
-
-		while (p.pos < p.end) {
-			size_t at = p.pos;
-			uint64_t v;
-
-			if (rd_varint(&p, &v) != 0)
-				return -1;
-			if (fn(ctx, v, at, r->d) != 0)
-				return -1;
-		}
-		return 0;
-	}
-	return diag_fail_at(r->d, DIAG_FORMAT, (int64_t)f->at,
-			    "field %u (%s) has wire type %d (expected 0 or 2)", f->num, what, f->wt);
-}
-
 /* ---- the decoded tables ---- */
 
 struct pstr {
@@ -511,6 +605,8 @@ struct pfunc {
 struct ploc {
 	uint64_t id, address;
 	size_t line0, nlines;	/* into lines[] */
+	size_t tok0;		/* into toks[]: the location's first frames (see proto_tokens) */
+	uint32_t ntok;		/* 1 to PPROF_SITE_FRAMES */
 };
 
 struct pline {
@@ -519,10 +615,19 @@ struct pline {
 	uint32_t fn;		/* function index + 1; 0 none */
 };
 
+/* Runs of samples pass 2 steps over: at most this many, each at least PROTO_RUN_BYTES. */
+#define PROTO_RUNS 64
+#define PROTO_RUN_BYTES 4096
+
 struct proto {
 	struct rd r;
 	const struct limits *lim;
 	size_t nstr, ntypes, nsamples, nloc, nfunc, nlines;
+	size_t capstr;
+	struct span {
+		size_t from, to;
+	} runs[PROTO_RUNS];	/* long runs of samples, in order, for pass 2 to step over */
+	size_t nruns;
 	struct pstr *str;
 	uint64_t (*types)[2];
 	struct pfunc *fn;
@@ -535,6 +640,8 @@ struct proto {
 	struct u64map fnmap, locmap;
 	uint32_t *loc_dense;	/* id -> index + 1 when ids are small (Go numbers them 1..n) */
 	uint64_t loc_dense_n;
+	uint64_t *toks;		/* frame tokens of every location, ploc.tok0 and ntok */
+	uint8_t known1[256];	/* 1 for a one-byte varint naming a location */
 };
 
 static int
@@ -546,12 +653,30 @@ over_cap(struct diag *d, size_t at, const char *what, uint64_t cap, const char *
 	return -1;
 }
 
-/* Pass 1: walk the top level, check the wire format and count (caps before allocating). */
+/* A run of samples from..to ended: remember it if it is worth stepping over. */
+static void
+proto_run(struct proto *p, size_t from, size_t to)
+{
+	if (to - from >= PROTO_RUN_BYTES && p->nruns < PROTO_RUNS) {
+		p->runs[p->nruns].from = from;
+		p->runs[p->nruns++].to = to;
+	}
+}
+
+/*
+ * Pass 1: walk the top level, check the wire format and count (caps before
+ * allocating). The string table is recorded on the way, each entry only
+ * once past the cap, so pass 2 can check string indices without another
+ * walk. It also notes the long runs of samples (Go writes a few locations
+ * and functions among the first samples, then samples only), which pass 2
+ * need not walk again.
+ */
 static int
 proto_count(struct proto *p)
 {
 	struct rd r = p->r;
 	struct field f;
+	size_t run_from = 0, run_to = 0;	/* the current run of samples, if any */
 	int rc;
 
 	while ((rc = rd_field(&r, &f)) > 0) {
@@ -591,6 +716,9 @@ proto_count(struct proto *p)
 			if (++p->nsamples > p->lim->pprof_samples)
 				return over_cap(r.d, f.at, "samples", p->lim->pprof_samples,
 						"pprof_samples");
+			if (run_to == 0)
+				run_from = f.at;
+			run_to = r.pos;
 			break;
 		case F_FUNCTION:
 			if (++p->nfunc > p->lim->pprof_locations)
@@ -601,6 +729,14 @@ proto_count(struct proto *p)
 			if (++p->nstr > p->lim->pprof_strings)
 				return over_cap(r.d, f.at, "strings", p->lim->pprof_strings,
 						"pprof_strings");
+			if (p->nstr > p->capstr) {
+				p->capstr = p->capstr ? size_mul(p->capstr, 2) : 256;
+				if (p->capstr > p->lim->pprof_strings)
+					p->capstr = (size_t)p->lim->pprof_strings;
+				p->str = xreallocarray(p->str, p->capstr, sizeof(*p->str));
+			}
+			p->str[p->nstr - 1].off = f.start;
+			p->str[p->nstr - 1].len = f.len;
 			break;
 		case F_LOCATION: {
 			struct rd s = rd_sub(&r, &f);
@@ -622,7 +758,13 @@ proto_count(struct proto *p)
 		default:
 			break;
 		}
+		if (f.num != F_SAMPLE && run_to != 0) {
+			proto_run(p, run_from, run_to);
+			run_to = 0;
+		}
 	}
+	if (rc == 0 && run_to != 0)
+		proto_run(p, run_from, run_to);
 	return rc;
 }
 
@@ -761,46 +903,25 @@ location_msg(struct proto *p, const struct field *f, struct ploc *loc)
 	return 0;
 }
 
-/* Pass 2: fill the tables (everything but samples). */
+/* Pass 2, on the top-level fields from r->pos to r->end. */
 static int
-proto_fill(struct proto *p)
+proto_fill_span(struct proto *p, struct rd *r, size_t *ti, size_t *fi, size_t *li)
 {
-	struct rd r = p->r;
 	struct field f;
-	size_t ti = 0, si = 0, fi = 0, li = 0;
 	int rc;
 
-	p->str = xcalloc(p->nstr ? p->nstr : 1, sizeof(*p->str));
-	p->types = xcalloc(p->ntypes ? p->ntypes : 1, sizeof(*p->types));
-	p->fn = xcalloc(p->nfunc ? p->nfunc : 1, sizeof(*p->fn));
-	p->loc = xcalloc(p->nloc ? p->nloc : 1, sizeof(*p->loc));
-	p->lines = xcalloc(p->nlines ? p->nlines : 1, sizeof(*p->lines));
-	p->nlines = 0;		/* recounted as lines are filled */
-	while ((rc = rd_field(&r, &f)) > 0) {
-		switch (f.num) {
-		case F_STRING_TABLE:
-			p->str[si].off = f.start;
-			p->str[si++].len = f.len;
-			break;
-		default:
-			break;
-		}
-	}
-	if (rc < 0)
-		return -1;
-	r = p->r;
-	while ((rc = rd_field(&r, &f)) > 0) {
+	while ((rc = rd_field(r, &f)) > 0) {
 		switch (f.num) {
 		case F_SAMPLE_TYPE:
-			if (value_type(p, &f, p->types[ti++]) != 0)
+			if (value_type(p, &f, p->types[(*ti)++]) != 0)
 				return -1;
 			break;
 		case F_FUNCTION:
-			if (function_msg(p, &f, &p->fn[fi++]) != 0)
+			if (function_msg(p, &f, &p->fn[(*fi)++]) != 0)
 				return -1;
 			break;
 		case F_LOCATION:
-			if (location_msg(p, &f, &p->loc[li++]) != 0)
+			if (location_msg(p, &f, &p->loc[(*li)++]) != 0)
 				return -1;
 			break;
 		case F_PERIOD_TYPE:
@@ -830,6 +951,28 @@ proto_fill(struct proto *p)
 		}
 	}
 	return rc;
+}
+
+/* Pass 2: fill the tables (everything but samples), stepping over the long runs of samples. */
+static int
+proto_fill(struct proto *p)
+{
+	struct rd r = p->r;
+	size_t ti = 0, fi = 0, li = 0, k;
+
+	p->types = xcalloc(p->ntypes ? p->ntypes : 1, sizeof(*p->types));
+	p->fn = xcalloc(p->nfunc ? p->nfunc : 1, sizeof(*p->fn));
+	p->loc = xcalloc(p->nloc ? p->nloc : 1, sizeof(*p->loc));
+	p->lines = xcalloc(p->nlines ? p->nlines : 1, sizeof(*p->lines));
+	p->nlines = 0;		/* recounted as lines are filled */
+	for (k = 0; k < p->nruns; k++) {
+		r.end = p->runs[k].from;
+		if (proto_fill_span(p, &r, &ti, &fi, &li) != 0)
+			return -1;
+		r.pos = p->runs[k].to;
+	}
+	r.end = p->r.end;
+	return proto_fill_span(p, &r, &ti, &fi, &li);
 }
 
 /* Index functions and locations by id and resolve each line's function. */
@@ -892,57 +1035,167 @@ proto_link(struct proto *p)
  */
 #define TOK_LOC (1ULL << 63)
 
-struct sample_ctx {
-	struct proto *p;
+/* The index of location `id`; 0 if there is none. */
+static inline int
+proto_loc(const struct proto *p, uint64_t id, uint32_t *li)
+{
+	uint32_t v;
+
+	if (p->loc_dense == NULL)
+		return u64map_get(&p->locmap, id, li);
+	v = id < p->loc_dense_n ? p->loc_dense[id] : 0;
+	if (v == 0)
+		return 0;
+	*li = v - 1;
+	return 1;
+}
+
+/*
+ * A location's frames as tokens, computed once rather than per sample
+ * frame: one per line (inlined functions, leaf first), or the location
+ * itself when it has no line; only the first PPROF_SITE_FRAMES can reach
+ * a site. At most nloc + nlines tokens, both capped.
+ */
+static void
+proto_tokens(struct proto *p)
+{
+	size_t i, k, n = 0;
+
+	p->toks = xcalloc(size_add(p->nloc, p->nlines) ? size_add(p->nloc, p->nlines) : 1,
+			  sizeof(*p->toks));
+	for (i = 0; i < p->nloc; i++) {
+		struct ploc *loc = &p->loc[i];
+
+		loc->tok0 = n;
+		if (loc->nlines == 0)
+			p->toks[n++] = TOK_LOC | i;
+		for (k = 0; k < loc->nlines && k < PPROF_SITE_FRAMES; k++) {
+			const struct pline *ln = &p->lines[loc->line0 + k];
+
+			p->toks[n++] = ln->fn ? ln->fn : (TOK_LOC | i);
+		}
+		loc->ntok = (uint32_t)(n - loc->tok0);
+	}
+	for (i = 1; i < 0x80; i++) {
+		uint32_t li;
+
+		p->known1[i] = (uint8_t)proto_loc(p, i, &li);
+	}
+}
+
+struct sample {
 	int64_t *vals;
 	size_t nvals;
 	uint64_t tok[PPROF_SITE_FRAMES];
 	uint32_t ntok;
 };
 
-static int
-sample_loc(void *vctx, uint64_t id, size_t at, struct diag *d)
+/* A varint of a packed field at *pos (before end): the one-byte case inline. */
+static inline int
+packed_varint(const struct rd *s, size_t *pos, size_t end, uint64_t *v)
 {
-	struct sample_ctx *c = vctx;
-	struct proto *p = c->p;
-	uint32_t li;
-	const struct ploc *loc;
-	size_t k;
+	struct rd q;
 
-	if (p->loc_dense != NULL) {
-		li = id < p->loc_dense_n ? p->loc_dense[id] : 0;
-		if (li-- == 0)
-			return diag_fail_at(d, DIAG_FORMAT, (int64_t)at,
-					    "sample references unknown location id %llu",
-					    (unsigned long long)id);
-	} else if (!u64map_get(&p->locmap, id, &li))
+	if (s->base[*pos] < 0x80) {
+		*v = s->base[(*pos)++];
+		return 0;
+	}
+	q.base = s->base;
+	q.pos = *pos;
+	q.end = end;
+	q.d = s->d;
+	if (rd_varint(&q, v) != 0)
+		return -1;
+	*pos = q.pos;
+	return 0;
+}
+
+/* One location id: it must name a location; its frames extend the site until that is full. */
+static inline int
+sample_loc(const struct proto *p, struct sample *c, uint64_t id, size_t at, struct diag *d)
+{
+	const struct ploc *loc;
+	uint32_t li, k;
+
+	if (!proto_loc(p, id, &li))
 		return diag_fail_at(d, DIAG_FORMAT, (int64_t)at,
 				    "sample references unknown location id %llu",
 				    (unsigned long long)id);
 	loc = &p->loc[li];
-	if (loc->nlines == 0 && c->ntok < PPROF_SITE_FRAMES)
-		c->tok[c->ntok++] = TOK_LOC | li;
-	for (k = 0; k < loc->nlines && c->ntok < PPROF_SITE_FRAMES; k++) {
-		const struct pline *ln = &p->lines[loc->line0 + k];
+	for (k = 0; k < loc->ntok && c->ntok < PPROF_SITE_FRAMES; k++)
+		c->tok[c->ntok++] = p->toks[loc->tok0 + k];
+	return 0;
+}
 
-		c->tok[c->ntok++] = ln->fn ? ln->fn : (TOK_LOC | li);
+/*
+ * location_id, packed (WT_LEN) or not (WT_VARINT). This loop is the hot
+ * one: Go stacks run to 32 frames, and past the first few an id only has
+ * to exist, which for one-byte ids is a table lookup.
+ */
+static int
+sample_locs(const struct proto *p, const struct rd *s, const struct field *g,
+	    struct sample *c)
+{
+	size_t pos = g->start, end = g->start + g->len;
+
+	if (g->wt == WT_VARINT)
+		return sample_loc(p, c, g->v, g->at, s->d);
+	if (g->wt != WT_LEN)
+		return diag_fail_at(s->d, DIAG_FORMAT, (int64_t)g->at,
+				    "field %u (%s) has wire type %d (expected 0 or 2)", g->num,
+				    "location_id", g->wt);
+	while (pos < end) {
+		size_t at;
+		uint64_t id;
+
+		if (c->ntok == PPROF_SITE_FRAMES) {
+			while (pos < end && p->known1[s->base[pos]])
+				pos++;
+			if (pos == end)
+				break;
+		}
+		at = pos;
+		if (packed_varint(s, &pos, end, &id) != 0 || sample_loc(p, c, id, at, s->d) != 0)
+			return -1;
 	}
 	return 0;
 }
 
-static int
-sample_value(void *vctx, uint64_t v, size_t at, struct diag *d)
+/* One value: at most one per sample type. */
+static inline int
+sample_value(const struct proto *p, struct sample *c, uint64_t v, size_t at, struct diag *d)
 {
-	struct sample_ctx *c = vctx;
-	const struct limits *lim = c->p->lim;
-
-	if (c->nvals + 1 > lim->pprof_values)
-		return over_cap(d, at, "values in one sample", lim->pprof_values, "pprof_values");
-	if (c->nvals + 1 > c->p->ntypes)
+	if (c->nvals + 1 > p->lim->pprof_values)
+		return over_cap(d, at, "values in one sample", p->lim->pprof_values,
+				"pprof_values");
+	if (c->nvals + 1 > p->ntypes)
 		return diag_fail_at(d, DIAG_FORMAT, (int64_t)at,
 				    "sample has more values than sample types (expected %zu)",
-				    c->p->ntypes);
+				    p->ntypes);
 	c->vals[c->nvals++] = (int64_t)v;
+	return 0;
+}
+
+/* value, packed or not. */
+static int
+sample_values(const struct proto *p, const struct rd *s, const struct field *g,
+	      struct sample *c)
+{
+	size_t pos = g->start, end = g->start + g->len;
+
+	if (g->wt == WT_VARINT)
+		return sample_value(p, c, g->v, g->at, s->d);
+	if (g->wt != WT_LEN)
+		return diag_fail_at(s->d, DIAG_FORMAT, (int64_t)g->at,
+				    "field %u (%s) has wire type %d (expected 0 or 2)", g->num,
+				    "value", g->wt);
+	while (pos < end) {
+		size_t at = pos;
+		uint64_t v;
+
+		if (packed_varint(s, &pos, end, &v) != 0 || sample_value(p, c, v, at, s->d) != 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -952,11 +1205,10 @@ proto_samples(struct proto *p, struct pprof_summary *sum, struct sites *sites)
 {
 	struct rd r = p->r;
 	struct field f;
-	struct sample_ctx c;
+	struct sample c;
 	int rc;
 
 	memset(&c, 0, sizeof(c));
-	c.p = p;
 	c.vals = xcalloc(p->ntypes ? p->ntypes : 1, sizeof(*c.vals));
 	while ((rc = rd_field(&r, &f)) > 0) {
 		struct rd s;
@@ -970,9 +1222,9 @@ proto_samples(struct proto *p, struct pprof_summary *sum, struct sites *sites)
 		c.nvals = 0;
 		c.ntok = 0;
 		while ((src = rd_field(&s, &g)) > 0) {
-			if (g.num == 1 && each_scalar(&s, &g, "location_id", sample_loc, &c) != 0)
+			if (g.num == 1 && sample_locs(p, &s, &g, &c) != 0)
 				goto fail;
-			if (g.num == 2 && each_scalar(&s, &g, "value", sample_value, &c) != 0)
+			if (g.num == 2 && sample_values(p, &s, &g, &c) != 0)
 				goto fail;
 		}
 		if (src < 0)
@@ -1041,6 +1293,7 @@ proto_release(struct proto *p)
 	u64map_release(&p->fnmap);
 	u64map_release(&p->locmap);
 	free(p->loc_dense);
+	free(p->toks);
 }
 
 int
@@ -1065,6 +1318,7 @@ pprof_parse(const void *buf, size_t len, const struct limits *lim, struct pprof_
 		goto out;
 	if (proto_fill(&p) != 0 || proto_link(&p) != 0)
 		goto out;
+	proto_tokens(&p);
 	sum = summary_new("proto");
 	sum->ntypes = p.ntypes;
 	sum->types = xcalloc(p.ntypes ? p.ntypes : 1, sizeof(*sum->types));
