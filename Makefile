@@ -66,9 +66,11 @@ REPORT_SRCS = \
 
 CMD_SRCS = \
 	cmd/cmd_diff.c \
+	cmd/cmd_export.c \
 	cmd/cmd_fleet.c \
 	cmd/cmd_ingest.c \
 	cmd/cmd_list.c \
+	cmd/cmd_merge.c \
 	cmd/cmd_report.c \
 	cmd/cmd_show.c \
 	cmd/common.c

@@ -23,6 +23,10 @@ static const struct command {
 	  "one-page PNG/SVG report and summary.md" },
 	{ "fleet", cmd_fleet, "fleet [--db FILE] --by LABEL [--before V --after V] [--json] [-o DIR]",
 	  "cohorts of many snapshots compared" },
+	{ "merge", cmd_merge, "merge OUT.db SHARD.db...",
+	  "databases ingested on several machines into one" },
+	{ "export", cmd_export, "export [--db FILE] --csv DIR",
+	  "every table as CSV (for ClickHouse, DuckDB)" },
 };
 
 static void

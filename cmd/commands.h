@@ -15,4 +15,9 @@ int cmd_report(int argc, char **argv);
 /* rssgap fleet [--db FILE] --by LABEL [--before V --after V] [--json] [-o DIR] */
 int cmd_fleet(int argc, char **argv);
 
+/* rssgap merge OUT.db SHARD.db... */
+int cmd_merge(int argc, char **argv);
+/* rssgap export [--db FILE] --csv DIR */
+int cmd_export(int argc, char **argv);
+
 #endif

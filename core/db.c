@@ -15,9 +15,6 @@ static const struct {
 	const char *sql;
 } migrations[] = {
 	{ 1,
-	  "CREATE TABLE bundle("
-	  " digest TEXT PRIMARY KEY, path TEXT NOT NULL, snapshots INTEGER NOT NULL,"
-	  " ingested_at TEXT NOT NULL);"
 	  "CREATE TABLE snapshot("
 	  " id INTEGER PRIMARY KEY, digest TEXT NOT NULL UNIQUE, bundle TEXT NOT NULL,"
 	  " dir TEXT NOT NULL, captured_at TEXT NOT NULL, pid INTEGER NOT NULL,"
@@ -119,8 +116,6 @@ enum stmt {
 	S_PPROF_SITE_PUT,
 	S_MEMBER_PUT,
 	S_NOTE_PUT,
-	S_BUNDLE_PUT,
-	S_BUNDLE_SEEN,
 	S_SNAP_ALL,
 	S_SNAP_GET,
 	S_MANIFEST_EACH,
@@ -202,9 +197,6 @@ static const char *const sql[S_COUNT] = {
 			 " VALUES(?1, ?2, ?3, ?4)",
 	[S_NOTE_PUT] = "INSERT INTO note(snapshot_id, member, line, message)"
 		       " VALUES(?1, ?2, ?3, ?4)",
-	[S_BUNDLE_PUT] = "INSERT OR REPLACE INTO bundle(digest, path, snapshots, ingested_at)"
-			 " VALUES(?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
-	[S_BUNDLE_SEEN] = "SELECT snapshots FROM bundle WHERE digest = ?1",
 	[S_SNAP_ALL] = "SELECT " SNAP_COLS " FROM snapshot ORDER BY id",
 	[S_SNAP_GET] = "SELECT " SNAP_COLS " FROM snapshot WHERE id = ?1",
 	[S_MANIFEST_EACH] = "SELECT NULL, key, 0, 0, value FROM manifest"
@@ -933,35 +925,6 @@ db_note_put(struct db *db, int64_t id, const char *member, int64_t line, const c
 	return run(db, st, d, "storing a note");
 }
 
-int
-db_bundle_put(struct db *db, const char *digest, const char *path, int64_t snapshots,
-	      struct diag *d)
-{
-	sqlite3_stmt *st = use(db, S_BUNDLE_PUT);
-
-	bind_text(st, 1, digest);
-	bind_text(st, 2, path);
-	sqlite3_bind_int64(st, 3, snapshots);
-	return run(db, st, d, "recording a bundle");
-}
-
-int64_t
-db_bundle_seen(struct db *db, const char *digest, struct diag *d)
-{
-	sqlite3_stmt *st = use(db, S_BUNDLE_SEEN);
-	int64_t n = 0;
-	int rc;
-
-	bind_text(st, 1, digest);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	else if (rc != SQLITE_DONE)
-		n = fail(db, d, "looking up a bundle");
-	sqlite3_reset(st);
-	return n;
-}
-
 static const char *
 col_text(sqlite3_stmt *st, int i)
 {
@@ -1271,4 +1234,208 @@ db_manifest_value(struct db *db, int64_t id, const char *key, struct diag *d)
 		fail(db, d, "reading a manifest value");
 	sqlite3_reset(st);
 	return v;
+}
+
+/*
+ * Merging a shard: statements over the attached database "shard", prepared
+ * per merge (they cannot be prepared before the ATTACH). ?1 is the shard's
+ * snapshot id, ?2 the new one.
+ */
+enum merge_stmt {
+	M_ATTACH,
+	M_DETACH,
+	M_SNAPSHOTS,
+	M_SNAPSHOT,
+	M_MANIFEST,
+	M_VMA,
+	M_ROLE,
+	M_STATUS,
+	M_ROLLUP,
+	M_CGROUP,
+	M_ERROR,
+	M_RUNTIME_RAW,
+	M_RUNTIME,
+	M_PROM,
+	M_PPROF_TOTAL,
+	M_PPROF_SITE,
+	M_MEMBER,
+	M_NOTE,
+	M_COUNT
+};
+
+#define SNAPSHOT_COPY_COLS \
+	"digest, bundle, dir, captured_at, pid, comm, host, pod, namespace, container, node," \
+	" kernel, arch, page_size, tool, ingested_at, vma_source, vma_count, unknown_fields," \
+	" rss_known, size, rss, pss, anonymous, lazyfree, anon_huge_pages, swap, cgroup_version"
+#define VMA_COPY_COLS \
+	"start, end, perms, offset, dev, inode, path, role, size, kernel_page_size," \
+	" mmu_page_size, rss, pss, pss_anon, pss_file, pss_shmem, pss_dirty, shared_clean," \
+	" shared_dirty, private_clean, private_dirty, referenced, anonymous, ksm, lazyfree," \
+	" anon_huge_pages, shmem_pmd_mapped, file_pmd_mapped, shared_hugetlb, private_hugetlb," \
+	" swap, swap_pss, locked, thp_eligible, protection_key, vmflags"
+#define COPY(table, cols) \
+	"INSERT INTO main." table "(snapshot_id, " cols ") SELECT ?2, " cols \
+	" FROM shard." table " WHERE snapshot_id = ?1"
+
+static const char *const merge_sql[M_COUNT] = {
+	[M_ATTACH] = "ATTACH DATABASE ?1 AS shard",
+	[M_DETACH] = "DETACH DATABASE shard",
+	[M_SNAPSHOTS] = "SELECT s.id, EXISTS(SELECT 1 FROM main.snapshot m WHERE m.digest = s.digest)"
+			" FROM shard.snapshot s WHERE s.digest NOT LIKE 'pending:%' ORDER BY s.id",
+	[M_SNAPSHOT] = "INSERT INTO main.snapshot(" SNAPSHOT_COPY_COLS ") SELECT " SNAPSHOT_COPY_COLS
+		       " FROM shard.snapshot WHERE id = ?1",
+	[M_MANIFEST] = COPY("manifest", "key, value"),
+	[M_VMA] = "INSERT INTO main.vma(id, snapshot_id, idx, " VMA_COPY_COLS ")"
+		  " SELECT (?2 << 24) | idx, ?2, idx, " VMA_COPY_COLS
+		  " FROM shard.vma WHERE id BETWEEN (?1 << 24) AND (?1 << 24) + 16777215 ORDER BY id",
+	[M_ROLE] = COPY("role_total", "role, vmas, size, rss, pss, anonymous, lazyfree,"
+				      " anon_huge_pages, swap, private_dirty"),
+	[M_STATUS] = COPY("status", "key, value, text"),
+	[M_ROLLUP] = COPY("smaps_rollup", "key, value"),
+	[M_CGROUP] = COPY("cgroup", "file, key, value, text"),
+	[M_ERROR] = COPY("capture_error", "file, reason"),
+	[M_RUNTIME_RAW] = COPY("runtime_raw", "source, name, value, text"),
+	[M_RUNTIME] = COPY("runtime", "name, value, source"),
+	[M_PROM] = COPY("prom_series", "name, labels, value"),
+	[M_PPROF_TOTAL] = COPY("pprof_total", "sample_type, unit, total"),
+	[M_PPROF_SITE] = COPY("pprof_site", "rank, leaf, frames, inuse_space, inuse_objects,"
+					    " alloc_space, alloc_objects"),
+	[M_MEMBER] = COPY("member", "name, bytes, status"),
+	[M_NOTE] = COPY("note", "member, line, message"),
+};
+
+/* Copy one shard snapshot (old) into main; *id is its new id. */
+static int
+merge_one(struct db *db, sqlite3_stmt **st, int64_t old, struct diag *d)
+{
+	int64_t id;
+	int k;
+
+	sqlite3_reset(st[M_SNAPSHOT]);
+	sqlite3_bind_int64(st[M_SNAPSHOT], 1, old);
+	if (run(db, st[M_SNAPSHOT], d, "copying a snapshot") != 0)
+		return -1;
+	id = sqlite3_last_insert_rowid(db->conn);
+	for (k = M_MANIFEST; k < M_COUNT; k++) {
+		sqlite3_reset(st[k]);
+		sqlite3_bind_int64(st[k], 1, old);
+		sqlite3_bind_int64(st[k], 2, id);
+		if (run(db, st[k], d, "copying a snapshot's rows") != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+db_merge(struct db *db, const char *shard_path, int64_t *added, int64_t *duplicates,
+	 struct diag *d)
+{
+	sqlite3_stmt *st[M_COUNT] = { NULL };
+	struct db *shard;
+	int attached = 0, rc = -1, k, step;
+
+	*added = *duplicates = 0;
+	/* open it once on its own: a missing file or a newer schema is refused here */
+	shard = db_open(shard_path, d);
+	if (shard == NULL)
+		return -1;
+	db_free(shard);
+	if (sqlite3_prepare_v2(db->conn, merge_sql[M_ATTACH], -1, &st[M_ATTACH], NULL) != SQLITE_OK)
+		return fail(db, d, "preparing attach");
+	sqlite3_bind_text(st[M_ATTACH], 1, shard_path, -1, SQLITE_STATIC);
+	if (run(db, st[M_ATTACH], d, "attaching the shard") != 0)
+		goto out;
+	attached = 1;
+	for (k = M_DETACH; k < M_COUNT; k++)
+		if (sqlite3_prepare_v2(db->conn, merge_sql[k], -1, &st[k], NULL) != SQLITE_OK) {
+			fail(db, d, "preparing a merge statement");
+			goto out;
+		}
+	if (db_begin(db, d) != 0)
+		goto out;
+	while ((step = sqlite3_step(st[M_SNAPSHOTS])) == SQLITE_ROW) {
+		if (sqlite3_column_int(st[M_SNAPSHOTS], 1)) {
+			(*duplicates)++;
+			continue;
+		}
+		if (merge_one(db, st, sqlite3_column_int64(st[M_SNAPSHOTS], 0), d) != 0)
+			goto rollback;
+		(*added)++;
+	}
+	if (step != SQLITE_DONE) {
+		fail(db, d, "reading the shard's snapshots");
+		goto rollback;
+	}
+	sqlite3_reset(st[M_SNAPSHOTS]);
+	if (db_commit(db, d) != 0)
+		goto rollback;
+	rc = 0;
+	goto out;
+rollback:
+	sqlite3_reset(st[M_SNAPSHOTS]);
+	db_rollback(db);
+	*added = 0;
+out:
+	for (k = 0; k < M_COUNT; k++)
+		if (k != M_DETACH)
+			sqlite3_finalize(st[k]);
+	if (attached) {
+		sqlite3_reset(st[M_DETACH]);
+		sqlite3_step(st[M_DETACH]);
+	}
+	sqlite3_finalize(st[M_DETACH]);
+	return rc;
+}
+
+const char *const db_export_tables[] = {
+	"snapshot", "manifest", "vma", "role_total", "status", "smaps_rollup", "cgroup",
+	"capture_error", "runtime_raw", "runtime", "prom_series", "pprof_total", "pprof_site",
+	"member", "note", NULL,
+};
+
+/* SELECT * of each exported table, in db_export_tables order. */
+static const char *const export_sql[] = {
+	"SELECT * FROM snapshot WHERE digest NOT LIKE 'pending:%' ORDER BY id",
+	"SELECT * FROM manifest ORDER BY snapshot_id, key",
+	"SELECT * FROM vma ORDER BY id",
+	"SELECT * FROM role_total ORDER BY snapshot_id, role",
+	"SELECT * FROM status ORDER BY snapshot_id, key",
+	"SELECT * FROM smaps_rollup ORDER BY snapshot_id, key",
+	"SELECT * FROM cgroup ORDER BY snapshot_id, file, key",
+	"SELECT * FROM capture_error ORDER BY snapshot_id, rowid",
+	"SELECT * FROM runtime_raw ORDER BY snapshot_id, source, name",
+	"SELECT * FROM runtime ORDER BY snapshot_id, name",
+	"SELECT * FROM prom_series ORDER BY snapshot_id, name, labels",
+	"SELECT * FROM pprof_total ORDER BY snapshot_id, sample_type",
+	"SELECT * FROM pprof_site ORDER BY snapshot_id, rank",
+	"SELECT * FROM member ORDER BY snapshot_id, rowid",
+	"SELECT * FROM note ORDER BY snapshot_id, rowid",
+};
+
+int
+db_export_each(struct db *db, int t, db_row_fn fn, void *ctx, struct diag *d)
+{
+	const char *names[64], *values[64];
+	sqlite3_stmt *st;
+	int n, i, step, rc = 0;
+
+	if (t < 0 || (size_t)t >= sizeof(export_sql) / sizeof(export_sql[0]))
+		return diag_fail(d, DIAG_USAGE, 0, "no table %d to export", t);
+	if (sqlite3_prepare_v2(db->conn, export_sql[t], -1, &st, NULL) != SQLITE_OK)
+		return fail(db, d, "preparing an export");
+	n = sqlite3_column_count(st);
+	if (n > 64)
+		n = 64;
+	for (i = 0; i < n; i++)
+		names[i] = sqlite3_column_name(st, i);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		for (i = 0; i < n; i++)
+			values[i] = (const char *)sqlite3_column_text(st, i);
+		if ((rc = fn(ctx, n, names, values)) != 0)
+			break;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = fail(db, d, "exporting");
+	sqlite3_finalize(st);
+	return rc;
 }

@@ -120,11 +120,6 @@ int db_member_put(struct db *db, int64_t id, const char *name, int64_t bytes, co
 /* A note about the snapshot that is not an error (maps only, a disagreement). */
 int db_note_put(struct db *db, int64_t id, const char *member, int64_t line, const char *message,
 		struct diag *d);
-/* Remember a bundle file's digest once all its snapshots went in. */
-int db_bundle_put(struct db *db, const char *digest, const char *path, int64_t snapshots,
-		  struct diag *d);
-/* Snapshots recorded for a bundle digest, 0 if unseen, -1 on error. */
-int64_t db_bundle_seen(struct db *db, const char *digest, struct diag *d);
 
 /* ---- reading ---- */
 
@@ -187,5 +182,22 @@ int db_select_ids(struct db *db, const char *const *keys, const char *const *val
 		  int64_t **ids, int64_t *count, struct diag *d);
 /* The value of manifest key (or label.key) for a snapshot; NULL if absent. Caller frees. */
 char *db_manifest_value(struct db *db, int64_t id, const char *key, struct diag *d);
+
+/* ---- past one machine ---- */
+
+/*
+ * Copy every snapshot of the database at shard_path that db does not have
+ * (by content digest) into db, with new ids; one transaction per shard.
+ * The shard is migrated first like any database rssgap opens.
+ */
+int db_merge(struct db *db, const char *shard_path, int64_t *added, int64_t *duplicates,
+	     struct diag *d);
+
+/* The tables export writes, in order; NULL-terminated. */
+extern const char *const db_export_tables[];
+/* One exported row: n columns, names and values as text (NULL for SQL NULL). */
+typedef int (*db_row_fn)(void *ctx, int n, const char *const *names, const char *const *values);
+/* Call fn for every row of db_export_tables[t], in key order. */
+int db_export_each(struct db *db, int t, db_row_fn fn, void *ctx, struct diag *d);
 
 #endif
