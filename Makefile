@@ -14,9 +14,15 @@ ifdef CI
 WARN += -Werror
 endif
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) -I. -Ibuild $(PKG_CFLAGS) -MMD -MP
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) -I. -I$(B) $(PKG_CFLAGS) -MMD -MP
 LDLIBS = $(PKG_LIBS) -lm -pthread
+# SAN=1: ASan + UBSan, built apart in build-san/ so the two builds never mix;
+# its binary is build-san/rssgap and the tests run that one.
+B = build
+BIN = rssgap
 ifdef SAN
+B = build-san
+BIN = build-san/rssgap
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
@@ -75,10 +81,10 @@ CMD_SRCS = \
 	cmd/cmd_show.c \
 	cmd/common.c
 
-GEN_SRCS = build/default_rules.c
+GEN_SRCS = $(B)/default_rules.c
 
 LIB_SRCS = $(CORE_SRCS) $(INGEST_SRCS) $(ANALYZE_SRCS) $(REPORT_SRCS) $(CMD_SRCS)
-LIB_OBJS = $(LIB_SRCS:%.c=build/%.o) $(GEN_SRCS:%.c=%.o)
+LIB_OBJS = $(LIB_SRCS:%.c=$(B)/%.o) $(GEN_SRCS:%.c=%.o)
 
 TESTS = \
 	tests/test_align \
@@ -99,46 +105,48 @@ TESTS = \
 	tests/test_runtime \
 	tests/test_scale \
 	tests/test_smaps
-TEST_BINS = $(TESTS:tests/%=build/tests/%)
+TEST_BINS = $(TESTS:tests/%=$(B)/tests/%)
 
-BENCH_SRCS = bench/synth.c
 .PHONY: all test check demo deps install clean fixtures bench
+# keep test objects: they are intermediate files of the pattern rules
+.SECONDARY:
 
-all: rssgap
+all: $(BIN)
 
-build/%.o: %.c
+$(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-build/default_rules.c: fixtures/rules/default.rules Makefile
-	@mkdir -p build
+$(B)/default_rules.c: fixtures/rules/default.rules Makefile
+	@mkdir -p $(B)
 	@{ echo '/* generated from fixtures/rules/default.rules by make */'; \
 	   echo 'const char rssgap_default_rules[] ='; \
 	   sed -e 's/\\/\\\\/g' -e 's/??/?\\?/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
 	   echo ';'; } > $@
 
-build/default_rules.o: build/default_rules.c
+$(B)/default_rules.o: $(B)/default_rules.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-build/librssgap.a: $(LIB_OBJS)
+$(B)/librssgap.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-rssgap: build/main.o build/librssgap.a
+$(BIN): $(B)/main.o $(B)/librssgap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-build/tests/%: build/tests/%.o build/librssgap.a
+$(B)/tests/%: $(B)/tests/%.o $(B)/librssgap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
 
-build/bench/synth: build/bench/synth.o build/librssgap.a
+$(B)/bench/align_bench: $(B)/bench/align_bench.o $(B)/librssgap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Installs the Debian packages the build and tests need when missing.
 deps:
 	@sh tests/deps.sh
 
-test: deps rssgap $(TEST_BINS)
-	@sh tests/run.sh $(TEST_BINS)
+# fontconfig keeps its cache until exit: not a leak of ours
+test: deps $(BIN) $(TEST_BINS)
+	@RSSGAP=./$(BIN) LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp sh tests/run.sh $(TEST_BINS)
 
 check: test
 
@@ -148,16 +156,20 @@ demo: deps rssgap
 fixtures: rssgap
 	bash fixtures/make-bundles.sh
 
-bench: rssgap
+bench: rssgap $(B)/bench/align_bench
 	@sh bench/run.sh
+	@echo "== alignment of synthetic snapshots"
+	@./$(B)/bench/align_bench
+	@sh bench/pprof.sh
+	@sh bench/fleet.sh
 
-install: rssgap
+install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/rssgap
 	install -m 755 rssgap $(DESTDIR)$(PREFIX)/bin/rssgap
 	install -m 755 capture/rssgap-capture $(DESTDIR)$(PREFIX)/bin/rssgap-capture
 	install -m 644 fixtures/rules/default.rules $(DESTDIR)$(PREFIX)/share/rssgap/default.rules
 
 clean:
-	rm -rf build rssgap
+	rm -rf build build-san rssgap
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -611,7 +611,8 @@ diff_compute(struct db *db, int64_t before, int64_t after, const struct diff_opt
 	}
 	qsort(all, nall, sizeof(*all), cmp_region_growth);
 	make_findings(r, all, nall);
-	qsort(r->findings, (size_t)r->nfindings, sizeof(*r->findings), cmp_finding);
+	if (r->nfindings > 1)
+		qsort(r->findings, (size_t)r->nfindings, sizeof(*r->findings), cmp_finding);
 	qsort(all, nall, sizeof(*all), cmp_region_abs);
 	r->ntop = (int)(nall < (size_t)o->max_regions ? nall : (size_t)o->max_regions);
 	r->top_regions = xcalloc((size_t)r->ntop + 1, sizeof(*r->top_regions));

@@ -438,7 +438,8 @@ finish(struct fleet_result *r, struct diag *d)
 	if (r->before >= 0 && r->after >= 0 && r->cohorts[r->before].n > 0 &&
 	    r->cohorts[r->after].n > 0) {
 		compare(r, v, w);
-		qsort(r->findings, (size_t)r->nfindings, sizeof(*r->findings), cmp_finding);
+		if (r->nfindings > 1)
+			qsort(r->findings, (size_t)r->nfindings, sizeof(*r->findings), cmp_finding);
 		pair(r, v);
 		if (r->nfindings > 0)
 			r->verdict = VERDICT_UNEXPLAINED;
@@ -550,7 +551,8 @@ fleet_compute(struct db *db, const char *by, const char *before, const char *aft
 		if (c == r->ncohorts)
 			add_cohort(r, values[i]);
 	}
-	qsort(r->cohorts, (size_t)r->ncohorts, sizeof(*r->cohorts), cmp_cohort);
+	if (r->ncohorts > 1)
+		qsort(r->cohorts, (size_t)r->ncohorts, sizeof(*r->cohorts), cmp_cohort);
 	for (i = 0; i < ids.n; i++) {
 		if (values[i] == NULL)
 			continue;
