@@ -34,6 +34,14 @@ expect_status 0 "report of the zeroing pair" "$RSSGAP" report $B/zeroing-before.
 	$B/zeroing-after.rssgap.tar.gz -o "$tmp/r1"
 "$RSSGAP" report $B/zeroing-before.rssgap.tar.gz $B/zeroing-after.rssgap.tar.gz -o "$tmp/r2" >/dev/null
 same_as_expected summary-zeroing.md "$tmp/r1/summary.md"
+same_as_expected report-zeroing.svg "$tmp/r1/report.svg"
+for pair in "baseline cgo-after" "lazyfree-before lazyfree-after" "baseline race-after"; do
+	set -- $pair
+	"$RSSGAP" report $B/$1.rssgap.tar.gz $B/$2.rssgap.tar.gz -o "$tmp/p-$2" --format svg >/dev/null
+	same_as_expected "summary-$2.md" "$tmp/p-$2/summary.md"
+done
+"$RSSGAP" report $B/baseline.rssgap.tar.gz $B/cgo-after.rssgap.tar.gz -o "$tmp/p-cgo" >/dev/null
+same_as_expected report-cgo-after.svg "$tmp/p-cgo/report.svg"
 cmp -s "$tmp/r1/report.svg" "$tmp/r2/report.svg" && ok "report.svg is the same bytes twice" || not_ok "report.svg differs between runs"
 cmp -s "$tmp/r1/summary.md" "$tmp/r2/summary.md" && ok "summary.md is the same bytes twice" || not_ok "summary.md differs"
 [ "$(head -c 8 "$tmp/r1/report.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] &&
