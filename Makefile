@@ -89,7 +89,6 @@ LIB_OBJS = $(LIB_SRCS:%.c=$(B)/%.o) $(GEN_SRCS:%.c=%.o)
 TESTS = \
 	tests/test_align \
 	tests/test_attribute \
-	tests/test_bundle \
 	tests/test_cgroup \
 	tests/test_core \
 	tests/test_db \

@@ -136,6 +136,9 @@ print_snapshot(struct ingest_run *r, const char *what, int64_t id)
 	struct diag d;
 	int i;
 
+	/* --quiet prints no line: nothing to read back */
+	if (br->c->quiet)
+		return;
 	diag_clear(&d);
 	info = snapshot_info_load(r->w->db, id, &d);
 	if (info == NULL) {
@@ -171,16 +174,14 @@ print_snapshot(struct ingest_run *r, const char *what, int64_t id)
 	else
 		buf_puts(&line, "unknown (maps only)");
 	buf_printf(&line, ", %" PRId64 " VMAs", info->vma_count);
-	if (!br->c->quiet) {
-		run_lock(br);
-		progress_clear(br);
-		printf("%s\n", buf_str(&line));
-		if (br->progress) {
-			fflush(stdout);
-			progress_draw(br);
-		}
-		run_unlock(br);
+	run_lock(br);
+	progress_clear(br);
+	printf("%s\n", buf_str(&line));
+	if (br->progress) {
+		fflush(stdout);
+		progress_draw(br);
 	}
+	run_unlock(br);
 	buf_release(&line);
 	snapshot_info_free(info);
 }
