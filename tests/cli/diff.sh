@@ -3,7 +3,7 @@
 # and summary.md against goldens in fixtures/expected, --check exit codes,
 # deterministic output, and escaping of text that comes from bundles.
 set -u
-. tests/cli/lib.sh
+. tests/clilib.sh
 B=fixtures/bundles
 
 "$RSSGAP" diff --json $B/zeroing-before.rssgap.tar.gz $B/zeroing-after.rssgap.tar.gz >"$tmp/zeroing.json"

@@ -3,7 +3,7 @@
 # Rss equal to the sum of the smaps Rss fields, JSON contracts, exit codes,
 # and the error format for bad bundles.
 set -u
-. tests/cli/lib.sh
+. tests/clilib.sh
 db="$tmp/t.db"
 
 expect_status 0 "--help exits 0" "$RSSGAP" --help

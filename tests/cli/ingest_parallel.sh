@@ -4,7 +4,7 @@
 # second ingest adds nothing, and two workers on identical content end with
 # one row each (the other reported as a duplicate, never an error).
 # Run from the repository root.
-. tests/cli/lib.sh
+. tests/clilib.sh
 
 bundles=(fixtures/bundles/*.rssgap.tar.gz)
 # snapshots the bundles hold: one per member named manifest

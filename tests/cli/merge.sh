@@ -2,7 +2,7 @@
 # Past one machine: shards ingested separately and merged give the same
 # snapshots as one ingest; export --csv writes every table.
 set -u
-. tests/cli/lib.sh
+. tests/clilib.sh
 B=fixtures/bundles
 
 "$RSSGAP" ingest --db "$tmp/all.db" $B/*.rssgap.tar.gz >"$tmp/all.txt"
