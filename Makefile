@@ -133,7 +133,7 @@ $(B)/librssgap.a: $(LIB_OBJS)
 $(BIN): $(B)/main.o $(B)/librssgap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/tests/%: $(B)/tests/%.o $(B)/librssgap.a
+$(B)/tests/%: $(B)/tests/%.o $(B)/tests/testutil.o $(B)/librssgap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
 
 $(B)/bench/align_bench: $(B)/bench/align_bench.o $(B)/librssgap.a

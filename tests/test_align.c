@@ -23,6 +23,7 @@
 #include "ingest/roles.h"
 #include "ingest/rules.h"
 #include "ingest/smaps.h"
+#include "tests/testutil.h"
 
 #define DIR "fixtures/real/align/"
 #define JC_SMAPS "../shared/corpora/jc/pid_smaps"
@@ -33,30 +34,6 @@ struct snap {
 	struct align_vma *v;
 	size_t n, cap;
 };
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data = NULL;
-	size_t cap = 0, n = 0, got;
-
-	assert_non_null(f);
-	do {
-		if (n + 65536 > cap) {
-			cap = (n + 65536) * 2;
-			data = realloc(data, cap + 1);
-			assert_non_null(data);
-		}
-		got = fread(data + n, 1, cap - n, f);
-		n += got;
-	} while (got > 0);
-	assert_int_equal(ferror(f), 0);
-	fclose(f);
-	data[n] = '\0';
-	*len = n;
-	return data;
-}
 
 static char *
 dup_str(const char *s)
@@ -126,7 +103,7 @@ static void
 snap_file(struct snap *s, const char *path)
 {
 	size_t len;
-	char *text = slurp(path, &len);
+	char *text = tu_read_file(path, &len);
 
 	snap_text(s, text, len);
 	free(text);
@@ -140,18 +117,6 @@ snap_free(struct snap *s)
 		free((char *)s->v[i].path);
 	}
 	free(s->v);
-}
-
-static struct alignment *
-align_ok(const struct snap *b, const struct snap *a)
-{
-	struct alignment *al = NULL;
-	struct diag d;
-
-	diag_clear(&d);
-	assert_int_equal(align_snapshots(b->v, b->n, a->v, a->n, &al, &d), 0);
-	assert_non_null(al);
-	return al;
 }
 
 /* Regions tile their snapshot; every region is in exactly one pair; pair kinds are coherent. */
@@ -203,6 +168,29 @@ check_invariants(const struct alignment *al, const struct snap *b, const struct 
 			assert_int_equal(seen[s][r], 1);
 		free(seen[s]);
 	}
+}
+
+/* Align b with a, asserting success and the invariants above. */
+static struct alignment *
+align_ok(const struct snap *b, const struct snap *a)
+{
+	struct alignment *al = NULL;
+	struct diag d;
+
+	diag_clear(&d);
+	assert_int_equal(align_snapshots(b->v, b->n, a->v, a->n, &al, &d), 0);
+	assert_non_null(al);
+	check_invariants(al, b, a);
+	return al;
+}
+
+/* Free an alignment and the two snapshots it was made from. */
+static void
+align_free_all(struct alignment *al, struct snap *b, struct snap *a)
+{
+	alignment_free(al);
+	snap_free(b);
+	snap_free(a);
 }
 
 /* The region of regs starting at start, or -1. */
@@ -312,7 +300,6 @@ test_renamed(void **state)
 	assert_int_equal(b.n, 59);
 	assert_int_equal(a.n, 59);
 	al = align_ok(&b, &a);
-	check_invariants(al, &b, &a);
 
 	/* Every exe region, the file VMAs and the anonymous bss, pairs as the executable. */
 	for (size_t r = 0; r < al->nbefore; r++) {
@@ -357,9 +344,7 @@ test_renamed(void **state)
 	assert_int_equal(al->nbefore, al->nafter);
 	assert_int_equal(count_how(al, ALIGN_ONLY_BEFORE), 0);
 	assert_int_equal(count_how(al, ALIGN_ONLY_AFTER), 0);
-	alignment_free(al);
-	snap_free(&b);
-	snap_free(&a);
+	align_free_all(al, &b, &a);
 }
 
 /* zeroing-before against zeroing-after: the Go heap VMA grows in Rss, not in place. */
@@ -375,7 +360,6 @@ test_zeroing(void **state)
 	snap_file(&b, DIR "zeroing-before.smaps");
 	snap_file(&a, DIR "zeroing-after.smaps");
 	al = align_ok(&b, &a);
-	check_invariants(al, &b, &a);
 	rb = region_at(al->before, al->nbefore, 0xc000000000);
 	ra = region_at(al->after, al->nafter, 0xc000000000);
 	assert_true(rb >= 0 && ra >= 0);
@@ -394,9 +378,7 @@ test_zeroing(void **state)
 	assert_true(rb >= 0);
 	assert_string_equal(al->before[rb].role, "go-runtime");
 	assert_int_equal(pair_of_before(al, rb)->how, ALIGN_ROLE_ORDER);
-	alignment_free(al);
-	snap_free(&b);
-	snap_free(&a);
+	align_free_all(al, &b, &a);
 }
 
 /* A snapshot against itself: every region with itself, nothing left over. */
@@ -409,7 +391,6 @@ check_self(const char *path, size_t nvmas)
 	snap_file(&s, path);
 	assert_int_equal(s.n, nvmas);
 	al = align_ok(&s, &s);
-	check_invariants(al, &s, &s);
 	assert_int_equal(al->npairs, al->nbefore);
 	for (size_t p = 0; p < al->npairs; p++) {
 		assert_int_equal(al->pairs[p].before, al->pairs[p].after);
@@ -455,7 +436,7 @@ test_lib_upgrade(void **state)
 	struct snap b, a;
 	struct alignment *al;
 	size_t len;
-	char *text = slurp(DIR "renamed-after.smaps", &len);
+	char *text = tu_read_file(DIR "renamed-after.smaps", &len);
 	long rb, ra;
 
 	(void)state;
@@ -464,15 +445,12 @@ test_lib_upgrade(void **state)
 	snap_text(&a, text, len);
 	free(text);
 	al = align_ok(&b, &a);
-	check_invariants(al, &b, &a);
 	assert_paired_path(al, "/libc.so.6", "/libc.so.7", ALIGN_FILE);
 	ra = region_path(al->after, al->nafter, "/libc.so.7");
 	rb = region_path(al->before, al->nbefore, "/libc.so.6");
 	assert_string_equal(al->after[ra].identity, al->before[rb].identity);
 	assert_int_equal(count_how(al, ALIGN_ONLY_AFTER), 0);
-	alignment_free(al);
-	snap_free(&b);
-	snap_free(&a);
+	align_free_all(al, &b, &a);
 }
 
 /*
@@ -539,7 +517,7 @@ test_split(void **state)
 	struct snap b, a;
 	struct alignment *al;
 	size_t len, slen;
-	char *text = slurp(DIR "baseline.smaps", &len);
+	char *text = tu_read_file(DIR "baseline.smaps", &len);
 	char *split = split_vma(text, len, &slen);
 	long rb, ra;
 	const struct align_pair *p;
@@ -551,7 +529,6 @@ test_split(void **state)
 	free(split);
 	assert_int_equal(a.n, b.n + 2);
 	al = align_ok(&b, &a);
-	check_invariants(al, &b, &a);
 	rb = region_at(al->before, al->nbefore, 0x7f486007d000);
 	ra = region_at(al->after, al->nafter, 0x7f486007d000);
 	assert_true(rb >= 0 && ra >= 0);
@@ -567,9 +544,7 @@ test_split(void **state)
 	assert_int_equal(p->how, ALIGN_GAP);
 	assert_int_equal(count_how(al, ALIGN_ONLY_BEFORE), 0);
 	assert_int_equal(count_how(al, ALIGN_ONLY_AFTER), 0);
-	alignment_free(al);
-	snap_free(&b);
-	snap_free(&a);
+	align_free_all(al, &b, &a);
 }
 
 /* baseline against cgo-after: the 96 MiB C malloc mapping is new. */
@@ -585,7 +560,6 @@ test_only_after_cgo(void **state)
 	snap_file(&b, DIR "baseline.smaps");
 	snap_file(&a, DIR "cgo-after.smaps");
 	al = align_ok(&b, &a);
-	check_invariants(al, &b, &a);
 	ra = region_at(al->after, al->nafter, 0x7fe4f9fff000);
 	assert_true(ra >= 0);
 	assert_string_equal(al->after[ra].role, "anon");
@@ -594,9 +568,7 @@ test_only_after_cgo(void **state)
 	assert_int_equal(p->how, ALIGN_ONLY_AFTER);
 	assert_int_equal(p->before, -1);
 	assert_paired_path(al, "/libc.so.6", "/libc.so.6", ALIGN_FILE);
-	alignment_free(al);
-	snap_free(&b);
-	snap_free(&a);
+	align_free_all(al, &b, &a);
 }
 
 /* Synthetic: baseline with a mapping of locale-archive inserted after [heap]. */
@@ -610,7 +582,7 @@ test_only_after_inserted(void **state)
 	struct snap b, a;
 	struct alignment *al;
 	size_t len, n;
-	char *text = slurp(DIR "baseline.smaps", &len);
+	char *text = tu_read_file(DIR "baseline.smaps", &len);
 	char *at = strstr(text, "c000000000-c001400000");
 	char *edited = malloc(len + sizeof added);
 	long ra;
@@ -627,7 +599,6 @@ test_only_after_inserted(void **state)
 	free(text);
 	free(edited);
 	al = align_ok(&b, &a);
-	check_invariants(al, &b, &a);
 	ra = region_at(al->after, al->nafter, 0x50000000);
 	assert_true(ra >= 0);
 	assert_string_equal(al->after[ra].identity, "file:locale-archive#0");
@@ -635,9 +606,7 @@ test_only_after_inserted(void **state)
 	assert_int_equal(pair_of_after(al, ra)->how, ALIGN_ONLY_AFTER);
 	assert_int_equal(count_how(al, ALIGN_ONLY_AFTER), 1);
 	assert_int_equal(count_how(al, ALIGN_ONLY_BEFORE), 0);
-	alignment_free(al);
-	snap_free(&b);
-	snap_free(&a);
+	align_free_all(al, &b, &a);
 }
 
 static int
@@ -723,7 +692,6 @@ test_systemd_aslr(void **state)
 	qsort(a.v, a.n, sizeof *a.v, by_start);
 
 	al = align_ok(&b, &a);
-	check_invariants(al, &b, &a);
 	assert_int_equal(al->nbefore, al->nafter);
 	assert_int_equal(count_how(al, ALIGN_ONLY_BEFORE), 0);
 	assert_int_equal(count_how(al, ALIGN_ONLY_AFTER), 0);
@@ -750,9 +718,7 @@ test_systemd_aslr(void **state)
 	free(group);
 	free(shift);
 	free(slot);
-	alignment_free(al);
-	snap_free(&b);
-	snap_free(&a);
+	align_free_all(al, &b, &a);
 }
 
 /* Hand-written VMAs pinning edge cases (not from a process). */

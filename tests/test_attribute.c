@@ -22,40 +22,21 @@
 
 #include "analyze/attribute.h"
 #include "core/db.h"
-#include "core/limits.h"
-#include "ingest/ingest.h"
-#include "ingest/rules.h"
+#include "tests/testutil.h"
 
 #define MiB (1024 * 1024)
 
-struct world {
-	struct db *db;
-	struct rules *rules;
-	struct limits lim;
-};
+static struct tu_db w;
 
-static struct world w;
-
-static void
-on_event(void *ctx, const struct ingest_event *ev)
-{
-	int64_t *id = ctx;
-
-	if (ev->kind == INGEST_SNAPSHOT_NEW || ev->kind == INGEST_SNAPSHOT_DUPLICATE)
-		*id = ev->id;
-	else
-		fail_msg("ingest failed: %s", ev->diag->message);
-}
-
+/* Ingest the scenario's bundle (again: a duplicate); its snapshot's id. */
 static int64_t
 load(const char *scenario)
 {
-	struct ingest_opts o = { &w.lim, w.rules };
 	char path[256];
-	int64_t id = 0;
+	int64_t id;
 
 	snprintf(path, sizeof(path), "fixtures/bundles/%s.rssgap.tar.gz", scenario);
-	assert_int_equal(ingest_bundle(w.db, path, &o, on_event, &id), 0);
+	id = tu_db_ingest(&w, path);
 	assert_true(id > 0);
 	return id;
 }
@@ -78,22 +59,16 @@ diff(const char *before, const char *after)
 static int
 setup(void **state)
 {
-	struct diag d;
-
 	(void)state;
-	diag_clear(&d);
-	limits_default(&w.lim);
-	w.db = db_open(":memory:", &d);
-	w.rules = rules_new();
-	return w.db != NULL && rules_add_default(w.rules, &w.lim, &d) == 0 ? 0 : -1;
+	tu_db_init(&w);
+	return 0;
 }
 
 static int
 teardown(void **state)
 {
 	(void)state;
-	db_free(w.db);
-	rules_free(w.rules);
+	tu_db_release(&w);
 	return 0;
 }
 

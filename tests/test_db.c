@@ -17,13 +17,11 @@
 #include "core/db.h"
 #include "core/limits.h"
 #include "ingest/ingest.h"
-#include "ingest/rules.h"
 #include "ingest/smaps.h"
+#include "tests/testutil.h"
 
 struct world {
-	struct db *db;
-	struct rules *rules;
-	struct limits lim;
+	struct tu_db t;
 	char tmp[64];
 };
 
@@ -31,14 +29,10 @@ static int
 setup(void **state)
 {
 	struct world *w = calloc(1, sizeof(*w));
-	struct diag d;
 
-	diag_clear(&d);
-	limits_default(&w->lim);
-	w->db = db_open(":memory:", &d);
-	w->rules = rules_new();
-	if (w->db == NULL || rules_add_default(w->rules, &w->lim, &d) != 0)
+	if (w == NULL)
 		return -1;
+	tu_db_init(&w->t);
 	snprintf(w->tmp, sizeof(w->tmp), "/tmp/rssgap-test-db.XXXXXX");
 	if (mkdtemp(w->tmp) == NULL)
 		return -1;
@@ -52,8 +46,7 @@ teardown(void **state)
 	struct world *w = *state;
 	char cmd[128];
 
-	db_free(w->db);
-	rules_free(w->rules);
+	tu_db_release(&w->t);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", w->tmp);
 	if (system(cmd) != 0)
 		return -1;
@@ -87,31 +80,12 @@ on_event(void *ctx, const struct ingest_event *ev)
 static struct events
 ingest(struct world *w, const char *path)
 {
-	struct ingest_opts o = { &w->lim, w->rules };
+	struct ingest_opts o = { &w->t.lim, w->t.rules };
 	struct events e;
 
 	memset(&e, 0, sizeof(e));
-	ingest_bundle(w->db, path, &o, on_event, &e);
+	ingest_bundle(w->t.db, path, &o, on_event, &e);
 	return e;
-}
-
-static int
-count_row(void *ctx, const struct db_snapshot_row *row)
-{
-	(void)row;
-	(*(int *)ctx)++;
-	return 0;
-}
-
-static int
-count_snapshots(struct world *w)
-{
-	struct diag d;
-	int n = 0;
-
-	diag_clear(&d);
-	assert_int_equal(db_snapshots_each(w->db, count_row, &n, &d), 0);
-	return n;
 }
 
 static int
@@ -144,10 +118,10 @@ test_ingest_real_and_reingest(void **state)
 	assert_int_equal(e.n_new, 1);
 	assert_int_equal(e.n_fail, 0);
 	diag_clear(&d);
-	s = snapshot_info_load(w->db, e.ids[0], &d);
+	s = snapshot_info_load(w->t.db, e.ids[0], &d);
 	assert_non_null(s);
-	assert_int_equal(db_vmas_each(w->db, e.ids[0], sum_rss, &vma_sum, &d), 0);
-	assert_int_equal(db_kv_each(w->db, DB_KV_ROLLUP, e.ids[0], rollup_rss, &rollup, &d), 0);
+	assert_int_equal(db_vmas_each(w->t.db, e.ids[0], sum_rss, &vma_sum, &d), 0);
+	assert_int_equal(db_kv_each(w->t.db, DB_KV_ROLLUP, e.ids[0], rollup_rss, &rollup, &d), 0);
 	assert_true(s->rss_known);
 	assert_true(s->rss == vma_sum);
 	assert_true(s->rss == rollup);
@@ -160,7 +134,7 @@ test_ingest_real_and_reingest(void **state)
 	e = ingest(w, "fixtures/bundles/zeroing-after.rssgap.tar.gz");
 	assert_int_equal(e.n_new, 0);
 	assert_int_equal(e.n_dup, 1);
-	assert_int_equal(count_snapshots(w), 1);
+	assert_int_equal(tu_db_snapshots(w->t.db), 1);
 }
 
 static void
@@ -176,19 +150,19 @@ test_fleet_and_selectors(void **state)
 	assert_int_equal(e.n_new, 40);
 	assert_int_equal(e.n_fail, 0);
 	diag_clear(&d);
-	assert_int_equal(db_select_ids(w->db, keys, values, 1, &ids, &n, &d), 0);
+	assert_int_equal(db_select_ids(w->t.db, keys, values, 1, &ids, &n, &d), 0);
 	assert_int_equal(n, 40);
 	free(ids);
-	assert_int_equal(db_select_ids(w->db, keys, values, 2, &ids, &n, &d), 0);
+	assert_int_equal(db_select_ids(w->t.db, keys, values, 2, &ids, &n, &d), 0);
 	assert_int_equal(n, 20);
 	free(ids);
-	assert_int_equal(db_select_ids(w->db, keys, values, 3, &ids, &n, &d), 0);
+	assert_int_equal(db_select_ids(w->t.db, keys, values, 3, &ids, &n, &d), 0);
 	assert_int_equal(n, 1);
 	free(ids);
 	/* a plain manifest key selects too */
 	keys[0] = "comm";
 	values[0] = "server";
-	assert_int_equal(db_select_ids(w->db, keys, values, 1, &ids, &n, &d), 0);
+	assert_int_equal(db_select_ids(w->t.db, keys, values, 1, &ids, &n, &d), 0);
 	assert_int_equal(n, 41);	/* the fleet and zeroing-after of the test before */
 	free(ids);
 }

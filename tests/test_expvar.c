@@ -16,96 +16,26 @@
 #include "core/diag.h"
 #include "core/limits.h"
 #include "ingest/expvar.h"
+#include "tests/testutil.h"
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data = NULL;
-	size_t cap = 0, n = 0, got;
-
-	assert_non_null(f);
-	do {
-		if (n + 65536 > cap) {
-			cap = (n + 65536) * 2;
-			data = realloc(data, cap + 1);
-			assert_non_null(data);
-		}
-		got = fread(data + n, 1, cap - n, f);
-		n += got;
-	} while (got > 0);
-	assert_int_equal(ferror(f), 0);
-	fclose(f);
-	data[n] = '\0';
-	*len = n;
-	return data;
-}
-
-struct kv {
-	char key[64];
-	int has_value;
-	int64_t value;
-	char text[64];
-};
-
-struct got {
-	struct kv kv[64];
-	size_t n;
-};
-
-static int
-put(void *ctx, const char *group, const char *key, int has_value, int64_t value,
-    const char *text, uint64_t line, struct diag *d)
-{
-	struct got *g = ctx;
-	struct kv *kv;
-
-	(void)d;
-	(void)line;
-	assert_string_equal(group, "expvar");
-	assert_true(g->n < 64);
-	kv = &g->kv[g->n++];
-	snprintf(kv->key, sizeof(kv->key), "%s", key);
-	kv->has_value = has_value;
-	kv->value = value;
-	snprintf(kv->text, sizeof(kv->text), "%s", text ? text : "");
-	return 0;
-}
-
-static const struct kv *
-find(const struct got *g, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < g->n; i++)
-		if (strcmp(g->kv[i].key, key) == 0)
-			return &g->kv[i];
-	return NULL;
-}
-
+/* The value of MemStats field key, put under group "expvar". */
 static int64_t
-val(const struct got *g, const char *key)
+val(const struct tu_kv *g, const char *key)
 {
-	const struct kv *kv = find(g, key);
-
-	if (kv == NULL)
-		fail_msg("no %s", key);
-	assert_true(kv->has_value);
-	return kv->value;
+	return tu_kv_value(g, "expvar", key);
 }
 
 static void
 test_real(void **state)
 {
 	struct limits lim;
-	struct got g;
-	struct kv_sink sink = { put, &g };
+	struct tu_kv g = { 0 };
+	struct kv_sink sink = tu_kv_sink(&g);
 	struct diag d;
 	size_t len;
-	char *text = slurp("fixtures/real/goheap-vars.json", &len);
+	char *text = tu_read_file("fixtures/real/goheap-vars.json", &len);
 
 	(void)state;
-	memset(&g, 0, sizeof(g));
 	limits_default(&lim);
 	diag_clear(&d);
 	if (expvar_parse(text, len, &lim, &sink, &d) != 0)
@@ -129,33 +59,34 @@ test_real(void **state)
 	assert_int_equal(val(&g, "LastGC"), 1795345184871126224LL);
 	assert_int_equal(val(&g, "PauseTotalNs"), 278754);
 	assert_int_equal(val(&g, "NumGC"), 6);
-	assert_string_equal(find(&g, "GCCPUFraction")->text, "0.03085149235916328");
-	assert_string_equal(find(&g, "EnableGC")->text, "true");
-	assert_string_equal(find(&g, "DebugGC")->text, "false");
-	assert_null(find(&g, "PauseNs"));
-	assert_null(find(&g, "PauseEnd"));
-	assert_null(find(&g, "BySize"));
-	assert_null(find(&g, "cmdline"));
+	assert_string_equal(tu_kv_get(&g, "expvar", "GCCPUFraction")->text, "0.03085149235916328");
+	assert_string_equal(tu_kv_get(&g, "expvar", "EnableGC")->text, "true");
+	assert_string_equal(tu_kv_get(&g, "expvar", "DebugGC")->text, "false");
+	assert_null(tu_kv_get(&g, "expvar", "PauseNs"));
+	assert_null(tu_kv_get(&g, "expvar", "PauseEnd"));
+	assert_null(tu_kv_get(&g, "expvar", "BySize"));
+	assert_null(tu_kv_get(&g, "expvar", "cmdline"));
 	assert_int_equal(g.n, 29);
 	/* Sys is the sum of the *Sys fields. */
 	assert_int_equal(val(&g, "Sys"), val(&g, "HeapSys") + val(&g, "StackSys") +
 			 val(&g, "MSpanSys") + val(&g, "MCacheSys") + val(&g, "BuckHashSys") +
 			 val(&g, "GCSys") + val(&g, "OtherSys"));
 	free(text);
+	tu_kv_assert_group(&g, "expvar");
+	tu_kv_free(&g);
 }
 
 static void
 test_hostile_deep(void **state)
 {
 	struct limits lim;
-	struct got g;
-	struct kv_sink sink = { put, &g };
+	struct tu_kv g = { 0 };
+	struct kv_sink sink = tu_kv_sink(&g);
 	struct diag d;
 	size_t len;
-	char *text = slurp("fixtures/hostile/vars-deep.json", &len);
+	char *text = tu_read_file("fixtures/hostile/vars-deep.json", &len);
 
 	(void)state;
-	memset(&g, 0, sizeof(g));
 	limits_default(&lim);
 	diag_clear(&d);
 	/* {"memstats": then 10^5 '[': the 65th level opens at byte 75. */
@@ -169,6 +100,8 @@ test_hostile_deep(void **state)
 	assert_int_equal(expvar_parse(text, len, &lim, &sink, &d), -1);
 	assert_int_equal(d.kind, DIAG_FORMAT);
 	free(text);
+	tu_kv_assert_group(&g, "expvar");
+	tu_kv_free(&g);
 }
 
 /* Hand-written edge cases, one each. */
@@ -176,8 +109,8 @@ static void
 test_edges(void **state)
 {
 	struct limits lim;
-	struct got g;
-	struct kv_sink sink = { put, &g };
+	struct tu_kv g = { 0 };
+	struct kv_sink sink = tu_kv_sink(&g);
 	struct diag d;
 	static const char no_ms[] = "{\"cmdline\": [\"x\"]}";
 	static const char bad[] = "{\"memstats\": {\"Sys\": 12,}}";
@@ -187,7 +120,6 @@ test_edges(void **state)
 
 	(void)state;
 	limits_default(&lim);
-	memset(&g, 0, sizeof(g));
 	assert_int_equal(expvar_parse(no_ms, strlen(no_ms), &lim, &sink, &d), -1);
 	assert_int_equal(d.kind, DIAG_MISSING);
 	assert_int_equal(expvar_parse(bad, strlen(bad), &lim, &sink, &d), -1);
@@ -202,6 +134,8 @@ test_edges(void **state)
 	lim.json_depth = 2;
 	assert_int_equal(expvar_parse(str, strlen(str), &lim, &sink, &d), 0);
 	assert_int_equal(val(&g, "Sys"), 5);
+	tu_kv_assert_group(&g, "expvar");
+	tu_kv_free(&g);
 }
 
 int

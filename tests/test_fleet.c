@@ -16,40 +16,18 @@
 
 #include "analyze/fleet.h"
 #include "core/db.h"
-#include "core/limits.h"
-#include "ingest/ingest.h"
-#include "ingest/rules.h"
+#include "tests/testutil.h"
 
 #define MiB (1024 * 1024)
 
 static struct db *db;
 
-static void
-on_event(void *ctx, const struct ingest_event *ev)
-{
-	(void)ctx;
-	if (ev->kind != INGEST_SNAPSHOT_NEW && ev->kind != INGEST_SNAPSHOT_DUPLICATE)
-		fail_msg("ingest: %s", ev->diag->message);
-}
-
 static int
 setup(void **state)
 {
-	struct limits lim;
-	struct rules *rules = rules_new();
-	struct ingest_opts o = { &lim, rules };
-	struct diag d;
-	int rc;
-
 	(void)state;
-	diag_clear(&d);
-	limits_default(&lim);
-	db = db_open(":memory:", &d);
-	if (db == NULL || rules_add_default(rules, &lim, &d) != 0)
-		return -1;
-	rc = ingest_bundle(db, "fixtures/bundles/fleet.rssgap.tar.gz", &o, on_event, NULL);
-	rules_free(rules);
-	return rc == 0 ? 0 : -1;
+	db = tu_db_with((const char *const[]){ "fixtures/bundles/fleet.rssgap.tar.gz", NULL });
+	return 0;
 }
 
 static int

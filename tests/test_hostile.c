@@ -13,7 +13,7 @@
 #include "core/db.h"
 #include "core/limits.h"
 #include "ingest/ingest.h"
-#include "ingest/rules.h"
+#include "tests/testutil.h"
 
 struct outcome {
 	int new_snapshots;
@@ -35,31 +35,11 @@ record(void *ctx, const struct ingest_event *ev)
 }
 
 static int
-count_snapshot(void *ctx, const struct db_snapshot_row *row)
-{
-	(void)row;
-	(*(int *)ctx)++;
-	return 0;
-}
-
-struct world {
-	struct db *db;
-	struct rules *rules;
-	struct limits lim;
-};
-
-static int
 setup(void **state)
 {
-	static struct world w;
-	struct diag d;
+	static struct tu_db w;
 
-	diag_clear(&d);
-	limits_default(&w.lim);
-	w.db = db_open(":memory:", &d);
-	w.rules = rules_new();
-	if (w.db == NULL || rules_add_default(w.rules, &w.lim, &d) != 0)
-		return -1;
+	tu_db_init(&w);
 	*state = &w;
 	return 0;
 }
@@ -67,28 +47,22 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct world *w = *state;
-
-	db_free(w->db);
-	rules_free(w->rules);
+	tu_db_release(*state);
 	return 0;
 }
 
 /* Ingest one hostile bundle; returns the outcome and the snapshot count after. */
 static struct outcome
-run(struct world *w, const char *name, int *snapshots)
+run(struct tu_db *w, const char *name, int *snapshots)
 {
 	char path[256];
 	struct ingest_opts o = { &w->lim, w->rules };
 	struct outcome out;
-	struct diag d;
 
 	memset(&out, 0, sizeof(out));
 	snprintf(path, sizeof(path), "fixtures/hostile/%s", name);
 	ingest_bundle(w->db, path, &o, record, &out);
-	diag_clear(&d);
-	*snapshots = 0;
-	assert_int_equal(db_snapshots_each(w->db, count_snapshot, snapshots, &d), 0);
+	*snapshots = tu_db_snapshots(w->db);
 	return out;
 }
 
@@ -96,13 +70,10 @@ static void
 expect(void **state, const char *name, enum diag_kind kind, const char *member, uint64_t line,
        int64_t offset, const char *needle)
 {
-	struct world *w = *state;
-	int before = 0, after;
+	struct tu_db *w = *state;
+	int before = tu_db_snapshots(w->db), after;
 	struct outcome o;
-	struct diag d;
 
-	diag_clear(&d);
-	assert_int_equal(db_snapshots_each(w->db, count_snapshot, &before, &d), 0);
 	o = run(w, name, &after);
 	assert_int_equal(o.new_snapshots, 0);
 	assert_true(o.failures >= 1);
@@ -152,7 +123,7 @@ static void
 test_bomb(void **state)
 {
 	/* 101 KB inflating to 5 GiB: stopped once past 16 MiB at a ratio over 1000 */
-	struct world *w = *state;
+	struct tu_db *w = *state;
 	int after;
 	struct outcome o = run(w, "bomb.rssgap.tar.gz.gz", &after);
 
@@ -209,13 +180,10 @@ test_long_line(void **state)
 static void
 test_one_good_one_bad(void **state)
 {
-	struct world *w = *state;
-	int before = 0, after;
+	struct tu_db *w = *state;
+	int before = tu_db_snapshots(w->db), after;
 	struct outcome o;
-	struct diag d;
 
-	diag_clear(&d);
-	assert_int_equal(db_snapshots_each(w->db, count_snapshot, &before, &d), 0);
 	o = run(w, "one-good-one-bad.rssgap.tar.gz", &after);
 	assert_int_equal(o.new_snapshots, 1);
 	assert_int_equal(o.failures, 1);

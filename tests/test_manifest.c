@@ -18,72 +18,23 @@
 #include "core/limits.h"
 #include "ingest/kv.h"
 #include "ingest/manifest.h"
+#include "tests/testutil.h"
 
-static char *
-slurp(const char *path, size_t *len)
+/* The row of manifest key, failing the test when there is none. */
+static const struct tu_kv_row *
+find(const struct tu_kv *r, const char *key)
 {
-	FILE *f = fopen(path, "rb");
-	char *data;
-	long n;
-
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	data = malloc((size_t)n + 1);
-	assert_non_null(data);
-	assert_int_equal(fread(data, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	data[n] = '\0';
-	*len = (size_t)n;
-	return data;
+	return tu_kv_must(r, "manifest", key);
 }
 
-struct entry {
-	char group[32];
-	char key[64];
-	int has_value;
-	int64_t value;
-	char text[128];
-	uint64_t line;
-};
-
-struct record {
-	struct entry e[64];
-	size_t n;
-};
-
-static int
-put(void *ctx, const char *group, const char *key, int has_value, int64_t value, const char *text,
-    uint64_t line, struct diag *d)
-{
-	struct record *r = ctx;
-	struct entry *e;
-
-	(void)d;
-	assert_true(r->n < 64);
-	e = &r->e[r->n++];
-	snprintf(e->group, sizeof(e->group), "%s", group);
-	snprintf(e->key, sizeof(e->key), "%s", key);
-	e->has_value = has_value;
-	e->value = value;
-	assert_non_null(text);
-	snprintf(e->text, sizeof(e->text), "%s", text);
-	e->line = line;
-	return 0;
-}
-
-static const struct entry *
-find(const struct record *r, const char *key)
+/* Every put of the manifest and errors parsers carries its text. */
+static void
+assert_texts(const struct tu_kv *r)
 {
 	size_t i;
 
 	for (i = 0; i < r->n; i++)
-		if (strcmp(r->e[i].key, key) == 0)
-			return &r->e[i];
-	fail_msg("no key \"%s\"", key);
-	return NULL;
+		assert_non_null(r->row[i].text);
 }
 
 static struct limits lim;
@@ -96,26 +47,31 @@ setup(void **state)
 	return 0;
 }
 
+/* Parse text into *r (emptied first); 0 or -1 with d filled. */
 static int
-parse(const char *text, struct record *r, struct diag *d)
+parse(const char *text, struct tu_kv *r, struct diag *d)
 {
-	struct kv_sink sink = { put, r };
+	struct kv_sink sink = tu_kv_sink(r);
+	int rc;
 
-	memset(r, 0, sizeof(*r));
+	tu_kv_free(r);
 	diag_clear(d);
-	return manifest_parse(text, strlen(text), &lim, &sink, d);
+	rc = manifest_parse(text, strlen(text), &lim, &sink, d);
+	assert_texts(r);
+	return rc;
 }
 
 static void
 expect_error(const char *text, enum diag_kind kind, uint64_t line, const char *message)
 {
-	struct record r;
+	struct tu_kv r = { 0 };
 	struct diag d;
 
 	assert_int_equal(parse(text, &r, &d), -1);
 	assert_int_equal(d.kind, kind);
 	assert_int_equal(d.line, line);
 	assert_string_equal(d.message, message);
+	tu_kv_free(&r);
 }
 
 static const char valid[] =
@@ -135,18 +91,16 @@ static const char valid[] =
 static void
 test_valid(void **state)
 {
-	struct record r;
+	struct tu_kv r = { 0 };
 	struct diag d;
-	size_t i;
 
 	(void)state;
 	assert_int_equal(parse(valid, &r, &d), 0);
 	assert_int_equal(r.n, 10);
-	for (i = 0; i < r.n; i++)
-		assert_string_equal(r.e[i].group, "manifest");
-	assert_string_equal(r.e[0].key, "format");
-	assert_string_equal(r.e[0].text, "rssgap/1");
-	assert_int_equal(r.e[0].line, 2);
+	tu_kv_assert_group(&r, "manifest");
+	assert_string_equal(r.row[0].key, "format");
+	assert_string_equal(r.row[0].text, "rssgap/1");
+	assert_int_equal(r.row[0].line, 2);
 	assert_true(find(&r, "captured_at")->has_value);
 	assert_int_equal(find(&r, "captured_at")->value, 1795343400);	/* date -u -d ... +%s */
 	assert_string_equal(find(&r, "captured_at")->text, "2026-11-22T10:30:00Z");
@@ -160,13 +114,14 @@ test_valid(void **state)
 	assert_string_equal(find(&r, "label.note")->text, "é ok, tabs\tkept");
 	assert_string_equal(find(&r, "future_key")->text, "kept too");
 	assert_false(find(&r, "page_size")->has_value);
+	tu_kv_free(&r);
 }
 
 /* Comments, blank lines, a BOM, CRLF, "=" inside a value, no final newline. */
 static void
 test_comments_and_shapes(void **state)
 {
-	struct record r;
+	struct tu_kv r = { 0 };
 	struct diag d;
 
 	(void)state;
@@ -182,27 +137,27 @@ test_comments_and_shapes(void **state)
 	assert_string_equal(find(&r, "label.query")->text, "a=b");
 	assert_int_equal(find(&r, "captured_at")->line, 7);
 	assert_int_equal(find(&r, "captured_at")->value, 1709251199);
+	tu_kv_free(&r);
 }
 
 static void
 test_hostile_no_format(void **state)
 {
-	struct kv_sink sink;
-	struct record r;
+	struct tu_kv r = { 0 };
+	struct kv_sink sink = tu_kv_sink(&r);
 	struct diag d;
 	size_t len;
-	char *data = slurp("fixtures/hostile/manifest-no-format.txt", &len);
+	char *data = tu_read_file("fixtures/hostile/manifest-no-format.txt", &len);
 
 	(void)state;
-	memset(&r, 0, sizeof(r));
-	sink.put = put;
-	sink.ctx = &r;
 	diag_clear(&d);
 	assert_int_equal(manifest_parse(data, len, &lim, &sink, &d), -1);
+	assert_texts(&r);
 	assert_int_equal(d.kind, DIAG_MISSING);
 	assert_int_equal(d.line, 0);
 	assert_string_equal(d.message, "manifest has no format (expected format=rssgap/1)");
 	free(data);
+	tu_kv_free(&r);
 }
 
 static void
@@ -322,8 +277,8 @@ test_many_keys(void **state)
 static void
 test_errors_member(void **state)
 {
-	struct kv_sink sink;
-	struct record r;
+	struct tu_kv r = { 0 };
+	struct kv_sink sink = tu_kv_sink(&r);
 	struct diag d;
 	const char *text = "proc/smaps: Permission denied\n"
 			   "runtime/heap.pb.gz: curl: (7) Failed to connect to localhost port 6060\n"
@@ -331,28 +286,28 @@ test_errors_member(void **state)
 			   "cgroup/memory.peak:\n";
 
 	(void)state;
-	memset(&r, 0, sizeof(r));
-	sink.put = put;
-	sink.ctx = &r;
 	diag_clear(&d);
 	assert_int_equal(manifest_errors_parse(text, strlen(text), &lim, &sink, &d), 0);
+	assert_texts(&r);
 	assert_int_equal(r.n, 3);
-	assert_string_equal(r.e[0].group, "errors");
-	assert_string_equal(r.e[0].key, "proc/smaps");
-	assert_string_equal(r.e[0].text, "Permission denied");
-	assert_false(r.e[0].has_value);
-	assert_string_equal(r.e[1].key, "runtime/heap.pb.gz");
-	assert_string_equal(r.e[1].text, "curl: (7) Failed to connect to localhost port 6060");
-	assert_string_equal(r.e[2].key, "cgroup/memory.peak");
-	assert_string_equal(r.e[2].text, "");
-	assert_int_equal(r.e[2].line, 4);
+	assert_string_equal(r.row[0].group, "errors");
+	assert_string_equal(r.row[0].key, "proc/smaps");
+	assert_string_equal(r.row[0].text, "Permission denied");
+	assert_false(r.row[0].has_value);
+	assert_string_equal(r.row[1].key, "runtime/heap.pb.gz");
+	assert_string_equal(r.row[1].text, "curl: (7) Failed to connect to localhost port 6060");
+	assert_string_equal(r.row[2].key, "cgroup/memory.peak");
+	assert_string_equal(r.row[2].text, "");
+	assert_int_equal(r.row[2].line, 4);
 	text = "proc/smaps Permission denied\n";
-	memset(&r, 0, sizeof(r));
+	tu_kv_free(&r);
 	assert_int_equal(manifest_errors_parse(text, strlen(text), &lim, &sink, &d), -1);
+	assert_texts(&r);
 	assert_int_equal(d.kind, DIAG_FORMAT);
 	assert_int_equal(d.line, 1);
 	assert_string_equal(d.message,
 			    "bad errors line \"proc/smaps Permission denied\" (expected FILE: REASON)");
+	tu_kv_free(&r);
 }
 
 int

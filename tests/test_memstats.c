@@ -15,97 +15,26 @@
 #include "core/diag.h"
 #include "core/limits.h"
 #include "ingest/memstats.h"
+#include "tests/testutil.h"
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data = NULL;
-	size_t cap = 0, n = 0, got;
-
-	assert_non_null(f);
-	do {
-		if (n + 65536 > cap) {
-			cap = (n + 65536) * 2;
-			data = realloc(data, cap + 1);
-			assert_non_null(data);
-		}
-		got = fread(data + n, 1, cap - n, f);
-		n += got;
-	} while (got > 0);
-	assert_int_equal(ferror(f), 0);
-	fclose(f);
-	data[n] = '\0';
-	*len = n;
-	return data;
-}
-
-struct kv {
-	char key[64];
-	int has_value;
-	int64_t value;
-	char text[64];
-	uint64_t line;
-};
-
-struct got {
-	struct kv kv[64];
-	size_t n;
-};
-
-static int
-put(void *ctx, const char *group, const char *key, int has_value, int64_t value,
-    const char *text, uint64_t line, struct diag *d)
-{
-	struct got *g = ctx;
-	struct kv *kv;
-
-	(void)d;
-	assert_string_equal(group, "memstats");
-	assert_true(g->n < 64);
-	kv = &g->kv[g->n++];
-	snprintf(kv->key, sizeof(kv->key), "%s", key);
-	kv->has_value = has_value;
-	kv->value = value;
-	snprintf(kv->text, sizeof(kv->text), "%s", text ? text : "");
-	kv->line = line;
-	return 0;
-}
-
-static const struct kv *
-find(const struct got *g, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < g->n; i++)
-		if (strcmp(g->kv[i].key, key) == 0)
-			return &g->kv[i];
-	return NULL;
-}
-
+/* The value of MemStats field key, put under group "memstats". */
 static int64_t
-val(const struct got *g, const char *key)
+val(const struct tu_kv *g, const char *key)
 {
-	const struct kv *kv = find(g, key);
-
-	if (kv == NULL)
-		fail_msg("no %s", key);
-	assert_true(kv->has_value);
-	return kv->value;
+	return tu_kv_value(g, "memstats", key);
 }
 
 static void
 test_real(void **state)
 {
 	struct limits lim;
-	struct got g;
-	struct kv_sink sink = { put, &g };
+	struct tu_kv g = { 0 };
+	struct kv_sink sink = tu_kv_sink(&g);
 	struct diag d;
 	size_t len;
-	char *text = slurp("fixtures/real/goheap-heap.txt", &len);
+	char *text = tu_read_file("fixtures/real/goheap-heap.txt", &len);
 
 	(void)state;
-	memset(&g, 0, sizeof(g));
 	limits_default(&lim);
 	diag_clear(&d);
 	if (memstats_parse(text, len, &lim, &sink, &d) != 0)
@@ -136,19 +65,21 @@ test_real(void **state)
 	assert_int_equal(val(&g, "NumGC"), 6);
 	assert_int_equal(val(&g, "NumForcedGC"), 2);
 	assert_int_equal(val(&g, "MaxRSS"), 16748544);
-	assert_false(find(&g, "GCCPUFraction")->has_value);
-	assert_string_equal(find(&g, "GCCPUFraction")->text, "0.03085149235916328");
-	assert_string_equal(find(&g, "DebugGC")->text, "false");
-	assert_null(find(&g, "PauseNs"));
-	assert_null(find(&g, "PauseEnd"));
-	assert_null(find(&g, "Stack"));
+	assert_false(tu_kv_get(&g, "memstats", "GCCPUFraction")->has_value);
+	assert_string_equal(tu_kv_get(&g, "memstats", "GCCPUFraction")->text, "0.03085149235916328");
+	assert_string_equal(tu_kv_get(&g, "memstats", "DebugGC")->text, "false");
+	assert_null(tu_kv_get(&g, "memstats", "PauseNs"));
+	assert_null(tu_kv_get(&g, "memstats", "PauseEnd"));
+	assert_null(tu_kv_get(&g, "memstats", "Stack"));
 	/* The runtime's identity: Sys is the sum of the *Sys fields. */
 	assert_int_equal(val(&g, "Sys"), val(&g, "HeapSys") + val(&g, "StackSys") +
 			 val(&g, "MSpanSys") + val(&g, "MCacheSys") + val(&g, "BuckHashSys") +
 			 val(&g, "GCSys") + val(&g, "OtherSys"));
-	assert_int_equal(find(&g, "Alloc")->line, 2454);
+	assert_int_equal(tu_kv_get(&g, "memstats", "Alloc")->line, 2454);
 	assert_int_equal(g.n, 28);
 	free(text);
+	tu_kv_assert_group(&g, "memstats");
+	tu_kv_free(&g);
 }
 
 /* Hand-written edge cases, one each. */
@@ -156,8 +87,8 @@ static void
 test_errors(void **state)
 {
 	struct limits lim;
-	struct got g;
-	struct kv_sink sink = { put, &g };
+	struct tu_kv g = { 0 };
+	struct kv_sink sink = tu_kv_sink(&g);
 	struct diag d;
 	static const char none[] = "heap profile: 0: 0 [0: 0] @ heap/1048576\n";
 	static const char bad[] = "# runtime.MemStats\n# Alloc = 1\n# Sys = 12x\n";
@@ -166,7 +97,6 @@ test_errors(void **state)
 
 	(void)state;
 	limits_default(&lim);
-	memset(&g, 0, sizeof(g));
 	assert_int_equal(memstats_parse(none, strlen(none), &lim, &sink, &d), -1);
 	assert_int_equal(d.kind, DIAG_MISSING);
 	assert_int_equal(memstats_parse(bad, strlen(bad), &lim, &sink, &d), -1);
@@ -180,12 +110,14 @@ test_errors(void **state)
 	lim.line_bytes = 100;	/* PauseNs is 1.2 KB long in the real file */
 	{
 		size_t len;
-		char *text = slurp("fixtures/real/goheap-heap.txt", &len);
+		char *text = tu_read_file("fixtures/real/goheap-heap.txt", &len);
 
 		assert_int_equal(memstats_parse(text, len, &lim, &sink, &d), -1);
 		assert_int_equal(d.kind, DIAG_LIMIT);
 		free(text);
 	}
+	tu_kv_assert_group(&g, "memstats");
+	tu_kv_free(&g);
 }
 
 int

@@ -20,94 +20,18 @@
 #include "ingest/kv.h"
 #include "ingest/procfile.h"
 #include "ingest/smaps.h"
+#include "tests/testutil.h"
 
 #define KB 1024
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data;
-	long n;
-
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	data = malloc((size_t)n + 1);
-	assert_non_null(data);
-	assert_int_equal(fread(data, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	data[n] = '\0';
-	*len = (size_t)n;
-	return data;
-}
-
-/* Every put, in order, strings copied. */
-struct entry {
-	char group[32];
-	char key[64];
-	int has_value;
-	int64_t value;
-	char text[1024];
-	int text_null;
-	uint64_t line;
-};
-
-struct record {
-	struct entry e[128];
-	size_t n;
-};
-
-static int
-put(void *ctx, const char *group, const char *key, int has_value, int64_t value, const char *text,
-    uint64_t line, struct diag *d)
-{
-	struct record *r = ctx;
-	struct entry *e;
-
-	(void)d;
-	assert_true(r->n < 128);
-	e = &r->e[r->n++];
-	snprintf(e->group, sizeof(e->group), "%s", group);
-	snprintf(e->key, sizeof(e->key), "%s", key);
-	e->has_value = has_value;
-	e->value = value;
-	e->text_null = text == NULL;
-	snprintf(e->text, sizeof(e->text), "%s", text ? text : "");
-	e->line = line;
-	return 0;
-}
-
-static const struct entry *
-find(const struct record *r, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < r->n; i++)
-		if (strcmp(r->e[i].key, key) == 0)
-			return &r->e[i];
-	fail_msg("no key %s", key);
-	return NULL;
-}
-
-static int64_t
-value_of(const struct record *r, const char *key)
-{
-	const struct entry *e = find(r, key);
-
-	assert_true(e->has_value);
-	return e->value;
-}
-
+/* The text of a text-only key (any group). */
 static const char *
-text_of(const struct record *r, const char *key)
+text_of(const struct tu_kv *r, const char *key)
 {
-	const struct entry *e = find(r, key);
+	const struct tu_kv_row *e = tu_kv_must(r, NULL, key);
 
 	assert_false(e->has_value);
-	assert_false(e->text_null);
+	assert_non_null(e->text);
 	return e->text;
 }
 
@@ -121,17 +45,18 @@ setup(void **state)
 	return 0;
 }
 
+/* Parse the status or rollup file at path into *r (emptied first); assert success. */
 static void
-parse(const char *path, int rollup, struct record *r)
+parse(const char *path, int rollup, struct tu_kv *r)
 {
-	struct kv_sink sink = { put, r };
+	struct kv_sink sink = tu_kv_sink(r);
 	struct diag d;
 	size_t len;
-	char *data = slurp(path, &len);
+	char *data = tu_read_file(path, &len);
 	int rc;
 
 	diag_clear(&d);
-	r->n = 0;
+	tu_kv_free(r);
 	rc = rollup ? procfile_rollup_parse(data, len, &lim, &sink, &d)
 		    : procfile_status_parse(data, len, &lim, &sink, &d);
 	if (rc != 0)
@@ -142,24 +67,24 @@ parse(const char *path, int rollup, struct record *r)
 static void
 test_procfs_status(void **state)
 {
-	struct record r;
+	struct tu_kv r = { 0 };
 	size_t i;
 
 	(void)state;
 	parse("../shared/corpora/procfs/proc/26231/status", 0, &r);
-	assert_int_equal(value_of(&r, "VmPeak"), 58472 * KB);
-	assert_int_equal(value_of(&r, "VmSize"), 58440 * KB);
-	assert_int_equal(value_of(&r, "VmHWM"), 8028 * KB);
-	assert_int_equal(value_of(&r, "VmRSS"), 6716 * KB);
-	assert_int_equal(value_of(&r, "RssAnon"), 2092 * KB);
-	assert_int_equal(value_of(&r, "RssFile"), 4624 * KB);
-	assert_int_equal(value_of(&r, "VmData"), 2580 * KB);
-	assert_int_equal(value_of(&r, "VmStk"), 136 * KB);
-	assert_int_equal(value_of(&r, "VmExe"), 948 * KB);
-	assert_int_equal(value_of(&r, "VmLib"), 6816 * KB);
-	assert_int_equal(value_of(&r, "VmPTE"), 128 * KB);
-	assert_int_equal(value_of(&r, "VmPMD"), 12 * KB);
-	assert_int_equal(value_of(&r, "VmSwap"), 660 * KB);
+	assert_int_equal(tu_kv_value(&r, NULL, "VmPeak"), 58472 * KB);
+	assert_int_equal(tu_kv_value(&r, NULL, "VmSize"), 58440 * KB);
+	assert_int_equal(tu_kv_value(&r, NULL, "VmHWM"), 8028 * KB);
+	assert_int_equal(tu_kv_value(&r, NULL, "VmRSS"), 6716 * KB);
+	assert_int_equal(tu_kv_value(&r, NULL, "RssAnon"), 2092 * KB);
+	assert_int_equal(tu_kv_value(&r, NULL, "RssFile"), 4624 * KB);
+	assert_int_equal(tu_kv_value(&r, NULL, "VmData"), 2580 * KB);
+	assert_int_equal(tu_kv_value(&r, NULL, "VmStk"), 136 * KB);
+	assert_int_equal(tu_kv_value(&r, NULL, "VmExe"), 948 * KB);
+	assert_int_equal(tu_kv_value(&r, NULL, "VmLib"), 6816 * KB);
+	assert_int_equal(tu_kv_value(&r, NULL, "VmPTE"), 128 * KB);
+	assert_int_equal(tu_kv_value(&r, NULL, "VmPMD"), 12 * KB);
+	assert_int_equal(tu_kv_value(&r, NULL, "VmSwap"), 660 * KB);
 	assert_string_equal(text_of(&r, "Name"), "prometheus");
 	assert_string_equal(text_of(&r, "State"), "S (sleeping)");
 	assert_string_equal(text_of(&r, "Uid"), "1000\t1000\t1000\t0");
@@ -169,23 +94,24 @@ test_procfs_status(void **state)
 	assert_string_equal(text_of(&r, "SigPnd"), "0000000000000000");
 	assert_string_equal(text_of(&r, "Cpus_allowed"), "ff");
 	assert_string_equal(text_of(&r, "Cpus_allowed_list"), "0-7");
-	assert_int_equal(value_of(&r, "Threads"), 1);
-	assert_int_equal(value_of(&r, "Pid"), 26231);
-	assert_int_equal(value_of(&r, "PPid"), 1);
-	assert_int_equal(value_of(&r, "voluntary_ctxt_switches"), 4742839);
+	assert_int_equal(tu_kv_value(&r, NULL, "Threads"), 1);
+	assert_int_equal(tu_kv_value(&r, NULL, "Pid"), 26231);
+	assert_int_equal(tu_kv_value(&r, NULL, "PPid"), 1);
+	assert_int_equal(tu_kv_value(&r, NULL, "voluntary_ctxt_switches"), 4742839);
 	assert_int_equal(r.n, 52);	/* every line */
 	for (i = 0; i < r.n; i++) {
-		assert_string_equal(r.e[i].group, "status");
-		assert_int_equal(r.e[i].line, i + 2);	/* the file starts with a blank line */
-		assert_true(r.e[i].has_value == r.e[i].text_null);
+		assert_string_equal(r.row[i].group, "status");
+		assert_int_equal(r.row[i].line, i + 2);	/* the file starts with a blank line */
+		assert_true(r.row[i].has_value == (r.row[i].text == NULL));
 	}
+	tu_kv_free(&r);
 }
 
 /* Every field of jc's own parse of the same file agrees with ours. */
 static void
 test_jc_status(void **state)
 {
-	struct record r;
+	struct tu_kv r = { 0 };
 	json_error_t err;
 	json_t *want, *val;
 	const char *key;
@@ -196,14 +122,14 @@ test_jc_status(void **state)
 	want = json_load_file("../shared/corpora/jc/pid_status.json", 0, &err);
 	assert_non_null(want);
 	json_object_foreach(want, key, val) {
-		const struct entry *e;
+		const struct tu_kv_row *e;
 		size_t i;
 
 		/* jc's derived keys, not lines of the file */
 		if (strcmp(key, "State_pretty") == 0 || strcmp(key, "SigQ_current") == 0 ||
 		    strcmp(key, "SigQ_limit") == 0)
 			continue;
-		e = find(&r, key);
+		e = tu_kv_must(&r, NULL, key);
 		checked++;
 		if (json_is_integer(val)) {
 			int64_t v = json_integer_value(val);
@@ -251,55 +177,59 @@ test_jc_status(void **state)
 	}
 	assert_int_equal(checked, 55);
 	assert_int_equal(r.n, 55);
-	assert_int_equal(value_of(&r, "VmRSS"), 13252 * KB);
+	assert_int_equal(tu_kv_value(&r, NULL, "VmRSS"), 13252 * KB);
 	json_decref(want);
+	tu_kv_free(&r);
 }
 
 static void
 test_procfs_rollup(void **state)
 {
-	struct record r;
+	struct tu_kv r = { 0 };
 	size_t i;
 
 	(void)state;
 	parse("../shared/corpora/procfs/proc/26231/smaps_rollup", 1, &r);
-	assert_int_equal(value_of(&r, "Rss"), 29948 * KB);
-	assert_int_equal(value_of(&r, "Pss"), 29944 * KB);
-	assert_int_equal(value_of(&r, "Shared_Clean"), 4 * KB);
-	assert_int_equal(value_of(&r, "Shared_Dirty"), 0);
-	assert_int_equal(value_of(&r, "Private_Clean"), 15548 * KB);
-	assert_int_equal(value_of(&r, "Private_Dirty"), 14396 * KB);
-	assert_int_equal(value_of(&r, "Referenced"), 24752 * KB);
-	assert_int_equal(value_of(&r, "Anonymous"), 20756 * KB);
-	assert_int_equal(value_of(&r, "LazyFree"), 5848 * KB);
-	assert_int_equal(value_of(&r, "Swap"), 1940 * KB);
-	assert_int_equal(value_of(&r, "SwapPss"), 1940 * KB);
+	assert_int_equal(tu_kv_value(&r, NULL, "Rss"), 29948 * KB);
+	assert_int_equal(tu_kv_value(&r, NULL, "Pss"), 29944 * KB);
+	assert_int_equal(tu_kv_value(&r, NULL, "Shared_Clean"), 4 * KB);
+	assert_int_equal(tu_kv_value(&r, NULL, "Shared_Dirty"), 0);
+	assert_int_equal(tu_kv_value(&r, NULL, "Private_Clean"), 15548 * KB);
+	assert_int_equal(tu_kv_value(&r, NULL, "Private_Dirty"), 14396 * KB);
+	assert_int_equal(tu_kv_value(&r, NULL, "Referenced"), 24752 * KB);
+	assert_int_equal(tu_kv_value(&r, NULL, "Anonymous"), 20756 * KB);
+	assert_int_equal(tu_kv_value(&r, NULL, "LazyFree"), 5848 * KB);
+	assert_int_equal(tu_kv_value(&r, NULL, "Swap"), 1940 * KB);
+	assert_int_equal(tu_kv_value(&r, NULL, "SwapPss"), 1940 * KB);
 	/* the 16 fields of the file, no Size */
 	assert_int_equal(r.n, 16);
 	for (i = 0; i < r.n; i++) {
-		assert_string_equal(r.e[i].group, "smaps_rollup");
-		assert_int_equal(r.e[i].line, 1);
-		assert_string_not_equal(r.e[i].key, "Size");
+		assert_string_equal(r.row[i].group, "smaps_rollup");
+		assert_int_equal(r.row[i].line, 1);
+		assert_string_not_equal(r.row[i].key, "Size");
 	}
+	tu_kv_free(&r);
 }
 
 /* The rollup of a real process equals its smaps summed. */
 static void
 check_real(const char *rollup, const char *status, int64_t rss_kb, const char *name)
 {
-	struct record r;
+	struct tu_kv r = { 0 };
 
 	parse(rollup, 1, &r);
-	assert_int_equal(value_of(&r, "Rss"), rss_kb * KB);
+	assert_int_equal(tu_kv_value(&r, NULL, "Rss"), rss_kb * KB);
 	assert_int_equal(r.n, 22);	/* kernel 6.18 adds Pss_* and KSM */
-	assert_true(value_of(&r, "Pss_Anon") + value_of(&r, "Pss_File") +
-			    value_of(&r, "Pss_Shmem") ==
-		    value_of(&r, "Pss"));
+	assert_true(tu_kv_value(&r, NULL, "Pss_Anon") + tu_kv_value(&r, NULL, "Pss_File") +
+			    tu_kv_value(&r, NULL, "Pss_Shmem") ==
+		    tu_kv_value(&r, NULL, "Pss"));
 	parse(status, 0, &r);
 	assert_string_equal(text_of(&r, "Name"), name);
-	assert_true(value_of(&r, "VmRSS") > 0);
-	assert_int_equal(value_of(&r, "VmRSS"),
-			 value_of(&r, "RssAnon") + value_of(&r, "RssFile") + value_of(&r, "RssShmem"));
+	assert_true(tu_kv_value(&r, NULL, "VmRSS") > 0);
+	assert_int_equal(tu_kv_value(&r, NULL, "VmRSS"),
+			 tu_kv_value(&r, NULL, "RssAnon") + tu_kv_value(&r, NULL, "RssFile") +
+				 tu_kv_value(&r, NULL, "RssShmem"));
+	tu_kv_free(&r);
 }
 
 static void
@@ -311,12 +241,12 @@ test_real(void **state)
 }
 
 static int
-parse_text(const char *text, int rollup, struct record *r, struct diag *d)
+parse_text(const char *text, int rollup, struct tu_kv *r, struct diag *d)
 {
-	struct kv_sink sink = { put, r };
+	struct kv_sink sink = tu_kv_sink(r);
 
 	diag_clear(d);
-	r->n = 0;
+	tu_kv_free(r);
 	return rollup ? procfile_rollup_parse(text, strlen(text), &lim, &sink, d)
 		      : procfile_status_parse(text, strlen(text), &lim, &sink, d);
 }
@@ -325,7 +255,7 @@ parse_text(const char *text, int rollup, struct record *r, struct diag *d)
 static void
 test_malformed(void **state)
 {
-	struct record r;
+	struct tu_kv r = { 0 };
 	struct diag d;
 
 	(void)state;
@@ -345,6 +275,7 @@ test_malformed(void **state)
 			 -1);
 	assert_int_equal(d.kind, DIAG_FORMAT);
 	assert_int_equal(d.line, 3);
+	tu_kv_free(&r);
 }
 
 int

@@ -18,30 +18,7 @@
 #include "core/diag.h"
 #include "core/limits.h"
 #include "ingest/prom.h"
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data = NULL;
-	size_t cap = 0, n = 0, got;
-
-	assert_non_null(f);
-	do {
-		if (n + 65536 > cap) {
-			cap = (n + 65536) * 2;
-			data = realloc(data, cap + 1);
-			assert_non_null(data);
-		}
-		got = fread(data + n, 1, cap - n, f);
-		n += got;
-	} while (got > 0);
-	assert_int_equal(ferror(f), 0);
-	fclose(f);
-	data[n] = '\0';
-	*len = n;
-	return data;
-}
+#include "tests/testutil.h"
 
 struct series {
 	char name[96];
@@ -91,7 +68,7 @@ test_real(void **state)
 	struct got *g = calloc(1, sizeof(*g));
 	struct diag d;
 	size_t len;
-	char *text = slurp("fixtures/real/goheap-metrics.prom", &len);
+	char *text = tu_read_file("fixtures/real/goheap-metrics.prom", &len);
 
 	(void)state;
 	limits_default(&lim);
@@ -134,7 +111,7 @@ test_hostile_long_line(void **state)
 	struct got *g = calloc(1, sizeof(*g));
 	struct diag d;
 	size_t len;
-	char *text = slurp("fixtures/hostile/prom-long-line.prom", &len);
+	char *text = tu_read_file("fixtures/hostile/prom-long-line.prom", &len);
 
 	(void)state;
 	limits_default(&lim);

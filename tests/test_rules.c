@@ -20,6 +20,7 @@
 #include "ingest/roles.h"
 #include "ingest/rules.h"
 #include "ingest/smaps.h"
+#include "tests/testutil.h"
 
 #define KiB 1024ull
 #define MiB (1024ull * 1024)
@@ -50,32 +51,6 @@ struct fixture {
 	struct limits lim;
 	struct diag d;
 };
-
-static char *
-read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data = NULL;
-	size_t cap = 0, n = 0, got;
-
-	if (f == NULL) {
-		print_error("cannot open %s (run the tests from the repository root)\n", path);
-		return NULL;
-	}
-	do {
-		if (n + 65536 > cap) {
-			cap = cap ? cap * 2 : 1 << 20;
-			data = realloc(data, cap + 1);
-			assert_non_null(data);
-		}
-		got = fread(data + n, 1, cap - n, f);
-		n += got;
-	} while (got > 0);
-	fclose(f);
-	data[n] = '\0';
-	*len = n;
-	return data;
-}
 
 static int
 setup(void **state)
@@ -171,7 +146,7 @@ static void
 classify_file(struct fixture *fx, const char *path, int maps_only, struct result *r)
 {
 	size_t len = 0;
-	char *text = read_file(path, &len);
+	char *text = tu_read_file(path, &len);
 
 	assert_non_null(text);
 	classify_text(fx, text, len, maps_only, r);
@@ -781,7 +756,7 @@ test_plans_agree(void **state)
 	assert_int_equal(rules_add_default(a.all, &fx->lim, &a.d), 0);
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		size_t len = 0;
-		char *text = read_file(files[i], &len);
+		char *text = tu_read_file(files[i], &len);
 
 		assert_non_null(text);
 		a.c = classifier_new(a.all, agree_emit, &a);

@@ -19,56 +19,24 @@
 #include "ingest/memstats.h"
 #include "ingest/prom.h"
 #include "ingest/runtime.h"
+#include "tests/testutil.h"
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data = NULL;
-	size_t cap = 0, n = 0, got;
+/* memstats_parse and expvar_parse: a member into a kv_sink. */
+typedef int (*kv_parse_fn)(const char *buf, size_t len, const struct limits *lim,
+			   const struct kv_sink *sink, struct diag *d);
 
-	assert_non_null(f);
-	do {
-		if (n + 65536 > cap) {
-			cap = (n + 65536) * 2;
-			data = realloc(data, cap + 1);
-			assert_non_null(data);
-		}
-		got = fread(data + n, 1, cap - n, f);
-		n += got;
-	} while (got > 0);
-	assert_int_equal(ferror(f), 0);
-	fclose(f);
-	data[n] = '\0';
-	*len = n;
-	return data;
-}
-
+/* Parse the file at path with parse into rs's sink. */
 static void
-feed_heaptxt(struct runtime_set *rs)
+feed_kv(struct runtime_set *rs, const char *path, kv_parse_fn parse)
 {
 	struct limits lim;
 	struct kv_sink sink = runtime_set_sink(rs);
 	struct diag d;
 	size_t len;
-	char *text = slurp("fixtures/real/goheap-heap.txt", &len);
+	char *text = tu_read_file(path, &len);
 
 	limits_default(&lim);
-	assert_int_equal(memstats_parse(text, len, &lim, &sink, &d), 0);
-	free(text);
-}
-
-static void
-feed_vars(struct runtime_set *rs)
-{
-	struct limits lim;
-	struct kv_sink sink = runtime_set_sink(rs);
-	struct diag d;
-	size_t len;
-	char *text = slurp("fixtures/real/goheap-vars.json", &len);
-
-	limits_default(&lim);
-	assert_int_equal(expvar_parse(text, len, &lim, &sink, &d), 0);
+	assert_int_equal(parse(text, len, &lim, &sink, &d), 0);
 	free(text);
 }
 
@@ -102,7 +70,7 @@ feed_prom(struct runtime_set *rs, enum prom_part part)
 	struct part p = { rs, part };
 	struct diag d;
 	size_t len;
-	char *text = slurp("fixtures/real/goheap-metrics.prom", &len);
+	char *text = tu_read_file("fixtures/real/goheap-metrics.prom", &len);
 
 	limits_default(&lim);
 	assert_int_equal(prom_parse(text, len, &lim, part_fn, &p, &d), 0);
@@ -132,8 +100,8 @@ test_all_three(void **state)
 
 	(void)state;
 	feed_prom(rs, PROM_ALL);
-	feed_vars(rs);
-	feed_heaptxt(rs);
+	feed_kv(rs, "fixtures/real/goheap-vars.json", expvar_parse);
+	feed_kv(rs, "fixtures/real/goheap-heap.txt", memstats_parse);
 	runtime_set_normalise(rs);
 	vals = runtime_set_values(rs, &n);
 	assert_int_equal(n, 17);

@@ -33,10 +33,9 @@
 #include "core/escape.h"
 #include "core/limits.h"
 #include "core/num.h"
-#include "ingest/ingest.h"
-#include "ingest/rules.h"
 #include "report/chart.h"
 #include "report/scale.h"
+#include "tests/testutil.h"
 
 #define KiB 1024.0
 #define MiB (1024.0 * 1024)
@@ -46,32 +45,6 @@
 /* A wide advance for DejaVu Sans at 12.5 px: most glyphs are narrower. */
 static double mono_px = 8.0;
 static const struct scale_measure mono = { scale_mono_width, &mono_px };
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data = NULL;
-	size_t cap = 0, n = 0, got;
-
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	for (;;) {
-		if (n + 65536 + 1 > cap) {
-			cap = (n + 65536 + 1) * 2;
-			data = realloc(data, cap);
-			assert_non_null(data);
-		}
-		got = fread(data + n, 1, cap - n - 1, f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	fclose(f);
-	data[n] = '\0';
-	*len = n;
-	return data;
-}
 
 static const char *
 tick_label(struct buf *b, const struct scale_ticks *t, int i)
@@ -527,12 +500,25 @@ seed_snapshot(struct snapshot_info *s, int64_t id, char **values, double rss, do
 	s->go_estimate.v = (int64_t)go;
 }
 
+/* A diff result and everything it points into, on the test's stack. */
+struct seeded {
+	struct diff_result r;
+	struct snapshot_info b, a;
+	struct role_delta roles[2];
+	struct finding f;
+	struct region_delta regions[2];
+};
+
 /* The seed's story, by hand (see the comment at the top). */
 static void
-seed_diff(struct diff_result *r, struct snapshot_info *b, struct snapshot_info *a,
-	  struct role_delta *roles, struct finding *f, struct region_delta *regions)
+seed_diff(struct seeded *seed)
 {
 	static char hostile_path[] = "/app/<script>alert(1)</script>&amp;/\xff\xfe\x01lib.so";
+	struct diff_result *r = &seed->r;
+	struct snapshot_info *b = &seed->b, *a = &seed->a;
+	struct role_delta *roles = seed->roles;
+	struct finding *f = &seed->f;
+	struct region_delta *regions = seed->regions;
 
 	memset(r, 0, sizeof(*r));
 	seed_snapshot(b, 3, before_values, 1.18 * GiB, 2.1 * GiB, 1.07 * GiB);
@@ -584,7 +570,7 @@ png_size(const char *path, uint32_t *w, uint32_t *h)
 {
 	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
 	size_t len;
-	unsigned char *p = (unsigned char *)slurp(path, &len);
+	unsigned char *p = (unsigned char *)tu_read_file(path, &len);
 
 	assert_true(len > 33);
 	assert_memory_equal(p, sig, 8);
@@ -597,11 +583,7 @@ png_size(const char *path, uint32_t *w, uint32_t *h)
 static void
 test_render_diff(void **state)
 {
-	struct diff_result r;
-	struct snapshot_info b, a;
-	struct role_delta roles[2];
-	struct finding f;
-	struct region_delta regions[2];
+	struct seeded seed;
 	struct chart_opts o;
 	struct diag d;
 	uint32_t w, h;
@@ -609,15 +591,15 @@ test_render_diff(void **state)
 	char *svg1, *svg2;
 
 	(void)state;
-	seed_diff(&r, &b, &a, roles, &f, regions);
+	seed_diff(&seed);
 	chart_opts_default(&o);
 	o.version = "0.1.0";
 	diag_clear(&d);
-	assert_int_equal(chart_write_diff(&r, &o, tmp("report.png"), tmp("report.svg"), &d), 0);
+	assert_int_equal(chart_write_diff(&seed.r, &o, tmp("report.png"), tmp("report.svg"), &d), 0);
 	png_size(tmp("report.png"), &w, &h);
 	assert_int_equal(w, CHART_WIDTH);
 	assert_int_equal(h, CHART_HEIGHT);
-	svg1 = slurp(tmp("report.svg"), &len1);
+	svg1 = tu_read_file(tmp("report.svg"), &len1);
 	assert_non_null(strstr(svg1, "<svg"));
 	assert_non_null(strstr(svg1, "width=\"1400px\""));
 	/* bundle text comes out escaped, never as markup */
@@ -628,8 +610,8 @@ test_render_diff(void **state)
 	assert_non_null(strstr(svg1, "\\xff\\xfe\\x01lib.so"));
 	assert_non_null(strstr(svg1, "<title>UNEXPLAINED GROWTH: Rss grew 230 MiB"));
 	/* the same input, rendered again in the same process, gives the same bytes */
-	assert_int_equal(chart_write_diff(&r, &o, NULL, tmp("again.svg"), &d), 0);
-	svg2 = slurp(tmp("again.svg"), &len2);
+	assert_int_equal(chart_write_diff(&seed.r, &o, NULL, tmp("again.svg"), &d), 0);
+	svg2 = tu_read_file(tmp("again.svg"), &len2);
 	assert_int_equal(len1, len2);
 	assert_memory_equal(svg1, svg2, len1);
 	free(svg1);
@@ -675,7 +657,7 @@ test_render_single_many(void **state)
 	png_size(tmp("one.png"), &w, &h);
 	assert_int_equal(w, CHART_WIDTH);
 	assert_int_equal(h, CHART_HEIGHT);
-	svg = slurp(tmp("one.svg"), &len);
+	svg = tu_read_file(tmp("one.svg"), &len);
 	/* the largest Rss is drawn (i*7919 % 600 == 599 at i = 121), the rest counted */
 	assert_non_null(strstr(svg, "libthing-0121.so"));
 	assert_non_null(strstr(svg, "more VMAs"));
@@ -692,24 +674,20 @@ test_render_single_many(void **state)
 static void
 test_render_errors(void **state)
 {
-	struct diff_result r;
-	struct snapshot_info b, a;
-	struct role_delta roles[2];
-	struct finding f;
-	struct region_delta regions[2];
+	struct seeded seed;
 	struct chart_opts o;
 	struct diag d;
 
 	(void)state;
-	seed_diff(&r, &b, &a, roles, &f, regions);
+	seed_diff(&seed);
 	chart_opts_default(&o);
 	diag_clear(&d);
-	assert_int_equal(chart_write_diff(&r, &o, tmp("no/such/dir.png"), NULL, &d), -1);
+	assert_int_equal(chart_write_diff(&seed.r, &o, tmp("no/such/dir.png"), NULL, &d), -1);
 	assert_int_equal(d.kind, DIAG_IO);
 	assert_non_null(strstr(d.message, "no/such/dir.png"));
 	o.width = 100000;
 	diag_clear(&d);
-	assert_int_equal(chart_write_diff(&r, &o, tmp("big.png"), NULL, &d), -1);
+	assert_int_equal(chart_write_diff(&seed.r, &o, tmp("big.png"), NULL, &d), -1);
 	assert_int_equal(d.kind, DIAG_USAGE);
 }
 
@@ -717,39 +695,35 @@ static void
 test_render_extremes(void **state)
 {
 	/* hand-written: numbers a hostile bundle could carry must not overflow (UBSan) */
-	struct diff_result r;
-	struct snapshot_info b, a;
-	struct role_delta roles[2];
-	struct finding f;
-	struct region_delta regions[2];
+	struct seeded seed;
 	struct chart_opts o;
 	struct diag d;
 	int i;
 
 	(void)state;
-	seed_diff(&r, &b, &a, roles, &f, regions);
-	b.rss = INT64_MIN;
-	a.rss = INT64_MAX;
-	b.go_estimate.v = INT64_MAX;
-	a.go_estimate.v = INT64_MIN;
-	a.size = INT64_MAX;
-	roles[0].rss_delta = INT64_MIN;
-	roles[0].runtime_delta = INT64_MAX;
-	roles[1].rss_delta = INT64_MAX;
-	regions[0].rss_before = INT64_MIN;
-	regions[0].rss_after = INT64_MAX;
-	regions[0].size_after = INT64_MAX;
-	r.classes.known = 1;
+	seed_diff(&seed);
+	seed.b.rss = INT64_MIN;
+	seed.a.rss = INT64_MAX;
+	seed.b.go_estimate.v = INT64_MAX;
+	seed.a.go_estimate.v = INT64_MIN;
+	seed.a.size = INT64_MAX;
+	seed.roles[0].rss_delta = INT64_MIN;
+	seed.roles[0].runtime_delta = INT64_MAX;
+	seed.roles[1].rss_delta = INT64_MAX;
+	seed.regions[0].rss_before = INT64_MIN;
+	seed.regions[0].rss_after = INT64_MAX;
+	seed.regions[0].size_after = INT64_MAX;
+	seed.r.classes.known = 1;
 	for (i = 0; i < GO_CLASS_COUNT; i++) {
-		r.classes.before[i] = INT64_MAX;
-		r.classes.after[i] = INT64_MIN;
+		seed.r.classes.before[i] = INT64_MAX;
+		seed.r.classes.after[i] = INT64_MIN;
 	}
-	r.verdict = (enum verdict)42;
-	r.headline = NULL;
-	r.nfindings = 0;
+	seed.r.verdict = (enum verdict)42;
+	seed.r.headline = NULL;
+	seed.r.nfindings = 0;
 	chart_opts_default(&o);
 	diag_clear(&d);
-	assert_int_equal(chart_write_diff(&r, &o, tmp("x.png"), tmp("x.svg"), &d), 0);
+	assert_int_equal(chart_write_diff(&seed.r, &o, tmp("x.png"), tmp("x.svg"), &d), 0);
 }
 
 /* ---- the fleet page ---- */
@@ -763,33 +737,17 @@ has_lines(const char *text, const char *const *want)
 			fail_msg("not drawn: \"%s\"", *want);
 }
 
-static void
-on_ingest(void *ctx, const struct ingest_event *ev)
-{
-	(void)ctx;
-	if (ev->kind != INGEST_SNAPSHOT_NEW && ev->kind != INGEST_SNAPSHOT_DUPLICATE)
-		fail_msg("ingest: %s", ev->diag->message);
-}
-
 /* The real fleet capture compared by version: v1 (n=20) against v2 (n=20). */
 static struct fleet_result *
 real_fleet(struct db **db)
 {
-	struct limits lim;
-	struct rules *rules = rules_new();
-	struct ingest_opts io = { &lim, rules };
 	struct fleet_opts fo;
 	struct fleet_result *r;
 	struct diag d;
 
 	diag_clear(&d);
-	limits_default(&lim);
-	*db = db_open(":memory:", &d);
+	*db = tu_db_with((const char *const[]){ "fixtures/bundles/fleet.rssgap.tar.gz", NULL });
 	assert_non_null(*db);
-	assert_int_equal(rules_add_default(rules, &lim, &d), 0);
-	assert_int_equal(ingest_bundle(*db, "fixtures/bundles/fleet.rssgap.tar.gz", &io, on_ingest,
-				       NULL), 0);
-	rules_free(rules);
 	fleet_opts_default(&fo);
 	r = fleet_compute(*db, "version", NULL, NULL, &fo, &d);
 	assert_non_null(r);
@@ -818,10 +776,10 @@ test_render_fleet_real(void **state)
 	png_size(tmp("fleet.png"), &w, &h);
 	assert_int_equal(w, CHART_WIDTH);
 	assert_int_equal(h, CHART_HEIGHT);
-	png1 = slurp(tmp("fleet.png"), &plen1);
+	png1 = tu_read_file(tmp("fleet.png"), &plen1);
 	/* drawn, not blank: a white 1400x1000 PNG is under 10 KB */
 	assert_true(plen1 > 40000);
-	svg1 = slurp(tmp("fleet.svg"), &len1);
+	svg1 = tu_read_file(tmp("fleet.svg"), &len1);
 	assert_non_null(strstr(svg1, "width=\"1400px\""));
 	assert_non_null(strstr(svg1, "<title>UNEXPLAINED GROWTH: median Rss +32.0 MiB from v1 to v2; "));
 	desc = strstr(svg1, "<desc>");
@@ -835,8 +793,8 @@ test_render_fleet_real(void **state)
 		"\nby version  \xc2\xb7  2 cohorts, 40 pods", "\nrssgap 0.1.0\n", NULL });
 	/* the same fleet drawn again gives the same bytes, PNG and SVG */
 	assert_int_equal(chart_write_fleet(r, &o, tmp("again.png"), tmp("again.svg"), &d), 0);
-	svg2 = slurp(tmp("again.svg"), &len2);
-	png2 = slurp(tmp("again.png"), &plen2);
+	svg2 = tu_read_file(tmp("again.svg"), &len2);
+	png2 = tu_read_file(tmp("again.png"), &plen2);
 	assert_int_equal(len1, len2);
 	assert_memory_equal(svg1, svg2, len1);
 	assert_int_equal(plen1, plen2);
@@ -991,7 +949,7 @@ fleet_svg(const struct fleet_result *r, const char *name)
 	png_size(tmp(png), &w, &h);
 	assert_int_equal(w, CHART_WIDTH);
 	assert_int_equal(h, CHART_HEIGHT);
-	return slurp(tmp(svg), &len);
+	return tu_read_file(tmp(svg), &len);
 }
 
 static void

@@ -19,34 +19,9 @@
 #include "core/limits.h"
 #include "core/lines.h"
 #include "ingest/smaps.h"
+#include "tests/testutil.h"
 
 #define KB 1024
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data = NULL;
-	size_t cap = 0, n = 0, got;
-
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	for (;;) {
-		if (n + 65536 + 1 > cap) {
-			cap = (n + 65536 + 1) * 2;
-			data = realloc(data, cap);
-			assert_non_null(data);
-		}
-		got = fread(data + n, 1, cap - n - 1, f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	fclose(f);
-	data[n] = '\0';
-	*len = n;
-	return data;
-}
 
 /* What a parse produced: the count, per-field sums and a few VMAs kept whole. */
 struct seen {
@@ -187,7 +162,7 @@ parse_file(const char *path, int maps_only, struct seen *s)
 {
 	struct diag d;
 	size_t len;
-	char *data = slurp(path, &len);
+	char *data = tu_read_file(path, &len);
 
 	diag_clear(&d);
 	if (smaps_parse(data, len, maps_only, &lim, collect, s, &d) != 0)
@@ -260,7 +235,7 @@ parse_rollup(const char *path, struct seen *s)
 	struct diag d;
 	struct lines l;
 	size_t len;
-	char *data = slurp(path, &len);
+	char *data = tu_read_file(path, &len);
 
 	diag_clear(&d);
 	smaps_parser_rollup(p);
@@ -522,44 +497,45 @@ test_malformed(void **state)
 		     DIAG_FORMAT, 1, "bad address range");
 }
 
+/* Parse a smaps file of fixtures/hostile/, which must fail before any VMA; d says why. */
+static void
+parse_hostile(const char *path, struct diag *d)
+{
+	struct seen s = { 0 };
+	size_t len;
+	char *data = tu_read_file(path, &len);
+
+	diag_clear(d);
+	assert_int_equal(smaps_parse(data, len, 0, &lim, collect, &s, d), -1);
+	assert_int_equal(d->kind, DIAG_FORMAT);
+	assert_int_equal(s.count, 0);	/* a VMA is emitted once the next header is good */
+	free(data);
+}
+
 /* fixtures/hostile/smaps-bad-range.txt: a non-hex range on line 27. */
 static void
 test_hostile_bad_range(void **state)
 {
-	struct seen s = { 0 };
 	struct diag d;
-	size_t len;
-	char *data = slurp("fixtures/hostile/smaps-bad-range.txt", &len);
 
 	(void)state;
-	diag_clear(&d);
-	assert_int_equal(smaps_parse(data, len, 0, &lim, collect, &s, &d), -1);
-	assert_int_equal(d.kind, DIAG_FORMAT);
+	parse_hostile("fixtures/hostile/smaps-bad-range.txt", &d);
 	assert_int_equal(d.line, 27);
 	assert_string_equal(d.message,
 			    "bad address range \"7f70c6zz6000-7f70c6757000\" (expected hex START-END)");
-	assert_int_equal(s.count, 0);	/* a VMA is emitted once the next header is good */
-	free(data);
 }
 
 /* fixtures/hostile/smaps-overflow.txt: "Rss: 99999999999999999999 kB" on line 5. */
 static void
 test_hostile_overflow(void **state)
 {
-	struct seen s = { 0 };
 	struct diag d;
-	size_t len;
-	char *data = slurp("fixtures/hostile/smaps-overflow.txt", &len);
 
 	(void)state;
-	diag_clear(&d);
-	assert_int_equal(smaps_parse(data, len, 0, &lim, collect, &s, &d), -1);
-	assert_int_equal(d.kind, DIAG_FORMAT);
+	parse_hostile("fixtures/hostile/smaps-overflow.txt", &d);
 	assert_int_equal(d.line, 5);
 	assert_non_null(strstr(d.message, "value overflows 64 bits"));
 	assert_string_equal(d.message, "Rss \"99999999999999999999 kB\": value overflows 64 bits");
-	assert_int_equal(s.count, 0);
-	free(data);
 }
 
 static void
@@ -614,7 +590,7 @@ test_vmas_cap(void **state)
 	struct seen s = { 0 };
 	struct diag d;
 	size_t len;
-	char *data = slurp("../shared/corpora/jc/pid_smaps", &len);
+	char *data = tu_read_file("../shared/corpora/jc/pid_smaps", &len);
 
 	(void)state;
 	small.vmas = 100;
@@ -626,7 +602,7 @@ test_vmas_cap(void **state)
 	assert_int_equal(s.count, 100);
 	free(data);
 
-	data = slurp("../shared/corpora/procfs/proc/26232/maps", &len);
+	data = tu_read_file("../shared/corpora/procfs/proc/26232/maps", &len);
 	small.vmas = 9;
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(smaps_parse(data, len, 1, &small, collect, &s, &d), 0);
@@ -656,7 +632,7 @@ test_streaming(void **state)
 		struct smaps_parser *p = smaps_parser_new(0, &lim, collect, &parts);
 		struct lines l;
 		struct diag d;
-		char *data = slurp(files[i], &len);
+		char *data = tu_read_file(files[i], &len);
 
 		diag_clear(&d);
 		parse_file(files[i], 0, &whole);
@@ -711,7 +687,7 @@ test_emit_error(void **state)
 {
 	struct diag d;
 	size_t len;
-	char *data = slurp("../shared/corpora/jc/pid_smaps", &len);
+	char *data = tu_read_file("../shared/corpora/jc/pid_smaps", &len);
 	int n = 0;
 
 	(void)state;
