@@ -11,7 +11,7 @@ static const struct command {
 	const char *usage;
 	const char *summary;
 } commands[] = {
-	{ "ingest", cmd_ingest, "ingest [--db FILE] [--rules FILE] BUNDLE...",
+	{ "ingest", cmd_ingest, "ingest [--db FILE] [-j N] [--rules FILE] BUNDLE...",
 	  "read bundles into the database (idempotent)" },
 	{ "list", cmd_list, "list [--db FILE] [SELECTOR] [--json]",
 	  "snapshots with their labels and headline numbers" },

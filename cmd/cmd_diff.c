@@ -23,33 +23,6 @@ static const char diff_usage[] =
 	"  --min-bytes N     a finding needs at least N bytes unexplained (default 8 MiB)\n"
 	"  --min-percent P   ... and P%% of the before Rss (default 5)\n";
 
-/* Parse the threshold options shared by diff and report. */
-int diff_threshold_option(struct cmd *c, struct diff_opts *o, int opt, const char *arg);
-
-int
-diff_threshold_option(struct cmd *c, struct diff_opts *o, int opt, const char *arg)
-{
-	char *end;
-
-	if (opt == OPT_MIN_BYTES) {
-		long long v = strtoll(arg, &end, 10);
-
-		if (*end != '\0' || v < 0)
-			return cmd_usage_error(c, "bad --min-bytes \"%s\" (expected bytes)", arg), -1;
-		o->min_bytes = v;
-		return 1;
-	}
-	if (opt == OPT_MIN_PERCENT) {
-		double v = strtod(arg, &end);
-
-		if (*end != '\0' || v < 0 || v > 1000)
-			return cmd_usage_error(c, "bad --min-percent \"%s\" (expected 0..1000)", arg), -1;
-		o->min_percent = v;
-		return 1;
-	}
-	return 0;
-}
-
 int
 cmd_diff(int argc, char **argv)
 {
@@ -84,7 +57,7 @@ cmd_diff(int argc, char **argv)
 			check = 1;
 			continue;
 		}
-		rc = diff_threshold_option(&c, &o, opt, optarg);
+		rc = cmd_threshold_option(&c, &o, opt, optarg);
 		if (rc == 0)
 			rc = cmd_common_option(&c, opt, optarg);
 		if (rc < 0)

@@ -28,27 +28,6 @@ static const char fleet_usage[] =
 	"  --json      the rssgap-fleet/1 object of DESIGN.md\n"
 	"  -o DIR      also write DIR/fleet.png, DIR/fleet.svg and DIR/summary.md\n";
 
-/* Declared in cmd_diff.c: the threshold options diff, report and fleet share. */
-struct diff_opts;
-int diff_threshold_option(struct cmd *c, struct diff_opts *o, int opt, const char *arg);
-
-static int
-write_text(const char *path, const struct buf *b)
-{
-	FILE *f = fopen(path, "wb");
-	int ok;
-
-	if (f == NULL) {
-		fprintf(stderr, "rssgap: %s: cannot write: %s\n", path, strerror(errno));
-		return -1;
-	}
-	ok = fwrite(b->data != NULL ? b->data : "", 1, b->len, f) == b->len;
-	ok = fclose(f) == 0 && ok;
-	if (!ok)
-		fprintf(stderr, "rssgap: %s: write failed: %s\n", path, strerror(errno));
-	return ok ? 0 : -1;
-}
-
 int
 cmd_fleet(int argc, char **argv)
 {
@@ -96,7 +75,7 @@ cmd_fleet(int argc, char **argv)
 		default:
 			break;
 		}
-		rc = diff_threshold_option(&c, &o, opt, optarg);
+		rc = cmd_threshold_option(&c, &o, opt, optarg);
 		if (rc == 0)
 			rc = cmd_common_option(&c, opt, optarg);
 		if (rc < 0)
@@ -152,7 +131,7 @@ cmd_fleet(int argc, char **argv)
 			struct buf md = BUF_INIT;
 
 			fleetout_markdown(&md, r, buf_str(&cmdline));
-			rc = write_text(buf_str(&path), &md);
+			rc = cmd_write_file(buf_str(&path), &md);
 			buf_release(&md);
 			if (rc != 0) {
 				rc = RSSGAP_EXIT_FAIL;

@@ -57,12 +57,20 @@ struct batch_run {
 	int progress_shown;
 };
 
+/*
+ * Every worker writes through the command's connection: the ingest lock
+ * gives it to one transaction at a time, and one connection keeps its
+ * page cache from one snapshot to the next (a second writing connection
+ * would find its cache stale after every commit of the other and read
+ * the pages again).
+ */
 struct worker {
 	struct batch_run *br;
-	struct db *db;		/* own connection (the command's for worker 0) */
+	struct db *db;		/* the command's connection, shared under the ingest lock */
+	struct db *view;	/* reads the lines printed: db with one worker, else own */
 	struct rules *rules;	/* own rules: a struct rules is used by one thread */
 	pthread_t thread;
-	int own;		/* db and rules are this worker's to free */
+	int own;		/* view and rules are this worker's to free */
 };
 
 struct ingest_run {
@@ -140,7 +148,7 @@ print_snapshot(struct ingest_run *r, const char *what, int64_t id)
 	if (br->c->quiet)
 		return;
 	diag_clear(&d);
-	info = snapshot_info_load(r->w->db, id, &d);
+	info = snapshot_info_load(r->w->view, id, &d);
 	if (info == NULL) {
 		run_lock(br);
 		progress_clear(br);
@@ -274,14 +282,27 @@ read_rules_text(const struct cmd *c, struct buf *text, struct diag *d)
 	return 0;
 }
 
-/* Give worker w (> 0) its own connection and rules; prints the error and returns -1. */
+/*
+ * Give worker w its own rules (w > 0) and, unless --quiet, its own
+ * connection to read back what it prints; prints the error and returns -1.
+ */
 static int
-worker_open(struct cmd *c, struct worker *w, const struct buf *rules_text)
+worker_open(struct cmd *c, struct worker *w, int i, const struct buf *rules_text)
 {
 	struct diag d;
 
 	diag_clear(&d);
 	w->own = 1;
+	w->db = c->db;
+	if (!c->quiet) {
+		w->view = db_open(c->db_path, &d);
+		if (w->view == NULL)
+			goto err;
+	}
+	if (i == 0) {
+		w->rules = c->rules;
+		return 0;
+	}
 	w->rules = rules_new();
 	if (c->rules_path != NULL &&
 	    rules_add_text(w->rules, rules_text->data != NULL ? rules_text->data : "",
@@ -289,10 +310,6 @@ worker_open(struct cmd *c, struct worker *w, const struct buf *rules_text)
 		goto err;
 	diag_where(&d, "default.rules", NULL);
 	if (rules_add_default(w->rules, &c->lim, &d) != 0)
-		goto err;
-	diag_clear(&d);
-	w->db = db_open(c->db_path, &d);
-	if (w->db == NULL)
 		goto err;
 	return 0;
 err:
@@ -340,7 +357,7 @@ run_batch(struct cmd *c, char **bundles, int nbundles, int jobs)
 		jobs = nbundles;
 	nworkers = jobs;
 	workers = xcalloc((size_t)nworkers, sizeof(*workers));
-	workers[0].db = c->db;
+	workers[0].db = workers[0].view = c->db;
 	workers[0].rules = c->rules;
 	if (jobs > 1) {
 		struct diag d;
@@ -355,10 +372,16 @@ run_batch(struct cmd *c, char **bundles, int nbundles, int jobs)
 	}
 	for (i = 0; i < jobs; i++) {
 		workers[i].br = &br;
-		if (i > 0 && worker_open(c, &workers[i], &rules_text) != 0) {
+		if (jobs > 1 && worker_open(c, &workers[i], i, &rules_text) != 0) {
 			br.failures++;
 			break;	/* fewer workers, same result */
 		}
+	}
+	if (i == 0) {
+		/* not even a second connection for worker 0: it alone, as with -j 1 */
+		workers[0].own = 0;
+		workers[0].db = workers[0].view = c->db;
+		workers[0].rules = c->rules;
 	}
 	jobs = i > 0 ? i : 1;
 	run_lock(&br);
@@ -388,8 +411,10 @@ run_batch(struct cmd *c, char **bundles, int nbundles, int jobs)
 		pthread_join(workers[i].thread, NULL);
 	for (i = 0; i < nworkers; i++) {
 		if (workers[i].own) {
-			db_free(workers[i].db);
-			rules_free(workers[i].rules);
+			if (workers[i].view != workers[i].db)
+				db_free(workers[i].view);
+			if (workers[i].rules != c->rules)
+				rules_free(workers[i].rules);
 		}
 	}
 	failures = br.failures;

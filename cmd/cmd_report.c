@@ -30,9 +30,6 @@ static const char report_usage[] =
 	"  -o DIR            where to write (created if missing)\n"
 	"  --format LIST     png, svg or png,svg (default png,svg); summary.md always\n";
 
-/* Declared in cmd_diff.c: the threshold options diff and report share. */
-int diff_threshold_option(struct cmd *c, struct diff_opts *o, int opt, const char *arg);
-
 /* mkdir -p */
 static int
 make_dirs(const char *path)
@@ -52,23 +49,6 @@ make_dirs(const char *path)
 		rc = -1;
 	free(p);
 	return rc;
-}
-
-static int
-write_file(const char *path, const struct buf *b)
-{
-	FILE *f = fopen(path, "wb");
-	int ok;
-
-	if (f == NULL) {
-		fprintf(stderr, "rssgap: %s: cannot write: %s\n", path, strerror(errno));
-		return -1;
-	}
-	ok = fwrite(b->data != NULL ? b->data : "", 1, b->len, f) == b->len;
-	ok = (fclose(f) == 0) && ok;
-	if (!ok)
-		fprintf(stderr, "rssgap: %s: write failed: %s\n", path, strerror(errno));
-	return ok ? 0 : -1;
 }
 
 /* Every VMA of the snapshot for the single page, up to the chart_points cap. */
@@ -173,7 +153,7 @@ cmd_report(int argc, char **argv)
 			formats = optarg;
 			continue;
 		}
-		rc = diff_threshold_option(&c, &o, opt, optarg);
+		rc = cmd_threshold_option(&c, &o, opt, optarg);
 		if (rc == 0)
 			rc = cmd_common_option(&c, opt, optarg);
 		if (rc < 0)
@@ -230,7 +210,7 @@ cmd_report(int argc, char **argv)
 	}
 	buf_reset(&cmdline);
 	buf_printf(&cmdline, "%s/summary.md", dir);
-	if (write_file(buf_str(&cmdline), &md) != 0)
+	if (cmd_write_file(buf_str(&cmdline), &md) != 0)
 		goto out;
 	if (want_png)
 		printf("%s\n", buf_str(&png));

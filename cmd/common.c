@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "analyze/attribute.h"
 #include "core/buf.h"
 #include "core/escape.h"
 #include "core/num.h"
@@ -295,4 +296,45 @@ cmd_finish_output(int rc)
 		return RSSGAP_EXIT_FAIL;
 	}
 	return rc;
+}
+
+int
+cmd_threshold_option(struct cmd *c, struct diff_opts *o, int opt, const char *arg)
+{
+	char *end;
+
+	if (opt == OPT_MIN_BYTES) {
+		long long v = strtoll(arg, &end, 10);
+
+		if (*end != '\0' || v < 0)
+			return cmd_usage_error(c, "bad --min-bytes \"%s\" (expected bytes)", arg), -1;
+		o->min_bytes = v;
+		return 1;
+	}
+	if (opt == OPT_MIN_PERCENT) {
+		double v = strtod(arg, &end);
+
+		if (*end != '\0' || v < 0 || v > 1000)
+			return cmd_usage_error(c, "bad --min-percent \"%s\" (expected 0..1000)", arg), -1;
+		o->min_percent = v;
+		return 1;
+	}
+	return 0;
+}
+
+int
+cmd_write_file(const char *path, const struct buf *b)
+{
+	FILE *f = fopen(path, "wb");
+	int ok;
+
+	if (f == NULL) {
+		fprintf(stderr, "rssgap: %s: cannot write: %s\n", path, strerror(errno));
+		return -1;
+	}
+	ok = fwrite(b->data != NULL ? b->data : "", 1, b->len, f) == b->len;
+	ok = (fclose(f) == 0) && ok;
+	if (!ok)
+		fprintf(stderr, "rssgap: %s: write failed: %s\n", path, strerror(errno));
+	return ok ? 0 : -1;
 }

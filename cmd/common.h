@@ -13,6 +13,7 @@
 #include "core/diag.h"
 #include "core/limits.h"
 
+struct buf;
 struct rules;
 
 struct cmd {
@@ -52,10 +53,14 @@ int cmd_resolve(struct cmd *c, const char *selector, int64_t *id);
 int cmd_usage_error(const struct cmd *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Flush stdout and check it (a full disk is an error); returns rc or RSSGAP_EXIT_FAIL. */
 int cmd_finish_output(int rc);
+struct diff_opts;
+/* Handle --min-bytes and --min-percent (diff, report, fleet): 1 taken, 0 not ours, -1 usage error printed. */
+int cmd_threshold_option(struct cmd *c, struct diff_opts *o, int opt, const char *arg);
+/* Write b to path, checking the write and the close; prints the error, -1 on failure. */
+int cmd_write_file(const char *path, const struct buf *b);
 /* Print d to stderr. */
 void cmd_print_diag(const struct diag *d);
 /* Append "k=v,k=v" of a snapshot's labels (escaped for a terminal) to out. */
-struct buf;
 void cmd_labels_text(struct cmd *c, int64_t id, struct buf *out);
 /* Option letters for the common options in getopt_long tables. */
 enum {
