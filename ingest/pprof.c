@@ -619,14 +619,16 @@ struct pline {
 #define PROTO_RUNS 64
 #define PROTO_RUN_BYTES 4096
 
+struct span {
+	size_t from, to;	/* first sample's key, end of the last one */
+};
+
 struct proto {
 	struct rd r;
 	const struct limits *lim;
 	size_t nstr, ntypes, nsamples, nloc, nfunc, nlines;
 	size_t capstr;
-	struct span {
-		size_t from, to;
-	} runs[PROTO_RUNS];	/* long runs of samples, in order, for pass 2 to step over */
+	struct span runs[PROTO_RUNS];	/* long runs of samples, in order */
 	size_t nruns;
 	struct pstr *str;
 	uint64_t (*types)[2];
@@ -665,11 +667,11 @@ proto_run(struct proto *p, size_t from, size_t to)
 
 /*
  * Pass 1: walk the top level, check the wire format and count (caps before
- * allocating). The string table is recorded on the way, each entry only
- * once past the cap, so pass 2 can check string indices without another
- * walk. It also notes the long runs of samples (Go writes a few locations
- * and functions among the first samples, then samples only), which pass 2
- * need not walk again.
+ * allocating). The string table is recorded on the way, in an array grown
+ * only once pprof_strings has admitted the entry, so pass 2 can check
+ * string indices without a walk of its own. It also notes the long runs of
+ * samples (Go writes new locations and functions among the first samples,
+ * then samples only), which pass 2 need not walk again.
  */
 static int
 proto_count(struct proto *p)
@@ -1059,10 +1061,9 @@ proto_loc(const struct proto *p, uint64_t id, uint32_t *li)
 static void
 proto_tokens(struct proto *p)
 {
-	size_t i, k, n = 0;
+	size_t i, k, n = 0, cap = size_add(p->nloc, p->nlines);
 
-	p->toks = xcalloc(size_add(p->nloc, p->nlines) ? size_add(p->nloc, p->nlines) : 1,
-			  sizeof(*p->toks));
+	p->toks = xcalloc(cap ? cap : 1, sizeof(*p->toks));
 	for (i = 0; i < p->nloc; i++) {
 		struct ploc *loc = &p->loc[i];
 

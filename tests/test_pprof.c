@@ -253,6 +253,67 @@ test_real_proto(void **state)
 	free(pb);
 }
 
+/*
+ * fixtures/real/genprofile-heap.pb.gz: bench/genprofile's profile of 1000
+ * leaves (fixtures/real/README.md). Go writes new locations and functions
+ * among the first samples, then one long run of samples that the decoder
+ * steps over when it reads the other tables: a location lost there would
+ * surface as an unknown location id or a wrong frame name.
+ */
+static void
+test_real_genprofile(void **state)
+{
+	struct limits lim;
+	struct pprof_summary *s = NULL, *t = NULL;
+	struct diag d;
+	size_t len, k, i;
+	char *pb;
+
+	(void)state;
+	limits_default(&lim);
+	diag_clear(&d);
+	pb = slurp_gz("fixtures/real/genprofile-heap.pb.gz", &len);
+	if (pprof_parse(pb, len, &lim, &s, &d) != 0)
+		fail_msg("%s at %lld", d.message, (long long)d.offset);
+	assert_int_equal(total(s, "alloc_objects"), 1008);
+	assert_int_equal(total(s, "alloc_space"), 202000);
+	assert_int_equal(total(s, "inuse_objects"), 1007);
+	assert_int_equal(total(s, "inuse_space"), 201984);
+	assert_int_equal(s->samples, 1009);
+	assert_int_equal(s->locations, 31);
+	assert_int_equal(s->functions, 26);
+	assert_int_equal(s->sort_type, 3);
+	assert_true(s->nsites >= 5);
+	assert_string_equal(s->sites[0].frames,
+			    "main.leaf <- main.b <- main.b <- main.b <- main.a");
+	assert_int_equal(s->sites[0].samples, 63);
+	assert_int_equal(s->sites[0].values[3], 32256);
+	assert_string_equal(s->sites[1].frames,
+			    "main.leaf <- main.b <- main.b <- main.a <- main.a");
+	assert_int_equal(s->sites[1].values[3], 32256);
+	assert_int_equal(s->sites[2].samples, 62);
+	assert_int_equal(s->sites[2].values[3], 31744);
+	assert_int_equal(s->sites[3].values[3], 31744);
+	assert_string_equal(s->sites[4].frames, "main.main <- runtime.main");
+	assert_int_equal(s->sites[4].values[3], 24576);
+
+	/* Only the top k sites are selected: they are the first k of the full order. */
+	for (k = 1; k <= s->nsites; k++) {
+		lim.pprof_top_sites = k;
+		assert_int_equal(pprof_parse(pb, len, &lim, &t, &d), 0);
+		assert_int_equal(t->nsites, k);
+		for (i = 0; i < k; i++) {
+			assert_string_equal(t->sites[i].frames, s->sites[i].frames);
+			assert_int_equal(t->sites[i].samples, s->sites[i].samples);
+			assert_memory_equal(t->sites[i].values, s->sites[i].values,
+					    s->ntypes * sizeof(*s->sites[i].values));
+		}
+		pprof_summary_free(t);
+	}
+	pprof_summary_free(s);
+	free(pb);
+}
+
 /* The same process's heap?debug=1 text: same totals through the legacy path. */
 static void
 test_real_legacy(void **state)
@@ -377,6 +438,59 @@ test_edges(void **state)
 	assert_non_null(strstr(d.message, "bad stack address"));
 }
 
+/*
+ * Hand-written: location ids past the fifth frame are only checked to
+ * exist, one-byte ones by table; a two-byte id there must still resolve,
+ * and an unknown one, of either length, must still be an error.
+ * sample_type{1,2} string_table["", "x", "y"] location{id 1} location{id 300}
+ * then one sample{location_id: [...], value: 7}.
+ */
+static void
+test_deep_frames(void **state)
+{
+	struct limits lim;
+	struct pprof_summary *s = NULL;
+	struct diag d;
+	unsigned char pb[64];
+	static const unsigned char head[] = { 0x0a, 0x04, 0x08, 0x01, 0x10, 0x02, 0x32, 0x00,
+					      0x32, 0x01, 'x', 0x32, 0x01, 'y', 0x22, 0x02,
+					      0x08, 0x01, 0x22, 0x03, 0x08, 0xac, 0x02 };
+	/* ids 1 x5, 300, 1: fine */
+	static const unsigned char ok[] = { 0x12, 0x0c, 0x0a, 0x08, 1, 1, 1, 1, 1, 0xac, 0x02, 1,
+					    0x10, 0x07 };
+	/* ids 1 x6, 9: no location 9; the 9 is at offset 23 + 10 */
+	static const unsigned char bad1[] = { 0x12, 0x0b, 0x0a, 0x07, 1, 1, 1, 1, 1, 1, 9,
+					      0x10, 0x07 };
+	/* ids 1 x6, 128 (two bytes): no location 128, at the same offset */
+	static const unsigned char bad2[] = { 0x12, 0x0c, 0x0a, 0x08, 1, 1, 1, 1, 1, 1, 0x80, 0x01,
+					      0x10, 0x07 };
+	const unsigned char *const samples[] = { ok, bad1, bad2 };
+	const size_t lens[] = { sizeof(ok), sizeof(bad1), sizeof(bad2) };
+	size_t i;
+
+	(void)state;
+	limits_default(&lim);
+	for (i = 0; i < 3; i++) {
+		memcpy(pb, head, sizeof(head));
+		memcpy(pb + sizeof(head), samples[i], lens[i]);
+		diag_clear(&d);
+		if (i == 0) {
+			assert_int_equal(pprof_parse(pb, sizeof(head) + lens[i], &lim, &s, &d), 0);
+			assert_int_equal(s->samples, 1);
+			assert_int_equal(s->types[0].total, 7);
+			assert_string_equal(s->sites[0].frames, "0x0 <- 0x0 <- 0x0 <- 0x0 <- 0x0");
+			pprof_summary_free(s);
+			continue;
+		}
+		assert_int_equal(pprof_parse(pb, sizeof(head) + lens[i], &lim, &s, &d), -1);
+		assert_null(s);
+		assert_int_equal(d.kind, DIAG_FORMAT);
+		assert_int_equal(d.offset, 33);
+		assert_non_null(strstr(d.message, i == 1 ? "unknown location id 9" :
+				       "unknown location id 128"));
+	}
+}
+
 int
 main(void)
 {
@@ -385,9 +499,11 @@ main(void)
 		cmocka_unit_test(test_cppbench_legacy),
 		cmocka_unit_test(test_java_legacy),
 		cmocka_unit_test(test_real_proto),
+		cmocka_unit_test(test_real_genprofile),
 		cmocka_unit_test(test_real_legacy),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_edges),
+		cmocka_unit_test(test_deep_frames),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
