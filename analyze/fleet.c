@@ -93,6 +93,97 @@ next_random(uint64_t *state)
 }
 
 /*
+ * One cohort resampled with replacement, without sorting each resample:
+ * v is sorted once, a draw of v[i] counts one more of v's rank rank_of[i],
+ * and the resample's median is found by walking the counts in rank order.
+ * The same draws give the same median as sorting the resample would.
+ */
+struct resampler {
+	int n;
+	int64_t *sorted;
+	int *rank_of;
+	int *count;
+};
+
+struct value_at {
+	int64_t v;
+	int i;
+};
+
+static int
+cmp_value_at(const void *x, const void *y)
+{
+	const struct value_at *a = x, *b = y;
+
+	if (a->v != b->v)
+		return a->v < b->v ? -1 : 1;
+	return (a->i > b->i) - (a->i < b->i);
+}
+
+static void
+resampler_init(struct resampler *s, const int64_t *v, int n)
+{
+	struct value_at *at = xcalloc((size_t)n + 1, sizeof(*at));
+	int i;
+
+	s->n = n;
+	s->sorted = xcalloc((size_t)n + 1, sizeof(*s->sorted));
+	s->rank_of = xcalloc((size_t)n + 1, sizeof(*s->rank_of));
+	s->count = xcalloc((size_t)n + 1, sizeof(*s->count));
+	for (i = 0; i < n; i++) {
+		at[i].v = v[i];
+		at[i].i = i;
+	}
+	qsort(at, (size_t)n, sizeof(*at), cmp_value_at);
+	for (i = 0; i < n; i++) {
+		s->sorted[i] = at[i].v;
+		s->rank_of[at[i].i] = i;
+	}
+	free(at);
+}
+
+static void
+resampler_release(struct resampler *s)
+{
+	free(s->sorted);
+	free(s->rank_of);
+	free(s->count);
+}
+
+/* The value at position k (0-based) of the current resample in sorted order. */
+static int64_t
+resample_at(const struct resampler *s, int k)
+{
+	int j, seen = 0;
+
+	for (j = 0; j < s->n; j++) {
+		seen += s->count[j];
+		if (seen > k)
+			return s->sorted[j];
+	}
+	return s->sorted[s->n - 1];
+}
+
+/* Draw n values with replacement (n random numbers from state); their median as median_sorted. */
+static int64_t
+resample_median(struct resampler *s, uint64_t *state)
+{
+	int i, n = s->n;
+	int64_t lo, hi;
+
+	if (n == 0)
+		return 0;
+	memset(s->count, 0, (size_t)n * sizeof(*s->count));
+	for (i = 0; i < n; i++)
+		s->count[s->rank_of[next_random(state) % (uint64_t)n]]++;
+	if (n % 2 == 1)
+		return resample_at(s, n / 2);
+	lo = resample_at(s, n / 2 - 1);
+	hi = resample_at(s, n / 2);
+	return lo + (hi - lo) / 2;
+}
+
+/*
  * Bootstrap band of median(after) - median(before): resample each cohort
  * with replacement, keep the band's percentiles of the differences.
  */
@@ -101,26 +192,23 @@ bootstrap(const int64_t *b, int nb, const int64_t *a, int na, const struct fleet
 	  int64_t *low, int64_t *high)
 {
 	int64_t *diffs = xcalloc((size_t)o->resamples, sizeof(int64_t));
-	int64_t *sb = xcalloc((size_t)nb, sizeof(int64_t));
-	int64_t *sa = xcalloc((size_t)na, sizeof(int64_t));
+	struct resampler sb, sa;
 	uint64_t state = o->seed;
-	int r, i;
+	int r;
 
+	resampler_init(&sb, b, nb);
+	resampler_init(&sa, a, na);
 	for (r = 0; r < o->resamples; r++) {
-		for (i = 0; i < nb; i++)
-			sb[i] = b[next_random(&state) % (uint64_t)nb];
-		for (i = 0; i < na; i++)
-			sa[i] = a[next_random(&state) % (uint64_t)na];
-		qsort(sb, (size_t)nb, sizeof(int64_t), cmp_i64);
-		qsort(sa, (size_t)na, sizeof(int64_t), cmp_i64);
-		diffs[r] = median_sorted(sa, na) - median_sorted(sb, nb);
+		int64_t mb = resample_median(&sb, &state);
+
+		diffs[r] = resample_median(&sa, &state) - mb;
 	}
 	qsort(diffs, (size_t)o->resamples, sizeof(int64_t), cmp_i64);
 	*low = rank(diffs, o->resamples, (1 - o->band) / 2);
 	*high = rank(diffs, o->resamples, 1 - (1 - o->band) / 2);
 	free(diffs);
-	free(sb);
-	free(sa);
+	resampler_release(&sb);
+	resampler_release(&sa);
 }
 
 static int
@@ -339,20 +427,17 @@ make_headline(struct fleet_result *r)
 	r->headline = buf_detach(&b, NULL);
 }
 
-/* Load one snapshot of cohort c; its numbers are filled once every role is known. */
-static int
-add_point(struct fleet_result *r, struct db *db, int64_t id, int c, struct diag *d)
+/* Snapshot s (taken) as a point of cohort c; its numbers are filled once every role is known. */
+static void
+add_point_info(struct fleet_result *r, struct snapshot_info *s, int c)
 {
-	struct snapshot_info *s = snapshot_info_load(db, id, d);
 	struct fleet_point *p;
 	struct buf who = BUF_INIT;
 	int i;
 
-	if (s == NULL)
-		return -1;
 	if (!s->rss_known) {
 		snapshot_info_free(s);
-		return 0;	/* maps only: no Rss to compare */
+		return;	/* maps only: no Rss to compare */
 	}
 	for (i = 0; i < s->nroles; i++)
 		role_index(r, s->roles[i].role);
@@ -361,7 +446,7 @@ add_point(struct fleet_result *r, struct db *db, int64_t id, int c, struct diag 
 	r->infos[r->npoints] = s;
 	p = &r->points[r->npoints++];
 	memset(p, 0, sizeof(*p));
-	p->id = id;
+	p->id = s->id;
 	p->cohort = c;
 	if (s->pod != NULL)
 		buf_puts(&who, s->pod);
@@ -374,6 +459,17 @@ add_point(struct fleet_result *r, struct db *db, int64_t id, int c, struct diag 
 	p->go_known = s->go_estimate.known;
 	p->go_estimate = s->go_estimate.known ? s->go_estimate.v : 0;
 	p->non_go = s->rss - p->go_estimate;
+}
+
+/* Load one snapshot of cohort c (fleet_compute_ids). */
+static int
+add_point(struct fleet_result *r, struct db *db, int64_t id, int c, struct diag *d)
+{
+	struct snapshot_info *s = snapshot_info_load(db, id, d);
+
+	if (s == NULL)
+		return -1;
+	add_point_info(r, s, c);
 	return 0;
 }
 
@@ -503,22 +599,144 @@ err:
 	return NULL;
 }
 
-struct ids {
-	int64_t *v;
+/*
+ * Every snapshot as fleet_compute reads it: three queries over the whole
+ * store (db_fleet_each, db_runtime_all, db_roles_all) instead of seven per
+ * snapshot. A snapshot with the key and an Rss gets the fields of a
+ * snapshot_info that the fleet reads, filled as snapshot_info_load fills
+ * them: id, pod, host, pid, Rss, the runtime numbers (without their
+ * sources), go_estimate and the roles.
+ */
+struct fleet_load {
+	int64_t *ids;			/* id order */
+	char **values;			/* NULL: no key `by` */
+	struct snapshot_info **infos;	/* NULL: no key, or no Rss (maps only) */
 	int n, cap;
 };
 
-static int
-collect_ids(void *ctx, const struct db_snapshot_row *row)
+static char *
+dup_or_null(const char *s)
 {
-	struct ids *ids = ctx;
+	return s != NULL ? xstrdup(s) : NULL;
+}
 
-	if (ids->n == ids->cap) {
-		ids->cap = ids->cap ? ids->cap * 2 : 64;
-		ids->v = xreallocarray(ids->v, (size_t)ids->cap, sizeof(int64_t));
+static int
+load_row(void *ctx, const struct db_fleet_row *row)
+{
+	struct fleet_load *l = ctx;
+	struct snapshot_info *s = NULL;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->ids = xreallocarray(l->ids, (size_t)l->cap, sizeof(*l->ids));
+		l->values = xreallocarray(l->values, (size_t)l->cap, sizeof(*l->values));
+		l->infos = xreallocarray(l->infos, (size_t)l->cap, sizeof(*l->infos));
 	}
-	ids->v[ids->n++] = row->id;
+	if (row->value != NULL && row->rss_known) {
+		s = xcalloc(1, sizeof(*s));
+		s->id = row->id;
+		s->pod = dup_or_null(row->pod);
+		s->host = dup_or_null(row->host);
+		s->pid = row->pid;
+		s->rss_known = row->rss_known;
+		s->rss = row->rss;
+	}
+	l->ids[l->n] = row->id;
+	l->values[l->n] = dup_or_null(row->value);
+	l->infos[l->n] = s;
+	l->n++;
 	return 0;
+}
+
+/* The info loaded for snapshot id, NULL when it has none. */
+static struct snapshot_info *
+load_find(const struct fleet_load *l, int64_t id)
+{
+	int lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (l->ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < l->n && l->ids[lo] == id ? l->infos[lo] : NULL;
+}
+
+static int
+load_runtime(void *ctx, int64_t id, const char *source, const char *name, int has_value,
+	     int64_t value, const char *text)
+{
+	struct snapshot_info *s = load_find(ctx, id);
+	int f;
+
+	(void)source;
+	(void)text;
+	for (f = 0; s != NULL && f < RT_NFIELDS; f++) {
+		if (strcmp(name, rt_field_name((enum rt_field)f)) == 0) {
+			s->rt[f].known = has_value;
+			s->rt[f].v = value;
+		}
+	}
+	return 0;
+}
+
+static int
+load_role(void *ctx, int64_t id, const struct db_role_totals *t)
+{
+	struct snapshot_info *s = load_find(ctx, id);
+	struct role_info *ri;
+
+	if (s == NULL)
+		return 0;
+	s->roles = xreallocarray(s->roles, (size_t)s->nroles + 1, sizeof(*s->roles));
+	ri = &s->roles[s->nroles++];
+	ri->role = xstrdup(t->role);
+	ri->vmas = t->vmas;
+	ri->size = t->size;
+	ri->rss = t->rss;
+	ri->pss = t->pss;
+	ri->anonymous = t->anonymous;
+	ri->lazyfree = t->lazyfree;
+	ri->anon_huge_pages = t->anon_huge_pages;
+	ri->swap = t->swap;
+	ri->private_dirty = t->private_dirty;
+	return 0;
+}
+
+static int
+fleet_load(struct db *db, const char *by, struct fleet_load *l, struct diag *d)
+{
+	int i;
+
+	if (db_fleet_each(db, by, load_row, l, d) != 0 || db_runtime_all(db, load_runtime, l, d) != 0 ||
+	    db_roles_all(db, load_role, l, d) != 0)
+		return -1;
+	for (i = 0; i < l->n; i++) {
+		struct snapshot_info *s = l->infos[i];
+
+		if (s != NULL && s->rt[RT_SYS].known && s->rt[RT_HEAP_RELEASED].known) {
+			s->go_estimate.known = 1;
+			s->go_estimate.v = s->rt[RT_SYS].v - s->rt[RT_HEAP_RELEASED].v;
+		}
+	}
+	return 0;
+}
+
+static void
+fleet_load_release(struct fleet_load *l)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->values[i]);
+		snapshot_info_free(l->infos[i]);
+	}
+	free(l->ids);
+	free(l->values);
+	free(l->infos);
 }
 
 static int
@@ -533,16 +751,17 @@ fleet_compute(struct db *db, const char *by, const char *before, const char *aft
 	      const struct fleet_opts *o, struct diag *d)
 {
 	struct fleet_result *r = result_new(by, o);
-	struct ids ids = { NULL, 0, 0 };
+	struct fleet_load l;
 	char **values;
 	int i, c;
 
-	if (db_snapshots_each(db, collect_ids, &ids, d) != 0)
+	memset(&l, 0, sizeof(l));
+	if (fleet_load(db, by, &l, d) != 0) {
+		fleet_load_release(&l);
 		goto err;
-	values = xcalloc((size_t)ids.n + 1, sizeof(char *));
-	for (i = 0; i < ids.n; i++)
-		values[i] = db_manifest_value(db, ids.v[i], by, d);
-	for (i = 0; i < ids.n; i++) {
+	}
+	values = l.values;
+	for (i = 0; i < l.n; i++) {
 		if (values[i] == NULL)
 			continue;
 		for (c = 0; c < r->ncohorts; c++)
@@ -553,24 +772,19 @@ fleet_compute(struct db *db, const char *by, const char *before, const char *aft
 	}
 	if (r->ncohorts > 1)
 		qsort(r->cohorts, (size_t)r->ncohorts, sizeof(*r->cohorts), cmp_cohort);
-	for (i = 0; i < ids.n; i++) {
-		if (values[i] == NULL)
+	for (i = 0; i < l.n; i++) {
+		if (values[i] == NULL || l.infos[i] == NULL)
 			continue;
 		for (c = 0; c < r->ncohorts; c++)
 			if (strcmp(r->cohorts[c].value, values[i]) == 0)
 				break;
-		if (add_point(r, db, ids.v[i], c, d) != 0)
-			break;
+		add_point_info(r, l.infos[i], c);
+		l.infos[i] = NULL;	/* the result's now */
 	}
-	for (i = 0; i < ids.n; i++)
-		free(values[i]);
-	free(values);
-	free(ids.v);
-	if (d->kind != DIAG_NONE)
-		goto err_noids;
+	fleet_load_release(&l);
 	if (r->ncohorts == 0) {
 		diag_fail(d, DIAG_USAGE, 0, "no snapshot has \"%s\" (as a label or a manifest key)", by);
-		goto err_noids;
+		goto err;
 	}
 	for (c = 0; c < r->ncohorts; c++) {
 		if (before != NULL && strcmp(r->cohorts[c].value, before) == 0)
@@ -585,12 +799,10 @@ fleet_compute(struct db *db, const char *by, const char *before, const char *aft
 	if ((before != NULL && r->before < 0) || (after != NULL && r->after < 0)) {
 		diag_fail(d, DIAG_USAGE, 0, "no snapshot has %s=%s", by,
 			  before != NULL && r->before < 0 ? before : after);
-		goto err_noids;
+		goto err;
 	}
 	return finish(r, d);
 err:
-	free(ids.v);
-err_noids:
 	fleet_result_free(r);
 	return NULL;
 }

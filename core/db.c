@@ -116,6 +116,15 @@ enum stmt {
 	S_PPROF_SITE_PUT,
 	S_MEMBER_PUT,
 	S_NOTE_PUT,
+	S_ROWS_STATUS,		/* S_ROWS_STATUS + enum db_rows_table */
+	S_ROWS_ROLLUP,
+	S_ROWS_CGROUP,
+	S_ROWS_ERRORS,
+	S_ROWS_RUNTIME_RAW,
+	S_ROWS_MANIFEST,
+	S_ROWS_MEMBER,
+	S_ROWS_PROM,
+	S_ROWS_RUNTIME,
 	S_SNAP_ALL,
 	S_SNAP_GET,
 	S_MANIFEST_EACH,
@@ -133,6 +142,9 @@ enum stmt {
 	S_SITES_EACH,
 	S_SELECT_KV,
 	S_MANIFEST_VALUE,
+	S_FLEET_ALL,
+	S_RUNTIME_ALL,
+	S_ROLES_ALL,
 	S_BEGIN,
 	S_COMMIT,
 	S_ROLLBACK,
@@ -155,8 +167,8 @@ static const char *const sql[S_COUNT] = {
 	[S_SNAP_INSERT] =
 		"INSERT INTO snapshot(digest, bundle, dir, captured_at, pid, comm, host, pod,"
 		" namespace, container, node, kernel, arch, page_size, tool, ingested_at)"
-		" VALUES('pending:' || hex(randomblob(16)), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-		" ?10, ?11, ?12, ?13, ?14, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+		" VALUES(coalesce(?15, 'pending:' || hex(randomblob(16))), ?1, ?2, ?3, ?4, ?5, ?6,"
+		" ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
 	[S_SNAP_FINISH] =
 		"UPDATE snapshot SET digest = ?2, vma_source = ?3, vma_count = ?4,"
 		" unknown_fields = ?5, rss_known = ?6, size = ?7, rss = ?8, pss = ?9,"
@@ -197,6 +209,26 @@ static const char *const sql[S_COUNT] = {
 			 " VALUES(?1, ?2, ?3, ?4)",
 	[S_NOTE_PUT] = "INSERT INTO note(snapshot_id, member, line, message)"
 		       " VALUES(?1, ?2, ?3, ?4)",
+	/* the same rows as the single puts above, from the rssgap_rows table */
+#define ROWS(insert, cols) insert " SELECT ?2, " cols " FROM rssgap_rows WHERE batch = ?1"
+	[S_ROWS_STATUS] = ROWS("INSERT OR REPLACE INTO status(snapshot_id, key, value, text)",
+			       "key, value, text"),
+	[S_ROWS_ROLLUP] = ROWS("INSERT OR REPLACE INTO smaps_rollup(snapshot_id, key, value)",
+			       "key, value"),
+	[S_ROWS_CGROUP] = ROWS("INSERT OR REPLACE INTO cgroup(snapshot_id, file, key, value, text)",
+			       "grp, key, value, text"),
+	[S_ROWS_ERRORS] = ROWS("INSERT INTO capture_error(snapshot_id, file, reason)",
+			       "key, coalesce(text, '')"),
+	[S_ROWS_RUNTIME_RAW] = ROWS("INSERT OR REPLACE INTO runtime_raw(snapshot_id, source, name,"
+				    " value, text)", "grp, key, value, text"),
+	[S_ROWS_MANIFEST] = ROWS("INSERT INTO manifest(snapshot_id, key, value)", "key, text"),
+	[S_ROWS_MEMBER] = ROWS("INSERT INTO member(snapshot_id, name, bytes, status)",
+			       "grp, value, text"),
+	[S_ROWS_PROM] = ROWS("INSERT OR REPLACE INTO prom_series(snapshot_id, name, labels, value)",
+			     "grp, coalesce(key, ''), real"),
+	[S_ROWS_RUNTIME] = ROWS("INSERT OR REPLACE INTO runtime(snapshot_id, name, value, source)",
+				"key, value, grp"),
+#undef ROWS
 	[S_SNAP_ALL] = "SELECT " SNAP_COLS " FROM snapshot ORDER BY id",
 	[S_SNAP_GET] = "SELECT " SNAP_COLS " FROM snapshot WHERE id = ?1",
 	[S_MANIFEST_EACH] = "SELECT NULL, key, 0, 0, value FROM manifest"
@@ -231,6 +263,16 @@ static const char *const sql[S_COUNT] = {
 			" AND value = ?2 ORDER BY snapshot_id",
 	[S_MANIFEST_VALUE] = "SELECT value FROM manifest WHERE snapshot_id = ?1"
 			     " AND (key = ?2 OR key = 'label.' || ?2) ORDER BY key = ?2 DESC LIMIT 1",
+	/* S_MANIFEST_VALUE for each snapshot, S_RUNTIME_EACH and S_ROLES_EACH for all */
+	[S_FLEET_ALL] = "SELECT s.id, s.pid, s.pod, s.host, s.rss_known, s.rss,"
+			" (SELECT value FROM manifest m WHERE m.snapshot_id = s.id"
+			" AND (m.key = ?1 OR m.key = 'label.' || ?1) ORDER BY m.key = ?1 DESC LIMIT 1)"
+			" FROM snapshot s ORDER BY s.id",
+	[S_RUNTIME_ALL] = "SELECT snapshot_id, source, name, value FROM runtime"
+			  " ORDER BY snapshot_id, name",
+	[S_ROLES_ALL] = "SELECT snapshot_id, role, vmas, size, rss, pss, anonymous, lazyfree,"
+			" anon_huge_pages, swap, private_dirty FROM role_total"
+			" ORDER BY snapshot_id, coalesce(rss, -1) DESC, size DESC, role",
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
@@ -239,6 +281,7 @@ static const char *const sql[S_COUNT] = {
 struct db {
 	sqlite3 *conn;
 	sqlite3_stmt *stmt[S_COUNT];
+	int64_t wal_pages;	/* after the last commit, with db_autocheckpoint_off */
 };
 
 static int
@@ -367,15 +410,14 @@ vb_disconnect(sqlite3_vtab *vt)
 	return SQLITE_OK;
 }
 
-/* The only plan: batch = ?. Without it there is nothing to read. */
+/* The only plan of a batch table: batch = ?. Without it there is nothing to read. */
 static int
-vb_best_index(sqlite3_vtab *vt, sqlite3_index_info *ii)
+batch_best_index(sqlite3_index_info *ii, int batch_column)
 {
 	int i;
 
-	(void)vt;
 	for (i = 0; i < ii->nConstraint; i++) {
-		if (ii->aConstraint[i].iColumn != VB_BATCH ||
+		if (ii->aConstraint[i].iColumn != batch_column ||
 		    ii->aConstraint[i].op != SQLITE_INDEX_CONSTRAINT_EQ)
 			continue;
 		if (!ii->aConstraint[i].usable)
@@ -386,6 +428,13 @@ vb_best_index(sqlite3_vtab *vt, sqlite3_index_info *ii)
 		return SQLITE_OK;
 	}
 	return SQLITE_CONSTRAINT;
+}
+
+static int
+vb_best_index(sqlite3_vtab *vt, sqlite3_index_info *ii)
+{
+	(void)vt;
+	return batch_best_index(ii, VB_BATCH);
 }
 
 static int
@@ -513,6 +562,152 @@ static const sqlite3_module vma_batch_module = {
 };
 
 /*
+ * rssgap_rows: the same idea for the small tables (status, cgroup,
+ * runtime_raw, prom_series, ...): one batch of struct db_row handed over
+ * with sqlite3_bind_pointer, stored by one INSERT ... SELECT per table.
+ */
+#define ROWS_PTR "rssgap_rows"
+
+struct rows_batch {
+	const struct db_row *const *rows;	/* in the order they are stored */
+	size_t n;
+};
+
+enum { RB_GROUP, RB_KEY, RB_VALUE, RB_TEXT, RB_REAL, RB_BATCH };
+
+struct rows_cursor {
+	sqlite3_vtab_cursor base;
+	const struct rows_batch *b;
+	size_t i;
+};
+
+static int
+rb_connect(sqlite3 *conn, void *aux, int argc, const char *const *argv, sqlite3_vtab **vt,
+	   char **err)
+{
+	int rc;
+
+	(void)aux;
+	(void)argc;
+	(void)argv;
+	(void)err;
+	rc = sqlite3_declare_vtab(conn, "CREATE TABLE x(grp, key, value, text, real, batch HIDDEN)");
+	if (rc != SQLITE_OK)
+		return rc;
+	*vt = sqlite3_malloc(sizeof(**vt));
+	if (*vt == NULL)
+		return SQLITE_NOMEM;
+	memset(*vt, 0, sizeof(**vt));
+	return SQLITE_OK;
+}
+
+static int
+rb_best_index(sqlite3_vtab *vt, sqlite3_index_info *ii)
+{
+	(void)vt;
+	return batch_best_index(ii, RB_BATCH);
+}
+
+static int
+rb_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **cur)
+{
+	struct rows_cursor *c = sqlite3_malloc(sizeof(*c));
+
+	(void)vt;
+	if (c == NULL)
+		return SQLITE_NOMEM;
+	memset(c, 0, sizeof(*c));
+	*cur = &c->base;
+	return SQLITE_OK;
+}
+
+static int
+rb_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str, int argc,
+	  sqlite3_value **argv)
+{
+	struct rows_cursor *c = (struct rows_cursor *)cur;
+
+	(void)idx_num;
+	(void)idx_str;
+	c->b = argc > 0 ? sqlite3_value_pointer(argv[0], ROWS_PTR) : NULL;
+	c->i = 0;
+	return SQLITE_OK;
+}
+
+static int
+rb_next(sqlite3_vtab_cursor *cur)
+{
+	((struct rows_cursor *)cur)->i++;
+	return SQLITE_OK;
+}
+
+static int
+rb_eof(sqlite3_vtab_cursor *cur)
+{
+	const struct rows_cursor *c = (const struct rows_cursor *)cur;
+
+	return c->b == NULL || c->i >= c->b->n;
+}
+
+static void
+result_text(sqlite3_context *ctx, const char *s)
+{
+	if (s != NULL)
+		sqlite3_result_text(ctx, s, -1, SQLITE_STATIC);
+}
+
+static int
+rb_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
+{
+	const struct rows_cursor *c = (const struct rows_cursor *)cur;
+	const struct db_row *r = c->b->rows[c->i];
+
+	switch (col) {
+	case RB_GROUP:
+		result_text(ctx, r->group);
+		break;
+	case RB_KEY:
+		result_text(ctx, r->key);
+		break;
+	case RB_VALUE:
+		if (r->has_value)
+			sqlite3_result_int64(ctx, r->value);
+		break;
+	case RB_TEXT:
+		result_text(ctx, r->text);
+		break;
+	case RB_REAL:
+		sqlite3_result_double(ctx, r->real);
+		break;
+	default:
+		break;
+	}
+	return SQLITE_OK;
+}
+
+static int
+rb_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid)
+{
+	*rowid = (sqlite3_int64)((const struct rows_cursor *)cur)->i;
+	return SQLITE_OK;
+}
+
+static const sqlite3_module rows_module = {
+	.iVersion = 0,
+	.xCreate = NULL,	/* eponymous only */
+	.xConnect = rb_connect,
+	.xBestIndex = rb_best_index,
+	.xDisconnect = vb_disconnect,
+	.xOpen = rb_open,
+	.xClose = vb_close,
+	.xFilter = rb_filter,
+	.xNext = rb_next,
+	.xEof = rb_eof,
+	.xColumn = rb_column,
+	.xRowid = rb_rowid,
+};
+
+/*
  * Before SQLite's first use: no global memory statistics, whose mutex is
  * taken on every allocation SQLite makes (a VMA row makes several).
  */
@@ -551,6 +746,11 @@ db_open(const char *path, struct diag *d)
 	    SQLITE_OK) {
 		diag_where(d, path, NULL);
 		fail(db, d, "registering the VMA batch table");
+		goto err;
+	}
+	if (sqlite3_create_module(db->conn, "rssgap_rows", &rows_module, NULL) != SQLITE_OK) {
+		diag_where(d, path, NULL);
+		fail(db, d, "registering the rows table");
 		goto err;
 	}
 	if (migrate(db, d) != 0) {
@@ -624,6 +824,54 @@ run(struct db *db, sqlite3_stmt *st, struct diag *d, const char *what)
 	return 0;
 }
 
+/* The WAL hook with autocheckpoint off: count, never checkpoint. */
+static int
+count_wal(void *ctx, sqlite3 *conn, const char *schema, int pages)
+{
+	struct db *db = ctx;
+
+	(void)conn;
+	(void)schema;
+	db->wal_pages = pages;
+	return SQLITE_OK;
+}
+
+void
+db_autocheckpoint_off(struct db *db)
+{
+	/* replaces the hook sqlite3_wal_autocheckpoint installs */
+	sqlite3_wal_hook(db->conn, count_wal, db);
+}
+
+int64_t
+db_wal_pages(const struct db *db)
+{
+	return db->wal_pages;
+}
+
+int
+db_checkpoint(struct db *db, struct diag *d)
+{
+	int rc = sqlite3_wal_checkpoint_v2(db->conn, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+
+	/* busy: another connection is checkpointing, or a writer is restarting the WAL */
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		return fail(db, d, "checkpoint");
+	return 0;
+}
+
+struct db *
+db_open_again(struct db *db, struct diag *d)
+{
+	const char *path = sqlite3_db_filename(db->conn, "main");
+
+	if (path == NULL || path[0] == '\0') {
+		diag_fail(d, DIAG_DB, 0, "an in-memory database has no second connection");
+		return NULL;
+	}
+	return db_open(path, d);
+}
+
 int
 db_begin(struct db *db, struct diag *d)
 {
@@ -694,6 +942,7 @@ db_snapshot_insert(struct db *db, const struct db_snapshot *s, int64_t *id, stru
 	bind_text(st, 12, s->arch);
 	bind_opt(st, 13, s->page_size);
 	bind_text(st, 14, s->tool);
+	bind_text(st, 15, s->digest);
 	if (run(db, st, d, "inserting a snapshot") != 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(db->conn);
@@ -925,6 +1174,101 @@ db_note_put(struct db *db, int64_t id, const char *member, int64_t line, const c
 	return run(db, st, d, "storing a note");
 }
 
+enum db_rows_table
+db_rows_of_kv(enum db_kv_table t)
+{
+	static const enum db_rows_table by_table[] = {
+		[DB_KV_STATUS] = DB_ROWS_STATUS, [DB_KV_ROLLUP] = DB_ROWS_ROLLUP,
+		[DB_KV_CGROUP] = DB_ROWS_CGROUP, [DB_KV_ERRORS] = DB_ROWS_ERRORS,
+		[DB_KV_RUNTIME_RAW] = DB_ROWS_RUNTIME_RAW,
+	};
+
+	return by_table[t];
+}
+
+static int
+cmp_text(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "");
+}
+
+/* Equal keys keep their order (a later row replaces an earlier one): the rows are in one array. */
+static int
+cmp_row_order(const struct db_row *x, const struct db_row *y)
+{
+	return (x > y) - (x < y);
+}
+
+static int
+cmp_row_key(const void *a, const void *b)
+{
+	const struct db_row *x = *(const struct db_row *const *)a, *y = *(const struct db_row *const *)b;
+	int c = cmp_text(x->key, y->key);
+
+	return c != 0 ? c : cmp_row_order(x, y);
+}
+
+static int
+cmp_row_group_key(const void *a, const void *b)
+{
+	const struct db_row *x = *(const struct db_row *const *)a, *y = *(const struct db_row *const *)b;
+	int c = cmp_text(x->group, y->group);
+
+	if (c == 0)
+		c = cmp_text(x->key, y->key);
+	return c != 0 ? c : cmp_row_order(x, y);
+}
+
+int
+db_rows_put(struct db *db, enum db_rows_table t, int64_t id, const struct db_row *rows, size_t n,
+	    struct diag *d)
+{
+	/*
+	 * Rows go in in primary key order (text as BINARY, NULL labels as ""):
+	 * a new snapshot's rows then all land at the end of each table, where
+	 * SQLite appends without a search from the root and without splitting
+	 * pages half full; fewer pages change, fewer go to the WAL at commit.
+	 * capture_error and member are rowid tables: their order is the file's.
+	 */
+	static int (*const by_key[DB_ROWS_COUNT])(const void *, const void *) = {
+		[DB_ROWS_STATUS] = cmp_row_key, [DB_ROWS_ROLLUP] = cmp_row_key,
+		[DB_ROWS_CGROUP] = cmp_row_group_key, [DB_ROWS_ERRORS] = NULL,
+		[DB_ROWS_RUNTIME_RAW] = cmp_row_group_key, [DB_ROWS_MANIFEST] = cmp_row_key,
+		[DB_ROWS_MEMBER] = NULL, [DB_ROWS_PROM] = cmp_row_group_key,
+		[DB_ROWS_RUNTIME] = cmp_row_key,
+	};
+	static const char *const what[DB_ROWS_COUNT] = {
+		[DB_ROWS_STATUS] = "storing a value", [DB_ROWS_ROLLUP] = "storing a value",
+		[DB_ROWS_CGROUP] = "storing a value", [DB_ROWS_ERRORS] = "storing a value",
+		[DB_ROWS_RUNTIME_RAW] = "storing a value",
+		[DB_ROWS_MANIFEST] = "storing a manifest key", [DB_ROWS_MEMBER] = "storing a member",
+		[DB_ROWS_PROM] = "storing a metric", [DB_ROWS_RUNTIME] = "storing a runtime value",
+	};
+	const struct db_row **order;
+	sqlite3_stmt *st;
+	struct rows_batch b;
+	size_t i;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	order = xreallocarray(NULL, n, sizeof(*order));
+	for (i = 0; i < n; i++)
+		order[i] = &rows[i];
+	if (by_key[t] != NULL)
+		qsort(order, n, sizeof(*order), by_key[t]);
+	b.rows = order;
+	b.n = n;
+	st = use(db, (enum stmt)(S_ROWS_STATUS + (int)t));
+	sqlite3_bind_pointer(st, 1, &b, ROWS_PTR, NULL);
+	sqlite3_bind_int64(st, 2, id);
+	rc = run(db, st, d, what[t]);
+	/* the batch lives on this stack frame: never leave a pointer to it bound */
+	sqlite3_bind_null(st, 1);
+	free(order);
+	return rc;
+}
+
 static const char *
 col_text(sqlite3_stmt *st, int i)
 {
@@ -1058,6 +1402,22 @@ db_pprof_total_each(struct db *db, int64_t id, db_kv_fn fn, void *ctx, struct di
 	return kv_each(db, S_PPROF_TOTAL_EACH, id, fn, ctx, d);
 }
 
+/* A role_total row from column first on. */
+static void
+role_row(sqlite3_stmt *st, int first, struct db_role_totals *r)
+{
+	r->role = col_text(st, first);
+	r->vmas = sqlite3_column_int64(st, first + 1);
+	r->size = col_opt(st, first + 2);
+	r->rss = col_opt(st, first + 3);
+	r->pss = col_opt(st, first + 4);
+	r->anonymous = col_opt(st, first + 5);
+	r->lazyfree = col_opt(st, first + 6);
+	r->anon_huge_pages = col_opt(st, first + 7);
+	r->swap = col_opt(st, first + 8);
+	r->private_dirty = col_opt(st, first + 9);
+}
+
 int
 db_roles_each(struct db *db, int64_t id, db_role_fn fn, void *ctx, struct diag *d)
 {
@@ -1067,17 +1427,68 @@ db_roles_each(struct db *db, int64_t id, db_role_fn fn, void *ctx, struct diag *
 
 	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r.role = col_text(st, 0);
-		r.vmas = sqlite3_column_int64(st, 1);
-		r.size = col_opt(st, 2);
-		r.rss = col_opt(st, 3);
-		r.pss = col_opt(st, 4);
-		r.anonymous = col_opt(st, 5);
-		r.lazyfree = col_opt(st, 6);
-		r.anon_huge_pages = col_opt(st, 7);
-		r.swap = col_opt(st, 8);
-		r.private_dirty = col_opt(st, 9);
+		role_row(st, 0, &r);
 		if (fn(ctx, &r) != 0) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail(db, d, "reading roles");
+}
+
+int
+db_fleet_each(struct db *db, const char *by, db_fleet_fn fn, void *ctx, struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_FLEET_ALL);
+	struct db_fleet_row r;
+	int rc;
+
+	bind_text(st, 1, by);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.id = sqlite3_column_int64(st, 0);
+		r.pid = sqlite3_column_int64(st, 1);
+		r.pod = col_text(st, 2);
+		r.host = col_text(st, 3);
+		r.rss_known = sqlite3_column_int(st, 4);
+		r.rss = col_opt(st, 5);
+		r.value = col_text(st, 6);
+		if (fn(ctx, &r) != 0) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail(db, d, "listing snapshots");
+}
+
+int
+db_runtime_all(struct db *db, db_id_kv_fn fn, void *ctx, struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_RUNTIME_ALL);
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fn(ctx, sqlite3_column_int64(st, 0), col_text(st, 1), col_text(st, 2), 1,
+		       sqlite3_column_int64(st, 3), NULL) != 0) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail(db, d, "reading values");
+}
+
+int
+db_roles_all(struct db *db, db_id_role_fn fn, void *ctx, struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_ROLES_ALL);
+	struct db_role_totals r;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		role_row(st, 1, &r);
+		if (fn(ctx, sqlite3_column_int64(st, 0), &r) != 0) {
 			sqlite3_reset(st);
 			return 0;
 		}

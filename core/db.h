@@ -5,8 +5,9 @@
  * One struct db is one connection, opened SQLITE_OPEN_NOMUTEX: it is used
  * by one thread at a time, and a thread that hands it to another (the
  * ingest's VMA writer) does so through a mutex, never concurrently.
- * Several threads writing one database each open their own struct db;
- * BEGIN IMMEDIATE and busy_timeout serialise their transactions.
+ * Several threads writing one database open their own struct db each
+ * (BEGIN IMMEDIATE and busy_timeout serialise their transactions) or
+ * share one under a lock of theirs (ingest -j N: the page cache stays warm).
  * Writes happen inside db_begin()/db_commit() (BEGIN IMMEDIATE), one
  * transaction per snapshot; db_rollback() undoes a snapshot whole.
  * Addresses are stored as INTEGER holding the unsigned value's bit pattern
@@ -37,6 +38,21 @@ int db_commit(struct db *db, struct diag *d);
 /* ROLLBACK (safe to call when no transaction is open). */
 void db_rollback(struct db *db);
 
+/*
+ * Checkpoints. By default a commit that leaves 1000 pages or more in the
+ * WAL copies them into the database (two fsyncs) before it returns. A
+ * writer whose commits must stay short turns that off and checkpoints
+ * from another connection (db_open_again) at its own time.
+ */
+/* Leave checkpoints of db's commits to db_checkpoint; db_wal_pages then counts the WAL. */
+void db_autocheckpoint_off(struct db *db);
+/* Pages in the WAL after db's last commit (with db_autocheckpoint_off; else 0). */
+int64_t db_wal_pages(const struct db *db);
+/* Copy what it can of the WAL into the database without waiting for anyone (PASSIVE). */
+int db_checkpoint(struct db *db, struct diag *d);
+/* Another connection to db's database file; NULL with d filled (also for ":memory:"). */
+struct db *db_open_again(struct db *db, struct diag *d);
+
 /* ---- writing a snapshot ---- */
 
 /* The snapshot row as ingest fills it; text fields may be NULL. */
@@ -47,6 +63,7 @@ struct db_snapshot {
 	int64_t pid;
 	const char *comm, *host, *pod, *namespace, *container, *node, *kernel, *arch, *tool;
 	int64_t page_size;	/* -1 unknown */
+	const char *digest;	/* the content digest when known; NULL: provisional until finish */
 };
 
 /* Totals computed once every member has been read. */
@@ -62,7 +79,7 @@ struct db_snapshot_totals {
 
 /* Id of the snapshot whose content digest is digest, 0 if none, -1 on error. */
 int64_t db_snapshot_by_digest(struct db *db, const char *digest, struct diag *d);
-/* Insert the snapshot row (a provisional digest until finish); sets *id. */
+/* Insert the snapshot row (with s->digest, else a provisional one until finish); sets *id. */
 int db_snapshot_insert(struct db *db, const struct db_snapshot *s, int64_t *id, struct diag *d);
 /* Record totals and the final digest. */
 int db_snapshot_finish(struct db *db, int64_t id, const struct db_snapshot_totals *t,
@@ -101,6 +118,37 @@ enum db_kv_table {
 /* One key/value row; group is the file/source for tables that have one. */
 int db_kv_put(struct db *db, enum db_kv_table t, int64_t id, const char *group, const char *key,
 	      int has_value, int64_t value, const char *text, struct diag *d);
+/*
+ * Writing many rows at once: db_rows_put stores n rows of one table in a
+ * single statement (no bind, step and reset per row), with the result of
+ * n single puts in order (a later row of the same key replaces an earlier
+ * one where the single put is INSERT OR REPLACE; a constraint failure
+ * fails the call).
+ */
+enum db_rows_table {
+	DB_ROWS_STATUS,		/* status: key, value, text (as db_kv_put DB_KV_STATUS) */
+	DB_ROWS_ROLLUP,		/* smaps_rollup: key, value */
+	DB_ROWS_CGROUP,		/* cgroup: group (file), key, value, text */
+	DB_ROWS_ERRORS,		/* capture_error: key (file), text (reason, NULL as "") */
+	DB_ROWS_RUNTIME_RAW,	/* runtime_raw: group (source), key (name), value, text */
+	DB_ROWS_MANIFEST,	/* manifest: key, text (value) */
+	DB_ROWS_MEMBER,		/* member: group (name), value (bytes), text (status) */
+	DB_ROWS_PROM,		/* prom_series: group (name), key (labels, NULL as ""), real */
+	DB_ROWS_RUNTIME,	/* runtime: key (name), value, group (source) */
+	DB_ROWS_COUNT
+};
+/* One row for db_rows_put; its table says which fields are read. */
+struct db_row {
+	const char *group, *key, *text;
+	int has_value;		/* else value is stored as NULL */
+	int64_t value;
+	double real;
+};
+/* The key/value table's db_rows_put counterpart. */
+enum db_rows_table db_rows_of_kv(enum db_kv_table t);
+/* Store rows[0..n) in table t for snapshot id, in one statement. */
+int db_rows_put(struct db *db, enum db_rows_table t, int64_t id, const struct db_row *rows,
+		size_t n, struct diag *d);
 /* One normalised runtime number with its source. */
 int db_runtime_put(struct db *db, int64_t id, const char *name, int64_t value, const char *source,
 		   struct diag *d);
@@ -176,6 +224,27 @@ struct db_site_row {
 typedef int (*db_site_fn)(void *ctx, const struct db_site_row *s);
 /* Call fn for the stored top allocation sites in rank order. */
 int db_pprof_sites_each(struct db *db, int64_t id, db_site_fn fn, void *ctx, struct diag *d);
+
+/* ---- reading every snapshot at once (fleet statistics) ---- */
+
+/* What fleet statistics read of a snapshot's row. */
+struct db_fleet_row {
+	int64_t id, pid;
+	const char *pod, *host;
+	const char *value;	/* as db_manifest_value(id, by); NULL when absent */
+	int rss_known;
+	int64_t rss;		/* -1 unknown */
+};
+typedef int (*db_fleet_fn)(void *ctx, const struct db_fleet_row *row);
+/* Call fn for every snapshot in id order, with its value of manifest key (or label) by. */
+int db_fleet_each(struct db *db, const char *by, db_fleet_fn fn, void *ctx, struct diag *d);
+typedef int (*db_id_kv_fn)(void *ctx, int64_t id, const char *group, const char *key,
+			   int has_value, int64_t value, const char *text);
+/* db_runtime_each for every snapshot, in id order (then name order). */
+int db_runtime_all(struct db *db, db_id_kv_fn fn, void *ctx, struct diag *d);
+typedef int (*db_id_role_fn)(void *ctx, int64_t id, const struct db_role_totals *r);
+/* db_roles_each for every snapshot, in id order (then largest Rss first). */
+int db_roles_all(struct db *db, db_id_role_fn fn, void *ctx, struct diag *d);
 
 /* Ids of snapshots whose manifest has key=value (key "label.X" or a plain key; "X" also matches "label.X"). */
 int db_select_ids(struct db *db, const char *const *keys, const char *const *values, int n,

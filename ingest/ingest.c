@@ -27,8 +27,22 @@
  */
 #define HOLD_VMAS (16 * VMA_WRITER_BATCH)
 
+/*
+ * WAL pages after which a thread sharing an ingest_lock checkpoints, once
+ * its commit is done (SQLite's own default, which would do it inside the
+ * commit while the others wait for the store).
+ */
+#define CHECKPOINT_PAGES 1000
+
 struct ingest_lock {
 	pthread_mutex_t mu;
+	/*
+	 * The checkpoints: a connection of their own, opened by the first
+	 * transaction, used by one thread at a time (ckpt_mu).
+	 */
+	pthread_mutex_t ckpt_mu;
+	int ckpt_tried;		/* under mu */
+	struct db *ckpt;	/* NULL: the commits checkpoint as SQLite does */
 };
 
 enum member_kind {
@@ -87,30 +101,43 @@ struct manifest_keys {
 	size_t n, cap;
 };
 
-/* A row read before the snapshot's transaction began, written at its start. */
-struct early_row {
-	int is_kv;
-	enum db_kv_table table;
-	char *group, *key, *text;	/* for a member row: name, -, status */
+/*
+ * A row waiting to be written (struct db_row with its strings as offsets
+ * + 1 into the text arena, 0 for NULL): before the snapshot's transaction
+ * begins every row waits; after, a member's rows wait until its end.
+ */
+struct held_row {
+	size_t group, key, text;
 	int has_value;
-	int64_t value;			/* for a member row: bytes */
+	int64_t value;
+};
+
+/* The rows waiting, per table; reused from snapshot to snapshot. */
+struct held {
+	struct {
+		struct held_row *v;
+		size_t n, cap;
+	} table[DB_ROWS_COUNT];
+	size_t nrows;
+	struct buf text;
+	struct db_row *out;	/* scratch for db_rows_put */
+	size_t cap_out;
 };
 
 /*
  * The snapshot being read; everything it holds is freed at commit or
  * rollback. Its transaction begins late (snap_begin): at the first full
  * batch of VMAs when the store is free, else when HOLD_VMAS are held or at
- * the end of the snapshot. Rows read before that wait in early[].
+ * the end of the snapshot. Rows read before that wait in the held rows.
  */
 struct snap {
 	int open;
-	int begun;		/* BEGIN done and the snapshot row inserted: id is set */
+	int txn;		/* BEGIN done (the store is this thread's) */
+	int begun;		/* and the snapshot row inserted: id is set */
 	int locked;		/* holds the ingest_lock */
 	uint64_t tried_held;	/* VMAs held when the store was last found busy */
 	struct manifest_keys m;
 	struct db_snapshot row;	/* strings lent by m */
-	struct early_row *early;
-	size_t nearly, cap_early;
 	char *dir;
 	int64_t id;
 	struct member_digest *digests;
@@ -139,6 +166,7 @@ struct ingest {
 	void *ctx;
 	int failures;
 	struct snap s;
+	struct held held;
 	struct pending *pending;
 	size_t npending, cap_pending;
 	char **done_dirs;	/* directories whose snapshot was closed */
@@ -279,19 +307,101 @@ manifest_keys_release(struct manifest_keys *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* Forget the waiting rows, keeping their memory for the next snapshot. */
 static void
-early_release(struct snap *s)
+held_clear(struct held *h)
+{
+	int t;
+
+	for (t = 0; t < DB_ROWS_COUNT; t++)
+		h->table[t].n = 0;
+	h->nrows = 0;
+	buf_reset(&h->text);
+}
+
+static void
+held_release(struct held *h)
+{
+	int t;
+
+	for (t = 0; t < DB_ROWS_COUNT; t++)
+		free(h->table[t].v);
+	buf_release(&h->text);
+	free(h->out);
+	memset(h, 0, sizeof(*h));
+}
+
+/* Copy text (NULL ok) into the arena: its offset + 1, 0 for NULL. */
+static size_t
+held_text(struct held *h, const char *text)
+{
+	size_t at;
+
+	if (text == NULL)
+		return 0;
+	at = h->text.len;
+	buf_add(&h->text, text, strlen(text) + 1);
+	return at + 1;
+}
+
+/* Hold one row of table t until held_flush. */
+static void
+held_put(struct held *h, enum db_rows_table t, const char *group, const char *key,
+	 int has_value, int64_t value, const char *text)
+{
+	struct held_row *r;
+
+	if (h->table[t].n == h->table[t].cap) {
+		h->table[t].cap = h->table[t].cap ? h->table[t].cap * 2 : 16;
+		h->table[t].v = xreallocarray(h->table[t].v, h->table[t].cap, sizeof(*r));
+	}
+	r = &h->table[t].v[h->table[t].n++];
+	r->group = held_text(h, group);
+	r->key = held_text(h, key);
+	r->text = held_text(h, text);
+	r->has_value = has_value;
+	r->value = value;
+	h->nrows++;
+}
+
+static const char *
+held_str(const struct held *h, size_t off)
+{
+	return off == 0 ? NULL : h->text.data + off - 1;
+}
+
+/* Write every waiting row, one statement per table, and forget them. */
+static int
+held_flush(struct held *h, struct db *db, int64_t id, struct diag *d)
 {
 	size_t i;
+	int t;
 
-	for (i = 0; i < s->nearly; i++) {
-		free(s->early[i].group);
-		free(s->early[i].key);
-		free(s->early[i].text);
+	for (t = 0; t < DB_ROWS_COUNT && h->nrows > 0; t++) {
+		size_t n = h->table[t].n;
+
+		if (n == 0)
+			continue;
+		if (n > h->cap_out) {
+			h->cap_out = n;
+			h->out = xreallocarray(h->out, n, sizeof(*h->out));
+		}
+		for (i = 0; i < n; i++) {
+			const struct held_row *r = &h->table[t].v[i];
+			struct db_row *o = &h->out[i];
+
+			o->group = held_str(h, r->group);
+			o->key = held_str(h, r->key);
+			o->text = held_str(h, r->text);
+			o->has_value = r->has_value;
+			o->value = r->value;
+			o->real = 0;
+		}
+		if (db_rows_put(db, (enum db_rows_table)t, id, h->out, n, d) != 0)
+			return -1;
 	}
-	free(s->early);
-	s->early = NULL;
-	s->nearly = s->cap_early = 0;
+	held_clear(h);
+	return 0;
 }
 
 static void
@@ -308,28 +418,7 @@ snap_release(struct snap *s)
 	free(s->roles);
 	free(s->dir);
 	manifest_keys_release(&s->m);
-	early_release(s);
 	memset(s, 0, sizeof(*s));
-}
-
-static struct early_row *
-early_add(struct snap *s)
-{
-	struct early_row *r;
-
-	if (s->nearly == s->cap_early) {
-		s->cap_early = s->cap_early ? s->cap_early * 2 : 16;
-		s->early = xreallocarray(s->early, s->cap_early, sizeof(*s->early));
-	}
-	r = &s->early[s->nearly++];
-	memset(r, 0, sizeof(*r));
-	return r;
-}
-
-static char *
-strdup_or_null(const char *text)
-{
-	return text != NULL ? xstrdup(text) : NULL;
 }
 
 /* Take the store for this thread's transaction (a no-op without a shared lock). */
@@ -352,37 +441,74 @@ store_unlock(struct ingest *in)
 	}
 }
 
+/* Take the store and BEGIN IMMEDIATE, once per snapshot. */
+static int
+snap_txn(struct ingest *in, struct diag *d)
+{
+	struct ingest_lock *l = in->lock;
+
+	if (in->s.txn)
+		return 0;
+	store_lock(in);
+	if (l != NULL && !l->ckpt_tried) {
+		struct diag ignored;
+
+		/* before BEGIN: opening a connection takes the write lock a moment */
+		diag_clear(&ignored);
+		l->ckpt_tried = 1;
+		l->ckpt = db_open_again(in->db, &ignored);
+	}
+	if (l != NULL && l->ckpt != NULL)
+		db_autocheckpoint_off(in->db);
+	if (db_begin(in->db, d) != 0)
+		return -1;
+	in->s.txn = 1;
+	return 0;
+}
+
 /*
- * Begin the snapshot's transaction: BEGIN IMMEDIATE, its row, the rows
+ * After a commit, with the store released: when the WAL has grown past
+ * CHECKPOINT_PAGES, copy it into the database (fsyncs and all) while the
+ * other threads go on writing; then, holding the store a moment, copy
+ * the little they wrote meanwhile, so that the next transaction starts
+ * the WAL over instead of growing it. One thread at a time does this.
+ */
+static void
+checkpoint_after(struct ingest *in, int64_t wal_pages)
+{
+	struct ingest_lock *l = in->lock;
+	struct diag ignored;
+
+	if (l == NULL || l->ckpt == NULL || wal_pages < CHECKPOINT_PAGES ||
+	    pthread_mutex_trylock(&l->ckpt_mu) != 0)
+		return;
+	/* a checkpoint that fails leaves the WAL as it is: the next one copies it */
+	diag_clear(&ignored);
+	if (db_checkpoint(l->ckpt, &ignored) == 0) {
+		store_lock(in);
+		db_checkpoint(l->ckpt, &ignored);
+		store_unlock(in);
+	}
+	pthread_mutex_unlock(&l->ckpt_mu);
+}
+
+/*
+ * Begin the snapshot in the store: its transaction, its row, the rows
  * read so far; from here its VMAs go to the store as they come.
  */
 static int
 snap_begin(struct ingest *in, struct diag *d)
 {
 	struct snap *s = &in->s;
-	size_t i;
 
 	if (s->begun)
 		return 0;
-	store_lock(in);
-	if (db_begin(in->db, d) != 0)
+	if (snap_txn(in, d) != 0)
 		return -1;
 	s->begun = 1;
-	if (db_snapshot_insert(in->db, &s->row, &s->id, d) != 0)
+	if (db_snapshot_insert(in->db, &s->row, &s->id, d) != 0 ||
+	    held_flush(&in->held, in->db, s->id, d) != 0)
 		return -1;
-	for (i = 0; i < s->m.n; i++)
-		if (db_manifest_put(in->db, s->id, s->m.keys[i], s->m.values[i], d) != 0)
-			return -1;
-	for (i = 0; i < s->nearly; i++) {
-		const struct early_row *r = &s->early[i];
-		int rc = r->is_kv ? db_kv_put(in->db, r->table, s->id, r->group, r->key,
-					      r->has_value, r->value, r->text, d)
-				  : db_member_put(in->db, s->id, r->group, r->value, r->text, d);
-
-		if (rc != 0)
-			return -1;
-	}
-	early_release(s);
 	vma_writer_begin(in->w, s->id);
 	return 0;
 }
@@ -390,7 +516,7 @@ snap_begin(struct ingest *in, struct diag *d)
 /*
  * The store is about to be used by this thread: 1 when the transaction is
  * open (the VMA writer's pending batches are then written first), 0 when
- * rows must wait in early[], -1 when a batch of VMAs failed.
+ * rows must wait, -1 when a batch of VMAs failed.
  */
 static int
 store_ready(struct ingest *in, struct diag *d)
@@ -400,20 +526,18 @@ store_ready(struct ingest *in, struct diag *d)
 	return vma_writer_sync(in->w, d) != 0 ? -1 : 1;
 }
 
+/* The member's own row, its last: once the transaction is open its rows are written here. */
 static int
 member_put(struct ingest *in, const char *rel, int64_t bytes, const char *status,
 	   struct diag *d)
 {
-	struct early_row *r;
-	int ready = store_ready(in, d);
+	int ready;
 
-	if (ready != 0)
-		return ready < 0 ? -1 : db_member_put(in->db, in->s.id, rel, bytes, status, d);
-	r = early_add(&in->s);
-	r->group = xstrdup(rel);
-	r->text = xstrdup(status);
-	r->value = bytes;
-	return 0;
+	held_put(&in->held, DB_ROWS_MEMBER, rel, NULL, 1, bytes, status);
+	ready = store_ready(in, d);
+	if (ready <= 0)
+		return ready;
+	return held_flush(&in->held, in->db, in->s.id, d);
 }
 
 static struct role_acc *
@@ -502,22 +626,11 @@ put_kv(void *ctx, const char *group, const char *key, int has_value, int64_t val
        const char *text, uint64_t line, struct diag *d)
 {
 	struct kv_ctx *k = ctx;
-	struct early_row *r;
-	int ready = store_ready(k->in, d);
 
 	(void)line;
-	if (ready != 0)
-		return ready < 0 ? -1
-				 : db_kv_put(k->in->db, k->table, k->in->s.id, group, key,
-					     has_value, value, text, d);
-	r = early_add(&k->in->s);
-	r->is_kv = 1;
-	r->table = k->table;
-	r->group = strdup_or_null(group);
-	r->key = strdup_or_null(key);
-	r->text = strdup_or_null(text);
-	r->has_value = has_value;
-	r->value = value;
+	(void)d;
+	/* written with the member's own row (member_put) */
+	held_put(&k->in->held, db_rows_of_kv(k->table), group, key, has_value, value, text);
 	return 0;
 }
 
@@ -674,6 +787,7 @@ open_snapshot(struct ingest *in, const char *dir, const char *data, size_t len, 
 	struct db_snapshot *row;
 	struct snap *s = &in->s;
 	const char *ps;
+	size_t i;
 
 	if (manifest_parse(data, len, in->o->lim, &sink, d) != 0) {
 		manifest_keys_release(&m);
@@ -688,6 +802,8 @@ open_snapshot(struct ingest *in, const char *dir, const char *data, size_t len, 
 	s->dir = xstrdup(dir);
 	s->rss_known = 1;
 	s->m = m;
+	for (i = 0; i < m.n; i++)
+		held_put(&in->held, DB_ROWS_MANIFEST, NULL, m.keys[i], 0, 0, m.values[i]);
 	s->cls = classifier_new(in->o->rules, store_vma, in);
 	s->rt = runtime_ingest_new(in->o->lim);
 	row = &s->row;
@@ -742,12 +858,28 @@ fail_snapshot(struct ingest *in, struct diag *d)
 	struct snap *s = &in->s;
 
 	vma_writer_discard(in->w);
-	if (s->begun)
+	if (s->txn)
 		db_rollback(in->db);
 	store_unlock(in);
+	held_clear(&in->held);
 	emit(in, INGEST_SNAPSHOT_FAILED, 0, s->dir, d);
 	in->failures++;
 	mark_done(in, s->dir, 1);
+	snap_release(s);
+}
+
+/* The store already holds this snapshot's content as snapshot existing: store nothing. */
+static void
+snap_duplicate(struct ingest *in, int64_t existing)
+{
+	struct snap *s = &in->s;
+
+	vma_writer_discard(in->w);
+	db_rollback(in->db);
+	store_unlock(in);
+	held_clear(&in->held);
+	emit(in, INGEST_SNAPSHOT_DUPLICATE, existing, s->dir, NULL);
+	mark_done(in, s->dir, 0);
 	snap_release(s);
 }
 
@@ -758,7 +890,8 @@ close_snapshot(struct ingest *in, struct diag *d)
 	struct snap *s = &in->s;
 	struct db_snapshot_totals t;
 	char digest[33];
-	int64_t existing;
+	int64_t existing, wal_pages;
+	int checked = 0;
 	size_t i;
 
 	diag_where(d, NULL, "proc/maps");
@@ -776,8 +909,24 @@ close_snapshot(struct ingest *in, struct diag *d)
 	diag_where(d, NULL, "proc/smaps");
 	if (classifier_finish(s->cls, d) != 0)
 		return -1;
+	snapshot_digest(s, digest);
+	if (!s->begun) {
+		/* nothing stored yet: when the store has this content already, store nothing */
+		if (snap_txn(in, d) != 0)
+			return -1;
+		existing = db_snapshot_by_digest(in->db, digest, d);
+		if (existing != 0) {
+			if (existing < 0)
+				return -1;
+			snap_duplicate(in, existing);
+			return 0;
+		}
+		checked = 1;
+		s->row.digest = digest;	/* the row goes in with its own digest */
+	}
 	/* from here the store is this thread's: the writer has stored every VMA */
-	if (snap_begin(in, d) != 0 || store_ready(in, d) < 0)
+	if (snap_begin(in, d) != 0 || store_ready(in, d) < 0 ||
+	    held_flush(&in->held, in->db, s->id, d) != 0)
 		return -1;
 	if (!s->have_smaps &&
 	    db_note_put(in->db, s->id, "proc/maps", 0,
@@ -795,17 +944,11 @@ close_snapshot(struct ingest *in, struct diag *d)
 	diag_where(d, NULL, "runtime");
 	if (runtime_ingest_store(s->rt, in->db, s->id, d) != 0)
 		return -1;
-	snapshot_digest(s, digest);
-	existing = db_snapshot_by_digest(in->db, digest, d);
+	existing = checked ? 0 : db_snapshot_by_digest(in->db, digest, d);
 	if (existing < 0)
 		return -1;
 	if (existing > 0) {
-		vma_writer_discard(in->w);
-		db_rollback(in->db);
-		store_unlock(in);
-		emit(in, INGEST_SNAPSHOT_DUPLICATE, existing, s->dir, NULL);
-		mark_done(in, s->dir, 0);
-		snap_release(s);
+		snap_duplicate(in, existing);
 		return 0;
 	}
 	memset(&t, 0, sizeof(t));
@@ -824,11 +967,13 @@ close_snapshot(struct ingest *in, struct diag *d)
 	t.cgroup_version = s->cgroup_version;
 	if (db_snapshot_finish(in->db, s->id, &t, d) != 0 || db_commit(in->db, d) != 0)
 		return -1;
+	wal_pages = db_wal_pages(in->db);
 	vma_writer_discard(in->w);
 	store_unlock(in);
 	emit(in, INGEST_SNAPSHOT_NEW, s->id, s->dir, NULL);
 	mark_done(in, s->dir, 0);
 	snap_release(s);
+	checkpoint_after(in, wal_pages);
 	return 0;
 }
 
@@ -963,7 +1108,7 @@ ingest_lock_new(void)
 {
 	struct ingest_lock *l = xcalloc(1, sizeof(*l));
 
-	if (pthread_mutex_init(&l->mu, NULL) != 0)
+	if (pthread_mutex_init(&l->mu, NULL) != 0 || pthread_mutex_init(&l->ckpt_mu, NULL) != 0)
 		die("cannot initialise a mutex");
 	return l;
 }
@@ -973,6 +1118,8 @@ ingest_lock_free(struct ingest_lock *l)
 {
 	if (l == NULL)
 		return;
+	db_free(l->ckpt);
+	pthread_mutex_destroy(&l->ckpt_mu);
 	pthread_mutex_destroy(&l->mu);
 	free(l);
 }
@@ -1058,6 +1205,7 @@ ingest_bundle_shared(struct db *db, const char *path, const struct ingest_opts *
 	free(in.done_dirs);
 	free(in.done_failed);
 	vma_writer_free(in.w);
+	held_release(&in.held);
 	bundle_free(b);
 	return in.failures;
 }

@@ -52,11 +52,16 @@ int ingest_bundle(struct db *db, const char *path, const struct ingest_opts *o,
 
 /*
  * Several threads ingesting into one database, each with its own struct
- * db and struct rules, share one ingest_lock: it serialises their
- * transactions inside the process (BEGIN IMMEDIATE and busy_timeout still
- * serialise other processes), so none waits on SQLite's busy handler. A
- * snapshot's transaction begins late: its members are parsed into memory
+ * rules, share one ingest_lock: it serialises their transactions inside
+ * the process (BEGIN IMMEDIATE and busy_timeout still serialise other
+ * processes), so none waits on SQLite's busy handler. They may share one
+ * struct db too: the lock gives it to one thread at a time, and a shared
+ * connection keeps its page cache warm from one transaction to the next.
+ * A snapshot's transaction begins late: its members are parsed into memory
  * first (VMAs up to a bound), so parsing overlaps other threads' writes.
+ * The lock also moves WAL checkpoints out of the commits: the thread whose
+ * commit grew the WAL past 1000 pages checkpoints it from a connection of
+ * the lock's own while the others go on writing.
  */
 struct ingest_lock;
 

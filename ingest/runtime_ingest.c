@@ -37,9 +37,9 @@ struct runtime_ingest {
 	struct pprof_summary *profile;		/* from heap.pb.gz */
 	struct pprof_summary *legacy;		/* from heap.txt, used without heap.pb.gz */
 	struct raw_value *raw;
-	size_t nraw;
+	size_t nraw, cap_raw;
 	struct series *series;
-	size_t nseries;
+	size_t nseries, cap_series;
 	int saw_runtime;
 };
 
@@ -90,7 +90,10 @@ tee_put(void *ctx, const char *group, const char *key, int has_value, int64_t va
 	struct tee *t = ctx;
 	struct raw_value *r;
 
-	t->rt->raw = xreallocarray(t->rt->raw, t->rt->nraw + 1, sizeof(*t->rt->raw));
+	if (t->rt->nraw == t->rt->cap_raw) {
+		t->rt->cap_raw = t->rt->cap_raw ? t->rt->cap_raw * 2 : 64;
+		t->rt->raw = xreallocarray(t->rt->raw, t->rt->cap_raw, sizeof(*t->rt->raw));
+	}
 	r = &t->rt->raw[t->rt->nraw++];
 	r->source = t->source;
 	r->name = xstrdup(key);
@@ -107,7 +110,10 @@ keep_series(void *ctx, const char *name, const char *labels, double value, uint6
 	struct runtime_ingest *rt = ctx;
 	struct series *s;
 
-	rt->series = xreallocarray(rt->series, rt->nseries + 1, sizeof(*rt->series));
+	if (rt->nseries == rt->cap_series) {
+		rt->cap_series = rt->cap_series ? rt->cap_series * 2 : 64;
+		rt->series = xreallocarray(rt->series, rt->cap_series, sizeof(*rt->series));
+	}
 	s = &rt->series[rt->nseries++];
 	s->name = xstrdup(name);
 	s->labels = xstrdup(labels != NULL ? labels : "");
@@ -224,7 +230,9 @@ int
 runtime_ingest_store(struct runtime_ingest *rt, struct db *db, int64_t id, struct diag *d)
 {
 	const struct runtime_value *v;
-	size_t i, n;
+	struct db_row *rows;
+	size_t i, n, nrows;
+	int rc;
 
 	if (rt->profile != NULL) {
 		if (store_profile(rt->profile, db, id, d) != 0)
@@ -235,22 +243,40 @@ runtime_ingest_store(struct runtime_ingest *rt, struct db *db, int64_t id, struc
 				"no usable heap.pb.gz: profile totals from heap.txt", d) != 0)
 			return -1;
 	}
-	for (i = 0; i < rt->nraw; i++)
-		if (db_kv_put(db, DB_KV_RUNTIME_RAW, id, rt->raw[i].source, rt->raw[i].name,
-			      rt->raw[i].has_value, rt->raw[i].value, rt->raw[i].text, d) != 0)
-			return -1;
-	for (i = 0; i < rt->nseries; i++)
-		if (db_prom_put(db, id, rt->series[i].name, rt->series[i].labels, rt->series[i].value,
-				d) != 0)
-			return -1;
 	runtime_set_normalise(rt->rs);
 	v = runtime_set_values(rt->rs, &n);
-	for (i = 0; i < n; i++) {
+	/* each table in one statement (db_rows_put) */
+	rows = xcalloc(size_add(size_add(rt->nraw, rt->nseries), n) + 1, sizeof(*rows));
+	for (i = 0; i < rt->nraw; i++) {
+		rows[i].group = rt->raw[i].source;
+		rows[i].key = rt->raw[i].name;
+		rows[i].has_value = rt->raw[i].has_value;
+		rows[i].value = rt->raw[i].value;
+		rows[i].text = rt->raw[i].text;
+	}
+	rc = db_rows_put(db, DB_ROWS_RUNTIME_RAW, id, rows, rt->nraw, d);
+	for (i = 0; rc == 0 && i < rt->nseries; i++) {
+		memset(&rows[i], 0, sizeof(rows[i]));
+		rows[i].group = rt->series[i].name;
+		rows[i].key = rt->series[i].labels;
+		rows[i].real = rt->series[i].value;
+	}
+	if (rc == 0)
+		rc = db_rows_put(db, DB_ROWS_PROM, id, rows, rt->nseries, d);
+	for (i = 0, nrows = 0; rc == 0 && i < n; i++) {
 		if (!v[i].present || !isfinite(v[i].value))
 			continue;
-		if (db_runtime_put(db, id, v[i].name, (int64_t)llround(v[i].value),
-				   runtime_source_name(v[i].source), d) != 0)
-			return -1;
+		memset(&rows[nrows], 0, sizeof(rows[nrows]));
+		rows[nrows].key = v[i].name;
+		rows[nrows].has_value = 1;
+		rows[nrows].value = (int64_t)llround(v[i].value);
+		rows[nrows].group = runtime_source_name(v[i].source);
+		nrows++;
 	}
+	if (rc == 0)
+		rc = db_rows_put(db, DB_ROWS_RUNTIME, id, rows, nrows, d);
+	free(rows);
+	if (rc != 0)
+		return -1;
 	return store_disagreements(rt, db, id, d);
 }

@@ -167,7 +167,8 @@ batch_get(struct vma_writer *w)
 		w->spare = b->next;
 	unlock(w);
 	if (b == NULL) {
-		b = xcalloc(1, sizeof(*b));
+		/* not zeroed: v[] and roles[] are written before they are read, up to n */
+		b = xmalloc(sizeof(*b));
 		b->cap = ARENA_MIN;
 		b->arena = xmalloc(b->cap);
 	}
