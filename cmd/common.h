@@ -80,7 +80,6 @@ enum {
 	OPT_QUIET,
 	OPT_EXPLAIN,
 	OPT_CSV,
-	OPT_JOBS,
 };
 #define CMD_COMMON_LONGOPTS \
 	{ "db", required_argument, NULL, OPT_DB }, \
