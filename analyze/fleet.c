@@ -477,8 +477,25 @@ add_point(struct fleet_result *r, struct db *db, int64_t id, int c, struct diag 
 static void
 fill_roles(struct fleet_result *r)
 {
+	int *unknown = xcalloc((size_t)r->nroles + 1, sizeof(int));
 	int i, k;
 
+	/*
+	 * As diff: when a compared snapshot lacks the runtime numbers of a role,
+	 * that role's runtime view counts as unchanged (0 on every point), rather
+	 * than mixing views with Rss-only points into the cohort medians.
+	 */
+	for (i = 0; i < r->npoints; i++) {
+		const struct snapshot_info *s = r->infos[i];
+		int labelled = snapshot_role(s, "go-runtime") != NULL;
+		int64_t view;
+
+		if (r->points[i].cohort != r->before && r->points[i].cohort != r->after)
+			continue;
+		for (k = 0; k < r->nroles; k++)
+			if (!snapshot_runtime_view(s, r->roles[k], labelled, &view))
+				unknown[k] = 1;
+	}
 	for (i = 0; i < r->npoints; i++) {
 		struct fleet_point *p = &r->points[i];
 		const struct snapshot_info *s = r->infos[i];
@@ -491,11 +508,12 @@ fill_roles(struct fleet_result *r)
 			int64_t view = 0;
 
 			p->role_rss[k] = ri != NULL && ri->rss > 0 ? ri->rss : 0;
-			if (!snapshot_runtime_view(s, r->roles[k], labelled, &view))
+			if (unknown[k] || !snapshot_runtime_view(s, r->roles[k], labelled, &view))
 				view = 0;
 			p->role_gap[k] = p->role_rss[k] - view;
 		}
 	}
+	free(unknown);
 	for (i = 0; i < r->npoints; i++)
 		snapshot_info_free(r->infos[i]);
 	free(r->infos);

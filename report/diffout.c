@@ -178,8 +178,8 @@ static void
 json_region(struct json *j, const struct region_delta *g)
 {
 	json_object(j, NULL);
-	json_str(j, "before", g->before[0] ? g->before : NULL);
-	json_str(j, "after", g->after[0] ? g->after : NULL);
+	json_str(j, "before", g->before);	/* "" when the region exists on one side only */
+	json_str(j, "after", g->after);
 	json_str(j, "role", g->role);
 	json_str(j, "path", g->path);
 	json_str(j, "paired_by", g->how);
@@ -216,7 +216,8 @@ diffout_json(struct buf *out, const struct diff_result *r)
 		json_int(&j, "rss_before", d->rss_before);
 		json_int(&j, "rss_after", d->rss_after);
 		json_int(&j, "rss_delta", d->rss_delta);
-		json_int_or_null(&j, "runtime_delta", d->runtime_known, d->runtime_delta);
+		json_int(&j, "runtime_delta", d->runtime_delta);	/* 0 when unknown, as findings */
+		json_bool(&j, "runtime_known", d->runtime_known);
 		json_int(&j, "unexplained", d->unexplained);
 		json_int(&j, "size_before", d->size_before);
 		json_int(&j, "size_after", d->size_after);

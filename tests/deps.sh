@@ -3,7 +3,8 @@
 set -u
 pkgs="build-essential pkg-config libarchive-dev libsqlite3-dev libpcre2-dev libcairo2-dev
 libcmocka-dev libjansson-dev libxxhash-dev fonts-dejavu-core golang-go
-golang-github-prometheus-client-golang-dev busybox dash gzip zstd xz-utils bzip2 curl"
+golang-github-prometheus-client-golang-dev busybox dash gzip zstd xz-utils bzip2 curl
+python3 bc time"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
