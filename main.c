@@ -1,4 +1,5 @@
 /* rssgap: where did resident memory grow that the Go runtime cannot see? */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -49,6 +50,7 @@ main(int argc, char **argv)
 {
 	size_t i;
 
+	opterr = 0;	/* the commands say what was wrong, once, in rssgap's form */
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

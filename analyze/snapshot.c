@@ -329,7 +329,8 @@ snapshot_runtime_view(const struct snapshot_info *s, const char *role, int label
 		      int64_t *bytes)
 {
 	if (strcmp(role, "go-heap") == 0) {
-		if (!s->rt[RT_HEAP_SYS].known || !s->rt[RT_HEAP_RELEASED].known)
+		if (!s->rt[RT_HEAP_SYS].known || !s->rt[RT_HEAP_RELEASED].known ||
+		    !s->rt[RT_STACK_INUSE].known)
 			return 0;
 		*bytes = rt_or_zero(s, RT_HEAP_SYS) - rt_or_zero(s, RT_HEAP_RELEASED) +
 			 rt_or_zero(s, RT_STACK_INUSE);

@@ -88,7 +88,7 @@ cmd_export(int argc, char **argv)
 		if (rc < 0)
 			return RSSGAP_EXIT_USAGE;
 		if (rc == 0)
-			return cmd_usage_error(&c, "unknown option");
+			return cmd_usage_error(&c, "unknown option \"%s\"", argv[optind - 1]);
 	}
 	if (dir == NULL)
 		return cmd_usage_error(&c, "--csv DIR is required");

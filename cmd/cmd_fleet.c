@@ -81,7 +81,7 @@ cmd_fleet(int argc, char **argv)
 		if (rc < 0)
 			return RSSGAP_EXIT_USAGE;
 		if (rc == 0)
-			return cmd_usage_error(&c, "unknown option");
+			return cmd_usage_error(&c, "unknown option \"%s\"", argv[optind - 1]);
 	}
 	if (by == NULL)
 		return cmd_usage_error(&c, "--by KEY is required");

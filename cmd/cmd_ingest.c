@@ -456,7 +456,7 @@ cmd_ingest(int argc, char **argv)
 		if (rc < 0)
 			return RSSGAP_EXIT_USAGE;
 		if (rc == 0)
-			return cmd_usage_error(&c, "unknown option");
+			return cmd_usage_error(&c, "unknown option \"%s\"", argv[optind - 1]);
 	}
 	if (optind >= argc)
 		return cmd_usage_error(&c, "no bundle given");

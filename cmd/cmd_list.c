@@ -122,7 +122,7 @@ cmd_list(int argc, char **argv)
 		if (rc < 0)
 			return RSSGAP_EXIT_USAGE;
 		if (rc == 0)
-			return cmd_usage_error(&c, "unknown option");
+			return cmd_usage_error(&c, "unknown option \"%s\"", argv[optind - 1]);
 	}
 	if (argc - optind > 1)
 		return cmd_usage_error(&c, "at most one selector");

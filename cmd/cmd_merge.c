@@ -33,7 +33,7 @@ cmd_merge(int argc, char **argv)
 		if (rc < 0)
 			return RSSGAP_EXIT_USAGE;
 		if (rc == 0)
-			return cmd_usage_error(&c, "unknown option");
+			return cmd_usage_error(&c, "unknown option \"%s\"", argv[optind - 1]);
 	}
 	if (argc - optind < 2)
 		return cmd_usage_error(&c, "expected OUT.db and at least one SHARD.db");

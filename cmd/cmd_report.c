@@ -159,7 +159,7 @@ cmd_report(int argc, char **argv)
 		if (rc < 0)
 			return RSSGAP_EXIT_USAGE;
 		if (rc == 0)
-			return cmd_usage_error(&c, "unknown option");
+			return cmd_usage_error(&c, "unknown option \"%s\"", argv[optind - 1]);
 	}
 	want_png = strstr(formats, "png") != NULL;
 	want_svg = strstr(formats, "svg") != NULL;

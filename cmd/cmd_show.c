@@ -239,7 +239,7 @@ cmd_show(int argc, char **argv)
 		if (rc < 0)
 			return RSSGAP_EXIT_USAGE;
 		if (rc == 0)
-			return cmd_usage_error(&c, "unknown option");
+			return cmd_usage_error(&c, "unknown option \"%s\"", argv[optind - 1]);
 	}
 	if (argc - optind != 1)
 		return cmd_usage_error(&c, "expected one SNAPSHOT");
