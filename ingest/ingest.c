@@ -226,6 +226,19 @@ digest_add(struct snap *s, const char *rel, XXH128_hash_t h)
 	s->ndigests++;
 }
 
+/* A second copy of a member would count its VMAs and rows twice (and pass the vmas cap). */
+static int
+refuse_twice(const struct snap *s, const char *rel, struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < s->ndigests; i++)
+		if (strcmp(s->digests[i].rel, rel) == 0)
+			return diag_fail(d, DIAG_FORMAT, 0,
+					 "member appears twice in the snapshot (expected once)");
+	return 0;
+}
+
 static int
 cmp_digest(const void *a, const void *b)
 {
@@ -680,6 +693,10 @@ handle_member(struct ingest *in, enum member_kind kind, const char *rel, char *d
 	struct snap *s = &in->s;
 	int rc = 0;
 
+	if (refuse_twice(s, rel, d) != 0) {
+		free(data);
+		return -1;
+	}
 	digest_add(s, rel, XXH3_128bits(data, len));
 	switch (kind) {
 	case M_SMAPS:
@@ -757,6 +774,10 @@ stream_smaps(struct ingest *in, struct bundle *b, const char *rel, struct diag *
 
 	if (st == NULL)
 		die("out of memory");
+	if (refuse_twice(&in->s, rel, d) != 0) {
+		XXH3_freeState(st);
+		return -1;
+	}
 	XXH3_128bits_reset(st);
 	parser = smaps_parser_new(0, in->o->lim, classify_vma, in);
 	while ((n = bundle_read(b, &p, d)) > 0) {

@@ -140,19 +140,53 @@ parse_profile(struct runtime_ingest *rt, const char *data, size_t len, struct di
 	return rc;
 }
 
+static int
+discard_put(void *ctx, const char *group, const char *key, int has_value, int64_t value,
+	    const char *text, uint64_t line, struct diag *d)
+{
+	(void)ctx;
+	(void)group;
+	(void)key;
+	(void)has_value;
+	(void)value;
+	(void)text;
+	(void)line;
+	(void)d;
+	return 0;
+}
+
+static int
+discard_series(void *ctx, const char *name, const char *labels, double value, uint64_t line,
+	       struct diag *d)
+{
+	(void)ctx;
+	(void)name;
+	(void)labels;
+	(void)value;
+	(void)line;
+	(void)d;
+	return 0;
+}
+
 int
 runtime_ingest_member(struct runtime_ingest *rt, const char *rel, const char *data, size_t len,
 		      struct diag *d)
 {
 	struct tee t = { rt, runtime_set_sink(rt->rs), NULL };
 	struct kv_sink sink = { tee_put, &t };
+	struct kv_sink discard = { discard_put, NULL };
 
 	rt->saw_runtime = 1;
 	if (strcmp(rel, "runtime/heap.pb.gz") == 0)
 		return parse_profile(rt, data, len, d);
+	/*
+	 * A bad member is marked invalid and must leave nothing behind, but the
+	 * parsers put as they go: check the whole member first, then keep it.
+	 */
 	if (strcmp(rel, "runtime/heap.txt") == 0) {
 		t.source = "heap.txt";
-		if (memstats_parse(data, len, rt->lim, &sink, d) != 0)
+		if (memstats_parse(data, len, rt->lim, &discard, d) != 0 ||
+		    memstats_parse(data, len, rt->lim, &sink, d) != 0)
 			return -1;
 		/* the same text is a legacy heap profile: the fallback when heap.pb.gz is absent */
 		pprof_summary_free(rt->legacy);
@@ -167,10 +201,12 @@ runtime_ingest_member(struct runtime_ingest *rt, const char *rel, const char *da
 		return 0;
 	}
 	if (strcmp(rel, "runtime/metrics.prom") == 0)
-		return prom_parse(data, len, rt->lim, keep_series, rt, d);
+		return prom_parse(data, len, rt->lim, discard_series, NULL, d) != 0 ? -1
+			: prom_parse(data, len, rt->lim, keep_series, rt, d);
 	if (strcmp(rel, "runtime/vars.json") == 0) {
 		t.source = "vars.json";
-		return expvar_parse(data, len, rt->lim, &sink, d);
+		return expvar_parse(data, len, rt->lim, &discard, d) != 0 ? -1
+			: expvar_parse(data, len, rt->lim, &sink, d);
 	}
 	return 0;
 }

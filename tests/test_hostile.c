@@ -192,6 +192,73 @@ test_one_good_one_bad(void **state)
 	assert_int_equal(after, before + 1);
 }
 
+static void
+test_twice_smaps(void **state)
+{
+	/* a second proc/smaps would double the snapshot's VMAs and Rss past the vmas cap */
+	expect(state, "twice-smaps.rssgap.tar.gz", DIAG_FORMAT, "snap/proc/smaps", 0, -1,
+	       "member appears twice");
+}
+
+/* Rows of exported table name whose column col equals want (NULL: every row). */
+struct count_rows {
+	const char *col, *want;
+	int n;
+};
+
+static int
+count_row(void *ctx, int n, const char *const *names, const char *const *values)
+{
+	struct count_rows *c = ctx;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (c->col == NULL || (strcmp(names[i], c->col) == 0 && values[i] != NULL &&
+				       strcmp(values[i], c->want) == 0))
+			break;
+	if (i < n)
+		c->n++;
+	return 0;
+}
+
+static int
+count_rows(struct db *db, const char *table, const char *col, const char *want)
+{
+	struct count_rows c = { col, want, 0 };
+	struct diag d;
+	int t;
+
+	diag_clear(&d);
+	for (t = 0; db_export_tables[t] != NULL; t++)
+		if (strcmp(db_export_tables[t], table) == 0)
+			break;
+	assert_non_null(db_export_tables[t]);
+	assert_int_equal(db_export_each(db, t, count_row, &c, &d), 0);
+	return c.n;
+}
+
+static void
+test_runtime_bad_prom(void **state)
+{
+	/* the real metrics.prom and one bad line after it: the member leaves no series behind */
+	struct tu_db *w = *state;
+	int before = tu_db_snapshots(w->db), after;
+	int series = count_rows(w->db, "prom_series", NULL, NULL);
+	int invalid = count_rows(w->db, "member", "status", "invalid");
+	struct outcome o;
+
+	o = run(w, "runtime-bad-prom.rssgap.tar.gz", &after);
+	assert_int_equal(o.new_snapshots, 1);
+	assert_int_equal(o.failures, 1);
+	assert_string_equal(diag_kind_name(o.first.kind), "format");
+	assert_string_equal(o.first.member, "snap/runtime/metrics.prom");
+	assert_int_equal(o.first.line, 171);
+	assert_non_null(strstr(o.first.message, "bad sample value"));
+	assert_int_equal(after, before + 1);
+	assert_int_equal(count_rows(w->db, "member", "status", "invalid"), invalid + 1);
+	assert_int_equal(count_rows(w->db, "prom_series", NULL, NULL), series);
+}
+
 int
 main(void)
 {
@@ -209,6 +276,8 @@ main(void)
 		cmocka_unit_test(test_non_utf8),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_one_good_one_bad),
+		cmocka_unit_test(test_runtime_bad_prom),
+		cmocka_unit_test(test_twice_smaps),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
