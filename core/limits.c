@@ -20,6 +20,7 @@ limits_default(struct limits *l)
 	l->line_bytes = 64 * 1024;
 	l->vmas = 1000000;
 	l->snapshots = 10000;
+	l->kv_rows = 100000;
 	l->pprof_strings = 1000000;
 	l->pprof_samples = 10000000;
 	l->pprof_locations = 10000000;
@@ -39,7 +40,7 @@ static const struct {
 } fields[] = {
 #define F(x) { #x, offsetof(struct limits, x) }
 	F(compressed_bytes), F(inflated_bytes), F(inflate_ratio), F(member_bytes),
-	F(members), F(path_bytes), F(line_bytes), F(vmas), F(snapshots),
+	F(members), F(path_bytes), F(line_bytes), F(vmas), F(snapshots), F(kv_rows),
 	F(pprof_strings), F(pprof_samples), F(pprof_locations), F(pprof_values),
 	F(pprof_top_sites), F(json_depth), F(prom_series), F(rules),
 	F(pattern_bytes), F(match_limit), F(chart_points),

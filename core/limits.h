@@ -18,6 +18,7 @@ struct limits {
 	uint64_t line_bytes;		/* one line of a text member */
 	uint64_t vmas;			/* VMAs in one snapshot */
 	uint64_t snapshots;		/* snapshots in one bundle */
+	uint64_t kv_rows;		/* values kept from one key/value member (status, cgroup, ...) */
 	uint64_t pprof_strings;		/* string_table entries */
 	uint64_t pprof_samples;		/* samples */
 	uint64_t pprof_locations;	/* locations and functions */

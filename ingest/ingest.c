@@ -632,6 +632,7 @@ classify_vma(void *ctx, const struct vma *v, struct diag *d)
 struct kv_ctx {
 	struct ingest *in;
 	enum db_kv_table table;
+	uint64_t rows;		/* values of this member so far */
 };
 
 static int
@@ -640,8 +641,10 @@ put_kv(void *ctx, const char *group, const char *key, int has_value, int64_t val
 {
 	struct kv_ctx *k = ctx;
 
-	(void)line;
-	(void)d;
+	/* rows wait in memory until the member ends: bound them like any member */
+	if (++k->rows > k->in->o->lim->kv_rows)
+		return diag_fail(d, DIAG_LIMIT, line, "more than %llu values in one member (limit kv_rows)",
+				 (unsigned long long)k->in->o->lim->kv_rows);
 	/* written with the member's own row (member_put) */
 	held_put(&k->in->held, db_rows_of_kv(k->table), group, key, has_value, value, text);
 	return 0;
@@ -651,7 +654,7 @@ static int
 parse_kv_member(struct ingest *in, enum member_kind kind, const char *rel, const char *data,
 		size_t len, struct diag *d)
 {
-	struct kv_ctx k = { in, DB_KV_STATUS };
+	struct kv_ctx k = { in, DB_KV_STATUS, 0 };
 	struct kv_sink sink = { put_kv, &k };
 
 	switch (kind) {

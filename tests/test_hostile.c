@@ -200,6 +200,14 @@ test_twice_smaps(void **state)
 	       "member appears twice");
 }
 
+static void
+test_many_keys(void **state)
+{
+	/* 200,000 memory.stat keys: the values wait in memory until the member ends */
+	expect(state, "many-keys.rssgap.tar.gz", DIAG_LIMIT, "snap/cgroup/memory.stat", 100001, -1,
+	       "limit kv_rows");
+}
+
 /* Rows of exported table name whose column col equals want (NULL: every row). */
 struct count_rows {
 	const char *col, *want;
@@ -278,6 +286,7 @@ main(void)
 		cmocka_unit_test(test_one_good_one_bad),
 		cmocka_unit_test(test_runtime_bad_prom),
 		cmocka_unit_test(test_twice_smaps),
+		cmocka_unit_test(test_many_keys),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
