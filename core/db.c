@@ -356,55 +356,63 @@ fail:
 }
 
 /*
- * rssgap_vma_batch: an eponymous virtual table over one batch of VMAs in
- * memory, handed over with sqlite3_bind_pointer. "INSERT INTO vma SELECT
- * ... FROM rssgap_vma_batch WHERE batch = ?1" stores a whole batch in one
- * statement: no bind, reset and step per row, about a quarter less work in
- * SQLite than one INSERT per VMA. Columns: those of S_VMA_BATCH, in order.
+ * Batch tables: eponymous virtual tables over one batch of rows in memory,
+ * handed over with sqlite3_bind_pointer. "INSERT ... SELECT ... FROM <table>
+ * WHERE batch = ?1" stores a whole batch in one statement: no bind, reset
+ * and step per row, about a quarter less work in SQLite than one INSERT per
+ * row. One implementation serves every kind of batch; a struct batch_kind,
+ * the module's aux, holds what differs: the name, the columns and how to
+ * read one column of one row.
  */
-#define VMA_BATCH_PTR "rssgap_vma_batch"
-
-struct vma_batch {
-	int64_t snapshot_id;
-	int64_t first_idx;
-	const struct vma *v;
-	const char *const *roles;
-	size_t n;
+struct batch_head {
+	size_t n;	/* rows in the batch; the first member of every batch struct */
 };
 
-enum {
-	VB_ID, VB_SNAPSHOT, VB_IDX, VB_START, VB_END, VB_OFFSET, VB_INODE, VB_PERMS, VB_DEV,
-	VB_PATH, VB_ROLE, VB_VMFLAGS, VB_FIELD0, VB_BATCH = VB_FIELD0 + SMAPS_NFIELDS
+struct batch_kind {
+	const char *name;	/* the table's name and its sqlite3_bind_pointer type */
+	const char *decl;	/* its CREATE TABLE, ending with the hidden batch column */
+	int batch_column;	/* the index of that column */
+	/* the result of column col of row i of batch b; none leaves it NULL */
+	void (*column)(const struct batch_head *b, size_t i, sqlite3_context *ctx, int col);
 };
 
-struct vma_batch_cursor {
+struct batch_vtab {
+	sqlite3_vtab base;
+	const struct batch_kind *kind;
+};
+
+struct batch_cursor {
 	sqlite3_vtab_cursor base;
-	const struct vma_batch *b;
+	const struct batch_kind *kind;
+	const struct batch_head *b;
 	size_t i;
 };
 
 static int
-vb_connect(sqlite3 *conn, void *aux, int argc, const char *const *argv, sqlite3_vtab **vt,
-	   char **err)
+batch_connect(sqlite3 *conn, void *aux, int argc, const char *const *argv, sqlite3_vtab **vt,
+	      char **err)
 {
+	const struct batch_kind *kind = aux;
+	struct batch_vtab *t;
 	int rc;
 
-	(void)aux;
 	(void)argc;
 	(void)argv;
 	(void)err;
-	rc = sqlite3_declare_vtab(conn, "CREATE TABLE x(id, snapshot_id, " VMA_COLS ", batch HIDDEN)");
+	rc = sqlite3_declare_vtab(conn, kind->decl);
 	if (rc != SQLITE_OK)
 		return rc;
-	*vt = sqlite3_malloc(sizeof(**vt));
-	if (*vt == NULL)
+	t = sqlite3_malloc(sizeof(*t));
+	if (t == NULL)
 		return SQLITE_NOMEM;
-	memset(*vt, 0, sizeof(**vt));
+	memset(t, 0, sizeof(*t));
+	t->kind = kind;
+	*vt = &t->base;
 	return SQLITE_OK;
 }
 
 static int
-vb_disconnect(sqlite3_vtab *vt)
+batch_disconnect(sqlite3_vtab *vt)
 {
 	sqlite3_free(vt);
 	return SQLITE_OK;
@@ -412,8 +420,9 @@ vb_disconnect(sqlite3_vtab *vt)
 
 /* The only plan of a batch table: batch = ?. Without it there is nothing to read. */
 static int
-batch_best_index(sqlite3_index_info *ii, int batch_column)
+batch_best_index(sqlite3_vtab *vt, sqlite3_index_info *ii)
 {
+	int batch_column = ((const struct batch_vtab *)vt)->kind->batch_column;
 	int i;
 
 	for (i = 0; i < ii->nConstraint; i++) {
@@ -431,73 +440,112 @@ batch_best_index(sqlite3_index_info *ii, int batch_column)
 }
 
 static int
-vb_best_index(sqlite3_vtab *vt, sqlite3_index_info *ii)
+batch_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **cur)
 {
-	(void)vt;
-	return batch_best_index(ii, VB_BATCH);
-}
+	struct batch_cursor *c = sqlite3_malloc(sizeof(*c));
 
-static int
-vb_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **cur)
-{
-	struct vma_batch_cursor *c = sqlite3_malloc(sizeof(*c));
-
-	(void)vt;
 	if (c == NULL)
 		return SQLITE_NOMEM;
 	memset(c, 0, sizeof(*c));
+	c->kind = ((const struct batch_vtab *)vt)->kind;
 	*cur = &c->base;
 	return SQLITE_OK;
 }
 
 static int
-vb_close(sqlite3_vtab_cursor *cur)
+batch_close(sqlite3_vtab_cursor *cur)
 {
 	sqlite3_free(cur);
 	return SQLITE_OK;
 }
 
 static int
-vb_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str, int argc,
-	  sqlite3_value **argv)
+batch_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str, int argc,
+	     sqlite3_value **argv)
 {
-	struct vma_batch_cursor *c = (struct vma_batch_cursor *)cur;
+	struct batch_cursor *c = (struct batch_cursor *)cur;
 
 	(void)idx_num;
 	(void)idx_str;
-	c->b = argc > 0 ? sqlite3_value_pointer(argv[0], VMA_BATCH_PTR) : NULL;
+	c->b = argc > 0 ? sqlite3_value_pointer(argv[0], c->kind->name) : NULL;
 	c->i = 0;
 	return SQLITE_OK;
 }
 
 static int
-vb_next(sqlite3_vtab_cursor *cur)
+batch_next(sqlite3_vtab_cursor *cur)
 {
-	((struct vma_batch_cursor *)cur)->i++;
+	((struct batch_cursor *)cur)->i++;
 	return SQLITE_OK;
 }
 
 static int
-vb_eof(sqlite3_vtab_cursor *cur)
+batch_eof(sqlite3_vtab_cursor *cur)
 {
-	const struct vma_batch_cursor *c = (const struct vma_batch_cursor *)cur;
+	const struct batch_cursor *c = (const struct batch_cursor *)cur;
 
 	return c->b == NULL || c->i >= c->b->n;
 }
 
 static int
-vb_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
+batch_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 {
-	const struct vma_batch_cursor *c = (const struct vma_batch_cursor *)cur;
-	const struct vma *v = &c->b->v[c->i];
-	int64_t idx = c->b->first_idx + (int64_t)c->i;
+	const struct batch_cursor *c = (const struct batch_cursor *)cur;
+
+	c->kind->column(c->b, c->i, ctx, col);
+	return SQLITE_OK;
+}
+
+static int
+batch_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid)
+{
+	*rowid = (sqlite3_int64)((const struct batch_cursor *)cur)->i;
+	return SQLITE_OK;
+}
+
+/* Registered once per struct batch_kind, which comes as the aux */
+static const sqlite3_module batch_module = {
+	.iVersion = 0,
+	.xCreate = NULL,	/* eponymous only: no CREATE VIRTUAL TABLE, nothing in the schema */
+	.xConnect = batch_connect,
+	.xBestIndex = batch_best_index,
+	.xDisconnect = batch_disconnect,
+	.xOpen = batch_open,
+	.xClose = batch_close,
+	.xFilter = batch_filter,
+	.xNext = batch_next,
+	.xEof = batch_eof,
+	.xColumn = batch_column,
+	.xRowid = batch_rowid,
+};
+
+/* rssgap_vma_batch: one batch of VMAs. Columns: those of S_VMA_BATCH, in order. */
+struct vma_batch {
+	struct batch_head h;
+	int64_t snapshot_id;
+	int64_t first_idx;
+	const struct vma *v;
+	const char *const *roles;
+};
+
+enum {
+	VB_ID, VB_SNAPSHOT, VB_IDX, VB_START, VB_END, VB_OFFSET, VB_INODE, VB_PERMS, VB_DEV,
+	VB_PATH, VB_ROLE, VB_VMFLAGS, VB_FIELD0, VB_BATCH = VB_FIELD0 + SMAPS_NFIELDS
+};
+
+static void
+vb_column(const struct batch_head *h, size_t i, sqlite3_context *ctx, int col)
+{
+	const struct vma_batch *b = (const struct vma_batch *)h;
+	const struct vma *v = &b->v[i];
+	int64_t idx = b->first_idx + (int64_t)i;
 
 	switch (col) {
 	case VB_ID:
-		sqlite3_result_int64(ctx, c->b->snapshot_id << DB_VMA_IDX_BITS | idx);
+		sqlite3_result_int64(ctx, b->snapshot_id << DB_VMA_IDX_BITS | idx);
 		break;
 	case VB_SNAPSHOT:
-		sqlite3_result_int64(ctx, c->b->snapshot_id);
+		sqlite3_result_int64(ctx, b->snapshot_id);
 		break;
 	case VB_IDX:
 		sqlite3_result_int64(ctx, idx);
@@ -524,7 +572,7 @@ vb_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 		sqlite3_result_text(ctx, v->path, (int)v->path_len, SQLITE_STATIC);
 		break;
 	case VB_ROLE:
-		sqlite3_result_text(ctx, c->b->roles[c->i], -1, SQLITE_STATIC);
+		sqlite3_result_text(ctx, b->roles[i], -1, SQLITE_STATIC);
 		break;
 	case VB_VMFLAGS:
 		if (v->vmflags != NULL)
@@ -536,118 +584,26 @@ vb_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 			sqlite3_result_int64(ctx, v->field[col - VB_FIELD0]);
 		break;
 	}
-	return SQLITE_OK;
 }
 
-static int
-vb_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid)
-{
-	*rowid = (sqlite3_int64)((const struct vma_batch_cursor *)cur)->i;
-	return SQLITE_OK;
-}
-
-static const sqlite3_module vma_batch_module = {
-	.iVersion = 0,
-	.xCreate = NULL,	/* eponymous only: no CREATE VIRTUAL TABLE, nothing in the schema */
-	.xConnect = vb_connect,
-	.xBestIndex = vb_best_index,
-	.xDisconnect = vb_disconnect,
-	.xOpen = vb_open,
-	.xClose = vb_close,
-	.xFilter = vb_filter,
-	.xNext = vb_next,
-	.xEof = vb_eof,
-	.xColumn = vb_column,
-	.xRowid = vb_rowid,
+static const struct batch_kind vma_batch_kind = {
+	.name = "rssgap_vma_batch",
+	.decl = "CREATE TABLE x(id, snapshot_id, " VMA_COLS ", batch HIDDEN)",
+	.batch_column = VB_BATCH,
+	.column = vb_column,
 };
 
 /*
- * rssgap_rows: the same idea for the small tables (status, cgroup,
- * runtime_raw, prom_series, ...): one batch of struct db_row handed over
- * with sqlite3_bind_pointer, stored by one INSERT ... SELECT per table.
+ * rssgap_rows: one batch of struct db_row for the small tables (status,
+ * cgroup, runtime_raw, prom_series, ...), stored by one INSERT ... SELECT
+ * per table.
  */
-#define ROWS_PTR "rssgap_rows"
-
 struct rows_batch {
+	struct batch_head h;
 	const struct db_row *const *rows;	/* in the order they are stored */
-	size_t n;
 };
 
 enum { RB_GROUP, RB_KEY, RB_VALUE, RB_TEXT, RB_REAL, RB_BATCH };
-
-struct rows_cursor {
-	sqlite3_vtab_cursor base;
-	const struct rows_batch *b;
-	size_t i;
-};
-
-static int
-rb_connect(sqlite3 *conn, void *aux, int argc, const char *const *argv, sqlite3_vtab **vt,
-	   char **err)
-{
-	int rc;
-
-	(void)aux;
-	(void)argc;
-	(void)argv;
-	(void)err;
-	rc = sqlite3_declare_vtab(conn, "CREATE TABLE x(grp, key, value, text, real, batch HIDDEN)");
-	if (rc != SQLITE_OK)
-		return rc;
-	*vt = sqlite3_malloc(sizeof(**vt));
-	if (*vt == NULL)
-		return SQLITE_NOMEM;
-	memset(*vt, 0, sizeof(**vt));
-	return SQLITE_OK;
-}
-
-static int
-rb_best_index(sqlite3_vtab *vt, sqlite3_index_info *ii)
-{
-	(void)vt;
-	return batch_best_index(ii, RB_BATCH);
-}
-
-static int
-rb_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **cur)
-{
-	struct rows_cursor *c = sqlite3_malloc(sizeof(*c));
-
-	(void)vt;
-	if (c == NULL)
-		return SQLITE_NOMEM;
-	memset(c, 0, sizeof(*c));
-	*cur = &c->base;
-	return SQLITE_OK;
-}
-
-static int
-rb_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str, int argc,
-	  sqlite3_value **argv)
-{
-	struct rows_cursor *c = (struct rows_cursor *)cur;
-
-	(void)idx_num;
-	(void)idx_str;
-	c->b = argc > 0 ? sqlite3_value_pointer(argv[0], ROWS_PTR) : NULL;
-	c->i = 0;
-	return SQLITE_OK;
-}
-
-static int
-rb_next(sqlite3_vtab_cursor *cur)
-{
-	((struct rows_cursor *)cur)->i++;
-	return SQLITE_OK;
-}
-
-static int
-rb_eof(sqlite3_vtab_cursor *cur)
-{
-	const struct rows_cursor *c = (const struct rows_cursor *)cur;
-
-	return c->b == NULL || c->i >= c->b->n;
-}
 
 static void
 result_text(sqlite3_context *ctx, const char *s)
@@ -656,11 +612,10 @@ result_text(sqlite3_context *ctx, const char *s)
 		sqlite3_result_text(ctx, s, -1, SQLITE_STATIC);
 }
 
-static int
-rb_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
+static void
+rb_column(const struct batch_head *h, size_t i, sqlite3_context *ctx, int col)
 {
-	const struct rows_cursor *c = (const struct rows_cursor *)cur;
-	const struct db_row *r = c->b->rows[c->i];
+	const struct db_row *r = ((const struct rows_batch *)h)->rows[i];
 
 	switch (col) {
 	case RB_GROUP:
@@ -682,29 +637,13 @@ rb_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 	default:
 		break;
 	}
-	return SQLITE_OK;
 }
 
-static int
-rb_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid)
-{
-	*rowid = (sqlite3_int64)((const struct rows_cursor *)cur)->i;
-	return SQLITE_OK;
-}
-
-static const sqlite3_module rows_module = {
-	.iVersion = 0,
-	.xCreate = NULL,	/* eponymous only */
-	.xConnect = rb_connect,
-	.xBestIndex = rb_best_index,
-	.xDisconnect = vb_disconnect,
-	.xOpen = rb_open,
-	.xClose = vb_close,
-	.xFilter = rb_filter,
-	.xNext = rb_next,
-	.xEof = rb_eof,
-	.xColumn = rb_column,
-	.xRowid = rb_rowid,
+static const struct batch_kind rows_kind = {
+	.name = "rssgap_rows",
+	.decl = "CREATE TABLE x(grp, key, value, text, real, batch HIDDEN)",
+	.batch_column = RB_BATCH,
+	.column = rb_column,
 };
 
 /*
@@ -742,13 +681,14 @@ db_open(const char *path, struct diag *d)
 		diag_where(d, path, NULL);
 		goto err;
 	}
-	if (sqlite3_create_module(db->conn, "rssgap_vma_batch", &vma_batch_module, NULL) !=
-	    SQLITE_OK) {
+	if (sqlite3_create_module(db->conn, vma_batch_kind.name, &batch_module,
+				  (void *)&vma_batch_kind) != SQLITE_OK) {
 		diag_where(d, path, NULL);
 		fail(db, d, "registering the VMA batch table");
 		goto err;
 	}
-	if (sqlite3_create_module(db->conn, "rssgap_rows", &rows_module, NULL) != SQLITE_OK) {
+	if (sqlite3_create_module(db->conn, rows_kind.name, &batch_module,
+				  (void *)&rows_kind) != SQLITE_OK) {
 		diag_where(d, path, NULL);
 		fail(db, d, "registering the rows table");
 		goto err;
@@ -1027,14 +967,14 @@ db_vmas_put(struct db *db, int64_t id, int64_t first_idx, const struct vma *v,
 	    const char *const *roles, size_t n, struct diag *d)
 {
 	sqlite3_stmt *st = db->stmt[S_VMA_BATCH];
-	struct vma_batch b = { id, first_idx, v, roles, n };
+	struct vma_batch b = { { n }, id, first_idx, v, roles };
 	int rc;
 
 	if (n == 0)
 		return 0;
 	if (vma_ids_fit(id, first_idx, n, d) != 0)
 		return -1;
-	sqlite3_bind_pointer(st, 1, &b, VMA_BATCH_PTR, NULL);
+	sqlite3_bind_pointer(st, 1, &b, vma_batch_kind.name, NULL);
 	rc = run(db, st, d, "storing VMAs");
 	/* the batch lives on this stack frame: never leave a pointer to it bound */
 	sqlite3_bind_null(st, 1);
@@ -1258,9 +1198,9 @@ db_rows_put(struct db *db, enum db_rows_table t, int64_t id, const struct db_row
 	if (by_key[t] != NULL)
 		qsort(order, n, sizeof(*order), by_key[t]);
 	b.rows = order;
-	b.n = n;
+	b.h.n = n;
 	st = use(db, (enum stmt)(S_ROWS_STATUS + (int)t));
-	sqlite3_bind_pointer(st, 1, &b, ROWS_PTR, NULL);
+	sqlite3_bind_pointer(st, 1, &b, rows_kind.name, NULL);
 	sqlite3_bind_int64(st, 2, id);
 	rc = run(db, st, d, what[t]);
 	/* the batch lives on this stack frame: never leave a pointer to it bound */
