@@ -27,7 +27,6 @@ static const struct {
 	  "CREATE TABLE manifest("
 	  " snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
 	  " key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(snapshot_id, key)) WITHOUT ROWID;"
-	  "CREATE INDEX manifest_kv ON manifest(key, value);"
 	  /*
 	   * A rowid table keyed so that ingest appends: id = snapshot_id << 24 | idx
 	   * (DB_VMAS_MAX per snapshot). A snapshot's VMAs are the rowid range
