@@ -85,6 +85,8 @@ cmd_fleet(int argc, char **argv)
 	}
 	if (by == NULL)
 		return cmd_usage_error(&c, "--by KEY is required");
+	if ((before == NULL) != (after == NULL))
+		return cmd_usage_error(&c, "--before and --after go together");
 	if (optind != argc)
 		return cmd_usage_error(&c, "unexpected argument \"%s\"", argv[optind]);
 	if (c.db_path == NULL)

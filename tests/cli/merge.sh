@@ -30,6 +30,8 @@ expect_status 1 "a missing shard is an error" "$RSSGAP" merge "$tmp/m.db" "$tmp/
 [ ! -e "$tmp/nope.db" ] && ok "and is not created" || not_ok "merge created the missing shard"
 expect_status 2 "merge without a shard is a usage error" "$RSSGAP" merge "$tmp/m.db"
 
+expect_status 2 "fleet --before without --after is a usage error" "$RSSGAP" fleet --db "$tmp/m.db" --by version --before v1
+expect_status 0 "fleet of the merged database" "$RSSGAP" fleet --db "$tmp/m.db" --by version --before v1 --after v2
 expect_status 0 "export --csv" "$RSSGAP" export --db "$tmp/m.db" --csv "$tmp/csv"
 [ "$(wc -l <"$tmp/out")" -eq 15 ] && ok "15 tables written" || not_ok "tables: $(cat "$tmp/out")"
 # every ingested line ends "N VMAs"; /proc paths never hold a newline, so a CSV row is a line
