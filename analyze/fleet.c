@@ -688,16 +688,10 @@ load_runtime(void *ctx, int64_t id, const char *source, const char *name, int ha
 	     int64_t value, const char *text)
 {
 	struct snapshot_info *s = load_find(ctx, id);
-	int f;
 
-	(void)source;
 	(void)text;
-	for (f = 0; s != NULL && f < RT_NFIELDS; f++) {
-		if (strcmp(name, rt_field_name((enum rt_field)f)) == 0) {
-			s->rt[f].known = has_value;
-			s->rt[f].v = value;
-		}
-	}
+	if (s != NULL)
+		snapshot_set_runtime(s, source, name, has_value, value);
 	return 0;
 }
 
@@ -705,22 +699,9 @@ static int
 load_role(void *ctx, int64_t id, const struct db_role_totals *t)
 {
 	struct snapshot_info *s = load_find(ctx, id);
-	struct role_info *ri;
 
-	if (s == NULL)
-		return 0;
-	s->roles = xreallocarray(s->roles, (size_t)s->nroles + 1, sizeof(*s->roles));
-	ri = &s->roles[s->nroles++];
-	ri->role = xstrdup(t->role);
-	ri->vmas = t->vmas;
-	ri->size = t->size;
-	ri->rss = t->rss;
-	ri->pss = t->pss;
-	ri->anonymous = t->anonymous;
-	ri->lazyfree = t->lazyfree;
-	ri->anon_huge_pages = t->anon_huge_pages;
-	ri->swap = t->swap;
-	ri->private_dirty = t->private_dirty;
+	if (s != NULL)
+		snapshot_add_role(s, t);
 	return 0;
 }
 
@@ -732,14 +713,9 @@ fleet_load(struct db *db, const char *by, struct fleet_load *l, struct diag *d)
 	if (db_fleet_each(db, by, load_row, l, d) != 0 || db_runtime_all(db, load_runtime, l, d) != 0 ||
 	    db_roles_all(db, load_role, l, d) != 0)
 		return -1;
-	for (i = 0; i < l->n; i++) {
-		struct snapshot_info *s = l->infos[i];
-
-		if (s != NULL && s->rt[RT_SYS].known && s->rt[RT_HEAP_RELEASED].known) {
-			s->go_estimate.known = 1;
-			s->go_estimate.v = s->rt[RT_SYS].v - s->rt[RT_HEAP_RELEASED].v;
-		}
-	}
+	for (i = 0; i < l->n; i++)
+		if (l->infos[i] != NULL)
+			snapshot_derive(l->infos[i]);
 	return 0;
 }
 

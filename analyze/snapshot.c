@@ -50,14 +50,12 @@ static_source(const char *s)
 	return "runtime";
 }
 
-static int
-on_runtime(void *ctx, const char *source, const char *name, int has_value, int64_t value,
-	   const char *text)
+void
+snapshot_set_runtime(struct snapshot_info *info, const char *source, const char *name,
+		     int has_value, int64_t value)
 {
-	struct snapshot_info *info = ctx;
 	int f;
 
-	(void)text;
 	for (f = 0; f < RT_NFIELDS; f++) {
 		if (strcmp(name, rt_names[f]) == 0) {
 			info->rt[f].known = has_value;
@@ -65,6 +63,14 @@ on_runtime(void *ctx, const char *source, const char *name, int has_value, int64
 			info->rt[f].source = static_source(source);
 		}
 	}
+}
+
+static int
+on_runtime(void *ctx, const char *source, const char *name, int has_value, int64_t value,
+	   const char *text)
+{
+	(void)text;
+	snapshot_set_runtime(ctx, source, name, has_value, value);
 	return 0;
 }
 
@@ -152,10 +158,9 @@ on_label(void *ctx, const char *group, const char *key, int has_value, int64_t v
 	return 0;
 }
 
-static int
-on_role(void *ctx, const struct db_role_totals *r)
+void
+snapshot_add_role(struct snapshot_info *info, const struct db_role_totals *r)
 {
-	struct snapshot_info *info = ctx;
 	struct role_info *ri;
 
 	info->roles = xreallocarray(info->roles, (size_t)info->nroles + 1, sizeof(*info->roles));
@@ -170,6 +175,12 @@ on_role(void *ctx, const struct db_role_totals *r)
 	ri->anon_huge_pages = r->anon_huge_pages;
 	ri->swap = r->swap;
 	ri->private_dirty = r->private_dirty;
+}
+
+static int
+on_role(void *ctx, const struct db_role_totals *r)
+{
+	snapshot_add_role(ctx, r);
 	return 0;
 }
 
@@ -213,10 +224,16 @@ snapshot_info_load(struct db *db, int64_t id, struct diag *d)
 		snapshot_info_free(info);
 		return NULL;
 	}
+	snapshot_derive(info);
+	return info;
+}
+
+void
+snapshot_derive(struct snapshot_info *info)
+{
 	if (info->rt[RT_SYS].known && info->rt[RT_HEAP_RELEASED].known)
 		set_opt(&info->go_estimate, info->rt[RT_SYS].v - info->rt[RT_HEAP_RELEASED].v,
 			info->rt[RT_SYS].source);
-	return info;
 }
 
 void

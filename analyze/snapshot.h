@@ -104,6 +104,13 @@ int snapshot_runtime_view(const struct snapshot_info *info, const char *role, in
 
 /* Load snapshot id; NULL with d filled (not found is DIAG_USAGE). */
 struct snapshot_info *snapshot_info_load(struct db *db, int64_t id, struct diag *d);
+/* Record one runtime number by its MemStats name (others are ignored). */
+void snapshot_set_runtime(struct snapshot_info *info, const char *source, const char *name,
+			  int has_value, int64_t value);
+/* Append a role's totals. */
+void snapshot_add_role(struct snapshot_info *info, const struct db_role_totals *r);
+/* Derive go_estimate (Sys - HeapReleased) once the runtime numbers are in. */
+void snapshot_derive(struct snapshot_info *info);
 /* Free info (NULL is a no-op). */
 void snapshot_info_free(struct snapshot_info *info);
 /* The role's record, or NULL when the snapshot has no VMA of that role. */
