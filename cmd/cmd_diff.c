@@ -57,13 +57,8 @@ cmd_diff(int argc, char **argv)
 			check = 1;
 			continue;
 		}
-		rc = cmd_threshold_option(&c, &o, opt, optarg);
-		if (rc == 0)
-			rc = cmd_common_option(&c, opt, optarg);
-		if (rc < 0)
-			return RSSGAP_EXIT_USAGE;
-		if (rc == 0)
-			return cmd_usage_error(&c, "unknown option \"%s\"", argv[optind - 1]);
+		if ((rc = cmd_other_option(&c, &o, opt, optarg, argv[optind - 1])) != 0)
+			return rc;
 	}
 	if (argc - optind != 2)
 		return cmd_usage_error(&c, "expected BEFORE and AFTER");

@@ -84,11 +84,8 @@ cmd_export(int argc, char **argv)
 			dir = optarg;
 			continue;
 		}
-		rc = cmd_common_option(&c, opt, optarg);
-		if (rc < 0)
-			return RSSGAP_EXIT_USAGE;
-		if (rc == 0)
-			return cmd_usage_error(&c, "unknown option \"%s\"", argv[optind - 1]);
+		if ((rc = cmd_other_option(&c, NULL, opt, optarg, argv[optind - 1])) != 0)
+			return rc;
 	}
 	if (dir == NULL)
 		return cmd_usage_error(&c, "--csv DIR is required");

@@ -75,13 +75,8 @@ cmd_fleet(int argc, char **argv)
 		default:
 			break;
 		}
-		rc = cmd_threshold_option(&c, &o, opt, optarg);
-		if (rc == 0)
-			rc = cmd_common_option(&c, opt, optarg);
-		if (rc < 0)
-			return RSSGAP_EXIT_USAGE;
-		if (rc == 0)
-			return cmd_usage_error(&c, "unknown option \"%s\"", argv[optind - 1]);
+		if ((rc = cmd_other_option(&c, &o, opt, optarg, argv[optind - 1])) != 0)
+			return rc;
 	}
 	if (by == NULL)
 		return cmd_usage_error(&c, "--by KEY is required");

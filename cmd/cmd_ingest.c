@@ -452,11 +452,8 @@ cmd_ingest(int argc, char **argv)
 			jobs = (int)n;
 			continue;
 		}
-		rc = cmd_common_option(&c, opt, optarg);
-		if (rc < 0)
-			return RSSGAP_EXIT_USAGE;
-		if (rc == 0)
-			return cmd_usage_error(&c, "unknown option \"%s\"", argv[optind - 1]);
+		if ((rc = cmd_other_option(&c, NULL, opt, optarg, argv[optind - 1])) != 0)
+			return rc;
 	}
 	if (optind >= argc)
 		return cmd_usage_error(&c, "no bundle given");

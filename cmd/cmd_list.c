@@ -118,11 +118,8 @@ cmd_list(int argc, char **argv)
 			as_json = 1;
 			continue;
 		}
-		rc = cmd_common_option(&c, opt, optarg);
-		if (rc < 0)
-			return RSSGAP_EXIT_USAGE;
-		if (rc == 0)
-			return cmd_usage_error(&c, "unknown option \"%s\"", argv[optind - 1]);
+		if ((rc = cmd_other_option(&c, NULL, opt, optarg, argv[optind - 1])) != 0)
+			return rc;
 	}
 	if (argc - optind > 1)
 		return cmd_usage_error(&c, "at most one selector");

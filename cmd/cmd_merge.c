@@ -29,11 +29,8 @@ cmd_merge(int argc, char **argv)
 			fputs(merge_usage, stdout);
 			return cmd_finish_output(0);
 		}
-		rc = cmd_common_option(&c, opt, optarg);
-		if (rc < 0)
-			return RSSGAP_EXIT_USAGE;
-		if (rc == 0)
-			return cmd_usage_error(&c, "unknown option \"%s\"", argv[optind - 1]);
+		if ((rc = cmd_other_option(&c, NULL, opt, optarg, argv[optind - 1])) != 0)
+			return rc;
 	}
 	if (argc - optind < 2)
 		return cmd_usage_error(&c, "expected OUT.db and at least one SHARD.db");

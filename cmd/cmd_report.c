@@ -153,13 +153,8 @@ cmd_report(int argc, char **argv)
 			formats = optarg;
 			continue;
 		}
-		rc = cmd_threshold_option(&c, &o, opt, optarg);
-		if (rc == 0)
-			rc = cmd_common_option(&c, opt, optarg);
-		if (rc < 0)
-			return RSSGAP_EXIT_USAGE;
-		if (rc == 0)
-			return cmd_usage_error(&c, "unknown option \"%s\"", argv[optind - 1]);
+		if ((rc = cmd_other_option(&c, &o, opt, optarg, argv[optind - 1])) != 0)
+			return rc;
 	}
 	want_png = strstr(formats, "png") != NULL;
 	want_svg = strstr(formats, "svg") != NULL;

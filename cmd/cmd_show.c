@@ -235,11 +235,8 @@ cmd_show(int argc, char **argv)
 				return cmd_usage_error(&c, "bad --top \"%s\" (expected 1..100000)", optarg);
 			continue;
 		}
-		rc = cmd_common_option(&c, opt, optarg);
-		if (rc < 0)
-			return RSSGAP_EXIT_USAGE;
-		if (rc == 0)
-			return cmd_usage_error(&c, "unknown option \"%s\"", argv[optind - 1]);
+		if ((rc = cmd_other_option(&c, NULL, opt, optarg, argv[optind - 1])) != 0)
+			return rc;
 	}
 	if (argc - optind != 1)
 		return cmd_usage_error(&c, "expected one SNAPSHOT");

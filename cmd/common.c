@@ -298,8 +298,9 @@ cmd_finish_output(int rc)
 	return rc;
 }
 
-int
-cmd_threshold_option(struct cmd *c, struct diff_opts *o, int opt, const char *arg)
+/* --min-bytes and --min-percent: 1 taken, 0 not ours, -1 usage error printed. */
+static int
+threshold_option(struct cmd *c, struct diff_opts *o, int opt, const char *arg)
 {
 	char *end;
 
@@ -337,4 +338,18 @@ cmd_write_file(const char *path, const struct buf *b)
 	if (!ok)
 		fprintf(stderr, "rssgap: %s: write failed: %s\n", path, strerror(errno));
 	return ok ? 0 : -1;
+}
+
+int
+cmd_other_option(struct cmd *c, struct diff_opts *o, int opt, const char *arg, const char *given)
+{
+	int rc = o != NULL ? threshold_option(c, o, opt, arg) : 0;
+
+	if (rc == 0)
+		rc = cmd_common_option(c, opt, arg);
+	if (rc < 0)
+		return RSSGAP_EXIT_USAGE;
+	if (rc == 0)
+		return cmd_usage_error(c, "unknown option \"%s\"", given);
+	return 0;
 }

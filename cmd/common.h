@@ -54,8 +54,13 @@ int cmd_usage_error(const struct cmd *c, const char *fmt, ...) __attribute__((fo
 /* Flush stdout and check it (a full disk is an error); returns rc or RSSGAP_EXIT_FAIL. */
 int cmd_finish_output(int rc);
 struct diff_opts;
-/* Handle --min-bytes and --min-percent (diff, report, fleet): 1 taken, 0 not ours, -1 usage error printed. */
-int cmd_threshold_option(struct cmd *c, struct diff_opts *o, int opt, const char *arg);
+/*
+ * Every option a command does not handle itself: the common ones, and with o
+ * the thresholds (--min-bytes, --min-percent). 0 when taken; otherwise the
+ * usage error is printed and RSSGAP_EXIT_USAGE returned. given is argv[optind - 1].
+ */
+int cmd_other_option(struct cmd *c, struct diff_opts *o, int opt, const char *arg,
+		     const char *given);
 /* Write b to path, checking the write and the close; prints the error, -1 on failure. */
 int cmd_write_file(const char *path, const struct buf *b);
 /* Print d to stderr. */
