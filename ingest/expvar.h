@@ -3,10 +3,12 @@
  * "memstats" object go to the sink as group "expvar" under MemStats's own
  * names (Sys, HeapInuse, ...). Arrays (PauseNs, PauseEnd, BySize) and
  * nested objects are skipped; GCCPUFraction (a float) and the booleans
- * (EnableGC, DebugGC) are text. Other top-level vars are ignored.
- * The nesting is checked against limits.json_depth before the document
- * reaches the JSON parser. Errors: DIAG_LIMIT or DIAG_FORMAT with the byte
- * offset, DIAG_MISSING when there is no "memstats" object.
+ * (EnableGC, DebugGC) are text. Other top-level vars are ignored: of them,
+ * and of memstats' arrays, only the balance of brackets and strings is
+ * checked; memstats' own text goes through jansson. The nesting is checked
+ * against limits.json_depth first. Errors: DIAG_LIMIT or DIAG_FORMAT with
+ * the byte offset in the document, DIAG_MISSING when there is no
+ * "memstats" object.
  */
 #ifndef RSSGAP_EXPVAR_H
 #define RSSGAP_EXPVAR_H

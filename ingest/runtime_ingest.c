@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,31 +141,120 @@ parse_profile(struct runtime_ingest *rt, const char *data, size_t len, struct di
 	return rc;
 }
 
-static int
-discard_put(void *ctx, const char *group, const char *key, int has_value, int64_t value,
-	    const char *text, uint64_t line, struct diag *d)
+/*
+ * What one member's parser put, held until the whole member has parsed: a
+ * bad member is marked invalid and must leave nothing behind, but the
+ * parsers put as they go. Strings sit in text, NUL-terminated, at offsets.
+ */
+struct staged_put {
+	size_t group, key, text;	/* offsets in text; SIZE_MAX for none */
+	int has_value;
+	int64_t value;
+	double real;		/* a series' value */
+	uint64_t line;
+};
+
+struct staged {
+	struct staged_put *put;
+	size_t n, cap;
+	struct buf text;
+};
+
+static size_t
+stage_str(struct staged *st, const char *s)
 {
-	(void)ctx;
-	(void)group;
-	(void)key;
-	(void)has_value;
-	(void)value;
-	(void)text;
-	(void)line;
+	size_t at = st->text.len;
+
+	if (s == NULL)
+		return SIZE_MAX;
+	buf_add(&st->text, s, strlen(s) + 1);
+	return at;
+}
+
+static struct staged_put *
+stage_next(struct staged *st)
+{
+	if (st->n == st->cap) {
+		st->cap = st->cap ? size_mul(st->cap, 2) : 64;
+		st->put = xreallocarray(st->put, st->cap, sizeof(*st->put));
+	}
+	return &st->put[st->n++];
+}
+
+static const char *
+staged_str(const struct staged *st, size_t at)
+{
+	return at == SIZE_MAX ? NULL : st->text.data + at;
+}
+
+static void
+staged_release(struct staged *st)
+{
+	free(st->put);
+	buf_release(&st->text);
+}
+
+static int
+stage_put(void *ctx, const char *group, const char *key, int has_value, int64_t value,
+	  const char *text, uint64_t line, struct diag *d)
+{
+	struct staged *st = ctx;
+	struct staged_put *p = stage_next(st);
+
 	(void)d;
+	p->group = stage_str(st, group);
+	p->key = stage_str(st, key);
+	p->text = stage_str(st, text);
+	p->has_value = has_value;
+	p->value = value;
+	p->line = line;
 	return 0;
 }
 
 static int
-discard_series(void *ctx, const char *name, const char *labels, double value, uint64_t line,
-	       struct diag *d)
+stage_series(void *ctx, const char *name, const char *labels, double value, uint64_t line,
+	     struct diag *d)
 {
-	(void)ctx;
-	(void)name;
-	(void)labels;
-	(void)value;
-	(void)line;
+	struct staged *st = ctx;
+	struct staged_put *p = stage_next(st);
+
 	(void)d;
+	p->key = stage_str(st, name);
+	p->text = stage_str(st, labels);
+	p->real = value;
+	p->line = line;
+	return 0;
+}
+
+/* The staged puts of a member that parsed whole, into the sink. */
+static int
+keep_kv(const struct staged *st, const struct kv_sink *sink, struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++) {
+		const struct staged_put *p = &st->put[i];
+
+		if (sink->put(sink->ctx, staged_str(st, p->group), staged_str(st, p->key),
+			      p->has_value, p->value, staged_str(st, p->text), p->line, d) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The staged series of a metrics.prom that parsed whole. */
+static int
+keep_all_series(struct runtime_ingest *rt, const struct staged *st, struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++) {
+		const struct staged_put *p = &st->put[i];
+
+		if (keep_series(rt, staged_str(st, p->key), staged_str(st, p->text), p->real,
+				p->line, d) != 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -174,20 +264,18 @@ runtime_ingest_member(struct runtime_ingest *rt, const char *rel, const char *da
 {
 	struct tee t = { rt, runtime_set_sink(rt->rs), NULL };
 	struct kv_sink sink = { tee_put, &t };
-	struct kv_sink discard = { discard_put, NULL };
+	struct staged st = { NULL, 0, 0, BUF_INIT };
+	struct kv_sink stage = { stage_put, &st };
+	int rc = 0;
 
 	rt->saw_runtime = 1;
 	if (strcmp(rel, "runtime/heap.pb.gz") == 0)
 		return parse_profile(rt, data, len, d);
-	/*
-	 * A bad member is marked invalid and must leave nothing behind, but the
-	 * parsers put as they go: check the whole member first, then keep it.
-	 */
 	if (strcmp(rel, "runtime/heap.txt") == 0) {
 		t.source = "heap.txt";
-		if (memstats_parse(data, len, rt->lim, &discard, d) != 0 ||
-		    memstats_parse(data, len, rt->lim, &sink, d) != 0)
-			return -1;
+		rc = memstats_parse(data, len, rt->lim, &stage, d) != 0 ? -1 : keep_kv(&st, &sink, d);
+		if (rc != 0)
+			goto out;
 		/* the same text is a legacy heap profile: the fallback when heap.pb.gz is absent */
 		pprof_summary_free(rt->legacy);
 		rt->legacy = NULL;
@@ -198,17 +286,16 @@ runtime_ingest_member(struct runtime_ingest *rt, const char *rel, const char *da
 			if (pprof_parse_legacy(data, len, rt->lim, &rt->legacy, &ignored) != 0)
 				rt->legacy = NULL;
 		}
-		return 0;
-	}
-	if (strcmp(rel, "runtime/metrics.prom") == 0)
-		return prom_parse(data, len, rt->lim, discard_series, NULL, d) != 0 ? -1
-			: prom_parse(data, len, rt->lim, keep_series, rt, d);
-	if (strcmp(rel, "runtime/vars.json") == 0) {
+	} else if (strcmp(rel, "runtime/metrics.prom") == 0) {
+		rc = prom_parse(data, len, rt->lim, stage_series, &st, d) != 0
+			? -1 : keep_all_series(rt, &st, d);
+	} else if (strcmp(rel, "runtime/vars.json") == 0) {
 		t.source = "vars.json";
-		return expvar_parse(data, len, rt->lim, &discard, d) != 0 ? -1
-			: expvar_parse(data, len, rt->lim, &sink, d);
+		rc = expvar_parse(data, len, rt->lim, &stage, d) != 0 ? -1 : keep_kv(&st, &sink, d);
 	}
-	return 0;
+out:
+	staged_release(&st);
+	return rc;
 }
 
 static int64_t

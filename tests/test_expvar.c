@@ -95,10 +95,19 @@ test_hostile_deep(void **state)
 	assert_int_equal(d.offset, 75);
 	assert_non_null(strstr(d.message, "json_depth"));
 	assert_int_equal(g.n, 0);
-	/* With the cap raised past jansson's own 2048, jansson refuses it: still no crash. */
+	/*
+	 * With the cap raised past jansson's own 2048 the scan goes through
+	 * and jansson never sees the arrays: memstats is not an object.
+	 */
 	lim.json_depth = 1000000;
 	assert_int_equal(expvar_parse(text, len, &lim, &sink, &d), -1);
+	assert_int_equal(d.kind, DIAG_MISSING);
+	/* Cut short inside the arrays: the end of the document is the place. */
+	lim.json_depth = 1000000;
+	assert_int_equal(expvar_parse(text, 150000, &lim, &sink, &d), -1);
 	assert_int_equal(d.kind, DIAG_FORMAT);
+	assert_int_equal(d.offset, 150000);
+	assert_non_null(strstr(d.message, "ends inside an array or object"));
 	free(text);
 	tu_kv_assert_group(&g, "expvar");
 	tu_kv_free(&g);
@@ -111,12 +120,21 @@ test_edges(void **state)
 	struct limits lim;
 	struct tu_kv g = { 0 };
 	struct kv_sink sink = tu_kv_sink(&g);
+	struct tu_kv g2 = { 0 };
+	struct kv_sink sink2 = tu_kv_sink(&g2);
 	struct diag d;
 	static const char no_ms[] = "{\"cmdline\": [\"x\"]}";
 	static const char bad[] = "{\"memstats\": {\"Sys\": 12,}}";
 	static const char dup[] = "{\"memstats\": {\"Sys\": 1, \"Sys\": 2}}";
 	static const char neg[] = "{\"memstats\": {\"Sys\": -1}}";
 	static const char str[] = "{\"memstats\": {\"Sys\": 5, \"x\": \"[[[[\"}}";
+	static const char cut[] = "{\"memstats\": {\"PauseNs\": [1, 2], \"Sys\": x}}";
+	static const char skipped[] =
+		"{\"app\": {\"a\": [1, 2, oops]}, \"memstats\": {\"BySize\": [{\"Size\": z}],"
+		" \"Sys\": 7}}";
+	static const char trail[] = "{\"memstats\": {\"Sys\": 1}} {}";
+	static const char twice[] = "{\"memstats\": {\"Sys\": 1}, \"memstats\": {}}";
+	static const char close[] = "]";
 
 	(void)state;
 	limits_default(&lim);
@@ -130,6 +148,23 @@ test_edges(void **state)
 	assert_int_equal(d.kind, DIAG_FORMAT);
 	assert_int_equal(expvar_parse(neg, strlen(neg), &lim, &sink, &d), -1);
 	assert_int_equal(d.kind, DIAG_FORMAT);
+	/* A syntax error inside memstats, after a cut array: its place in the document. */
+	assert_int_equal(expvar_parse(cut, strlen(cut), &lim, &sink, &d), -1);
+	assert_int_equal(d.kind, DIAG_FORMAT);
+	assert_int_equal(d.offset, (int64_t)(strchr(cut, 'x') - cut) + 1);
+	/* What the scan skips is only balanced: other variables and memstats' arrays. */
+	assert_int_equal(expvar_parse(skipped, strlen(skipped), &lim, &sink2, &d), 0);
+	assert_int_equal(val(&g2, "Sys"), 7);
+	assert_null(tu_kv_get(&g2, "expvar", "BySize"));
+	tu_kv_free(&g2);
+	/* Not one object at the top level. */
+	assert_int_equal(expvar_parse(trail, strlen(trail), &lim, &sink, &d), -1);
+	assert_int_equal(d.kind, DIAG_FORMAT);
+	assert_int_equal(d.offset, (int64_t)strlen(trail) - 2);
+	assert_int_equal(expvar_parse(twice, strlen(twice), &lim, &sink, &d), -1);
+	assert_int_equal(d.kind, DIAG_FORMAT);
+	assert_int_equal(expvar_parse(close, strlen(close), &lim, &sink, &d), -1);
+	assert_int_equal(d.kind, DIAG_MISSING);
 	/* Brackets inside strings do not count towards the depth. */
 	lim.json_depth = 2;
 	assert_int_equal(expvar_parse(str, strlen(str), &lim, &sink, &d), 0);
