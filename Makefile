@@ -35,6 +35,7 @@ CORE_SRCS = \
 	core/limits.c \
 	core/lines.c \
 	core/num.c \
+	core/timer.c \
 	core/xalloc.c
 
 INGEST_SRCS = \
@@ -139,6 +140,9 @@ $(B)/tests/%: $(B)/tests/%.o $(B)/tests/testutil.o $(B)/librssgap.a
 $(B)/bench/align_bench: $(B)/bench/align_bench.o $(B)/librssgap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(B)/bench/store_floor: $(B)/bench/store_floor.o $(B)/librssgap.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # Installs the Debian packages the build and tests need when missing.
 deps:
 	@sh tests/deps.sh
@@ -155,8 +159,8 @@ demo: deps rssgap
 fixtures: rssgap
 	bash fixtures/make-bundles.sh
 
-bench: rssgap $(B)/bench/align_bench
-	@sh bench/run.sh
+bench: rssgap $(B)/bench/align_bench $(B)/bench/store_floor
+	@STORE_FLOOR=./$(B)/bench/store_floor sh bench/run.sh
 	@echo "== alignment of synthetic snapshots"
 	@./$(B)/bench/align_bench
 	@sh bench/pprof.sh

@@ -19,6 +19,7 @@
 
 #include "analyze/align.h"
 #include "core/diag.h"
+#include "core/timer.h"
 #include "core/xalloc.h"
 
 #define PAGE 4096ULL
@@ -282,15 +283,6 @@ synthesise(size_t n, struct snapshot *before, struct snapshot *after)
 	free(libs);
 }
 
-static double
-now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Best of three runs of align_snapshots, in seconds. */
 static double
 time_align(const struct snapshot *b, const struct snapshot *a, size_t *only)
@@ -303,12 +295,12 @@ time_align(const struct snapshot *b, const struct snapshot *a, size_t *only)
 		double t0, t;
 
 		diag_clear(&d);
-		t0 = now_seconds();
+		t0 = timer_now();
 		if (align_snapshots(b->v, b->n, a->v, a->n, &al, &d) < 0) {
 			diag_print(&d, stderr);
 			exit(1);
 		}
-		t = now_seconds() - t0;
+		t = timer_now() - t0;
 		if (t < best)
 			best = t;
 		*only = 0;

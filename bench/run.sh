@@ -28,6 +28,7 @@ synth_bundle() { # N OUT
 		"$1" > "$d/snap/manifest"
 	awk -v n="$1" -f bench/synth-smaps.awk > "$d/snap/proc/smaps"
 	tar -C "$d" -czf "$2" snap
+	mv "$d/snap/proc/smaps" "$work/smaps-$1"
 	rm -rf "$d"
 }
 
@@ -49,7 +50,14 @@ for n in 65530 1000000; do
 		"$n" $((text / 1000000)) "$gz_t" "$in_t" $((in_kb / 1024))
 	printf '          ratio ingest/gzip %s (target <= 1.3 at 65530 VMAs); peak RSS %d MiB of budget %d MiB (64 MiB + 256 B/VMA)\n' \
 		"$ratio" $((in_kb / 1024)) $((budget_kb / 1024))
-	rm -f "$b"
+	if [ -n "${STORE_FLOOR:-}" ]; then
+		# the same VMAs stored by rssgap's store path alone: what ingest cannot go below
+		fl_t=$("$STORE_FLOOR" "$work/smaps-$n" "$work/floor.db")
+		printf '          floor: storing the same VMAs alone (no gunzip, parse or roles) %6.2f s, ratio to gzip %s; ingest is %s x the floor\n' \
+			"$fl_t" "$(echo "scale=2; $fl_t / $gz_t" | bc)" "$(echo "scale=2; $in_t / $fl_t" | bc)"
+		rm -f "$work/floor.db" "$work/floor.db-wal" "$work/floor.db-shm"
+	fi
+	rm -f "$b" "$work/smaps-$n"
 done
 
 echo "== parallel ingest of every bundle in fixtures/bundles into one database"

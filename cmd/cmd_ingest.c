@@ -16,12 +16,14 @@
 #include "core/buf.h"
 #include "core/escape.h"
 #include "core/num.h"
+#include "core/timer.h"
 #include "core/xalloc.h"
 #include "ingest/ingest.h"
 #include "ingest/rules.h"
 
 static const char ingest_usage[] =
-	"usage: rssgap ingest [--db FILE] [--rules FILE] [--limit NAME=N] [-j N] [--quiet] BUNDLE...\n"
+	"usage: rssgap ingest [--db FILE] [--rules FILE] [--limit NAME=N] [-j N] [--quiet] [--stats]\n"
+	"                     BUNDLE...\n"
 	"\n"
 	"Reads each bundle (a .tar, .tar.gz/.zst/.xz/.bz2 or a directory) into the\n"
 	"database: one line per snapshot on stdout, errors on stderr. A bad snapshot\n"
@@ -33,6 +35,9 @@ static const char ingest_usage[] =
 	"  --limit NAME=N   raise or lower a cap on hostile input (docs/limits.md)\n"
 	"  -j, --jobs N     ingest N bundles at a time (default 1; needs --db)\n"
 	"  --quiet          no line per snapshot\n"
+	"  --stats          at the end, on stderr: the time spent inside snapshot\n"
+	"                   transactions, which the store takes one at a time (when it\n"
+	"                   nears the wall time, more -j cannot help)\n"
 	"\n"
 	"On a terminal, stderr shows progress: bundles done, MB/s, time left.\n";
 
@@ -55,6 +60,7 @@ struct batch_run {
 	uint64_t bytes_done;
 	int failures;
 	int progress_shown;
+	struct ingest_stats stats;	/* the workers' sums */
 };
 
 /*
@@ -79,15 +85,6 @@ struct ingest_run {
 	int new_snapshots, duplicates;
 };
 
-static double
-now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Erase the progress line (mu held) so that a message starts at column 0. */
 static void
 progress_clear(struct batch_run *br)
@@ -102,7 +99,7 @@ progress_clear(struct batch_run *br)
 static void
 progress_draw(struct batch_run *br)
 {
-	double elapsed = now_seconds() - br->t0, rate, left = -1;
+	double elapsed = timer_now() - br->t0, rate, left = -1;
 
 	if (!br->progress)
 		return;
@@ -228,11 +225,13 @@ worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct batch_run *br = w->br;
+	struct ingest_stats stats = { 0, 0 };
 	struct ingest_opts o;
 	int i, failures;
 
 	o.lim = &br->c->lim;
 	o.rules = w->rules;
+	o.stats = &stats;
 	for (;;) {
 		run_lock(br);
 		i = br->next < br->nbundles ? br->next++ : -1;
@@ -254,6 +253,8 @@ worker_main(void *arg)
 		run_unlock(br);
 	}
 	run_lock(br);
+	br->stats.transactions += stats.transactions;
+	br->stats.store_seconds += stats.store_seconds;
 	br->running--;
 	pthread_cond_signal(&br->finished);
 	run_unlock(br);
@@ -337,7 +338,7 @@ stat_bundles(struct batch_run *br)
  * rules; the main thread redraws the progress line while they run.
  */
 static int
-run_batch(struct cmd *c, char **bundles, int nbundles, int jobs)
+run_batch(struct cmd *c, char **bundles, int nbundles, int jobs, int stats)
 {
 	struct batch_run br;
 	struct worker *workers;
@@ -349,7 +350,7 @@ run_batch(struct cmd *c, char **bundles, int nbundles, int jobs)
 	br.bundles = bundles;
 	br.nbundles = nbundles;
 	br.progress = isatty(STDERR_FILENO);
-	br.t0 = now_seconds();
+	br.t0 = timer_now();
 	if (pthread_mutex_init(&br.mu, NULL) != 0 || pthread_cond_init(&br.finished, NULL) != 0)
 		die("cannot initialise a mutex");
 	stat_bundles(&br);
@@ -418,6 +419,13 @@ run_batch(struct cmd *c, char **bundles, int nbundles, int jobs)
 		}
 	}
 	failures = br.failures;
+	if (stats)
+		fprintf(stderr,
+			"rssgap: ingest: %d bundle%s, %.1f MB, in %.2f s with %d worker%s;"
+			" %" PRIu64 " snapshot transaction%s took %.2f s (one at a time)\n",
+			nbundles, nbundles == 1 ? "" : "s", (double)br.bytes_total / 1e6,
+			timer_now() - br.t0, jobs, jobs == 1 ? "" : "s", br.stats.transactions,
+			br.stats.transactions == 1 ? "" : "s", br.stats.store_seconds);
 	free(workers);
 	free(br.sizes);
 	buf_release(&rules_text);
@@ -433,10 +441,11 @@ cmd_ingest(int argc, char **argv)
 	static const struct option longopts[] = {
 		CMD_COMMON_LONGOPTS,
 		{ "jobs", required_argument, NULL, OPT_JOBS },
+		{ "stats", no_argument, NULL, OPT_STATS },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cmd c;
-	int opt, failures, rc, jobs = 1;
+	int opt, failures, rc, jobs = 1, stats = 0;
 	uint64_t n;
 
 	cmd_init(&c, "ingest");
@@ -452,6 +461,10 @@ cmd_ingest(int argc, char **argv)
 			jobs = (int)n;
 			continue;
 		}
+		if (opt == OPT_STATS) {
+			stats = 1;
+			continue;
+		}
 		if ((rc = cmd_other_option(&c, NULL, opt, optarg, argv[optind - 1])) != 0)
 			return rc;
 	}
@@ -465,7 +478,7 @@ cmd_ingest(int argc, char **argv)
 	/* an in-memory database is one connection's: workers could not share it */
 	if (c.db_path == NULL)
 		jobs = 1;
-	failures = run_batch(&c, argv + optind, argc - optind, jobs);
+	failures = run_batch(&c, argv + optind, argc - optind, jobs, stats);
 	cmd_release(&c);
 	return cmd_finish_output(failures > 0 ? RSSGAP_EXIT_FAIL : RSSGAP_EXIT_OK);
 }

@@ -184,7 +184,7 @@ cmd_resolve(struct cmd *c, const char *selector, int64_t *id)
 
 	diag_clear(&d);
 	if (stat(selector, &st) == 0) {
-		struct ingest_opts o = { &c->lim, c->rules };
+		struct ingest_opts o = { &c->lim, c->rules, NULL };
 		struct resolve_ctx r = { { 0, 0 }, 0, 0 };
 
 		ingest_bundle(c->db, selector, &o, on_resolve_event, &r);

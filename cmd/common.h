@@ -85,6 +85,7 @@ enum {
 	OPT_QUIET,
 	OPT_EXPLAIN,
 	OPT_CSV,
+	OPT_STATS,
 };
 #define CMD_COMMON_LONGOPTS \
 	{ "db", required_argument, NULL, OPT_DB }, \

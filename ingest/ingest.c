@@ -8,6 +8,7 @@
 
 #include "core/buf.h"
 #include "core/lines.h"
+#include "core/timer.h"
 #include "core/xalloc.h"
 #include "ingest/bundle.h"
 #include "ingest/cgroup.h"
@@ -132,6 +133,7 @@ struct held {
  */
 struct snap {
 	int open;
+	double txn_t0;		/* when BEGIN was done, for ingest_stats; 0 once counted */
 	int txn;		/* BEGIN done (the store is this thread's) */
 	int begun;		/* and the snapshot row inserted: id is set */
 	int locked;		/* holds the ingest_lock */
@@ -445,9 +447,15 @@ store_lock(struct ingest *in)
 	}
 }
 
+/* Release the store: the snapshot's transaction, if timed, is over. */
 static void
 store_unlock(struct ingest *in)
 {
+	if (in->s.txn_t0 > 0 && in->o->stats != NULL) {
+		in->o->stats->transactions++;
+		in->o->stats->store_seconds += timer_now() - in->s.txn_t0;
+		in->s.txn_t0 = 0;
+	}
 	if (in->s.locked) {
 		pthread_mutex_unlock(&in->lock->mu);
 		in->s.locked = 0;
@@ -476,6 +484,8 @@ snap_txn(struct ingest *in, struct diag *d)
 	if (db_begin(in->db, d) != 0)
 		return -1;
 	in->s.txn = 1;
+	if (in->o->stats != NULL)
+		in->s.txn_t0 = timer_now();
 	return 0;
 }
 

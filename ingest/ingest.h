@@ -15,9 +15,16 @@
 
 struct rules;
 
+/* Where the time went (ingest --stats); one per thread, summed by the caller. */
+struct ingest_stats {
+	uint64_t transactions;	/* snapshot transactions, committed or rolled back */
+	double store_seconds;	/* inside them: from BEGIN to COMMIT or ROLLBACK */
+};
+
 struct ingest_opts {
 	const struct limits *lim;
 	const struct rules *rules;	/* one user at a time: rules hold match state */
+	struct ingest_stats *stats;	/* NULL: not counted */
 };
 
 enum ingest_event_kind {

@@ -80,7 +80,7 @@ on_event(void *ctx, const struct ingest_event *ev)
 static struct events
 ingest(struct world *w, const char *path)
 {
-	struct ingest_opts o = { &w->t.lim, w->t.rules };
+	struct ingest_opts o = { &w->t.lim, w->t.rules, NULL };
 	struct events e;
 
 	memset(&e, 0, sizeof(e));

@@ -56,7 +56,7 @@ static struct outcome
 run(struct tu_db *w, const char *name, int *snapshots)
 {
 	char path[256];
-	struct ingest_opts o = { &w->lim, w->rules };
+	struct ingest_opts o = { &w->lim, w->rules, NULL };
 	struct outcome out;
 
 	memset(&out, 0, sizeof(out));

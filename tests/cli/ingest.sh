@@ -21,6 +21,12 @@ count() { "$RSSGAP" list --db "$db" --json | grep -c '"snapshot":'; }
 "$RSSGAP" ingest --db "$db" fixtures/bundles/*.rssgap.tar.gz >"$tmp/again" 2>&1
 [ "$(grep -c '^already had snapshot' "$tmp/again")" -eq "$manifests" ] && [ "$(count)" -eq "$manifests" ] &&
 	ok "re-ingest changes nothing" || not_ok "re-ingest added or failed: $(head -3 "$tmp/again")"
+# --stats: one transaction per snapshot (a duplicate's is rolled back), timed, on stderr
+"$RSSGAP" ingest --quiet --stats --db "$tmp/stats.db" fixtures/bundles/fleet.rssgap.tar.gz \
+	fixtures/bundles/fleet.rssgap.tar.gz >"$tmp/out" 2>"$tmp/stats"
+grep -Eq '^rssgap: ingest: 2 bundles, [0-9.]+ MB, in [0-9.]+ s with 1 worker; 80 snapshot transactions took [0-9.]+ s \(one at a time\)$' \
+	"$tmp/stats" && [ ! -s "$tmp/out" ] && ok "--stats counts 80 transactions for 40 snapshots twice" ||
+	not_ok "--stats said: $(cat "$tmp/stats")"
 
 # show --json rss is exactly the sum of the smaps Rss fields of the bundle
 for s in baseline zeroing-after cgo-after race-after lazyfree-after; do
