@@ -1096,6 +1096,13 @@ on_member(struct ingest *in, struct bundle *b, const char *name, struct diag *d)
 	default:
 		break;
 	}
+	if (kind == M_MANIFEST && in->s.open && strcmp(in->s.dir, buf_str(&dir)) == 0) {
+		/* two identities for one snapshot: neither is trusted */
+		diag_where(d, NULL, name);
+		diag_fail(d, DIAG_FORMAT, 0, "member appears twice in the snapshot (expected once)");
+		fail_snapshot(in, d);
+		goto out;
+	}
 	if (kind == M_MANIFEST) {
 		finish_current(in, d);
 		diag_where(d, NULL, name);

@@ -201,6 +201,14 @@ test_twice_smaps(void **state)
 }
 
 static void
+test_twice_manifest(void **state)
+{
+	/* a second manifest (another pid) in the snapshot's directory, after its smaps */
+	expect(state, "twice-manifest.rssgap.tar.gz", DIAG_FORMAT, "snap/manifest", 0, -1,
+	       "member appears twice");
+}
+
+static void
 test_many_keys(void **state)
 {
 	/* 200,000 memory.stat keys: the values wait in memory until the member ends */
@@ -286,6 +294,7 @@ main(void)
 		cmocka_unit_test(test_one_good_one_bad),
 		cmocka_unit_test(test_runtime_bad_prom),
 		cmocka_unit_test(test_twice_smaps),
+		cmocka_unit_test(test_twice_manifest),
 		cmocka_unit_test(test_many_keys),
 	};
 
