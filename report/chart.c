@@ -1387,7 +1387,8 @@ static void
 multiple(struct page *p, const struct fleet_view *v, const struct multiple *mu)
 {
 	const struct fleet_result *r = v->r;
-	double x0 = mu->box.x + mu->lab_w, x1 = mu->box.x + mu->box.w - mu->val_w;
+	/* a dot at the largest value stays inside the panel */
+	double x0 = mu->box.x + mu->lab_w, x1 = mu->box.x + mu->box.w - mu->val_w - 4;
 	double rows_top = mu->box.y + 38;
 	struct scale_rows rows;
 	struct scale_ticks t;
