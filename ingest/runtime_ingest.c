@@ -178,6 +178,7 @@ stage_next(struct staged *st)
 		st->cap = st->cap ? size_mul(st->cap, 2) : 64;
 		st->put = xreallocarray(st->put, st->cap, sizeof(*st->put));
 	}
+	memset(&st->put[st->n], 0, sizeof(st->put[st->n]));
 	return &st->put[st->n++];
 }
 
