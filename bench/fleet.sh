@@ -33,10 +33,12 @@ start=$(date +%s.%N)
 for b in "$work"/bundles/*.rssgap.tar.gz; do gzip -dc "$b" >/dev/null; done
 gz=$(echo "($(date +%s.%N) - $start) / 2" | bc -l)
 start=$(date +%s.%N)
-"$RSSGAP" ingest --quiet --stats -j 2 --db "$work/f.db" "$work"/bundles/*.rssgap.tar.gz 2>"$work/stats"
+"$RSSGAP" ingest --quiet --stats -j 2 --db "$work/f.db" "$work"/bundles/*.rssgap.tar.gz 2>"$work/stats" ||
+	{ cat "$work/stats" >&2; exit 1; }
 ing=$(echo "$(date +%s.%N) - $start" | bc -l)
 # the store takes one snapshot transaction at a time: their sum is what -j cannot divide
 store=$(sed -n 's/.* took \([0-9.]*\) s (one at a time)$/\1/p' "$work/stats")
+[ -n "$store" ] || { echo "bench/fleet.sh: no --stats line in:" >&2; cat "$work/stats" >&2; exit 1; }
 got=$("$RSSGAP" list --db "$work/f.db" --json | grep -c '"snapshot":')
 start=$(date +%s.%N)
 "$RSSGAP" fleet --db "$work/f.db" --by version >"$work/fleet.txt"

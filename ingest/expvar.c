@@ -73,16 +73,39 @@ is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+/* A malformed document: what is wrong at byte off, with its line and column. */
+static int
+bad_json(struct diag *d, const char *buf, size_t off, const char *what)
+{
+	uint64_t line = 1, col = 1;
+	size_t i;
+
+	for (i = 0; i < off; i++) {
+		if (buf[i] == '\n') {
+			line++;
+			col = 1;
+		} else {
+			col++;
+		}
+	}
+	return diag_fail_at(d, DIAG_FORMAT, (int64_t)off, "bad JSON: %s (line %llu, column %llu)",
+			    what, (unsigned long long)line, (unsigned long long)col);
+}
+
 /*
- * Scan the document: its nesting, its balance, and the memstats object
- * into r (empty when there is none at the top level).
+ * Scan the document: its nesting (each closer matching its opener), its
+ * strings, the keys of the top-level object, and the memstats object
+ * into r. jansson still checks everything inside memstats but the cuts.
  */
 static int
 reduce(const char *buf, size_t len, uint64_t max_depth, struct reduced *r, struct diag *d)
 {
+	struct buf open = BUF_INIT;	/* the opener at each depth: open.data[depth - 1] */
 	uint64_t depth = 0;
-	size_t i, str = 0, last_key = 0, last_key_len = 0, ms_from = 0;
-	int in_string = 0, want_value = 0, in_ms = 0, in_cut = 0, seen_ms = 0, top_done = 0;
+	size_t i, key = 0, key_len = 0, ms_from = 0;
+	int in_string = 0, in_key = 0, want_key = 0, want_colon = 0, want_ms = 0, in_ms = 0;
+	int in_cut = 0;
+	int seen_ms = 0, top_done = 0, rc = -1;
 
 	for (i = 0; i < len; i++) {
 		char c = buf[i];
@@ -92,40 +115,72 @@ reduce(const char *buf, size_t len, uint64_t max_depth, struct reduced *r, struc
 				i++;
 			} else if (c == '"') {
 				in_string = 0;
-				if (depth == 1) {
-					last_key = str + 1;
-					last_key_len = i - str - 1;
+				if (in_key) {
+					in_key = 0;
+					key_len = i - key;
+					want_colon = 1;
 				}
 			}
 			continue;
 		}
 		if (is_blank(c))
 			continue;
-		if (top_done)
-			return diag_fail_at(d, DIAG_FORMAT, (int64_t)i,
-					    "bad JSON: data after the top-level object");
-		if (depth == 0 && c != '{')
-			return diag_fail(d, DIAG_MISSING, 0,
-					 "no \"memstats\" object (expected expvar's /debug/vars)");
-		if (want_value) {
-			want_value = 0;
+		if (top_done) {
+			bad_json(d, buf, i, "data after the top-level object");
+			goto out;
+		}
+		if (depth == 0 && c != '{') {
+			if (c == '[')
+				diag_fail(d, DIAG_MISSING, 0,
+					  "no \"memstats\" object (expected expvar's /debug/vars)");
+			else
+				bad_json(d, buf, i, "expected an object");
+			goto out;
+		}
+		if (want_ms) {
+			/* the value of the top-level key "memstats" */
+			want_ms = 0;
 			if (c == '{') {
-				if (seen_ms)
-					return diag_fail_at(d, DIAG_FORMAT, (int64_t)i,
-							    "bad JSON: a second \"memstats\"");
-				seen_ms = in_ms = 1;
+				in_ms = 1;
 				ms_from = i;
 			}
+		}
+		if (depth == 1 && want_key && c != '"' && c != '}') {
+			bad_json(d, buf, i, "expected a key");
+			goto out;
+		}
+		if (want_colon && c != ':') {
+			bad_json(d, buf, i, "expected ':' after the key");
+			goto out;
 		}
 		switch (c) {
 		case '"':
 			in_string = 1;
-			str = i;
+			if (depth == 1 && want_key) {
+				want_key = 0;
+				in_key = 1;
+				key = i + 1;
+			}
 			break;
 		case ':':
-			if (depth == 1 && last_key_len == 8 && memcmp(buf + last_key, "memstats", 8) == 0)
-				want_value = 1;
-			last_key_len = 0;
+			if (depth == 1) {
+				if (!want_colon) {
+					bad_json(d, buf, i, "':' without a key");
+					goto out;
+				}
+				want_colon = 0;
+				if (key_len == 8 && memcmp(buf + key, "memstats", 8) == 0) {
+					if (seen_ms) {
+						bad_json(d, buf, key - 1, "\"memstats\" twice");
+						goto out;
+					}
+					seen_ms = want_ms = 1;
+				}
+			}
+			break;
+		case ',':
+			if (depth == 1)
+				want_key = 1;
 			break;
 		case '[':
 		case '{':
@@ -134,8 +189,11 @@ reduce(const char *buf, size_t len, uint64_t max_depth, struct reduced *r, struc
 					     "JSON nested deeper than %llu levels (limit json_depth)",
 					     (unsigned long long)max_depth);
 				diag_hint(d, "raise it with --limit json_depth=N if the input is genuine");
-				return -1;
+				goto out;
 			}
+			buf_putc(&open, c);
+			if (depth == 1)
+				want_key = 1;
 			if (in_ms && depth == 3) {
 				keep(r, buf, ms_from, i);
 				buf_puts(&r->text, "null");
@@ -144,7 +202,12 @@ reduce(const char *buf, size_t len, uint64_t max_depth, struct reduced *r, struc
 			break;
 		case ']':
 		case '}':
-			depth--;	/* never below 0: the first character was '{' */
+			/* never below 0: the first character was '{' */
+			if (open.data[depth - 1] != (c == '}' ? '{' : '[')) {
+				bad_json(d, buf, i, c == '}' ? "'}' closes an array" : "']' closes an object");
+				goto out;
+			}
+			open.len = --depth;
 			if (in_ms && depth == 2 && in_cut) {
 				ms_from = i + 1;
 				in_cut = 0;
@@ -158,14 +221,20 @@ reduce(const char *buf, size_t len, uint64_t max_depth, struct reduced *r, struc
 			break;
 		}
 	}
-	if (in_string || depth > 0)
-		return diag_fail_at(d, DIAG_FORMAT, (int64_t)len,
-				    "bad JSON: the document ends inside %s",
-				    in_string ? "a string" : "an array or object");
-	if (!seen_ms)
-		return diag_fail(d, DIAG_MISSING, 0,
-				 "no \"memstats\" object (expected expvar's /debug/vars)");
-	return 0;
+	if (len == 0 || in_string || depth > 0) {
+		bad_json(d, buf, len, len == 0 ? "empty document"
+				      : in_string ? "the document ends inside a string"
+						  : "the document ends inside an array or object");
+		goto out;
+	}
+	if (r->text.len == 0) {
+		diag_fail(d, DIAG_MISSING, 0, "no \"memstats\" object (expected expvar's /debug/vars)");
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_release(&open);
+	return rc;
 }
 
 /* The shortest %g that reads back as x (what Go's encoder writes). */
@@ -210,8 +279,7 @@ expvar_parse(const char *buf, size_t len, const struct limits *lim,
 		goto out;
 	ms = json_loadb(r.text.data, r.text.len, JSON_REJECT_DUPLICATES, &err);
 	if (ms == NULL) {
-		diag_fail_at(d, DIAG_FORMAT, document_offset(&r, (size_t)err.position),
-			     "bad JSON in \"memstats\": %s", err.text);
+		bad_json(d, buf, (size_t)document_offset(&r, (size_t)err.position), err.text);
 		goto out;
 	}
 	json_object_foreach(ms, key, v) {

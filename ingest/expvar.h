@@ -6,8 +6,9 @@
  * (EnableGC, DebugGC) are text. Other top-level vars are ignored: of them,
  * and of memstats' arrays, only the balance of brackets and strings is
  * checked; memstats' own text goes through jansson. The nesting is checked
- * against limits.json_depth first. Errors: DIAG_LIMIT or DIAG_FORMAT with
- * the byte offset in the document, DIAG_MISSING when there is no
+ * against limits.json_depth first. Errors: DIAG_LIMIT, or DIAG_FORMAT with
+ * the byte offset in the document (and its line and column in the
+ * message), DIAG_MISSING when the top-level object or array has no
  * "memstats" object.
  */
 #ifndef RSSGAP_EXPVAR_H

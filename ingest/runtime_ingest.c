@@ -155,6 +155,7 @@ struct staged_put {
 };
 
 struct staged {
+	const struct limits *lim;	/* kv_rows caps the key/value puts of one member */
 	struct staged_put *put;
 	size_t n, cap;
 	struct buf text;
@@ -200,9 +201,16 @@ stage_put(void *ctx, const char *group, const char *key, int has_value, int64_t 
 	  const char *text, uint64_t line, struct diag *d)
 {
 	struct staged *st = ctx;
-	struct staged_put *p = stage_next(st);
+	struct staged_put *p;
 
-	(void)d;
+	/* a key/value member's values, as for the members stored directly */
+	if (st->n >= st->lim->kv_rows) {
+		diag_fail(d, DIAG_LIMIT, line, "more than %llu values in one member (limit kv_rows)",
+			  (unsigned long long)st->lim->kv_rows);
+		diag_hint(d, "raise it with --limit kv_rows=N if the input is genuine");
+		return -1;
+	}
+	p = stage_next(st);
 	p->group = stage_str(st, group);
 	p->key = stage_str(st, key);
 	p->text = stage_str(st, text);
@@ -217,7 +225,7 @@ stage_series(void *ctx, const char *name, const char *labels, double value, uint
 	     struct diag *d)
 {
 	struct staged *st = ctx;
-	struct staged_put *p = stage_next(st);
+	struct staged_put *p = stage_next(st);	/* prom_parse caps them (prom_series) */
 
 	(void)d;
 	p->key = stage_str(st, name);
@@ -265,7 +273,7 @@ runtime_ingest_member(struct runtime_ingest *rt, const char *rel, const char *da
 {
 	struct tee t = { rt, runtime_set_sink(rt->rs), NULL };
 	struct kv_sink sink = { tee_put, &t };
-	struct staged st = { NULL, 0, 0, BUF_INIT };
+	struct staged st = { rt->lim, NULL, 0, 0, BUF_INIT };
 	struct kv_sink stage = { stage_put, &st };
 	int rc = 0;
 

@@ -135,6 +135,15 @@ test_edges(void **state)
 	static const char trail[] = "{\"memstats\": {\"Sys\": 1}} {}";
 	static const char twice[] = "{\"memstats\": {\"Sys\": 1}, \"memstats\": {}}";
 	static const char close[] = "]";
+	/* the bad closer sits just before the '|' (which is never reached) */
+	static const char *const mismatched[] = {
+		"{\"memstats\": {\"Sys\": 1}]|",
+		"{\"memstats\": {\"Sys\": 1}, \"a\": [}|]",
+		"{\"memstats\": {\"Sys\": 1, \"P\": [1, 2}|}}",
+	};
+	static const char value_key[] = "{\"x\": \"memstats\": {\"Sys\": 1}}";
+	static const char twice_scalar[] = "{\"memstats\": 5, \"memstats\": {\"Sys\": 1}}";
+	size_t i;
 
 	(void)state;
 	limits_default(&lim);
@@ -164,7 +173,25 @@ test_edges(void **state)
 	assert_int_equal(expvar_parse(twice, strlen(twice), &lim, &sink, &d), -1);
 	assert_int_equal(d.kind, DIAG_FORMAT);
 	assert_int_equal(expvar_parse(close, strlen(close), &lim, &sink, &d), -1);
-	assert_int_equal(d.kind, DIAG_MISSING);
+	assert_int_equal(d.kind, DIAG_FORMAT);
+	assert_int_equal(d.offset, 0);
+	/* Each closer matches its opener, also where jansson never looks. */
+	for (i = 0; i < sizeof(mismatched) / sizeof(mismatched[0]); i++) {
+		assert_int_equal(expvar_parse(mismatched[i], strlen(mismatched[i]), &lim, &sink, &d), -1);
+		assert_int_equal(d.kind, DIAG_FORMAT);
+		assert_int_equal(d.offset, (int64_t)(strrchr(mismatched[i], '|') - mismatched[i]) - 1);
+		assert_non_null(strstr(d.message, "closes an"));
+	}
+	/* Keys of the top-level object are keys, and memstats comes once, object or not. */
+	assert_int_equal(expvar_parse(value_key, strlen(value_key), &lim, &sink, &d), -1);
+	assert_int_equal(d.kind, DIAG_FORMAT);
+	assert_int_equal(d.offset, 16);
+	assert_non_null(strstr(d.message, "':' without a key (line 1, column 17)"));
+	assert_int_equal(expvar_parse(twice_scalar, strlen(twice_scalar), &lim, &sink, &d), -1);
+	assert_int_equal(d.kind, DIAG_FORMAT);
+	assert_non_null(strstr(d.message, "\"memstats\" twice"));
+	assert_int_equal(expvar_parse("", 0, &lim, &sink, &d), -1);
+	assert_int_equal(d.kind, DIAG_FORMAT);
 	/* Brackets inside strings do not count towards the depth. */
 	lim.json_depth = 2;
 	assert_int_equal(expvar_parse(str, strlen(str), &lim, &sink, &d), 0);

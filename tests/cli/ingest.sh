@@ -21,6 +21,16 @@ count() { "$RSSGAP" list --db "$db" --json | grep -c '"snapshot":'; }
 "$RSSGAP" ingest --db "$db" fixtures/bundles/*.rssgap.tar.gz >"$tmp/again" 2>&1
 [ "$(grep -c '^already had snapshot' "$tmp/again")" -eq "$manifests" ] && [ "$(count)" -eq "$manifests" ] &&
 	ok "re-ingest changes nothing" || not_ok "re-ingest added or failed: $(head -3 "$tmp/again")"
+# a runtime member past kv_rows is refused whole (marked invalid); the snapshot still goes in
+kvdir=$tmp/kvdir
+mkdir -p "$kvdir"
+tar -xzf fixtures/bundles/baseline.rssgap.tar.gz -C "$kvdir"
+awk 'BEGIN { for (i = 0; i < 100; i++) printf "# Extra%d = %d\n", i, i }' >>"$kvdir"/snap-*/runtime/heap.txt
+"$RSSGAP" ingest --db "$tmp/kv.db" --limit kv_rows=70 "$kvdir" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 1 ] && grep -Eq '^rssgap: .*kvdir:snap-[0-9]+-1/runtime/heap.txt:[0-9]+: more than 70 values in one member \(limit kv_rows\)$' "$tmp/err" &&
+	grep -q '^ingested snapshot 1:' "$tmp/out" && ok "a heap.txt past kv_rows is refused, its snapshot goes in" ||
+	not_ok "kv_rows on heap.txt: rc $rc, $(cat "$tmp/err")"
 # --stats: one transaction per snapshot (a duplicate's is rolled back), timed, on stderr
 "$RSSGAP" ingest --quiet --stats --db "$tmp/stats.db" fixtures/bundles/fleet.rssgap.tar.gz \
 	fixtures/bundles/fleet.rssgap.tar.gz >"$tmp/out" 2>"$tmp/stats"
