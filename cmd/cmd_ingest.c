@@ -1,5 +1,4 @@
 /* rssgap ingest: read bundles into the database, one transaction per snapshot. */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -261,28 +260,6 @@ worker_main(void *arg)
 	return NULL;
 }
 
-/* The user's rules file, read once for every worker's own struct rules. */
-static int
-read_rules_text(const struct cmd *c, struct buf *text, struct diag *d)
-{
-	FILE *f = fopen(c->rules_path, "rb");
-	char chunk[65536];
-	size_t n;
-
-	diag_where(d, c->rules_path, NULL);
-	if (f == NULL)
-		return diag_fail(d, DIAG_IO, 0, "cannot open rules: %s", strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (text->len + n > c->lim.rules * (c->lim.pattern_bytes + 64)) {
-			fclose(f);
-			return diag_fail(d, DIAG_LIMIT, 0, "rules file too large (limit rules)");
-		}
-		buf_add(text, chunk, n);
-	}
-	fclose(f);
-	return 0;
-}
-
 /*
  * Give worker w its own rules (w > 0) and, unless --quiet, its own
  * connection to read back what it prints; prints the error and returns -1.
@@ -365,7 +342,7 @@ run_batch(struct cmd *c, char **bundles, int nbundles, int jobs, int stats)
 
 		diag_clear(&d);
 		br.lock = ingest_lock_new();
-		if (c->rules_path != NULL && read_rules_text(c, &rules_text, &d) != 0) {
+		if (c->rules_path != NULL && cmd_read_rules(c, &rules_text, &d) != 0) {
 			cmd_print_diag(&d);
 			br.failures++;
 			jobs = 1;

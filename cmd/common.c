@@ -71,30 +71,37 @@ cmd_print_diag(const struct diag *d)
 	diag_print(d, stderr);
 }
 
-/* Read a whole rules file from disk (the user's, trusted as far as its caps). */
-static int
-load_rules_file(struct cmd *c, struct diag *d)
+int
+cmd_read_rules(const struct cmd *c, struct buf *text, struct diag *d)
 {
 	FILE *f = fopen(c->rules_path, "rb");
-	struct buf text = BUF_INIT;
 	char chunk[65536];
 	size_t n;
-	int rc;
 
 	diag_where(d, c->rules_path, NULL);
 	if (f == NULL)
 		return diag_fail(d, DIAG_IO, 0, "cannot open rules: %s", strerror(errno));
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (text.len + n > c->lim.rules * (c->lim.pattern_bytes + 64)) {
+		if (text->len + n > c->lim.rules * (c->lim.pattern_bytes + 64)) {
 			fclose(f);
-			buf_release(&text);
 			return diag_fail(d, DIAG_LIMIT, 0, "rules file too large (limit rules)");
 		}
-		buf_add(&text, chunk, n);
+		buf_add(text, chunk, n);
 	}
 	fclose(f);
-	rc = rules_add_text(c->rules, text.data != NULL ? text.data : "", text.len,
-			    c->rules_path, &c->lim, d);
+	return 0;
+}
+
+/* Read the user's rules file and add its rules (tried before the defaults). */
+static int
+load_rules_file(struct cmd *c, struct diag *d)
+{
+	struct buf text = BUF_INIT;
+	int rc = cmd_read_rules(c, &text, d);
+
+	if (rc == 0)
+		rc = rules_add_text(c->rules, text.data != NULL ? text.data : "", text.len,
+				    c->rules_path, &c->lim, d);
 	buf_release(&text);
 	return rc;
 }

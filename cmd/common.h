@@ -65,6 +65,11 @@ int cmd_other_option(struct cmd *c, struct diff_opts *o, int opt, const char *ar
 int cmd_write_file(const char *path, const struct buf *b);
 /* Print d to stderr. */
 void cmd_print_diag(const struct diag *d);
+/*
+ * Append the whole --rules file (the user's, trusted as far as limit rules
+ * allows) to text; 0, or -1 with d filled. text is the caller's to release.
+ */
+int cmd_read_rules(const struct cmd *c, struct buf *text, struct diag *d);
 /* Append "k=v,k=v" of a snapshot's labels (escaped for a terminal) to out. */
 void cmd_labels_text(struct cmd *c, int64_t id, struct buf *out);
 /* Option letters for the common options in getopt_long tables. */

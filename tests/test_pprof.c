@@ -17,30 +17,7 @@
 #include "core/diag.h"
 #include "core/limits.h"
 #include "ingest/pprof.h"
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data = NULL;
-	size_t cap = 0, n = 0, got;
-
-	assert_non_null(f);
-	do {
-		if (n + 65536 > cap) {
-			cap = (n + 65536) * 2;
-			data = realloc(data, cap + 1);
-			assert_non_null(data);
-		}
-		got = fread(data + n, 1, cap - n, f);
-		n += got;
-	} while (got > 0);
-	assert_int_equal(ferror(f), 0);
-	fclose(f);
-	data[n] = '\0';
-	*len = n;
-	return data;
-}
+#include "tests/testutil.h"
 
 /* gunzip through the gzip program: the product's gunzip is bundle_gunzip. */
 static char *
@@ -83,7 +60,7 @@ legacy(const char *path, struct limits *lim)
 	struct pprof_summary *s = NULL;
 	struct diag d;
 	size_t len;
-	char *text = slurp(path, &len);
+	char *text = tu_read_file(path, &len);
 
 	diag_clear(&d);
 	assert_true(pprof_is_legacy(text, len));
@@ -193,7 +170,7 @@ test_real_proto(void **state)
 	(void)state;
 	limits_default(&lim);
 	diag_clear(&d);
-	pb = slurp("fixtures/real/goheap-heap.pb", &len);
+	pb = tu_read_file("fixtures/real/goheap-heap.pb", &len);
 	assert_false(pprof_is_legacy(pb, len));
 	if (pprof_parse(pb, len, &lim, &s, &d) != 0)
 		fail_msg("%s at %lld", d.message, (long long)d.offset);
@@ -349,7 +326,7 @@ expect_proto_error(const char *path, const struct limits *lim, enum diag_kind ki
 	size_t len;
 	char *pb;
 
-	pb = strstr(path, ".gz") ? slurp_gz(path, &len) : slurp(path, &len);
+	pb = strstr(path, ".gz") ? slurp_gz(path, &len) : tu_read_file(path, &len);
 	diag_clear(&d);
 	assert_int_equal(pprof_parse(pb, len, lim, &s, &d), -1);
 	assert_null(s);

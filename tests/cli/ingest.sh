@@ -31,6 +31,21 @@ rc=$?
 [ "$rc" -eq 1 ] && grep -Eq '^rssgap: .*kvdir:snap-[0-9]+-1/runtime/heap.txt:[0-9]+: more than 70 values in one member \(limit kv_rows\)$' "$tmp/err" &&
 	grep -q '^ingested snapshot 1:' "$tmp/out" && ok "a heap.txt past kv_rows is refused, its snapshot goes in" ||
 	not_ok "kv_rows on heap.txt: rc $rc, $(cat "$tmp/err")"
+# --rules: the user's rules come first, read once (one worker) or once for every worker (-j 2)
+printf '# the C library as its own role\nlibc-mine /libc\\.so\\.6\\b\n' >"$tmp/my.rules"
+for j in 1 2; do
+	rm -f "$tmp/rules$j.db"
+	"$RSSGAP" ingest --quiet -j "$j" --rules "$tmp/my.rules" --db "$tmp/rules$j.db" \
+		fixtures/bundles/baseline.rssgap.tar.gz fixtures/bundles/cgo-after.rssgap.tar.gz 2>"$tmp/err"
+	rc=$?
+	[ "$rc" -eq 0 ] && "$RSSGAP" show --db "$tmp/rules$j.db" scenario=cgo-after --json |
+		grep -q '"role": "libc-mine"' && ok "--rules with -j $j: libc.so.6 is libc-mine" ||
+		not_ok "--rules with -j $j: rc $rc, $(cat "$tmp/err")"
+done
+expect_status 1 "--rules naming no file exits 1" "$RSSGAP" ingest --rules "$tmp/none.rules" \
+	fixtures/bundles/baseline.rssgap.tar.gz
+grep -q "none.rules.*cannot open rules" "$tmp/err" && ok "and says it cannot open the rules" ||
+	not_ok "--rules without a file said: $(cat "$tmp/err")"
 # --stats: one transaction per snapshot (a duplicate's is rolled back), timed, on stderr
 "$RSSGAP" ingest --quiet --stats --db "$tmp/stats.db" fixtures/bundles/fleet.rssgap.tar.gz \
 	fixtures/bundles/fleet.rssgap.tar.gz >"$tmp/out" 2>"$tmp/stats"
