@@ -59,7 +59,9 @@ INGEST_SRCS = \
 ANALYZE_SRCS = \
 	analyze/snapshot.c \
 	analyze/align.c \
+	analyze/credit.c \
 	analyze/attribute.c \
+	analyze/words.c \
 	analyze/fleet.c
 
 REPORT_SRCS = \
@@ -90,6 +92,7 @@ LIB_OBJS = $(LIB_SRCS:%.c=$(B)/%.o) $(GEN_SRCS:%.c=%.o)
 TESTS = \
 	tests/test_align \
 	tests/test_attribute \
+	tests/test_credit \
 	tests/test_cgroup \
 	tests/test_core \
 	tests/test_db \

@@ -308,7 +308,8 @@ region_add(struct align_region *r, const struct side *s, size_t i, struct diag *
 	    sum_field(&r->anonymous, v->anonymous, s, i, "anonymous", d) < 0 ||
 	    sum_field(&r->lazyfree, v->lazyfree, s, i, "lazyfree", d) < 0 ||
 	    sum_field(&r->anon_huge_pages, v->anon_huge_pages, s, i, "anon_huge_pages", d) < 0 ||
-	    sum_field(&r->swap, v->swap, s, i, "swap", d) < 0)
+	    sum_field(&r->swap, v->swap, s, i, "swap", d) < 0 ||
+	    sum_field(&r->dirty, v->dirty, s, i, "dirty", d) < 0)
 		return -1;
 	r->count++;
 	r->end = v->end;

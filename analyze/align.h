@@ -42,6 +42,7 @@ struct align_vma {
 	const char *path;	/* "" when anonymous */
 	const char *role;	/* "go-heap", "lib", ... */
 	int64_t size, rss, pss, anonymous, lazyfree, anon_huge_pages, swap; /* -1 unknown */
+	int64_t dirty;		/* Private_Dirty + Shared_Dirty, -1 unknown */
 };
 
 struct align_region {
@@ -50,7 +51,7 @@ struct align_region {
 	const char *role;	/* lent from the input */
 	const char *path;	/* lent from the input: the first VMA's path */
 	char *identity;		/* owned by the alignment: KEY#RANK ("lib:libc.so.##0", "exe#0", "go-heap#0") */
-	int64_t size, rss, pss, anonymous, lazyfree, anon_huge_pages, swap;
+	int64_t size, rss, pss, anonymous, lazyfree, anon_huge_pages, swap, dirty;
 };
 
 enum align_how {

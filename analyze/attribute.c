@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "analyze/align.h"
+#include "analyze/credit.h"
+#include "analyze/words.h"
 #include "core/buf.h"
 #include "core/num.h"
 #include "core/xalloc.h"
@@ -60,20 +62,33 @@ struct vma_set {
 	struct align_vma *v;
 	size_t n, cap;
 	char **roles;		/* interned role names */
+	int64_t *role_dirty;	/* per interned role: Private_Dirty + Shared_Dirty */
 	size_t nroles;
 };
 
-static const char *
+/* Index of role among s's interned names, added when new. */
+static size_t
 intern_role(struct vma_set *s, const char *role)
 {
 	size_t i;
 
 	for (i = 0; i < s->nroles; i++)
 		if (strcmp(s->roles[i], role) == 0)
-			return s->roles[i];
+			return i;
 	s->roles = xreallocarray(s->roles, s->nroles + 1, sizeof(char *));
+	s->role_dirty = xreallocarray(s->role_dirty, s->nroles + 1, sizeof(int64_t));
 	s->roles[s->nroles] = xstrdup(role);
-	return s->roles[s->nroles++];
+	s->role_dirty[s->nroles] = 0;
+	return s->nroles++;
+}
+
+/* Private_Dirty + Shared_Dirty, -1 when either is unknown. */
+static int64_t
+row_dirty(const struct db_vma_row *row)
+{
+	int64_t p = row->field[SMAPS_PRIVATE_DIRTY], sh = row->field[SMAPS_SHARED_DIRTY];
+
+	return p < 0 || sh < 0 ? -1 : p + sh;
 }
 
 static const char *
@@ -95,6 +110,7 @@ load_vma(void *ctx, const struct db_vma_row *row)
 	struct vma_set *s = ctx;
 	struct align_vma *v;
 	const char *perms = intern_perms(row->perms);
+	size_t role = intern_role(s, row->role);
 
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 256;
@@ -106,7 +122,7 @@ load_vma(void *ctx, const struct db_vma_row *row)
 	v->offset = row->offset;
 	v->perms = perms != NULL ? perms : xstrdup(row->perms);
 	v->path = row->path[0] != '\0' ? xstrdup(row->path) : "";
-	v->role = intern_role(s, row->role);
+	v->role = s->roles[role];
 	v->size = row->field[SMAPS_SIZE];
 	v->rss = row->field[SMAPS_RSS];
 	v->pss = row->field[SMAPS_PSS];
@@ -114,6 +130,9 @@ load_vma(void *ctx, const struct db_vma_row *row)
 	v->lazyfree = row->field[SMAPS_LAZYFREE];
 	v->anon_huge_pages = row->field[SMAPS_ANON_HUGE_PAGES];
 	v->swap = row->field[SMAPS_SWAP];
+	v->dirty = row_dirty(row);
+	if (v->dirty > 0)
+		s->role_dirty[role] += v->dirty;
 	return 0;
 }
 
@@ -131,6 +150,7 @@ vma_set_release(struct vma_set *s)
 	for (i = 0; i < s->nroles; i++)
 		free(s->roles[i]);
 	free(s->roles);
+	free(s->role_dirty);
 	free(s->v);
 }
 
@@ -151,15 +171,16 @@ role_slot(struct diff_result *r, const char *role)
 	r->roles = xreallocarray(r->roles, (size_t)r->nroles + 1, sizeof(*r->roles));
 	memset(&r->roles[r->nroles], 0, sizeof(r->roles[0]));
 	r->roles[r->nroles].role = xstrdup(role);
-	r->roles[r->nroles].runtime_known = 1;
+	r->roles[r->nroles].credit = -1;
 	return &r->roles[r->nroles++];
 }
 
+/* Every role of either side with its smaps sums (the runtime's side comes with the credits). */
 static void
-fill_roles(struct diff_result *r)
+fill_roles(struct diff_result *r, const struct vma_set *vb, const struct vma_set *va)
 {
 	const struct snapshot_info *b = r->before, *a = r->after;
-	int labelled = snapshot_role(b, "go-runtime") != NULL || snapshot_role(a, "go-runtime") != NULL;
+	size_t k;
 	int i;
 
 	for (i = 0; i < b->nroles; i++) {
@@ -182,24 +203,129 @@ fill_roles(struct diff_result *r)
 		d->anon_huge_after = nz(a->roles[i].anon_huge_pages);
 		d->swap_after = nz(a->roles[i].swap);
 	}
-	/* the runtime's share may sit in a role neither side has VMAs of yet */
-	if (labelled)
-		role_slot(r, "go-runtime");
+	for (k = 0; k < vb->nroles; k++)
+		role_slot(r, vb->roles[k])->dirty_before = vb->role_dirty[k];
+	for (k = 0; k < va->nroles; k++)
+		role_slot(r, va->roles[k])->dirty_after = va->role_dirty[k];
+	for (i = 0; i < r->nroles; i++)
+		r->roles[i].rss_delta = r->roles[i].rss_after - r->roles[i].rss_before;
+}
+
+/* Add role d's smaps sums into credit c. */
+static void
+credit_add(struct role_delta *c, const struct role_delta *d)
+{
+	c->size_before += d->size_before;
+	c->size_after += d->size_after;
+	c->rss_before += d->rss_before;
+	c->rss_after += d->rss_after;
+	c->anonymous_before += d->anonymous_before;
+	c->anonymous_after += d->anonymous_after;
+	c->lazyfree_before += d->lazyfree_before;
+	c->lazyfree_after += d->lazyfree_after;
+	c->anon_huge_before += d->anon_huge_before;
+	c->anon_huge_after += d->anon_huge_after;
+	c->swap_before += d->swap_before;
+	c->swap_after += d->swap_after;
+	c->dirty_before += d->dirty_before;
+	c->dirty_after += d->dirty_after;
+	c->rss_delta += d->rss_delta;
+	c->nmembers++;
+}
+
+static int
+cmp_role_delta(const void *x, const void *y);
+
+/*
+ * The credits of the pair (analyze/credit.h): one per credit of the plan
+ * and one per role outside every credit, each role in exactly one. Roles
+ * must be sorted already; credits come out sorted the same way, and each
+ * role's credit index points into them.
+ */
+static void
+fill_credits(struct diff_result *r)
+{
+	const struct snapshot_info *b = r->before, *a = r->after;
+	int known = snapshot_has_runtime(b) && snapshot_has_runtime(a);
+	struct credit_plan plan;
+	int *of_plan, *moved, i, k;
+
+	credit_plan_init(&plan);
+	credit_plan_add(&plan, b);
+	credit_plan_add(&plan, a);
+	credit_plan_finish(&plan);
+	r->labelled = credit_plan_labelled(&plan);
+	/* the runtime's share needs a row even where neither side has a VMA of the role */
+	for (k = 0; k < plan.ncredits; k++)
+		for (i = 0; i < plan.credits[k].nroles; i++)
+			role_slot(r, plan.credits[k].roles[i]);
+	qsort(r->roles, (size_t)r->nroles, sizeof(*r->roles), cmp_role_delta);
+	of_plan = xcalloc((size_t)plan.ncredits + 1, sizeof(int));
+	for (k = 0; k < plan.ncredits; k++)
+		of_plan[k] = -1;
+	r->credits = xcalloc((size_t)r->nroles + 1, sizeof(*r->credits));
+	for (i = 0; i < r->nroles; i++) {
+		struct role_delta *d = &r->roles[i], *c;
+		int pk = credit_find(&plan, d->role);
+
+		if (pk >= 0 && of_plan[pk] >= 0) {
+			d->credit = of_plan[pk];
+		} else {
+			d->credit = r->ncredits++;
+			c = &r->credits[d->credit];
+			c->credit = d->credit;	/* its index before sorting */
+			if (pk >= 0) {
+				of_plan[pk] = d->credit;
+				c->role = xstrdup(plan.credits[pk].name);
+				c->classes = plan.credits[pk].classes;
+				c->why = credit_why(&plan, pk);
+			} else {
+				c->role = xstrdup(d->role);
+			}
+			c->runtime_known = known;
+			if (pk >= 0) {
+				int64_t vb = 0, va = 0;
+
+				c->runtime_known = credit_view(&plan, pk, b, &vb) &&
+						   credit_view(&plan, pk, a, &va);
+				c->runtime_delta = c->runtime_known ? va - vb : 0;
+			}
+		}
+		credit_add(&r->credits[d->credit], d);
+	}
 	r->rss_delta = 0;
 	r->runtime_delta = 0;
-	for (i = 0; i < r->nroles; i++) {
-		struct role_delta *d = &r->roles[i];
-		int64_t vb, va;
+	r->runtime_known = 1;
+	for (k = 0; k < r->ncredits; k++) {
+		struct role_delta *c = &r->credits[k];
 
-		d->runtime_known = snapshot_runtime_view(b, d->role, labelled, &vb) &&
-				   snapshot_runtime_view(a, d->role, labelled, &va);
-		d->runtime_delta = d->runtime_known ? va - vb : 0;
-		d->rss_delta = d->rss_after - d->rss_before;
-		d->unexplained = d->rss_delta - d->runtime_delta;
-		r->rss_delta += d->rss_delta;
-		r->runtime_delta += d->runtime_delta;
+		/* nothing explains a change the runtime side cannot be read for */
+		c->unexplained = c->rss_delta - (c->runtime_known ? c->runtime_delta : 0);
+		r->rss_delta += c->rss_delta;
+		r->runtime_delta += c->runtime_known ? c->runtime_delta : 0;
+		r->runtime_known &= c->runtime_known;
 	}
 	r->unexplained = r->rss_delta - r->runtime_delta;
+	qsort(r->credits, (size_t)r->ncredits, sizeof(*r->credits), cmp_role_delta);
+	moved = xcalloc((size_t)r->ncredits + 1, sizeof(int));
+	for (k = 0; k < r->ncredits; k++)
+		moved[r->credits[k].credit] = k;
+	for (k = 0; k < r->ncredits; k++)
+		r->credits[k].credit = k;
+	for (i = 0; i < r->nroles; i++) {
+		struct role_delta *d = &r->roles[i];
+		const struct role_delta *c;
+
+		d->credit = moved[d->credit];
+		c = &r->credits[d->credit];
+		d->shared = c->nmembers > 1;
+		d->runtime_known = c->runtime_known;
+		d->classes = c->classes;
+		d->runtime_delta = d->shared ? 0 : c->runtime_delta;
+		d->unexplained = d->shared ? 0 : c->unexplained;
+	}
+	free(moved);
+	free(of_plan);
 }
 
 static int
@@ -240,6 +366,7 @@ fill_region(struct region_delta *rd, const struct align_region *b, const struct 
 		rd->lazyfree_before = nz(b->lazyfree);
 		rd->anon_huge_before = nz(b->anon_huge_pages);
 		rd->swap_before = nz(b->swap);
+		rd->dirty_before = nz(b->dirty);
 		rd->vmas_before = (int)b->count;
 	}
 	if (a != NULL) {
@@ -250,6 +377,7 @@ fill_region(struct region_delta *rd, const struct align_region *b, const struct 
 		rd->lazyfree_after = nz(a->lazyfree);
 		rd->anon_huge_after = nz(a->anon_huge_pages);
 		rd->swap_after = nz(a->swap);
+		rd->dirty_after = nz(a->dirty);
 		rd->vmas_after = (int)a->count;
 	}
 }
@@ -329,110 +457,6 @@ role_evidence(const struct role_delta *d, const struct region_delta *regs, int n
 	return ev;
 }
 
-/* What a role is, in words, for summaries. */
-static const char *
-role_words(const char *role)
-{
-	static const struct {
-		const char *role, *words;
-	} known[] = {
-		{ "go-heap", "Go heap" },
-		{ "go-runtime", "Go runtime metadata" },
-		{ "anon", "anonymous memory outside the Go heap" },
-		{ "malloc-heap", "C malloc heap ([heap])" },
-		{ "malloc-arena", "glibc malloc arenas" },
-		{ "race-shadow", "race detector shadow memory" },
-		{ "stack", "thread stacks" },
-		{ "exe", "the executable" },
-		{ "lib", "shared libraries" },
-		{ "file", "file mappings" },
-		{ "shmem", "shared memory" },
-		{ "kernel", "kernel mappings" },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (strcmp(known[i].role, role) == 0)
-			return known[i].words;
-	return role;
-}
-
-/* Why this role's Rss grew without the runtime seeing it, in one clause. */
-static const char *
-reading(const char *role, unsigned ev)
-{
-	if (ev & EV_LAZYFREE)
-		return "pages the runtime released with MADV_FREE are still resident (LazyFree) until "
-		       "the kernel reclaims them; GODEBUG=madvdontneed=1 returns them at once";
-	if (strcmp(role, "go-heap") == 0)
-		return (ev & EV_SIZE_GREW) ? "the heap mapping grew and its new pages are resident"
-					   : "pages became resident without new allocation";
-	if (strcmp(role, "race-shadow") == 0)
-		return "a -race build: the race detector's shadow memory, invisible to the runtime";
-	if (strcmp(role, "anon") == 0 || strcmp(role, "malloc-heap") == 0 ||
-	    strcmp(role, "malloc-arena") == 0)
-		return "memory the Go runtime does not manage (cgo/C malloc, mmap, or a -race build)";
-	if (strcmp(role, "go-runtime") == 0)
-		return "runtime metadata grew beyond what MemStats accounts for";
-	return "memory the Go runtime does not account for";
-}
-
-static char *
-finding_summary(const struct role_delta *d, const struct region_delta *top, unsigned ev,
-		const struct diff_result *r)
-{
-	struct buf b = BUF_INIT;
-	const char *words = role_words(d->role);
-
-	buf_printf(&b, "%c%s", words[0] >= 'a' && words[0] <= 'z' ? words[0] - 32 : words[0],
-		   words + 1);
-	if (top != NULL) {
-		buf_printf(&b, " %s", top->after[0] != '\0' ? top->after : top->before);
-		buf_puts(&b, ": Rss ");
-		num_bytes(&b, top->rss_before);
-		buf_puts(&b, " \xe2\x86\x92 ");
-		num_bytes(&b, top->rss_after);
-		if (top->before[0] == '\0') {
-			buf_puts(&b, " in a region that appeared (Size ");
-			num_bytes(&b, top->size_after);
-			buf_putc(&b, ')');
-		} else if (llabs(top->size_after - top->size_before) <= top->size_before / 50) {
-			buf_puts(&b, " with Size unchanged (");
-			num_bytes(&b, top->size_after);
-			buf_putc(&b, ')');
-		} else {
-			buf_puts(&b, " with Size ");
-			num_bytes(&b, top->size_before);
-			buf_puts(&b, " \xe2\x86\x92 ");
-			num_bytes(&b, top->size_after);
-		}
-		if (d->rss_delta != region_growth(top)) {
-			buf_puts(&b, " (role total ");
-			num_bytes_delta(&b, d->rss_delta);
-			buf_putc(&b, ')');
-		}
-	} else {
-		buf_puts(&b, ": Rss ");
-		num_bytes_delta(&b, d->rss_delta);
-	}
-	if (!d->runtime_known) {
-		buf_puts(&b, " and the bundle has no runtime numbers to explain it");
-	} else if (strcmp(d->role, "go-heap") == 0 && r->before->rt[RT_HEAP_INUSE].known &&
-		   r->after->rt[RT_HEAP_INUSE].known) {
-		buf_puts(&b, " while HeapInuse moved ");
-		num_bytes_delta(&b, r->after->rt[RT_HEAP_INUSE].v - r->before->rt[RT_HEAP_INUSE].v);
-	} else {
-		buf_puts(&b, " while the runtime's view of it moved ");
-		num_bytes_delta(&b, d->runtime_delta);
-	}
-	if (ev & EV_LAZYFREE) {
-		buf_puts(&b, "; LazyFree ");
-		num_bytes(&b, d->lazyfree_after);
-	}
-	buf_printf(&b, ": %s", reading(d->role, ev));
-	return buf_detach(&b, NULL);
-}
-
 static int
 passes(const struct diff_result *r, int64_t bytes)
 {
@@ -443,35 +467,66 @@ passes(const struct diff_result *r, int64_t bytes)
 	return bytes >= r->opts.min_bytes && pct >= r->opts.min_percent;
 }
 
+/* The credit that role r (a role's name) belongs to, or NULL. */
+static const struct role_delta *
+credit_of(const struct diff_result *r, const char *role)
+{
+	int i;
+
+	for (i = 0; i < r->nroles; i++)
+		if (strcmp(r->roles[i].role, role) == 0)
+			return &r->credits[r->roles[i].credit];
+	return NULL;
+}
+
+/* Credit c's role with the largest Rss growth: where its pages grew. */
+static const char *
+growing_role(const struct diff_result *r, const struct role_delta *c)
+{
+	const struct role_delta *best = NULL;
+	int i;
+
+	for (i = 0; i < r->nroles; i++) {
+		const struct role_delta *d = &r->roles[i];
+
+		if (&r->credits[d->credit] == c && (best == NULL || d->rss_delta > best->rss_delta))
+			best = d;
+	}
+	return best != NULL ? best->role : c->role;
+}
+
 static void
 make_findings(struct diff_result *r, struct region_delta *all, size_t nall)
 {
 	int i;
 
-	for (i = 0; i < r->nroles; i++) {
-		struct role_delta *d = &r->roles[i];
+	for (i = 0; i < r->ncredits; i++) {
+		const struct role_delta *c = &r->credits[i];
 		struct finding *f;
 		size_t j;
 
-		if (!passes(r, d->unexplained))
+		if (!passes(r, c->unexplained))
 			continue;
 		r->findings = xreallocarray(r->findings, (size_t)r->nfindings + 1, sizeof(*r->findings));
 		f = &r->findings[r->nfindings++];
 		memset(f, 0, sizeof(*f));
-		f->role = xstrdup(d->role);
-		f->rss_delta = d->rss_delta;
-		f->runtime_delta = d->runtime_delta;
-		f->unexplained = d->unexplained;
-		/* all is sorted by growth: the role's regions come in that order */
+		f->role = xstrdup(growing_role(r, c));
+		f->credit = xstrdup(c->role);
+		f->rss_delta = c->rss_delta;
+		f->runtime_delta = c->runtime_delta;
+		f->runtime_known = c->runtime_known;
+		f->unexplained = c->unexplained;
+		/* all is sorted by growth: the credit's regions come in that order */
 		for (j = 0; j < nall && f->nregions < r->opts.max_regions; j++) {
-			if (strcmp(all[j].role, d->role) != 0 || region_growth(&all[j]) <= 0)
+			if (credit_of(r, all[j].role) != c || region_growth(&all[j]) <= 0)
 				continue;
 			f->regions = xreallocarray(f->regions, (size_t)f->nregions + 1,
 						   sizeof(*f->regions));
 			region_copy(&f->regions[f->nregions++], &all[j]);
 		}
-		f->evidence = role_evidence(d, f->regions, f->nregions);
-		f->summary = finding_summary(d, f->nregions > 0 ? &f->regions[0] : NULL, f->evidence, r);
+		f->evidence = role_evidence(c, f->regions, f->nregions);
+		f->summary = words_finding(r, c, f->role, f->nregions > 0 ? &f->regions[0] : NULL,
+					   f->evidence);
 	}
 }
 
@@ -501,7 +556,14 @@ make_headline(struct diff_result *r)
 		buf_puts(&b, ", runtime estimate ");
 		num_bytes_delta(&b, r->after->go_estimate.v - r->before->go_estimate.v);
 	} else {
-		buf_puts(&b, ", no runtime numbers on both sides");
+		const char *side = words_missing_side(r->before, r->after);
+
+		buf_puts(&b, ", runtime side missing (");
+		buf_puts(&b, strcmp(side, "both") == 0 ? "neither bundle has Go runtime numbers"
+						       : strcmp(side, "before") == 0
+							 ? "no Go runtime numbers before"
+							 : "no Go runtime numbers after");
+		buf_putc(&b, ')');
 	}
 	if (r->nfindings > 0) {
 		buf_puts(&b, "; ");
@@ -594,8 +656,8 @@ diff_compute(struct db *db, int64_t before, int64_t after, const struct diff_opt
 		goto err;
 	if (align_snapshots(vb.v, vb.n, va.v, va.n, &al, d) != 0)
 		goto err;
-	fill_roles(r);
-	qsort(r->roles, (size_t)r->nroles, sizeof(*r->roles), cmp_role_delta);
+	fill_roles(r, &vb, &va);
+	fill_credits(r);
 	all = xcalloc(al->npairs, sizeof(*all));
 	for (i = 0; i < al->npairs; i++) {
 		const struct align_pair *p = &al->pairs[i];
@@ -654,11 +716,15 @@ diff_result_free(struct diff_result *r)
 	for (i = 0; i < r->nroles; i++)
 		free(r->roles[i].role);
 	free(r->roles);
+	for (i = 0; i < r->ncredits; i++)
+		free(r->credits[i].role);
+	free(r->credits);
 	for (i = 0; i < r->nfindings; i++) {
 		for (j = 0; j < r->findings[i].nregions; j++)
 			region_release(&r->findings[i].regions[j]);
 		free(r->findings[i].regions);
 		free(r->findings[i].role);
+		free(r->findings[i].credit);
 		free(r->findings[i].summary);
 	}
 	free(r->findings);

@@ -1,17 +1,17 @@
 /*
- * Attribution of the Rss change between two snapshots (DESIGN.md "Attribution").
- * Per role: rss_delta (smaps), runtime_delta (what the Go runtime says that
- * role holds changed by) and unexplained = rss_delta - runtime_delta.
- *   go-heap:    HeapSys - HeapReleased, plus StackInuse (stack spans live in
- *               the heap arenas)
- *   go-runtime: the runtime's metadata (MSpanSys, MCacheSys, GCSys,
- *               BuckHashSys, OtherSys, OS thread stacks). Before Go 1.25 the
- *               runtime does not label its metadata mappings, so when neither
- *               snapshot has a go-runtime VMA this share goes to anon.
- *   others:     0: the runtime does not own them.
- * A finding is a role whose unexplained growth passes both thresholds
+ * Attribution of the Rss change between two snapshots (docs/attribution.md).
+ * Each runtime memory class is credited to the roles whose mappings hold its
+ * pages (analyze/credit.h): a credit is one role or a set of roles credited
+ * together where the split between them cannot be known. Per credit:
+ * rss_delta (smaps), runtime_delta (the change of the classes credited to
+ * it) and unexplained = rss_delta - runtime_delta. Roles outside every
+ * credit hold none of the runtime's memory: runtime_delta 0. A side without
+ * runtime numbers makes runtime_delta unknown (runtime_known 0), and then
+ * all of rss_delta is unexplained: nothing explains it.
+ * A finding is a credit whose unexplained growth passes both thresholds
  * (min_bytes and min_percent of the before Rss), with the aligned regions
- * that carry it and evidence. A diff_result owns everything it points to.
+ * that carry it, evidence and a reading in plain words. A diff_result owns
+ * everything it points to.
  */
 #ifndef RSSGAP_ATTRIBUTE_H
 #define RSSGAP_ATTRIBUTE_H
@@ -42,6 +42,7 @@ struct diff_opts {
 	int max_regions;	/* regions kept per finding and in top_regions (default 10) */
 };
 
+/* One role, or one credit (then role is its roles joined by '+'). */
 struct role_delta {
 	char *role;
 	int64_t size_before, size_after;
@@ -50,8 +51,16 @@ struct role_delta {
 	int64_t lazyfree_before, lazyfree_after;
 	int64_t anon_huge_before, anon_huge_after;
 	int64_t swap_before, swap_after;
+	int64_t dirty_before, dirty_after;	/* Private_Dirty + Shared_Dirty */
 	int64_t rss_delta, runtime_delta, unexplained;
-	int runtime_known;	/* 0 when a runtime-owned role lacks runtime numbers */
+	int runtime_known;	/* 0 when a side lacks the runtime numbers: runtime_delta is unknown */
+	int credit;		/* roles[]: its credit, an index into credits[] */
+	int shared;		/* roles[]: its credit has other roles too, so runtime_delta and
+				 * unexplained are the credit's only (the split cannot be known) */
+	int nmembers;		/* credits[]: how many roles */
+	unsigned classes;	/* credits[]: 1 << enum credit_class, 0 for a role the runtime
+				 * holds nothing in */
+	const char *why;	/* credits[]: why its roles are credited together (static), or NULL */
 };
 
 /* One aligned region, both sides (a side that does not exist has range "" and zeros). */
@@ -63,6 +72,7 @@ struct region_delta {
 	int64_t size_before, size_after, rss_before, rss_after, pss_before, pss_after;
 	int64_t anonymous_before, anonymous_after, lazyfree_before, lazyfree_after;
 	int64_t anon_huge_before, anon_huge_after, swap_before, swap_after;
+	int64_t dirty_before, dirty_after;	/* Private_Dirty + Shared_Dirty */
 	int vmas_before, vmas_after;
 };
 
@@ -73,6 +83,9 @@ struct finding {
 	char *summary;			/* one line of plain English */
 	struct region_delta *regions;	/* largest Rss growth first */
 	int nregions;
+	char *credit;			/* the credit it was found in ("anon+go-runtime"); role
+					 * is its role with the largest Rss growth */
+	int runtime_known;		/* 0: runtime_delta is unknown */
 };
 
 /* Change of one Go memory class (analyze/snapshot.h). */
@@ -86,12 +99,16 @@ struct diff_result {
 	struct diff_opts opts;
 	struct role_delta *roles;	/* every role of either side, largest |rss_delta| first */
 	int nroles;
+	struct role_delta *credits;	/* every role in exactly one, largest |rss_delta| first */
+	int ncredits;
+	int labelled;			/* both sides show mappings the Go runtime named */
 	struct finding *findings;	/* largest unexplained first */
 	int nfindings;
 	struct region_delta *top_regions; /* largest |Rss change| first, all roles */
 	int ntop;
 	struct class_delta classes;
 	int64_t rss_delta, runtime_delta, unexplained;	/* whole process */
+	int runtime_known;		/* both sides have the runtime's numbers */
 	enum verdict verdict;
 	char *headline;			/* what happened in one short line (without the verdict) */
 	char *cgroup_note;		/* reconciliation of memory.current, or NULL */

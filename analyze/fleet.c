@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/credit.h"
 #include "analyze/snapshot.h"
 #include "core/buf.h"
 #include "core/num.h"
@@ -241,10 +242,48 @@ static int64_t get_rss(const struct fleet_point *p, int arg) { (void)arg; return
 static int64_t get_go(const struct fleet_point *p, int arg) { (void)arg; return p->go_estimate; }
 static int64_t get_non_go(const struct fleet_point *p, int arg) { (void)arg; return p->non_go; }
 static int64_t get_role_rss(const struct fleet_point *p, int role) { return p->role_rss[role]; }
-static int64_t get_role_gap(const struct fleet_point *p, int role) { return p->role_gap[role]; }
-static int64_t get_role_rt(const struct fleet_point *p, int role)
+static int64_t get_credit_rss(const struct fleet_point *p, int k) { return p->credit_rss[k]; }
+static int64_t get_credit_view(const struct fleet_point *p, int k) { return p->credit_view[k]; }
+static int64_t get_credit_gap(const struct fleet_point *p, int k)
 {
-	return p->role_rss[role] - p->role_gap[role];
+	return p->credit_rss[k] - p->credit_view[k];
+}
+
+/* Values of one cohort for credit k, from the points that have its runtime numbers only. */
+static int
+cohort_known_values(const struct fleet_result *r, int cohort,
+		    int64_t (*get)(const struct fleet_point *, int), int k, int64_t *v)
+{
+	int i, n = 0;
+
+	for (i = 0; i < r->npoints; i++)
+		if (r->points[i].cohort == cohort && r->points[i].credit_known[k])
+			v[n++] = get(&r->points[i], k);
+	return n;
+}
+
+/* The credit's role whose median Rss grew most between the compared cohorts. */
+static const char *
+growing_role(const struct fleet_result *r, int k, int64_t *vb, int64_t *va)
+{
+	const char *best = r->credits[k];
+	int64_t most = INT64_MIN;
+	int i, nb, na;
+
+	for (i = 0; i < r->nroles; i++) {
+		int64_t g;
+
+		if (r->role_credit[i] != k)
+			continue;
+		nb = cohort_values(r, r->before, get_role_rss, i, vb);
+		na = cohort_values(r, r->after, get_role_rss, i, va);
+		g = median_of(va, na) - median_of(vb, nb);
+		if (g > most) {
+			most = g;
+			best = r->roles[i];
+		}
+	}
+	return best;
 }
 
 /* Cohort values with a known Go estimate only. */
@@ -269,24 +308,69 @@ passes(const struct fleet_result *r, int64_t bytes)
 	return bytes >= r->opts.min_bytes && pct >= r->opts.min_percent;
 }
 
+/* Credit k's summary line. */
+static char *
+finding_summary(const struct fleet_result *r, const struct fleet_finding *f, int k)
+{
+	const struct fleet_cohort *cb = &r->cohorts[r->before], *ca = &r->cohorts[r->after];
+	struct buf s = BUF_INIT;
+
+	buf_printf(&s, "%s: median Rss ", r->credits[k]);
+	num_bytes_delta(&s, f->median_rss_delta);
+	buf_puts(&s, " from ");
+	buf_puts(&s, cb->value);
+	buf_printf(&s, " (n=%d) to ", cb->n);
+	buf_puts(&s, ca->value);
+	buf_printf(&s, " (n=%d)", ca->n);
+	if (!f->runtime_known) {
+		buf_printf(&s, " and the runtime side is missing (Go runtime numbers in %d of %d "
+			       "before and %d of %d after), so nothing explains it",
+			   f->known_before, cb->n, f->known_after, ca->n);
+	} else {
+		buf_puts(&s, " while the runtime's view moved ");
+		num_bytes_delta(&s, f->median_runtime_delta);
+		if (f->known_before < cb->n || f->known_after < ca->n)
+			buf_printf(&s, " (over the %d and %d snapshots with runtime numbers)",
+				   f->known_before, f->known_after);
+	}
+	buf_puts(&s, "; unexplained ");
+	num_bytes(&s, f->unexplained);
+	buf_puts(&s, " (90% band ");
+	num_bytes(&s, f->band_low);
+	buf_puts(&s, " to ");
+	num_bytes(&s, f->band_high);
+	buf_puts(&s, ")");
+	return buf_detach(&s, NULL);
+}
+
 static void
 compare(struct fleet_result *r, int64_t *vb, int64_t *va)
 {
-	const struct fleet_cohort *cb = &r->cohorts[r->before], *ca = &r->cohorts[r->after];
 	int k, nb, na;
 
 	nb = cohort_values(r, r->before, get_rss, 0, vb);
 	na = cohort_values(r, r->after, get_rss, 0, va);
 	r->median_rss_delta = median_of(va, na) - median_of(vb, nb);
 	bootstrap(vb, nb, va, na, &r->opts, &r->band_low, &r->band_high);
-	for (k = 0; k < r->nroles; k++) {
+	for (k = 0; k < r->ncredits; k++) {
 		struct fleet_finding f;
-		struct buf s = BUF_INIT;
 		int64_t low, high;
 
-		nb = cohort_values(r, r->before, get_role_gap, k, vb);
-		na = cohort_values(r, r->after, get_role_gap, k, va);
 		memset(&f, 0, sizeof(f));
+		f.known_before = cohort_known_values(r, r->before, get_credit_gap, k, vb);
+		f.known_after = cohort_known_values(r, r->after, get_credit_gap, k, va);
+		/*
+		 * The gap over the snapshots that have the runtime's numbers; a
+		 * cohort with none leaves the whole Rss change unexplained.
+		 */
+		f.runtime_known = f.known_before > 0 && f.known_after > 0;
+		if (!f.runtime_known) {
+			nb = cohort_values(r, r->before, get_credit_rss, k, vb);
+			na = cohort_values(r, r->after, get_credit_rss, k, va);
+		} else {
+			nb = f.known_before;
+			na = f.known_after;
+		}
 		f.unexplained = median_of(va, na) - median_of(vb, nb);
 		/* a finding must hold across the band, not only at the median */
 		if (!passes(r, f.unexplained))
@@ -296,29 +380,17 @@ compare(struct fleet_result *r, int64_t *vb, int64_t *va)
 			continue;
 		f.band_low = low;
 		f.band_high = high;
-		nb = cohort_values(r, r->before, get_role_rss, k, vb);
-		na = cohort_values(r, r->after, get_role_rss, k, va);
+		nb = cohort_values(r, r->before, get_credit_rss, k, vb);
+		na = cohort_values(r, r->after, get_credit_rss, k, va);
 		f.median_rss_delta = median_of(va, na) - median_of(vb, nb);
-		nb = cohort_values(r, r->before, get_role_rt, k, vb);
-		na = cohort_values(r, r->after, get_role_rt, k, va);
-		f.median_runtime_delta = median_of(va, na) - median_of(vb, nb);
-		f.role = xstrdup(r->roles[k]);
-		buf_printf(&s, "%s: median Rss ", r->roles[k]);
-		num_bytes_delta(&s, f.median_rss_delta);
-		buf_puts(&s, " from ");
-		buf_puts(&s, cb->value);
-		buf_printf(&s, " (n=%d) to ", cb->n);
-		buf_puts(&s, ca->value);
-		buf_printf(&s, " (n=%d) while the runtime's view moved ", ca->n);
-		num_bytes_delta(&s, f.median_runtime_delta);
-		buf_puts(&s, "; unexplained ");
-		num_bytes(&s, f.unexplained);
-		buf_puts(&s, " (90% band ");
-		num_bytes(&s, low);
-		buf_puts(&s, " to ");
-		num_bytes(&s, high);
-		buf_puts(&s, ")");
-		f.summary = buf_detach(&s, NULL);
+		if (f.runtime_known) {
+			nb = cohort_known_values(r, r->before, get_credit_view, k, vb);
+			na = cohort_known_values(r, r->after, get_credit_view, k, va);
+			f.median_runtime_delta = median_of(va, na) - median_of(vb, nb);
+		}
+		f.role = xstrdup(growing_role(r, k, vb, va));
+		f.credit = xstrdup(r->credits[k]);
+		f.summary = finding_summary(r, &f, k);
 		r->findings = xreallocarray(r->findings, (size_t)r->nfindings + 1, sizeof(f));
 		r->findings[r->nfindings++] = f;
 	}
@@ -473,47 +545,80 @@ add_point(struct fleet_result *r, struct db *db, int64_t id, int c, struct diag 
 	return 0;
 }
 
-/* Per-role Rss and gap of every point, over the roles of the whole fleet. */
+/* The fleet's credits (analyze/credit.h), planned over the compared cohorts' snapshots. */
+static void
+plan_credits(struct fleet_result *r, struct credit_plan *plan)
+{
+	int *of_plan, i, k;
+
+	credit_plan_init(plan);
+	for (i = 0; i < r->npoints; i++)
+		if (r->points[i].cohort == r->before || r->points[i].cohort == r->after)
+			credit_plan_add(plan, r->infos[i]);
+	credit_plan_finish(plan);
+	r->labelled = credit_plan_labelled(plan);
+	for (k = 0; k < plan->ncredits; k++)
+		for (i = 0; i < plan->credits[k].nroles; i++)
+			role_index(r, plan->credits[k].roles[i]);
+	of_plan = xcalloc((size_t)plan->ncredits + 1, sizeof(int));
+	for (k = 0; k < plan->ncredits; k++)
+		of_plan[k] = -1;
+	r->role_credit = xcalloc((size_t)r->nroles + 1, sizeof(int));
+	r->credits = xcalloc((size_t)r->nroles + 1, sizeof(char *));
+	for (i = 0; i < r->nroles; i++) {
+		int pk = credit_find(plan, r->roles[i]);
+
+		if (pk >= 0 && of_plan[pk] >= 0) {
+			r->role_credit[i] = of_plan[pk];
+			continue;
+		}
+		r->role_credit[i] = r->ncredits;
+		r->credits[r->ncredits++] = xstrdup(pk >= 0 ? plan->credits[pk].name : r->roles[i]);
+		if (pk >= 0)
+			of_plan[pk] = r->role_credit[i];
+	}
+	free(of_plan);
+}
+
+/* Per-role Rss and per-credit Rss and runtime view of every point. */
 static void
 fill_roles(struct fleet_result *r)
 {
-	int *unknown = xcalloc((size_t)r->nroles + 1, sizeof(int));
+	struct credit_plan plan;
 	int i, k;
 
-	/*
-	 * As diff: when a compared snapshot lacks the runtime numbers of a role,
-	 * that role's runtime view counts as unchanged (0 on every point), rather
-	 * than mixing views with Rss-only points into the cohort medians.
-	 */
-	for (i = 0; i < r->npoints; i++) {
-		const struct snapshot_info *s = r->infos[i];
-		int labelled = snapshot_role(s, "go-runtime") != NULL;
-		int64_t view;
-
-		if (r->points[i].cohort != r->before && r->points[i].cohort != r->after)
-			continue;
-		for (k = 0; k < r->nroles; k++)
-			if (!snapshot_runtime_view(s, r->roles[k], labelled, &view))
-				unknown[k] = 1;
-	}
+	plan_credits(r, &plan);
 	for (i = 0; i < r->npoints; i++) {
 		struct fleet_point *p = &r->points[i];
 		const struct snapshot_info *s = r->infos[i];
-		int labelled = snapshot_role(s, "go-runtime") != NULL;
 
 		p->role_rss = xcalloc((size_t)r->nroles + 1, sizeof(int64_t));
-		p->role_gap = xcalloc((size_t)r->nroles + 1, sizeof(int64_t));
+		p->credit_rss = xcalloc((size_t)r->ncredits + 1, sizeof(int64_t));
+		p->credit_view = xcalloc((size_t)r->ncredits + 1, sizeof(int64_t));
+		p->credit_known = xcalloc((size_t)r->ncredits + 1, 1);
 		for (k = 0; k < r->nroles; k++) {
 			const struct role_info *ri = snapshot_role(s, r->roles[k]);
-			int64_t view = 0;
 
 			p->role_rss[k] = ri != NULL && ri->rss > 0 ? ri->rss : 0;
-			if (unknown[k] || !snapshot_runtime_view(s, r->roles[k], labelled, &view))
-				view = 0;
-			p->role_gap[k] = p->role_rss[k] - view;
+			p->credit_rss[r->role_credit[k]] += p->role_rss[k];
+		}
+		/* outside every credit the runtime holds 0, known where it has numbers */
+		for (k = 0; k < r->ncredits; k++)
+			p->credit_known[k] = (unsigned char)snapshot_has_runtime(s);
+	}
+	for (k = 0; k < r->nroles; k++) {
+		int pk = credit_find(&plan, r->roles[k]), c = r->role_credit[k];
+
+		if (pk < 0)
+			continue;
+		for (i = 0; i < r->npoints; i++) {
+			int64_t view = 0;
+
+			r->points[i].credit_known[c] =
+				(unsigned char)credit_view(&plan, pk, r->infos[i], &view);
+			r->points[i].credit_view[c] = r->points[i].credit_known[c] ? view : 0;
 		}
 	}
-	free(unknown);
 	for (i = 0; i < r->npoints; i++)
 		snapshot_info_free(r->infos[i]);
 	free(r->infos);
@@ -618,12 +723,12 @@ err:
 }
 
 /*
- * Every snapshot as fleet_compute reads it: three queries over the whole
- * store (db_fleet_each, db_runtime_all, db_roles_all) instead of seven per
+ * Every snapshot as fleet_compute reads it: four queries over the whole
+ * store (db_fleet_each, db_runtime_all, db_roles_all, db_go_named_all) instead of eight per
  * snapshot. A snapshot with the key and an Rss gets the fields of a
  * snapshot_info that the fleet reads, filled as snapshot_info_load fills
  * them: id, pod, host, pid, Rss, the runtime numbers (without their
- * sources), go_estimate and the roles.
+ * sources), go_estimate, the roles and the count of Go-named VMAs.
  */
 struct fleet_load {
 	int64_t *ids;			/* id order */
@@ -706,12 +811,22 @@ load_role(void *ctx, int64_t id, const struct db_role_totals *t)
 }
 
 static int
+load_go_named(void *ctx, int64_t id, int64_t count)
+{
+	struct snapshot_info *s = load_find(ctx, id);
+
+	if (s != NULL)
+		s->go_named = count;
+	return 0;
+}
+
+static int
 fleet_load(struct db *db, const char *by, struct fleet_load *l, struct diag *d)
 {
 	int i;
 
 	if (db_fleet_each(db, by, load_row, l, d) != 0 || db_runtime_all(db, load_runtime, l, d) != 0 ||
-	    db_roles_all(db, load_role, l, d) != 0)
+	    db_roles_all(db, load_role, l, d) != 0 || db_go_named_all(db, load_go_named, l, d) != 0)
 		return -1;
 	for (i = 0; i < l->n; i++)
 		if (l->infos[i] != NULL)
@@ -814,7 +929,9 @@ fleet_result_free(struct fleet_result *r)
 	for (i = 0; i < r->npoints; i++) {
 		free(r->points[i].who);
 		free(r->points[i].role_rss);
-		free(r->points[i].role_gap);
+		free(r->points[i].credit_rss);
+		free(r->points[i].credit_view);
+		free(r->points[i].credit_known);
 	}
 	free(r->points);
 	for (i = 0; i < r->ncohorts; i++) {
@@ -825,8 +942,13 @@ fleet_result_free(struct fleet_result *r)
 	for (i = 0; i < r->nroles; i++)
 		free(r->roles[i]);
 	free(r->roles);
+	for (i = 0; i < r->ncredits; i++)
+		free(r->credits[i]);
+	free(r->credits);
+	free(r->role_credit);
 	for (i = 0; i < r->nfindings; i++) {
 		free(r->findings[i].role);
+		free(r->findings[i].credit);
 		free(r->findings[i].summary);
 	}
 	free(r->findings);

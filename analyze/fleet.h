@@ -40,7 +40,9 @@ struct fleet_point {
 	int go_known;
 	int64_t go_estimate, non_go;
 	int64_t *role_rss;	/* per fleet role, 0 when absent */
-	int64_t *role_gap;	/* role Rss minus what the runtime says it holds */
+	int64_t *credit_rss;	/* per fleet credit: the Rss of its roles */
+	int64_t *credit_view;	/* what the runtime says the credit holds (0 when unknown) */
+	unsigned char *credit_known;	/* 0: this snapshot lacks the runtime numbers */
 };
 
 struct fleet_cohort {
@@ -51,7 +53,10 @@ struct fleet_cohort {
 };
 
 struct fleet_finding {
-	char *role;
+	char *role;		/* the credit's role whose median Rss grew most */
+	char *credit;		/* the credit ("anon+go-runtime"), as diff's */
+	int runtime_known;	/* 0: a cohort has no runtime numbers: median_runtime_delta unknown */
+	int known_before, known_after;	/* snapshots with the runtime numbers, per cohort */
 	int64_t median_rss_delta, median_runtime_delta, unexplained;
 	int64_t band_low, band_high;	/* bootstrap band of unexplained */
 	char *summary;
@@ -67,6 +72,10 @@ struct fleet_result {
 	struct fleet_opts opts;
 	char **roles;
 	int nroles;
+	char **credits;		/* analyze/credit.h: each role in exactly one */
+	int ncredits;
+	int *role_credit;	/* per role: its credit */
+	int labelled;		/* every compared snapshot shows Go-named mappings */
 	struct fleet_cohort *cohorts;	/* in version order of their values */
 	int ncohorts;
 	struct fleet_point *points;

@@ -177,6 +177,29 @@ snapshot_add_role(struct snapshot_info *info, const struct db_role_totals *r)
 	ri->private_dirty = r->private_dirty;
 }
 
+/* The first capture error of a runtime member: why the runtime numbers are missing. */
+static int
+on_error(void *ctx, const char *group, const char *file, int has_value, int64_t value,
+	 const char *reason)
+{
+	struct snapshot_info *info = ctx;
+	size_t n;
+
+	(void)group;
+	(void)has_value;
+	(void)value;
+	if (info->runtime_missing != NULL || strncmp(file, "runtime/", 8) != 0)
+		return 0;
+	n = strlen(reason);
+	if (n > 160)
+		n = 160;	/* a reason is one line of a capture tool's message */
+	info->runtime_missing = xcalloc(1, strlen(file) + n + 3);
+	memcpy(info->runtime_missing, file, strlen(file));
+	memcpy(info->runtime_missing + strlen(file), ": ", 2);
+	memcpy(info->runtime_missing + strlen(file) + 2, reason, n);
+	return 0;
+}
+
 static int
 on_role(void *ctx, const struct db_role_totals *r)
 {
@@ -220,6 +243,8 @@ snapshot_info_load(struct db *db, int64_t id, struct diag *d)
 	    db_kv_each(db, DB_KV_CGROUP, id, on_cgroup, info, d) != 0 ||
 	    db_kv_each(db, DB_KV_STATUS, id, on_status, info, d) != 0 ||
 	    db_manifest_each(db, id, on_label, info, d) != 0 ||
+	    db_kv_each(db, DB_KV_ERRORS, id, on_error, info, d) != 0 ||
+	    db_go_named(db, id, &info->go_named, d) != 0 ||
 	    db_roles_each(db, id, on_role, info, d) != 0) {
 		snapshot_info_free(info);
 		return NULL;
@@ -259,6 +284,7 @@ snapshot_info_free(struct snapshot_info *info)
 	free(info->pod);
 	free(info->comm);
 	free(info->vma_source);
+	free(info->runtime_missing);
 	free(info);
 }
 
@@ -335,33 +361,8 @@ go_classes_from(const struct snapshot_info *info, struct go_classes *g)
 	return 1;
 }
 
-static int64_t
-rt_or_zero(const struct snapshot_info *s, enum rt_field f)
-{
-	return s->rt[f].known ? s->rt[f].v : 0;
-}
-
 int
-snapshot_runtime_view(const struct snapshot_info *s, const char *role, int labelled,
-		      int64_t *bytes)
+snapshot_has_runtime(const struct snapshot_info *s)
 {
-	if (strcmp(role, "go-heap") == 0) {
-		if (!s->rt[RT_HEAP_SYS].known || !s->rt[RT_HEAP_RELEASED].known ||
-		    !s->rt[RT_STACK_INUSE].known)
-			return 0;
-		*bytes = rt_or_zero(s, RT_HEAP_SYS) - rt_or_zero(s, RT_HEAP_RELEASED) +
-			 rt_or_zero(s, RT_STACK_INUSE);
-		return 1;
-	}
-	if (strcmp(role, labelled ? "go-runtime" : "anon") == 0) {
-		if (!s->rt[RT_SYS].known)
-			return 0;
-		*bytes = rt_or_zero(s, RT_MSPAN_SYS) + rt_or_zero(s, RT_MCACHE_SYS) +
-			 rt_or_zero(s, RT_GC_SYS) + rt_or_zero(s, RT_BUCK_HASH_SYS) +
-			 rt_or_zero(s, RT_OTHER_SYS) + rt_or_zero(s, RT_STACK_SYS) -
-			 rt_or_zero(s, RT_STACK_INUSE);
-		return 1;
-	}
-	*bytes = 0;
-	return 1;
+	return s->go_estimate.known;
 }

@@ -62,6 +62,9 @@ struct snapshot_info {
 	struct opt_i64 cgroup_file;	/* page cache charged: memory.stat file / cache */
 	struct opt_i64 cgroup_kernel;	/* kernel memory: memory.stat kernel (v2) */
 	struct opt_i64 status_rss;	/* VmRSS */
+	int64_t go_named;		/* VMAs the Go runtime named "[anon: Go: ...]" */
+	char *runtime_missing;		/* why the capture got no runtime numbers ("runtime/heap.txt:
+					 * connection refused"), or NULL */
 	struct role_info *roles;	/* largest Rss first */
 	int nroles;
 };
@@ -92,15 +95,8 @@ const char *go_class_name(enum go_class c);
 /* What a person calls it ("heap objects (live and dead)"). */
 const char *go_class_label(enum go_class c);
 
-/*
- * What the runtime says a role holds, in bytes (DESIGN.md "Attribution"):
- * go-heap: HeapSys - HeapReleased + StackInuse; the runtime's metadata and
- * thread stacks belong to go-runtime, or to anon when the snapshot's Go does
- * not label its mappings (labelled == 0); other roles: 0. Returns 0 when the
- * runtime numbers needed are missing.
- */
-int snapshot_runtime_view(const struct snapshot_info *info, const char *role, int labelled,
-			  int64_t *bytes);
+/* 1 when the snapshot has the runtime's headline numbers (Sys and HeapReleased). */
+int snapshot_has_runtime(const struct snapshot_info *info);
 
 /* Load snapshot id; NULL with d filled (not found is DIAG_USAGE). */
 struct snapshot_info *snapshot_info_load(struct db *db, int64_t id, struct diag *d);

@@ -28,7 +28,9 @@ static const char report_usage[] =
 	"without the comparison.\n"
 	"\n"
 	"  -o DIR            where to write (created if missing)\n"
-	"  --format LIST     png, svg or png,svg (default png,svg); summary.md always\n";
+	"  --format LIST     png, svg or png,svg (default png,svg); summary.md always\n"
+	"\n"
+	"The roles, evidence and pairing words are those of 'rssgap diff --help'.\n";
 
 /* mkdir -p */
 static int

@@ -144,6 +144,9 @@ show_json(struct cmd *c, const struct snapshot_info *s, int top, struct buf *out
 	json_int_or_null(&j, "heap_released", s->rt[RT_HEAP_RELEASED].known,
 			 s->rt[RT_HEAP_RELEASED].v);
 	json_int_or_null(&j, "pprof_inuse", s->pprof_inuse.known, s->pprof_inuse.v);
+	json_bool(&j, "runtime_known", snapshot_has_runtime(s));
+	json_str(&j, "runtime_missing", snapshot_has_runtime(s) ? NULL : s->runtime_missing);
+	json_int(&j, "go_named_vmas", s->go_named);
 	json_int_or_null(&j, "non_go", s->rss_known && s->go_estimate.known,
 			 s->rss - s->go_estimate.v);
 	json_object(&j, "cgroup");
@@ -196,6 +199,10 @@ show_text(struct cmd *c, const struct snapshot_info *s, int top, struct buf *out
 	buf_putc(out, '\n');
 	if (text_go_classes(out, s))
 		buf_putc(out, '\n');
+	if (snapshot_has_runtime(s)) {
+		text_credits(out, s);
+		buf_putc(out, '\n');
+	}
 	buf_printf(out, "Top %d VMAs by Rss\n", top);
 	db_vmas_top(c->db, s->id, top, text_vma, &ctx, d);
 	buf_puts(out, "\nNotes\n");

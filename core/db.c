@@ -144,6 +144,8 @@ enum stmt {
 	S_FLEET_ALL,
 	S_RUNTIME_ALL,
 	S_ROLES_ALL,
+	S_GO_NAMED,
+	S_GO_NAMED_ALL,
 	S_BEGIN,
 	S_COMMIT,
 	S_ROLLBACK,
@@ -272,6 +274,11 @@ static const char *const sql[S_COUNT] = {
 	[S_ROLES_ALL] = "SELECT snapshot_id, role, vmas, size, rss, pss, anonymous, lazyfree,"
 			" anon_huge_pages, swap, private_dirty FROM role_total"
 			" ORDER BY snapshot_id, coalesce(rss, -1) DESC, size DESC, role",
+	/* VMAs the Go runtime named (prctl PR_SET_VMA_ANON_NAME, " Go: ..."), per snapshot */
+	[S_GO_NAMED] = "SELECT count(*) FROM vma WHERE id >= ?1 << 24 AND id < (?1 + 1) << 24"
+		       " AND substr(path, 1, 11) = '[anon: Go: '",
+	[S_GO_NAMED_ALL] = "SELECT id >> 24, count(*) FROM vma WHERE substr(path, 1, 11) = '[anon: Go: '"
+			   " GROUP BY id >> 24 ORDER BY 1",
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
@@ -1434,6 +1441,35 @@ db_roles_all(struct db *db, db_id_role_fn fn, void *ctx, struct diag *d)
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : fail(db, d, "reading roles");
+}
+
+int
+db_go_named(struct db *db, int64_t id, int64_t *count, struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_GO_NAMED);
+	int rc;
+
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	*count = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : fail(db, d, "counting Go-named VMAs");
+}
+
+int
+db_go_named_all(struct db *db, db_id_count_fn fn, void *ctx, struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_GO_NAMED_ALL);
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)) != 0) {
+			sqlite3_reset(st);
+			return 0;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail(db, d, "counting Go-named VMAs");
 }
 
 static int

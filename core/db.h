@@ -246,6 +246,15 @@ typedef int (*db_id_role_fn)(void *ctx, int64_t id, const struct db_role_totals 
 /* db_roles_each for every snapshot, in id order (then largest Rss first). */
 int db_roles_all(struct db *db, db_id_role_fn fn, void *ctx, struct diag *d);
 
+/*
+ * VMAs the Go runtime named "[anon: Go: ...]" (Go >= 1.25 on a kernel with
+ * anonymous VMA names): whether the snapshot's Go labels its mappings.
+ */
+int db_go_named(struct db *db, int64_t id, int64_t *count, struct diag *d);
+typedef int (*db_id_count_fn)(void *ctx, int64_t id, int64_t count);
+/* db_go_named for every snapshot that has such VMAs, in id order. */
+int db_go_named_all(struct db *db, db_id_count_fn fn, void *ctx, struct diag *d);
+
 /* Ids of snapshots whose manifest has key=value (key "label.X" or a plain key; "X" also matches "label.X"). */
 int db_select_ids(struct db *db, const char *const *keys, const char *const *values, int n,
 		  int64_t **ids, int64_t *count, struct diag *d);

@@ -647,14 +647,19 @@ static const struct {
 	[VERDICT_UNEXPLAINED] = { "UNEXPLAINED GROWTH", C_VERMILLION },
 };
 
+/* 1 when credit (a role, or roles joined by '+') has a finding. */
 static int
-role_has_finding(const struct diff_result *r, const char *role)
+credit_has_finding(const struct diff_result *r, const char *credit)
 {
 	int i;
 
-	for (i = 0; i < r->nfindings; i++)
-		if (r->findings[i].role != NULL && role != NULL && strcmp(r->findings[i].role, role) == 0)
+	for (i = 0; i < r->nfindings; i++) {
+		const char *c = r->findings[i].credit != NULL ? r->findings[i].credit
+							      : r->findings[i].role;
+
+		if (c != NULL && credit != NULL && strcmp(c, credit) == 0)
 			return 1;
+	}
 	return 0;
 }
 
@@ -675,10 +680,10 @@ panel_roles_diff(struct page *p, const struct scale_box *area, const struct diff
 	x += swatch(p, x, area->y + 36, 0, C_ORANGE, "Rss change explained");
 	x += swatch(p, x, area->y + 36, 1, C_VERMILLION, "unexplained");
 	swatch(p, x, area->y + 36, 0, C_BLUE, "runtime-visible change");
-	if (scale_rows_fit(&rows, r->nroles, rows_top, area->y + area->h - rows_top, 19, 30) != 0)
+	if (scale_rows_fit(&rows, r->ncredits, rows_top, area->y + area->h - rows_top, 19, 30) != 0)
 		goto out;
 	for (i = 0; i < rows.shown; i++) {
-		const struct role_delta *rd = &r->roles[i];
+		const struct role_delta *rd = &r->credits[i];
 
 		lo = fmin(lo, (double)fmin(rd->rss_delta, rd->runtime_delta));
 		hi = fmax(hi, (double)fmax(rd->rss_delta, rd->runtime_delta));
@@ -687,14 +692,14 @@ panel_roles_diff(struct page *p, const struct scale_box *area, const struct diff
 		goto out;
 	x_axis(p, &t, bx0, bx1, rows_top - 6, rows_top, rows_top + rows.row_h * rows.shown);
 	for (i = 0; i < rows.shown; i++) {
-		const struct role_delta *rd = &r->roles[i];
+		const struct role_delta *rd = &r->credits[i];
 		struct scale_box box = scale_row_box(&rows, i, area->x, area->w);
 		double h1 = fmin(12, box.h * 0.45), h2 = fmin(8, box.h * 0.3);
 		double y1 = box.y + (box.h - h1 - h2 - 2) / 2, y2 = y1 + h1 + 2;
 		double x0 = scale_map(&t, 0, bx0, bx1), xr = scale_map(&t, (double)rd->rss_delta, bx0, bx1);
 		double xg = scale_map(&t, (double)rd->runtime_delta, bx0, bx1), xe;
 		double base = box.y + box.h / 2 + 4.5;
-		int hot = role_has_finding(r, rd->role);
+		int hot = credit_has_finding(r, rd->role);
 
 		if (i % 2 == 1)
 			fill_rect(p, area->x, box.y, area->w, box.h, 0xF8F8F8);
@@ -729,10 +734,10 @@ panel_roles_diff(struct page *p, const struct scale_box *area, const struct diff
 		struct scale_box box = scale_row_box(&rows, rows.shown, area->x, area->w);
 		double rest = 0;
 
-		for (i = rows.shown; i < r->nroles; i++)
-			rest += r->roles[i].rss_delta;
+		for (i = rows.shown; i < r->ncredits; i++)
+			rest += r->credits[i].rss_delta;
 		buf_reset(&b);
-		buf_printf(&b, "+ %d more roles, Rss ", r->nroles - rows.shown);
+		buf_printf(&b, "+ %d more, Rss ", r->ncredits - rows.shown);
 		human_delta(&b, rest);
 		rgb(p->cr, C_GREY);
 		font(p, TEXT_PX, 0);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/credit.h"
+#include "analyze/words.h"
 #include "core/escape.h"
 #include "core/num.h"
 #include "report/json.h"
@@ -65,6 +67,31 @@ region_line(struct buf *out, const struct region_delta *g)
 	buf_printf(out, "  [%s]\n", g->how);
 }
 
+/* One row of the role table: a credit, or (indented) one of a credit's roles. */
+static void
+role_row(struct buf *out, const struct role_delta *d, const char *indent)
+{
+	struct buf name = BUF_INIT;
+
+	buf_puts(&name, indent);
+	escape_term(&name, d->role, strlen(d->role));
+	buf_printf(out, "%-16s", buf_str(&name));
+	cell(out, " %11s", (double)d->rss_before, 0);
+	cell(out, " %11s", (double)d->rss_after, 0);
+	cell(out, " %11s", (double)d->rss_delta, 1);
+	if (d->shared) {
+		buf_printf(out, " %13s %13s\n", "(together)", "(together)");
+		buf_release(&name);
+		return;
+	}
+	if (d->runtime_known)
+		cell(out, " %13s", (double)d->runtime_delta, 1);
+	else
+		buf_printf(out, " %13s", "unknown");
+	cell(out, " %13s\n", (double)d->unexplained, 1);
+	buf_release(&name);
+}
+
 void
 diffout_text(struct buf *out, const struct diff_result *r)
 {
@@ -81,32 +108,35 @@ diffout_text(struct buf *out, const struct diff_result *r)
 	buf_putc(out, '\n');
 	buf_printf(out, "%-16s %11s %11s %11s %13s %13s\n", "ROLE", "RSS BEFORE", "RSS AFTER",
 		   "RSS CHANGE", "RUNTIME SAW", "UNEXPLAINED");
-	for (i = 0; i < r->nroles; i++) {
-		const struct role_delta *d = &r->roles[i];
-		struct buf name = BUF_INIT;
+	for (i = 0; i < r->ncredits; i++) {
+		const struct role_delta *c = &r->credits[i];
 
-		escape_term(&name, d->role, strlen(d->role));
-		buf_printf(out, "%-16s", buf_str(&name));
-		cell(out, " %11s", (double)d->rss_before, 0);
-		cell(out, " %11s", (double)d->rss_after, 0);
-		cell(out, " %11s", (double)d->rss_delta, 1);
-		if (d->runtime_known)
-			cell(out, " %13s", (double)d->runtime_delta, 1);
-		else
-			buf_printf(out, " %13s", "unknown");
-		cell(out, " %13s\n", (double)d->unexplained, 1);
-		buf_release(&name);
+		role_row(out, c, "");
+		if (c->nmembers < 2)
+			continue;
+		/* a credit of several roles: its roles below it, their shares unknowable */
+		for (j = 0; j < r->nroles; j++)
+			if (r->roles[j].credit == i)
+				role_row(out, &r->roles[j], "  ");
 	}
 	buf_printf(out, "%-16s", "total");
 	cell(out, " %11s", (double)r->before->rss, 0);
 	cell(out, " %11s", (double)r->after->rss, 0);
 	cell(out, " %11s", (double)r->rss_delta, 1);
-	cell(out, " %13s", (double)r->runtime_delta, 1);
-	cell(out, " %13s\n\n", (double)r->unexplained, 1);
+	if (r->runtime_known)
+		cell(out, " %13s", (double)r->runtime_delta, 1);
+	else
+		buf_printf(out, " %13s", "unknown");
+	cell(out, " %13s\n", (double)r->unexplained, 1);
+	for (i = 0; i < r->ncredits; i++)
+		if (r->credits[i].why != NULL)
+			buf_printf(out, "%s: credited together: %s.\n", r->credits[i].role,
+				   r->credits[i].why);
+	buf_putc(out, '\n');
 	if (r->nfindings == 0) {
 		buf_puts(out, "No finding: no role grew by more than ");
 		cell(out, "%s", (double)r->opts.min_bytes, 0);
-		buf_printf(out, " and %.0f%% of the before Rss beyond what the runtime reports.\n",
+		buf_printf(out, " and %.0f%% of the before Rss beyond what the runtime reports.\n\n",
 			   r->opts.min_percent);
 	}
 	for (i = 0; i < r->nfindings; i++) {
@@ -137,6 +167,11 @@ diffout_text(struct buf *out, const struct diff_result *r)
 		cell(out, " %12s", (double)rows[i].after, 0);
 		cell(out, " %12s\n", (double)(rows[i].after - rows[i].before), 1);
 	}
+	if (r->after->go_estimate.known && r->after->rss < r->after->go_estimate.v)
+		text_wrapped(out, "  ", words_negative_non_go(r->after->rss - r->after->go_estimate.v));
+	else if (r->before->go_estimate.known && r->before->rss < r->before->go_estimate.v)
+		text_wrapped(out, "  ",
+			     words_negative_non_go(r->before->rss - r->before->go_estimate.v));
 	if (r->classes.known) {
 		buf_puts(out, "\nGO MEMORY CLASSES\n");
 		for (i = 0; i < GO_CLASS_COUNT; i++) {
@@ -155,6 +190,16 @@ diffout_text(struct buf *out, const struct diff_result *r)
 			" only after\n", r->pairs, r->only_before, r->only_after);
 }
 
+/* The runtime classes credited (1 << enum credit_class), by their names. */
+static void
+credit_class_names(struct json *j, unsigned classes)
+{
+	if (classes & (1u << CREDIT_HEAP))
+		json_str(j, NULL, "heap");
+	if (classes & (1u << CREDIT_META))
+		json_str(j, NULL, "metadata");
+}
+
 static void
 json_side(struct json *j, const char *key, const struct snapshot_info *s)
 {
@@ -170,6 +215,9 @@ json_side(struct json *j, const char *key, const struct snapshot_info *s)
 	json_int_or_null(j, "go_estimate", s->go_estimate.known, s->go_estimate.v);
 	json_int_or_null(j, "heap_inuse", s->rt[RT_HEAP_INUSE].known, s->rt[RT_HEAP_INUSE].v);
 	json_int_or_null(j, "pprof_inuse", s->pprof_inuse.known, s->pprof_inuse.v);
+	json_bool(j, "runtime_known", snapshot_has_runtime(s));
+	json_str(j, "runtime_missing", snapshot_has_runtime(s) ? NULL : s->runtime_missing);
+	json_int(j, "go_named_vmas", s->go_named);
 	json_str(j, "captured_at", s->captured_at);
 	json_end(j, '}');
 }
@@ -193,6 +241,8 @@ json_region(struct json *j, const struct region_delta *g)
 	json_int(j, "anon_huge_pages_after", g->anon_huge_after);
 	json_int(j, "swap_before", g->swap_before);
 	json_int(j, "swap_after", g->swap_after);
+	json_int(j, "dirty_before", g->dirty_before);
+	json_int(j, "dirty_after", g->dirty_after);
 	json_end(j, '}');
 }
 
@@ -216,16 +266,54 @@ diffout_json(struct buf *out, const struct diff_result *r)
 		json_int(&j, "rss_before", d->rss_before);
 		json_int(&j, "rss_after", d->rss_after);
 		json_int(&j, "rss_delta", d->rss_delta);
-		json_int(&j, "runtime_delta", d->runtime_delta);	/* 0 when unknown, as findings */
+		/* null when unknown, or when the role shares its credit (see "credits") */
+		json_int_or_null(&j, "runtime_delta", d->runtime_known && !d->shared,
+				 d->runtime_delta);
 		json_bool(&j, "runtime_known", d->runtime_known);
-		json_int(&j, "unexplained", d->unexplained);
+		json_int_or_null(&j, "unexplained", !d->shared, d->unexplained);
+		json_str(&j, "credit", r->credits[d->credit].role);
 		json_int(&j, "size_before", d->size_before);
 		json_int(&j, "size_after", d->size_after);
 		json_int(&j, "lazyfree_before", d->lazyfree_before);
 		json_int(&j, "lazyfree_after", d->lazyfree_after);
+		json_int(&j, "anon_huge_pages_before", d->anon_huge_before);
+		json_int(&j, "anon_huge_pages_after", d->anon_huge_after);
+		json_int(&j, "dirty_before", d->dirty_before);
+		json_int(&j, "dirty_after", d->dirty_after);
 		json_end(&j, '}');
 	}
 	json_end(&j, ']');
+	json_array(&j, "credits");
+	for (i = 0; i < r->ncredits; i++) {
+		const struct role_delta *c = &r->credits[i];
+
+		json_object(&j, NULL);
+		json_str(&j, "credit", c->role);
+		json_array(&j, "roles");
+		for (k = 0; k < r->nroles; k++)
+			if (r->roles[k].credit == i)
+				json_str(&j, NULL, r->roles[k].role);
+		json_end(&j, ']');
+		json_array(&j, "classes");
+		credit_class_names(&j, c->classes);
+		json_end(&j, ']');
+		json_int(&j, "rss_before", c->rss_before);
+		json_int(&j, "rss_after", c->rss_after);
+		json_int(&j, "rss_delta", c->rss_delta);
+		json_int_or_null(&j, "runtime_delta", c->runtime_known, c->runtime_delta);
+		json_bool(&j, "runtime_known", c->runtime_known);
+		json_int(&j, "unexplained", c->unexplained);
+		json_str(&j, "why", c->why);
+		json_end(&j, '}');
+	}
+	json_end(&j, ']');
+	json_object(&j, "total");
+	json_int(&j, "rss_delta", r->rss_delta);
+	json_int_or_null(&j, "runtime_delta", r->runtime_known, r->runtime_delta);
+	json_bool(&j, "runtime_known", r->runtime_known);
+	json_int(&j, "unexplained", r->unexplained);
+	json_end(&j, '}');
+	json_bool(&j, "labelled", r->labelled);
 	json_array(&j, "findings");
 	for (i = 0; i < r->nfindings; i++) {
 		const struct finding *f = &r->findings[i];
@@ -233,8 +321,10 @@ diffout_json(struct buf *out, const struct diff_result *r)
 
 		json_object(&j, NULL);
 		json_str(&j, "role", f->role);
+		json_str(&j, "credit", f->credit);
 		json_int(&j, "rss_delta", f->rss_delta);
-		json_int(&j, "runtime_delta", f->runtime_delta);
+		json_int_or_null(&j, "runtime_delta", f->runtime_known, f->runtime_delta);
+		json_bool(&j, "runtime_known", f->runtime_known);
 		json_int(&j, "unexplained", f->unexplained);
 		json_array(&j, "evidence");
 		n = evidence_names(f->evidence, ev, 8);

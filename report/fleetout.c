@@ -152,8 +152,13 @@ fleetout_json(struct buf *out, const struct fleet_result *r)
 
 		json_object(&j, NULL);
 		json_str(&j, "role", f->role);
+		json_str(&j, "credit", f->credit);
 		json_int(&j, "median_rss_delta", f->median_rss_delta);
-		json_int(&j, "median_runtime_delta", f->median_runtime_delta);
+		json_int_or_null(&j, "median_runtime_delta", f->runtime_known,
+				 f->median_runtime_delta);
+		json_bool(&j, "runtime_known", f->runtime_known);
+		json_int(&j, "runtime_known_before", f->known_before);
+		json_int(&j, "runtime_known_after", f->known_after);
 		json_int(&j, "unexplained", f->unexplained);
 		json_array(&j, "band");
 		json_int(&j, NULL, f->band_low);
@@ -163,6 +168,21 @@ fleetout_json(struct buf *out, const struct fleet_result *r)
 		json_end(&j, '}');
 	}
 	json_end(&j, ']');
+	json_array(&j, "credits");
+	for (i = 0; i < r->ncredits; i++) {
+		int k;
+
+		json_object(&j, NULL);
+		json_str(&j, "credit", r->credits[i]);
+		json_array(&j, "roles");
+		for (k = 0; k < r->nroles; k++)
+			if (r->role_credit[k] == i)
+				json_str(&j, NULL, r->roles[k]);
+		json_end(&j, ']');
+		json_end(&j, '}');
+	}
+	json_end(&j, ']');
+	json_bool(&j, "labelled", r->labelled);
 	json_array(&j, "outliers");
 	for (i = 0; i < r->noutliers; i++) {
 		json_object(&j, NULL);

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "analyze/words.h"
 #include "core/escape.h"
 #include "core/num.h"
 #include "report/diffout.h"
@@ -78,6 +79,33 @@ summary_shell_words(struct buf *out, int argc, char *const *argv)
 	}
 }
 
+/* One row of the roles table: a credit, or (marked) one of a credit's roles. */
+static void
+md_role_row(struct buf *out, const struct role_delta *d, const char *mark)
+{
+	buf_puts(out, "| ");
+	buf_puts(out, mark);
+	md_text(out, d->role);
+	buf_puts(out, " | ");
+	num_bytes(out, d->rss_before);
+	buf_puts(out, " | ");
+	num_bytes(out, d->rss_after);
+	buf_puts(out, " | ");
+	num_bytes_delta(out, d->rss_delta);
+	buf_puts(out, " | ");
+	if (d->shared) {
+		buf_puts(out, "(together) | (together)");
+	} else {
+		if (d->runtime_known)
+			num_bytes_delta(out, d->runtime_delta);
+		else
+			buf_puts(out, "unknown");
+		buf_puts(out, " | ");
+		num_bytes_delta(out, d->unexplained);
+	}
+	buf_puts(out, " |\n");
+}
+
 void
 summary_diff(struct buf *out, const struct diff_result *r, const char *command)
 {
@@ -107,7 +135,10 @@ summary_diff(struct buf *out, const struct diff_result *r, const char *command)
 			buf_puts(out, " | ");
 			num_bytes_delta(out, f->rss_delta);
 			buf_puts(out, " | ");
-			num_bytes_delta(out, f->runtime_delta);
+			if (f->runtime_known)
+				num_bytes_delta(out, f->runtime_delta);
+			else
+				buf_puts(out, "unknown");
 			buf_puts(out, " | ");
 			num_bytes(out, f->unexplained);
 			buf_puts(out, " | ");
@@ -155,27 +186,32 @@ summary_diff(struct buf *out, const struct diff_result *r, const char *command)
 		num_bytes_delta(out, rows[i].after - rows[i].before);
 		buf_puts(out, " |\n");
 	}
+	if (r->after->go_estimate.known && r->after->rss < r->after->go_estimate.v) {
+		buf_puts(out, "\n");
+		md_text(out, words_negative_non_go(r->after->rss - r->after->go_estimate.v));
+		buf_puts(out, ".\n");
+	}
 	buf_puts(out, "\n## Roles\n\n| role | Rss before | Rss after | change | runtime saw | unexplained |\n"
 		      "|---|---:|---:|---:|---:|---:|\n");
-	for (i = 0; i < r->nroles; i++) {
-		const struct role_delta *d = &r->roles[i];
+	for (i = 0; i < r->ncredits; i++) {
+		const struct role_delta *c = &r->credits[i];
+		int k;
 
-		buf_puts(out, "| ");
-		md_text(out, d->role);
-		buf_puts(out, " | ");
-		num_bytes(out, d->rss_before);
-		buf_puts(out, " | ");
-		num_bytes(out, d->rss_after);
-		buf_puts(out, " | ");
-		num_bytes_delta(out, d->rss_delta);
-		buf_puts(out, " | ");
-		if (d->runtime_known)
-			num_bytes_delta(out, d->runtime_delta);
-		else
-			buf_puts(out, "unknown");
-		buf_puts(out, " | ");
-		num_bytes_delta(out, d->unexplained);
-		buf_puts(out, " |\n");
+		md_role_row(out, c, "");
+		if (c->nmembers < 2)
+			continue;
+		for (k = 0; k < r->nroles; k++)
+			if (r->roles[k].credit == i)
+				md_role_row(out, &r->roles[k], "\xe2\x86\xb3 ");
+	}
+	for (i = 0; i < r->ncredits; i++) {
+		if (r->credits[i].why == NULL)
+			continue;
+		buf_puts(out, "\n");
+		md_text(out, r->credits[i].role);
+		buf_puts(out, " is credited as one: ");
+		md_text(out, r->credits[i].why);
+		buf_puts(out, ".\n");
 	}
 	buf_puts(out, "\n## Top regions by Rss change\n\n| before | after | role | Size | Rss | path |\n"
 		      "|---|---|---|---:|---:|---|\n");
@@ -235,7 +271,13 @@ summary_single(struct buf *out, const struct snapshot_info *s, const struct char
 		num_bytes(out, s->rss - s->go_estimate.v);
 	else
 		buf_puts(out, "-");
-	buf_puts(out, " |\n\n## Roles\n\n| role | VMAs | Size | Rss | LazyFree | Swap |\n"
+	buf_puts(out, " |\n");
+	if (s->go_estimate.known && s->rss_known && s->rss < s->go_estimate.v) {
+		buf_puts(out, "\n");
+		md_text(out, words_negative_non_go(s->rss - s->go_estimate.v));
+		buf_puts(out, ".\n");
+	}
+	buf_puts(out, "\n## Roles\n\n| role | VMAs | Size | Rss | LazyFree | Swap |\n"
 		      "|---|---:|---:|---:|---:|---:|\n");
 	for (k = 0; k < s->nroles; k++) {
 		const struct role_info *r = &s->roles[k];

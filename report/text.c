@@ -3,6 +3,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "analyze/credit.h"
+#include "analyze/words.h"
 #include "core/escape.h"
 #include "core/num.h"
 
@@ -65,8 +67,13 @@ text_layers(struct buf *out, const struct snapshot_info *s)
 	cell_bytes(out, "  virtual (Size)                     %12s\n", 1, s->size);
 	cell_bytes(out, "  runtime-visible (Sys-HeapReleased) %12s", s->go_estimate.known,
 		   s->go_estimate.v);
-	if (!s->go_estimate.known)
-		buf_puts(out, "   (no runtime numbers in the bundle)");
+	if (!s->go_estimate.known && s->runtime_missing != NULL) {
+		buf_puts(out, "   unknown: no Go runtime numbers (capture: ");
+		escape_term(out, s->runtime_missing, strlen(s->runtime_missing));
+		buf_putc(out, ')');
+	} else if (!s->go_estimate.known) {
+		buf_puts(out, "   unknown: no Go runtime numbers in the bundle");
+	}
 	else
 		buf_printf(out, "   from %s", s->go_estimate.source);
 	buf_putc(out, '\n');
@@ -80,6 +87,8 @@ text_layers(struct buf *out, const struct snapshot_info *s)
 		num_human(&cell, (double)(s->rss - s->go_estimate.v));
 		buf_printf(out, "  non-Go (Rss - runtime-visible)     %12s\n", buf_str(&cell));
 		buf_release(&cell);
+		if (s->rss < s->go_estimate.v)
+			text_wrapped(out, "    ", words_negative_non_go(s->rss - s->go_estimate.v));
 	}
 	if (s->cgroup_usage.known) {
 		cell_bytes(out, "  cgroup usage                       %12s", 1, s->cgroup_usage.v);
@@ -113,6 +122,36 @@ text_roles(struct buf *out, const struct snapshot_info *s)
 	}
 }
 
+void
+text_credits(struct buf *out, const struct snapshot_info *s)
+{
+	struct credit_plan p;
+	int k;
+
+	if (!snapshot_has_runtime(s))
+		return;
+	credit_plan_init(&p);
+	credit_plan_add(&p, s);
+	credit_plan_finish(&p);
+	buf_printf(out, "Where the runtime's memory is (%" PRId64 " VMAs named [anon: Go: ...])\n",
+		   s->go_named);
+	for (k = 0; k < p.ncredits; k++) {
+		int64_t view = 0;
+		struct buf cell = BUF_INIT;
+
+		if (credit_view(&p, k, s, &view))
+			num_human(&cell, (double)view);
+		else
+			buf_puts(&cell, "unknown");
+		buf_printf(out, "  %-20s %11s  ", p.credits[k].name, buf_str(&cell));
+		buf_puts(out, credit_classes_words(&p, k));
+		buf_putc(out, '\n');
+		buf_release(&cell);
+		if (credit_why(&p, k) != NULL)
+			text_wrapped(out, "    ", credit_why(&p, k));
+	}
+}
+
 int
 text_go_classes(struct buf *out, const struct snapshot_info *s)
 {
@@ -127,4 +166,33 @@ text_go_classes(struct buf *out, const struct snapshot_info *s)
 		cell_bytes(out, " %11s\n", 1, g.bytes[i]);
 	}
 	return 1;
+}
+
+void
+text_wrapped(struct buf *out, const char *indent, const char *text)
+{
+	size_t width = 96, col = 0, len, i = 0;
+
+	while (text[i] != '\0') {
+		while (text[i] == ' ')
+			i++;
+		len = strcspn(text + i, " ");
+		if (len == 0)
+			break;
+		if (col > 0 && col + 1 + len > width) {
+			buf_putc(out, '\n');
+			col = 0;
+		}
+		if (col == 0) {
+			buf_puts(out, indent);
+			col = strlen(indent);
+		} else {
+			buf_putc(out, ' ');
+			col++;
+		}
+		buf_printf(out, "%.*s", (int)len, text + i);
+		col += len;
+		i += len;
+	}
+	buf_puts(out, ".\n");
 }

@@ -11,7 +11,12 @@ void text_snapshot_header(struct buf *out, const struct snapshot_info *s);
 void text_layers(struct buf *out, const struct snapshot_info *s);
 /* Per-role Size, Rss, Anonymous, LazyFree, Swap. */
 void text_roles(struct buf *out, const struct snapshot_info *s);
+/* Which roles hold which runtime classes (analyze/credit.h); nothing without runtime numbers. */
+void text_credits(struct buf *out, const struct snapshot_info *s);
 /* The Go memory classes; returns 0 (and writes nothing) when unknown. */
 int text_go_classes(struct buf *out, const struct snapshot_info *s);
+
+/* text wrapped at 96 columns, each line starting with indent, ending in ".\n". */
+void text_wrapped(struct buf *out, const char *indent, const char *text);
 
 #endif

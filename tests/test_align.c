@@ -727,7 +727,7 @@ hv(uint64_t start, uint64_t end, const char *perms, const char *path, const char
    int64_t rss)
 {
 	struct align_vma v = { start, end, 0, perms, path, role,
-			       (int64_t)(end - start), rss, rss, rss, 0, 0, 0 };
+			       (int64_t)(end - start), rss, rss, rss, 0, 0, 0, 0 };
 	return v;
 }
 

@@ -535,8 +535,16 @@ seed_diff(struct seeded *seed)
 	roles[1].role = "lib & <script>";
 	roles[1].rss_delta = (int64_t)(1 * MiB);
 	roles[1].unexplained = roles[1].rss_delta;
+	roles[1].runtime_known = 1;
+	roles[0].credit = 0;
+	roles[0].nmembers = 1;
+	roles[1].credit = 1;
+	roles[1].nmembers = 1;
 	r->roles = roles;
 	r->nroles = 2;
+	/* each role its own credit */
+	r->credits = roles;
+	r->ncredits = 2;
 	memset(f, 0, sizeof(*f));
 	f->role = "go-heap";
 	f->summary = "go-heap: Rss 1.04 GiB -> 1.26 GiB while Size fell 1.33 GiB -> 1.28 GiB";
@@ -885,7 +893,6 @@ hand_fleet(int ncohorts, int pods, const char *value)
 			pt->go_estimate = (int64_t)go;
 			pt->non_go = pt->rss - pt->go_estimate;
 			pt->role_rss = zalloc(4, sizeof(int64_t));
-			pt->role_gap = zalloc(4, sizeof(int64_t));
 			pt->role_rss[0] = (int64_t)(rss * 0.6);
 			pt->role_rss[1] = (int64_t)(40 * MiB);
 			pt->role_rss[2] = (int64_t)(rss * 0.2);

@@ -70,13 +70,24 @@ grep -q '<script>' "$tmp/er/summary.md" && not_ok "summary.md holds a raw <scrip
 "$RSSGAP" show "$tmp/evil.rssgap.tar.gz" --top 100 >"$tmp/evil.txt"
 grep -q "$esc" "$tmp/evil.txt" && not_ok "show printed a raw escape character" || ok "show prints no raw escape character"
 grep -qF '\x1b[31mlibc.so.6' "$tmp/evil.txt" && ok "show writes it as \\x1b" || not_ok "escape not shown"
-# A side without runtime/ members: runtime_delta stays a number (0, as in the
-# findings) with runtime_known false, and a region that appeared has before "".
+# A side without runtime/ members: unknown is never zero. runtime_delta is null
+# with runtime_known false, the text says unknown and the finding says the
+# runtime side is missing; a region that appeared has before "".
 mkdir "$tmp/nort" && tar -C "$tmp/nort" -xzf $B/zeroing-after.rssgap.tar.gz && rm -rf "$tmp"/nort/*/runtime
 tar -C "$tmp/nort" -czf "$tmp/nort.rssgap.tar.gz" .
 "$RSSGAP" diff --json $B/zeroing-before.rssgap.tar.gz "$tmp/nort.rssgap.tar.gz" >"$tmp/nort.json"
-grep -q '"runtime_delta": null' "$tmp/nort.json" && not_ok "runtime_delta is null without runtime numbers" ||
-	ok "runtime_delta is never null"
+grep -q '"runtime_delta": null' "$tmp/nort.json" && ok "runtime_delta is null without runtime numbers" ||
+	not_ok "runtime_delta is a number without runtime numbers"
+grep -q '"runtime_delta": 0' "$tmp/nort.json" && not_ok "an unknown runtime_delta printed as 0" ||
+	ok "no runtime_delta printed as 0 without runtime numbers"
+grep -q 'the runtime side is missing: the after bundle has no Go runtime numbers' "$tmp/nort.json" &&
+	ok "the finding says the after side's runtime numbers are missing" || not_ok "no missing-side reading"
+grep -q "while the runtime's view of it moved" "$tmp/nort.json" && not_ok "an unknown view read as moved" ||
+	ok "no 'runtime's view moved' reading without runtime numbers"
+"$RSSGAP" diff $B/zeroing-before.rssgap.tar.gz "$tmp/nort.rssgap.tar.gz" >"$tmp/nort.txt"
+grep -q '^go-heap .* unknown  *+[0-9.]* MiB$' "$tmp/nort.txt" && ok "text shows unknown for go-heap" ||
+	not_ok "text does not show unknown"
+grep -q '^total .* unknown ' "$tmp/nort.txt" && ok "text total shows unknown" || not_ok "text total not unknown"
 grep -q '"runtime_known": false' "$tmp/nort.json" && ok "runtime_known false without runtime numbers" ||
 	not_ok "runtime_known false missing"
 grep -q '"before": null' "$tmp/cgo.json" && not_ok "a region that appeared has before null" ||
@@ -84,7 +95,7 @@ grep -q '"before": null' "$tmp/cgo.json" && not_ok "a region that appeared has b
 grep -q '"before": ""' "$tmp/cgo.json" && ok "a region that appeared has before \"\"" || not_ok "no before \"\" in cgo"
 
 # fleet: v2 pods without runtime numbers: go-heap's unexplained is its median Rss
-# change (runtime view counted unchanged), not Rss minus a view from the other cohort
+# change with the runtime side unknown (null), not Rss minus a view from the other cohort
 mkdir "$tmp/fl" && tar -C "$tmp/fl" -xzf $B/fleet.rssgap.tar.gz
 for m in $(grep -l '^label.version=v2' "$tmp"/fl/*/manifest); do rm -rf "$(dirname "$m")/runtime"; done
 tar -C "$tmp/fl" -czf "$tmp/fl.rssgap.tar.gz" .
@@ -95,9 +106,11 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 f = {x["role"]: x for x in d["findings"]}
 h = f["go-heap"]
-assert h["median_runtime_delta"] == 0 and h["unexplained"] == h["median_rss_delta"], h
+assert h["median_runtime_delta"] is None and h["runtime_known"] is False, h
+assert h["unexplained"] == h["median_rss_delta"], h
 assert 28 << 20 < h["unexplained"] < 36 << 20, h
-assert "go-runtime" not in f, f
+assert "the runtime side is missing" in h["summary"], h
+assert "go-runtime" not in f and "anon" not in f, f
 ' "$tmp/fl.json" && ok "fleet: a cohort without runtime numbers adds no phantom gap" ||
 	not_ok "fleet mixes runtime views with Rss-only pods"
 finish
