@@ -256,7 +256,7 @@ fill_credits(struct diff_result *r)
 	credit_plan_finish(&plan);
 	r->labelled = credit_plan_labelled(&plan);
 	/* the runtime's share needs a row even where neither side has a VMA of the role */
-	for (k = 0; k < plan.ncredits; k++)
+	for (k = 0; k < plan.ncredits && plan.runtime > 0; k++)
 		for (i = 0; i < plan.credits[k].nroles; i++)
 			role_slot(r, plan.credits[k].roles[i]);
 	qsort(r->roles, (size_t)r->nroles, sizeof(*r->roles), cmp_role_delta);

@@ -3,9 +3,15 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The roles a credit can hold, in the order names are joined. */
-enum { R_HEAP, R_ANON, R_RUNTIME, R_COUNT };
-static const char *const role_names[R_COUNT] = { "go-heap", "anon", "go-runtime" };
+/*
+ * The roles a credit can hold, in the order names are joined: the Go roles,
+ * and the roles the default rules give unnamed anonymous memory by its
+ * shape or address (where a heap the rules missed can be).
+ */
+enum { R_HEAP, R_ANON, R_RUNTIME, R_SHADOW, R_ARENA, R_COUNT };
+static const char *const role_names[R_COUNT] = { "go-heap", "anon", "go-runtime", "race-shadow",
+						  "malloc-arena" };
+#define UNNAMED (1u << R_ANON | 1u << R_SHADOW | 1u << R_ARENA)
 
 void
 credit_plan_init(struct credit_plan *p)
@@ -57,6 +63,8 @@ credit_plan_add(struct credit_plan *p, const struct snapshot_info *s)
 	p->snapshots++;
 	if (s->go_named > 0)
 		p->named++;
+	if (snapshot_has_runtime(s))
+		p->runtime++;
 	for (r = 0; r < R_COUNT; r++)
 		if (snapshot_role(s, role_names[r]) != NULL)
 			p->present |= 1u << r;
@@ -89,8 +97,9 @@ home(const struct credit_plan *p, enum credit_class c)
 		h = 1u << R_RUNTIME;
 	else
 		h = 1u << R_ANON | 1u << R_RUNTIME;
+	/* the heap's arenas unrecognised: any role of unnamed memory may hold them */
 	if (p->unhoused & (1u << c))
-		h |= 1u << R_ANON;
+		h |= c == CREDIT_HEAP ? UNNAMED : 1u << R_ANON;
 	return h;
 }
 
@@ -191,16 +200,19 @@ credit_why(const struct credit_plan *p, int k)
 {
 	const struct credit *cr = &p->credits[k];
 
-	if (cr->nroles < 2)
-		return NULL;
 	if (cr->classes & (1u << CREDIT_HEAP) & p->unhoused)
 		return "go-heap holds no resident page in a snapshot whose runtime reports a heap "
-		       "(the rules did not recognise the heap's mappings), so the heap may be in "
-		       "unnamed anonymous memory too";
+		       "(the rules did not recognise the heap's mappings), so the heap may be in any "
+		       "role of unnamed anonymous memory";
 	if ((cr->classes & (1u << CREDIT_META)) && !credit_plan_labelled(p))
-		return "the Go runtime names none of its mappings here (no [anon: Go: ...] VMA), so "
-		       "its metadata is in unnamed anonymous memory, and which of these roles holds "
-		       "which part cannot be known";
-	return "go-runtime holds no resident page in a snapshot whose runtime reports metadata, "
-	       "so the metadata may be in unnamed anonymous memory too";
+		return cr->nroles > 1
+			       ? "the Go runtime names none of its mappings here (no [anon: Go: ...] "
+				 "VMA), so its metadata is in unnamed anonymous memory, and which of "
+				 "these roles holds which part cannot be known"
+			       : "the Go runtime names none of its mappings here (no [anon: Go: ...] "
+				 "VMA), so its metadata is in unnamed anonymous memory";
+	if (cr->classes & (1u << CREDIT_META) & p->unhoused)
+		return "go-runtime holds no resident page in a snapshot whose runtime reports "
+		       "metadata, so the metadata may be in unnamed anonymous memory too";
+	return NULL;
 }

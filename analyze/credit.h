@@ -14,7 +14,8 @@
  *             name to the heap's unlabelled ---p reservation).
  * Evidence decides, never the role: a snapshot that has a class but whose
  * roles for it hold no resident page (the rules did not recognise them)
- * credits that class to anon as well. Classes that end up sharing a role
+ * credits that class to anon as well, and the heap to every role the rules
+ * give unnamed memory by shape or address (race-shadow, malloc-arena). Classes that end up sharing a role
  * are one credit: a set of roles whose Rss change is compared, as a whole,
  * with the change of the classes credited to it. Where one credit has
  * several roles, the split between them cannot be known and is not guessed.
@@ -36,7 +37,7 @@ enum credit_class {
 	CREDIT_NCLASSES
 };
 
-#define CREDIT_MAX_ROLES 3
+#define CREDIT_MAX_ROLES 5
 #define CREDIT_NAME_MAX 64
 
 struct credit {
@@ -51,6 +52,7 @@ struct credit_plan {
 	int named;		/* how many of them show Go-named mappings */
 	unsigned unhoused;	/* classes whose roles held no Rss in some snapshot */
 	unsigned present;	/* which of the roles a credit can hold appear anywhere */
+	int runtime;		/* how many snapshots have the runtime's numbers */
 	struct credit credits[CREDIT_NCLASSES];
 	int ncredits;
 };
@@ -71,7 +73,7 @@ int credit_view(const struct credit_plan *p, int k, const struct snapshot_info *
 int credit_class_view(const struct snapshot_info *s, enum credit_class c, int64_t *bytes);
 /* Which classes credit k holds, in words ("the heap's committed pages and goroutine stacks"). */
 const char *credit_classes_words(const struct credit_plan *p, int k);
-/* Why credit k's roles are credited together, in one clause; NULL for a single role. */
+/* Why credit k holds its classes where it does, in one clause; NULL for the plain case. */
 const char *credit_why(const struct credit_plan *p, int k);
 
 #endif

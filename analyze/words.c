@@ -220,7 +220,11 @@ words_finding(const struct diff_result *r, const struct role_delta *c, const cha
 	buf_printf(&b, "%c%s", words[0] >= 'a' && words[0] <= 'z' ? words[0] - 32 : words[0],
 		   words + 1);
 	if (top != NULL) {
+		int64_t grew = top->rss_after - top->rss_before;
+
 		buf_printf(&b, " %s", top->after[0] != '\0' ? top->after : top->before);
+		if (top->path[0] != '\0' && is_file_backed(role))
+			buf_printf(&b, " (%s)", top->path);
 		buf_puts(&b, ": Rss ");
 		num_bytes(&b, top->rss_before);
 		buf_puts(&b, " \xe2\x86\x92 ");
@@ -239,7 +243,8 @@ words_finding(const struct diff_result *r, const struct role_delta *c, const cha
 			buf_puts(&b, " \xe2\x86\x92 ");
 			num_bytes(&b, top->size_after);
 		}
-		if (c->rss_delta != top->rss_after - top->rss_before) {
+		/* the credit's total when this region is not nearly all of it */
+		if (llabs(c->rss_delta - grew) > llabs(grew) / 50) {
 			buf_puts(&b, c->nmembers > 1 ? " (" : " (role total ");
 			if (c->nmembers > 1)
 				buf_printf(&b, "%s total ", c->role);

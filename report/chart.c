@@ -672,6 +672,7 @@ panel_roles_diff(struct page *p, const struct scale_box *area, const struct diff
 	struct scale_rows rows;
 	struct scale_ticks t;
 	struct buf b = BUF_INIT;
+	const char *note = NULL;
 	int i;
 
 	panel_title(p, area->x, area->y + 16, area->w, "B \xc2\xb7 Rss change by role vs what Go accounts for",
@@ -680,7 +681,11 @@ panel_roles_diff(struct page *p, const struct scale_box *area, const struct diff
 	x += swatch(p, x, area->y + 36, 0, C_ORANGE, "Rss change explained");
 	x += swatch(p, x, area->y + 36, 1, C_VERMILLION, "unexplained");
 	swatch(p, x, area->y + 36, 0, C_BLUE, "runtime-visible change");
-	if (scale_rows_fit(&rows, r->ncredits, rows_top, area->y + area->h - rows_top, 19, 30) != 0)
+	for (i = 0; i < r->ncredits && note == NULL; i++)
+		if (r->credits[i].nmembers > 1)
+			note = r->credits[i].role;
+	if (scale_rows_fit(&rows, r->ncredits, rows_top,
+			   area->y + area->h - rows_top - (note != NULL ? 22 : 0), 19, 30) != 0)
 		goto out;
 	for (i = 0; i < rows.shown; i++) {
 		const struct role_delta *rd = &r->credits[i];
@@ -742,6 +747,18 @@ panel_roles_diff(struct page *p, const struct scale_box *area, const struct diff
 		rgb(p->cr, C_GREY);
 		font(p, TEXT_PX, 0);
 		text(p, area->x + 4, box.y + box.h / 2 + 4.5, AL_LEFT, area->w, buf_str(&b));
+	}
+	if (note != NULL) {
+		/* a credit of several roles: say why its runtime share is not split */
+		struct scale_box last = scale_row_box(&rows, rows.shown + (rows.more ? 1 : 0), area->x,
+						      area->w);
+
+		buf_reset(&b);
+		buf_printf(&b, "%s: one runtime share for these roles together (the split between "
+			       "them cannot be known)", note);
+		rgb(p->cr, C_GREY);
+		font(p, TEXT_PX, 0);
+		text(p, area->x + 4, last.y + 16, AL_LEFT, area->w, buf_str(&b));
 	}
 out:
 	buf_release(&b);

@@ -67,15 +67,30 @@ region_line(struct buf *out, const struct region_delta *g)
 	buf_printf(out, "  [%s]\n", g->how);
 }
 
+/* Width of the role table's first column: the longest credit name, 16 at least. */
+static int
+role_width(const struct diff_result *r)
+{
+	int i, w = 16;
+
+	for (i = 0; i < r->ncredits; i++)
+		if ((int)strlen(r->credits[i].role) + 1 > w)
+			w = (int)strlen(r->credits[i].role) + 1;
+	for (i = 0; i < r->nroles; i++)
+		if ((int)strlen(r->roles[i].role) + 3 > w)
+			w = (int)strlen(r->roles[i].role) + 3;
+	return w < 48 ? w : 48;
+}
+
 /* One row of the role table: a credit, or (indented) one of a credit's roles. */
 static void
-role_row(struct buf *out, const struct role_delta *d, const char *indent)
+role_row(struct buf *out, int width, const struct role_delta *d, const char *indent)
 {
 	struct buf name = BUF_INIT;
 
 	buf_puts(&name, indent);
 	escape_term(&name, d->role, strlen(d->role));
-	buf_printf(out, "%-16s", buf_str(&name));
+	buf_printf(out, "%-*s", width, buf_str(&name));
 	cell(out, " %11s", (double)d->rss_before, 0);
 	cell(out, " %11s", (double)d->rss_after, 0);
 	cell(out, " %11s", (double)d->rss_delta, 1);
@@ -96,7 +111,7 @@ void
 diffout_text(struct buf *out, const struct diff_result *r)
 {
 	struct layer_row rows[8];
-	int i, j, n;
+	int i, j, n, w;
 
 	buf_printf(out, "%s: ", verdict_name(r->verdict));
 	escape_term(out, r->headline, strlen(r->headline));
@@ -106,20 +121,21 @@ diffout_text(struct buf *out, const struct diff_result *r)
 	buf_puts(out, "after:  ");
 	text_snapshot_header(out, r->after);
 	buf_putc(out, '\n');
-	buf_printf(out, "%-16s %11s %11s %11s %13s %13s\n", "ROLE", "RSS BEFORE", "RSS AFTER",
+	w = role_width(r);
+	buf_printf(out, "%-*s %11s %11s %11s %13s %13s\n", w, "ROLE", "RSS BEFORE", "RSS AFTER",
 		   "RSS CHANGE", "RUNTIME SAW", "UNEXPLAINED");
 	for (i = 0; i < r->ncredits; i++) {
 		const struct role_delta *c = &r->credits[i];
 
-		role_row(out, c, "");
+		role_row(out, w, c, "");
 		if (c->nmembers < 2)
 			continue;
 		/* a credit of several roles: its roles below it, their shares unknowable */
 		for (j = 0; j < r->nroles; j++)
 			if (r->roles[j].credit == i)
-				role_row(out, &r->roles[j], "  ");
+				role_row(out, w, &r->roles[j], "  ");
 	}
-	buf_printf(out, "%-16s", "total");
+	buf_printf(out, "%-*s", w, "total");
 	cell(out, " %11s", (double)r->before->rss, 0);
 	cell(out, " %11s", (double)r->after->rss, 0);
 	cell(out, " %11s", (double)r->rss_delta, 1);
