@@ -278,7 +278,8 @@ fill_credits(struct diff_result *r)
 				of_plan[pk] = d->credit;
 				c->role = xstrdup(plan.credits[pk].name);
 				c->classes = plan.credits[pk].classes;
-				c->why = credit_why(&plan, pk);
+				/* where the runtime's memory is means nothing without a runtime */
+				c->why = plan.runtime > 0 ? credit_why(&plan, pk) : NULL;
 			} else {
 				c->role = xstrdup(d->role);
 			}

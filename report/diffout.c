@@ -146,7 +146,8 @@ diffout_text(struct buf *out, const struct diff_result *r)
 	cell(out, " %13s\n", (double)r->unexplained, 1);
 	for (i = 0; i < r->ncredits; i++)
 		if (r->credits[i].why != NULL)
-			buf_printf(out, "%s: credited together: %s.\n", r->credits[i].role,
+			buf_printf(out, "%s: %s%s.\n", r->credits[i].role,
+				   r->credits[i].nmembers > 1 ? "credited together: " : "",
 				   r->credits[i].why);
 	buf_putc(out, '\n');
 	if (r->nfindings == 0) {
@@ -176,7 +177,7 @@ diffout_text(struct buf *out, const struct diff_result *r)
 	for (i = 0; i < n; i++) {
 		buf_printf(out, "%-36s", rows[i].label);
 		if (!rows[i].known) {
-			buf_printf(out, " %12s %12s %12s\n", "-", "-", "-");
+			buf_printf(out, " %12s %12s %12s\n", "unknown", "unknown", "unknown");
 			continue;
 		}
 		cell(out, " %12s", (double)rows[i].before, 0);

@@ -176,7 +176,7 @@ summary_diff(struct buf *out, const struct diff_result *r, const char *command)
 	for (i = 0; i < n; i++) {
 		buf_printf(out, "| %s | ", rows[i].label);
 		if (!rows[i].known) {
-			buf_puts(out, "- | - | - |\n");
+			buf_puts(out, "unknown | unknown | unknown |\n");
 			continue;
 		}
 		num_bytes(out, rows[i].before);
@@ -209,7 +209,7 @@ summary_diff(struct buf *out, const struct diff_result *r, const char *command)
 			continue;
 		buf_puts(out, "\n");
 		md_text(out, r->credits[i].role);
-		buf_puts(out, " is credited as one: ");
+		buf_puts(out, r->credits[i].nmembers > 1 ? ": credited together: " : ": ");
 		md_text(out, r->credits[i].why);
 		buf_puts(out, ".\n");
 	}
@@ -265,12 +265,12 @@ summary_single(struct buf *out, const struct snapshot_info *s, const struct char
 	if (s->go_estimate.known)
 		num_bytes(out, s->go_estimate.v);
 	else
-		buf_puts(out, "-");
+		buf_puts(out, "unknown (no Go runtime numbers)");
 	buf_puts(out, " |\n| non-Go (Rss - runtime-visible) | ");
 	if (s->go_estimate.known && s->rss_known)
 		num_bytes(out, s->rss - s->go_estimate.v);
 	else
-		buf_puts(out, "-");
+		buf_puts(out, "unknown");
 	buf_puts(out, " |\n");
 	if (s->go_estimate.known && s->rss_known && s->rss < s->go_estimate.v) {
 		buf_puts(out, "\n");

@@ -16,7 +16,7 @@ cell_bytes(struct buf *out, const char *fmt, int known, int64_t v)
 	if (known && v >= 0)
 		num_human(&cell, (double)v);
 	else
-		buf_puts(&cell, "-");
+		buf_puts(&cell, known ? "-" : "unknown");
 	buf_printf(out, fmt, buf_str(&cell));
 	buf_release(&cell);
 }
@@ -68,11 +68,11 @@ text_layers(struct buf *out, const struct snapshot_info *s)
 	cell_bytes(out, "  runtime-visible (Sys-HeapReleased) %12s", s->go_estimate.known,
 		   s->go_estimate.v);
 	if (!s->go_estimate.known && s->runtime_missing != NULL) {
-		buf_puts(out, "   unknown: no Go runtime numbers (capture: ");
+		buf_puts(out, "   no Go runtime numbers (capture: ");
 		escape_term(out, s->runtime_missing, strlen(s->runtime_missing));
 		buf_putc(out, ')');
 	} else if (!s->go_estimate.known) {
-		buf_puts(out, "   unknown: no Go runtime numbers in the bundle");
+		buf_puts(out, "   no Go runtime numbers in the bundle");
 	}
 	else
 		buf_printf(out, "   from %s", s->go_estimate.source);
