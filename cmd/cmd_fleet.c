@@ -26,7 +26,12 @@ static const char fleet_usage[] =
 	"--after, the first and last cohorts in version order are compared.\n"
 	"\n"
 	"  --json      the rssgap-fleet/1 object of DESIGN.md\n"
-	"  -o DIR      also write DIR/fleet.png, DIR/fleet.svg and DIR/summary.md\n";
+	"  -o DIR      also write DIR/fleet.png, DIR/fleet.svg and DIR/summary.md\n"
+	"\n"
+	"Roles are compared per credit, as in 'rssgap diff --help': the runtime's\n"
+	"metadata goes to anon+go-runtime together when Go does not name its mappings.\n"
+	"A snapshot without Go runtime numbers adds no runtime view; a cohort with none\n"
+	"leaves the whole change unexplained (median_runtime_delta null).\n";
 
 int
 cmd_fleet(int argc, char **argv)

@@ -113,4 +113,22 @@ assert "the runtime side is missing" in h["summary"], h
 assert "go-runtime" not in f and "anon" not in f, f
 ' "$tmp/fl.json" && ok "fleet: a cohort without runtime numbers adds no phantom gap" ||
 	not_ok "fleet mixes runtime views with Rss-only pods"
+# Every evidence word and pairing name the code can print is defined in
+# `diff --help` and in docs/attribution.md (the words come from the sources).
+"$RSSGAP" diff --help >"$tmp/help.txt"
+words=$(sed -n 's/.*{ EV_[A-Z_]*, "\([a-z-]*\)" }.*/\1/p' analyze/attribute.c)
+pairs=$(sed -n '/^align_how_name/,/^}/s/.*return "\([a-z ]*\)";.*/\1/p' analyze/align.c | grep -vx unknown)
+[ "$(echo "$words" | wc -w)" -ge 6 ] && [ "$(echo "$pairs" | wc -l)" -ge 7 ] &&
+	ok "evidence and pairing words read from the sources" || not_ok "no words found in the sources"
+missing=""
+for w in $words; do
+	grep -q "^  $w " "$tmp/help.txt" || missing="$missing help:$w"
+	grep -q "| \`$w\` |" docs/attribution.md || missing="$missing docs:$w"
+done
+while read -r p; do
+	grep -qF "[$p]" "$tmp/help.txt" || missing="$missing help:[$p]"
+	grep -qF "[$p]" docs/attribution.md || missing="$missing docs:[$p]"
+done <<<"$pairs"
+[ -z "$missing" ] && ok "every evidence and pairing word is defined in --help and the docs" ||
+	not_ok "undefined:$missing"
 finish
