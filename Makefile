@@ -62,7 +62,8 @@ ANALYZE_SRCS = \
 	analyze/credit.c \
 	analyze/attribute.c \
 	analyze/words.c \
-	analyze/fleet.c
+	analyze/fleet.c \
+	analyze/fleetstat.c
 
 REPORT_SRCS = \
 	report/chart.c \
