@@ -161,6 +161,8 @@ diffout_text(struct buf *out, const struct diff_result *r)
 		const char *ev[8];
 
 		buf_printf(out, "Finding %d: %s, ", i + 1, f->role);
+		if (f->credit != NULL && strcmp(f->credit, f->role) != 0)
+			buf_printf(out, "in %s, ", f->credit);
 		cell(out, "%s unexplained", (double)f->unexplained, 0);
 		n = evidence_names(f->evidence, ev, 8);
 		for (j = 0; j < n; j++)

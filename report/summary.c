@@ -79,6 +79,16 @@ summary_shell_words(struct buf *out, int argc, char *const *argv)
 	}
 }
 
+/* A runtime change, or "unknown". */
+static void
+md_runtime(struct buf *out, int known, int64_t delta)
+{
+	if (known)
+		num_bytes_delta(out, delta);
+	else
+		buf_puts(out, "unknown");
+}
+
 /* One row of the roles table: a credit, or (marked) one of a credit's roles. */
 static void
 md_role_row(struct buf *out, const struct role_delta *d, const char *mark)
@@ -96,10 +106,7 @@ md_role_row(struct buf *out, const struct role_delta *d, const char *mark)
 	if (d->shared) {
 		buf_puts(out, "(together) | (together)");
 	} else {
-		if (d->runtime_known)
-			num_bytes_delta(out, d->runtime_delta);
-		else
-			buf_puts(out, "unknown");
+		md_runtime(out, d->runtime_known, d->runtime_delta);
 		buf_puts(out, " | ");
 		num_bytes_delta(out, d->unexplained);
 	}
@@ -132,13 +139,15 @@ summary_diff(struct buf *out, const struct diff_result *r, const char *command)
 
 			buf_puts(out, "| ");
 			md_text(out, f->role);
+			if (f->credit != NULL && strcmp(f->credit, f->role) != 0) {
+				buf_puts(out, " (in ");
+				md_text(out, f->credit);
+				buf_putc(out, ')');
+			}
 			buf_puts(out, " | ");
 			num_bytes_delta(out, f->rss_delta);
 			buf_puts(out, " | ");
-			if (f->runtime_known)
-				num_bytes_delta(out, f->runtime_delta);
-			else
-				buf_puts(out, "unknown");
+			md_runtime(out, f->runtime_known, f->runtime_delta);
 			buf_puts(out, " | ");
 			num_bytes(out, f->unexplained);
 			buf_puts(out, " | ");
