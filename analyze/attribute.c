@@ -557,14 +557,8 @@ make_headline(struct diff_result *r)
 		buf_puts(&b, ", runtime estimate ");
 		num_bytes_delta(&b, r->after->go_estimate.v - r->before->go_estimate.v);
 	} else {
-		const char *side = words_missing_side(r->before, r->after);
-
-		buf_puts(&b, ", runtime side missing (");
-		buf_puts(&b, strcmp(side, "both") == 0 ? "neither bundle has Go runtime numbers"
-						       : strcmp(side, "before") == 0
-							 ? "no Go runtime numbers before"
-							 : "no Go runtime numbers after");
-		buf_putc(&b, ')');
+		/* "before", "after" or "both": which bundle has no Go runtime numbers */
+		buf_printf(&b, ", runtime side missing (%s)", words_missing_side(r->before, r->after));
 	}
 	if (r->nfindings > 0) {
 		buf_puts(&b, "; ");
