@@ -108,7 +108,8 @@ TESTS = \
 	tests/test_rules \
 	tests/test_runtime \
 	tests/test_scale \
-	tests/test_smaps
+	tests/test_smaps \
+	tests/test_truth
 TEST_BINS = $(TESTS:tests/%=$(B)/tests/%)
 
 .PHONY: all test check demo deps install clean fixtures bench
