@@ -179,6 +179,16 @@ assert [x for x in d["roles"] if x["role"] == "go-runtime"][0]["runtime_delta"] 
 ' "$tmp/lab.json" && ok "hand-written labelled pair: metadata in go-runtime alone, C mmap unexplained in anon" ||
 	not_ok "labelled pair misread: $(head -c 300 "$tmp/lab.json")"
 
+# Rules that miss the heap (here: a user rule calling Go 1.26's heap arenas anon):
+# go-heap holds nothing while the runtime reports a heap, so the heap is credited
+# with the unnamed memory instead of being 514 MiB "unexplained in anon".
+printf 'anon ^rw-p 0 \\[anon\\] @\\S+ size=\\S+ exe=0 shape=heap64\\b\n' >"$tmp/noheap.rules"
+T=fixtures/truth/heap-512-go126
+expect_status 0 "rules without a go-heap: still no unexplained growth (--check)" "$RSSGAP" diff --check \
+	--rules "$tmp/noheap.rules" $T/before.rssgap.tar.gz $T/after.rssgap.tar.gz
+grep -q '^explained-growth' "$tmp/out" && grep -q 'go-heap holds no resident page' "$tmp/out" &&
+	ok "and it says the heap is credited with the unnamed memory" || not_ok "$(head -1 "$tmp/out")"
+
 # Every evidence word and pairing name the code can print is defined in
 # `diff --help` and in docs/attribution.md (the words come from the sources).
 "$RSSGAP" diff --help >"$tmp/help.txt"
