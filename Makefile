@@ -5,9 +5,16 @@
 PREFIX ?= /usr/local
 CC ?= cc
 PKGS = libarchive sqlite3 libpcre2-8 cairo jansson libxxhash
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+# pkg-config runs when a recipe first needs its answer, not when make reads
+# this file: on a fresh machine the packages (and pkg-config itself) only
+# exist once `deps`, an order-only prerequisite of every compile, has run.
+# Each variable then keeps its value, so pkg-config runs once per make.
+lazy = $(eval $1 := $$(shell pkg-config $2))$($1)
+PKG_CFLAGS = $(call lazy,PKG_CFLAGS,--cflags $(PKGS))
+PKG_LIBS = $(call lazy,PKG_LIBS,--libs $(PKGS))
+CMOCKA_LIBS = $(call lazy,CMOCKA_LIBS,--libs cmocka)
+# the packages the goals need: the build's, or with test/demo the tests' too
+DEPS_SET = $(if $(filter test check demo bench fixtures deps,$(MAKECMDGOALS)),all,build)
 
 WARN = -Wall -Wextra -Wshadow -Wvla -Wstrict-prototypes -Wmissing-prototypes
 ifdef CI
@@ -113,7 +120,7 @@ TEST_BINS = $(TESTS:tests/%=$(B)/tests/%)
 
 all: $(BIN)
 
-$(B)/%.o: %.c
+$(B)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -124,7 +131,7 @@ $(B)/default_rules.c: fixtures/rules/default.rules Makefile
 	   sed -e 's/\\/\\\\/g' -e 's/??/?\\?/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
 	   echo ';'; } > $@
 
-$(B)/default_rules.o: $(B)/default_rules.c
+$(B)/default_rules.o: $(B)/default_rules.c | deps
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(B)/librssgap.a: $(LIB_OBJS)
@@ -143,9 +150,10 @@ $(B)/bench/align_bench: $(B)/bench/align_bench.o $(B)/librssgap.a
 $(B)/bench/store_floor: $(B)/bench/store_floor.o $(B)/librssgap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# Installs the Debian packages the build and tests need when missing.
+# Installs the Debian packages the goals need when missing (as root), or
+# names them; it runs before anything compiles, once per make.
 deps:
-	@sh tests/deps.sh
+	@sh tests/deps.sh $(DEPS_SET)
 
 # fontconfig keeps its cache until exit: not a leak of ours
 test: deps $(BIN) $(TEST_BINS)
@@ -153,8 +161,8 @@ test: deps $(BIN) $(TEST_BINS)
 
 check: test
 
-demo: deps rssgap
-	@sh tests/demo.sh
+demo: deps $(BIN)
+	@RSSGAP=./$(BIN) sh tests/demo.sh
 
 fixtures: rssgap
 	bash fixtures/make-bundles.sh
