@@ -1,7 +1,7 @@
 /*
  * Tests of analyze/align on real smaps: the scenario snapshots of
  * fixtures/bundles (extracted to fixtures/real/align/, see
- * fixtures/real/README.md) and systemd's smaps from ../shared/corpora/jc.
+ * fixtures/real/README.md) and systemd's smaps from fixtures/corpora/jc.
  * Snapshots are parsed by ingest/smaps and classified by ingest/roles with
  * the default rules, as ingest does. Variants (a renamed library, a split
  * VMA, an inserted mapping, ASLR-shifted libraries) are made from that
@@ -26,7 +26,7 @@
 #include "tests/testutil.h"
 
 #define DIR "fixtures/real/align/"
-#define JC_SMAPS "../shared/corpora/jc/pid_smaps"
+#define JC_SMAPS "fixtures/corpora/jc/pid_smaps"
 
 static struct rules *rules;
 
@@ -709,7 +709,7 @@ test_systemd_aslr(void **state)
 		rss += x->rss;
 		size += x->size;
 	}
-	/* SOURCES.md: Size 169988 kB, Rss 13252 kB over the 214 VMAs. */
+	/* fixtures/corpora/README.md: Size 169988 kB, Rss 13252 kB over the 214 VMAs. */
 	assert_int_equal(size, 169988 * 1024LL);
 	assert_int_equal(rss, 13252 * 1024LL);
 	assert_paired_path(al, "/libsystemd-shared-246.so", "/libsystemd-shared-246.so",

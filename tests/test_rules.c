@@ -1,7 +1,7 @@
 /*
  * Roles: the PCRE2 rule list (ingest/rules.c) and the classifier that
  * builds descriptors with context (ingest/roles.c), on real smaps of real
- * processes (fixtures/real/, shared/corpora) and on a few hand-written
+ * processes (fixtures/real/, fixtures/corpora) and on a few hand-written
  * lines that pin what no process here can produce.
  */
 #include <stdarg.h>
@@ -203,7 +203,7 @@ test_user_rules_first(void **state)
 	assert_int_equal(rules_add_text(fx->rules, user, sizeof(user) - 1, "my.rules", &fx->lim, &fx->d), 0);
 	assert_int_equal(rules_add_default(fx->rules, &fx->lim, &fx->d), 0);
 	assert_int_equal(rules_count(fx->rules), 22);
-	classify_file(fx, "../shared/corpora/procfs/proc/26231/smaps", 0, &r);
+	classify_file(fx, "fixtures/corpora/procfs/proc/26231/smaps", 0, &r);
 	assert_string_equal(role_at(&r, 0x7f0ab95ca000ull), "my-cache");
 	assert_string_equal(role_at(&r, 0xc000400000ull), "pinned");
 	/* The defaults still apply to everything else. */
@@ -477,7 +477,7 @@ test_alertmanager(void **state)
 	struct fixture *fx = *state;
 	struct result r;
 
-	classify_file(fx, "../shared/corpora/procfs/proc/26231/smaps", 0, &r);
+	classify_file(fx, "fixtures/corpora/procfs/proc/26231/smaps", 0, &r);
 	assert_int_equal(r.nvmas, 12);
 	assert_int_equal(role(&r, "go-heap")->n, 3);
 	assert_int_equal(role(&r, "go-heap")->size, 64 * MiB);
@@ -489,7 +489,7 @@ test_alertmanager(void **state)
 	assert_int_equal(role(&r, "kernel")->n, 3);
 	assert_int_equal(role(&r, "anon")->n, 1);
 	assert_string_equal(role_at(&r, 0x7f0ab95ca000ull), "anon");
-	/* SOURCES.md: Rss summed over smaps is 29948 kB. */
+	/* fixtures/corpora/README.md: Rss summed over smaps is 29948 kB. */
 	{
 		uint64_t rss = 0;
 		size_t i;
@@ -509,7 +509,7 @@ test_systemd(void **state)
 	uint64_t size = 0;
 	size_t i;
 
-	classify_file(fx, "../shared/corpora/jc/pid_smaps", 0, &r);
+	classify_file(fx, "fixtures/corpora/jc/pid_smaps", 0, &r);
 	assert_int_equal(r.nvmas, 214);
 	for (i = 0; i < r.nroles; i++)
 		size += r.roles[i].size;
@@ -537,7 +537,7 @@ test_cat_maps(void **state)
 	struct fixture *fx = *state;
 	struct result r;
 
-	classify_file(fx, "../shared/corpora/procfs/proc/26232/maps", 1, &r);
+	classify_file(fx, "fixtures/corpora/procfs/proc/26232/maps", 1, &r);
 	assert_int_equal(r.nvmas, 9);
 	assert_int_equal(role(&r, "exe")->n, 2);
 	assert_int_equal(role(&r, "malloc-heap")->n, 1);
@@ -740,8 +740,8 @@ test_plans_agree(void **state)
 	struct fixture *fx = *state;
 	static const char *const files[] = {
 		"fixtures/real/go119.smaps", "fixtures/real/go119-race.smaps",
-		"fixtures/real/c-threads.smaps", "../shared/corpora/procfs/proc/26231/smaps",
-		"../shared/corpora/jc/pid_smaps",
+		"fixtures/real/c-threads.smaps", "fixtures/corpora/procfs/proc/26231/smaps",
+		"fixtures/corpora/jc/pid_smaps",
 	};
 	struct agree a;
 	size_t i;
