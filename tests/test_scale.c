@@ -442,34 +442,30 @@ test_flow_legend(void **state)
 
 /* ---- render ---- */
 
-static char tmpdir[64];
+static char tmpdir[4096];
 
 static int
 setup_dir(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rssgap-test-scale-XXXXXX");
-	return mkdtemp(tmpdir) != NULL ? 0 : -1;
+	return tu_mkdtemp(tmpdir, sizeof(tmpdir), "rssgap-test-scale");
 }
 
 static int
 teardown_dir(void **state)
 {
-	char cmd[128];
-
 	(void)state;
 	if (getenv("RSSGAP_TEST_KEEP") != NULL) {
 		fprintf(stderr, "charts kept in %s\n", tmpdir);
 		return 0;
 	}
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tu_rmtree(tmpdir);
 }
 
 static const char *
 tmp(const char *name)
 {
-	static char path[4][128];
+	static char path[4][4200];
 	static int k;
 
 	k = (k + 1) % 4;
