@@ -1,5 +1,5 @@
 /*
- * Attribution of the Rss change between two snapshots (DESIGN.md "Attribution").
+ * Attribution of the Rss change between two snapshots.
  * Per role: rss_delta (smaps), runtime_delta (what the Go runtime says that
  * role holds changed by) and unexplained = rss_delta - runtime_delta.
  *   go-heap:    HeapSys - HeapReleased, plus StackInuse (stack spans live in

@@ -66,7 +66,7 @@ struct snapshot_info {
 	int nroles;
 };
 
-/* The Go memory classes of runtime/metrics (seed 003): together they are Sys. */
+/* The Go memory classes of runtime/metrics (/memory/classes/...): together they are Sys. */
 enum go_class {
 	GO_HEAP_OBJECTS,	/* HeapAlloc */
 	GO_HEAP_UNUSED,		/* HeapInuse - HeapAlloc */
@@ -93,7 +93,7 @@ const char *go_class_name(enum go_class c);
 const char *go_class_label(enum go_class c);
 
 /*
- * What the runtime says a role holds, in bytes (DESIGN.md "Attribution"):
+ * What the runtime says a role holds, in bytes:
  * go-heap: HeapSys - HeapReleased + StackInuse; the runtime's metadata and
  * thread stacks belong to go-runtime, or to anon when the snapshot's Go does
  * not label its mappings (labelled == 0); other roles: 0. Returns 0 when the

@@ -26,7 +26,7 @@ struct cmd {
 	int quiet;
 };
 
-/* Exit codes of DESIGN.md. */
+/* Exit codes (rssgap(1), EXIT STATUS). */
 #define RSSGAP_EXIT_OK 0
 #define RSSGAP_EXIT_FAIL 1
 #define RSSGAP_EXIT_USAGE 2

@@ -32,7 +32,7 @@ struct limits {
 	uint64_t chart_points;		/* points on one chart */
 };
 
-/* The defaults documented in DESIGN.md and docs/limits.md. */
+/* The defaults documented in docs/limits.md. */
 void limits_default(struct limits *l);
 /* Set one cap by name ("member_bytes=1048576"); 0 on success, -1 if unknown or bad. */
 int limits_set(struct limits *l, const char *assignment);

@@ -1,5 +1,5 @@
 /*
- * Reading a bundle (../shared/DESIGN.md, format rssgap/1) with libarchive:
+ * Reading a bundle (format rssgap/1, docs/capturing.md) with libarchive:
  * a tar file, plain or compressed with anything libarchive reads, or a
  * directory. Members are streamed to the caller; nothing is extracted.
  * Unsafe members (absolute paths, "..", links, devices, non-UTF-8 names)

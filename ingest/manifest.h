@@ -1,5 +1,5 @@
 /*
- * A snapshot's manifest (format rssgap/1, ../shared/DESIGN.md) and the
+ * A snapshot's manifest (format rssgap/1, docs/capturing.md) and the
  * capture's errors member, as key/value pairs handed to a kv_sink
  * (ingest/kv.h). Both take the whole member held in memory.
  *

@@ -358,7 +358,7 @@ test_jc_maps(void **state)
 	}
 }
 
-/* A real process: smaps summed equals its smaps_rollup, as DESIGN.md promises. */
+/* A real process: smaps summed equals its smaps_rollup, as the kernel's proc.rst says. */
 static void
 check_real(const char *smaps, const char *rollup, int64_t rss_kb, uint64_t vmas)
 {
