@@ -18,7 +18,7 @@ static const char diff_usage[] =
 	"runtime says it holds, and names the regions where Rss grew without a\n"
 	"runtime-visible change. BEFORE and AFTER are bundle files, ids or key=value.\n"
 	"\n"
-	"  --json            the rssgap-diff/1 object of DESIGN.md\n"
+	"  --json            the rssgap-diff/1 object (docs/json.md)\n"
 	"  --check           exit 3 when the verdict is unexplained-growth (for CI)\n"
 	"  --min-bytes N     a finding needs at least N bytes unexplained (default 8 MiB)\n"
 	"  --min-percent P   ... and P%% of the before Rss (default 5)\n";

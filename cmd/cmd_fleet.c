@@ -25,7 +25,7 @@ static const char fleet_usage[] =
 	"bootstrap band so a few noisy pods make no finding. Without --before and\n"
 	"--after, the first and last cohorts in version order are compared.\n"
 	"\n"
-	"  --json      the rssgap-fleet/1 object of DESIGN.md\n"
+	"  --json      the rssgap-fleet/1 object (docs/json.md)\n"
 	"  -o DIR      also write DIR/fleet.png, DIR/fleet.svg and DIR/summary.md\n";
 
 int

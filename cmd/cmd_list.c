@@ -19,7 +19,9 @@ static const char list_usage[] =
 	"\n"
 	"One line per snapshot: id, capture time, host or pod, pid, labels, Rss and\n"
 	"the runtime's estimate (Sys - HeapReleased). A selector keeps the snapshots\n"
-	"whose manifest keys or labels match.\n";
+	"whose manifest keys or labels match.\n"
+	"\n"
+	"  --json     an array of objects, one per snapshot (docs/json.md)\n";
 
 struct list_ctx {
 	int64_t *ids;

@@ -24,7 +24,7 @@ static const char show_usage[] =
 	"or key=value[,key=value].\n"
 	"\n"
 	"  --top N    how many VMAs to list (default 10)\n"
-	"  --json     the rssgap-show/1 object of DESIGN.md\n";
+	"  --json     the rssgap-show/1 object (docs/json.md)\n";
 
 struct show_ctx {
 	struct buf *out;
