@@ -87,7 +87,8 @@ CMD_SRCS = \
 	cmd/cmd_merge.c \
 	cmd/cmd_report.c \
 	cmd/cmd_show.c \
-	cmd/common.c
+	cmd/common.c \
+	cmd/rule_files.c
 
 GEN_SRCS = $(B)/default_rules.c
 

@@ -265,7 +265,7 @@ worker_main(void *arg)
  * connection to read back what it prints; prints the error and returns -1.
  */
 static int
-worker_open(struct cmd *c, struct worker *w, int i, const struct buf *rules_text)
+worker_open(struct cmd *c, struct worker *w, int i)
 {
 	struct diag d;
 
@@ -281,13 +281,8 @@ worker_open(struct cmd *c, struct worker *w, int i, const struct buf *rules_text
 		w->rules = c->rules;
 		return 0;
 	}
-	w->rules = rules_new();
-	if (c->rules_path != NULL &&
-	    rules_add_text(w->rules, rules_text->data != NULL ? rules_text->data : "",
-			   rules_text->len, c->rules_path, &c->lim, &d) != 0)
-		goto err;
-	diag_where(&d, "default.rules", NULL);
-	if (rules_add_default(w->rules, &c->lim, &d) != 0)
+	w->rules = rule_files_compile(&c->rule_files, &c->lim, &d);
+	if (w->rules == NULL)
 		goto err;
 	return 0;
 err:
@@ -319,7 +314,6 @@ run_batch(struct cmd *c, char **bundles, int nbundles, int jobs, int stats)
 {
 	struct batch_run br;
 	struct worker *workers;
-	struct buf rules_text = BUF_INIT;
 	int i, started = 0, failures, nworkers;
 
 	memset(&br, 0, sizeof(br));
@@ -337,20 +331,11 @@ run_batch(struct cmd *c, char **bundles, int nbundles, int jobs, int stats)
 	workers = xcalloc((size_t)nworkers, sizeof(*workers));
 	workers[0].db = workers[0].view = c->db;
 	workers[0].rules = c->rules;
-	if (jobs > 1) {
-		struct diag d;
-
-		diag_clear(&d);
+	if (jobs > 1)
 		br.lock = ingest_lock_new();
-		if (c->rules_path != NULL && cmd_read_rules(c, &rules_text, &d) != 0) {
-			cmd_print_diag(&d);
-			br.failures++;
-			jobs = 1;
-		}
-	}
 	for (i = 0; i < jobs; i++) {
 		workers[i].br = &br;
-		if (jobs > 1 && worker_open(c, &workers[i], i, &rules_text) != 0) {
+		if (jobs > 1 && worker_open(c, &workers[i], i) != 0) {
 			br.failures++;
 			break;	/* fewer workers, same result */
 		}
@@ -405,7 +390,6 @@ run_batch(struct cmd *c, char **bundles, int nbundles, int jobs, int stats)
 			br.stats.transactions == 1 ? "" : "s", br.stats.store_seconds);
 	free(workers);
 	free(br.sizes);
-	buf_release(&rules_text);
 	ingest_lock_free(br.lock);
 	pthread_cond_destroy(&br.finished);
 	pthread_mutex_destroy(&br.mu);

@@ -72,51 +72,13 @@ cmd_print_diag(const struct diag *d)
 }
 
 int
-cmd_read_rules(const struct cmd *c, struct buf *text, struct diag *d)
-{
-	FILE *f = fopen(c->rules_path, "rb");
-	char chunk[65536];
-	size_t n;
-
-	diag_where(d, c->rules_path, NULL);
-	if (f == NULL)
-		return diag_fail(d, DIAG_IO, 0, "cannot open rules: %s", strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (text->len + n > c->lim.rules * (c->lim.pattern_bytes + 64)) {
-			fclose(f);
-			return diag_fail(d, DIAG_LIMIT, 0, "rules file too large (limit rules)");
-		}
-		buf_add(text, chunk, n);
-	}
-	fclose(f);
-	return 0;
-}
-
-/* Read the user's rules file and add its rules (tried before the defaults). */
-static int
-load_rules_file(struct cmd *c, struct diag *d)
-{
-	struct buf text = BUF_INIT;
-	int rc = cmd_read_rules(c, &text, d);
-
-	if (rc == 0)
-		rc = rules_add_text(c->rules, text.data != NULL ? text.data : "", text.len,
-				    c->rules_path, &c->lim, d);
-	buf_release(&text);
-	return rc;
-}
-
-int
 cmd_open(struct cmd *c)
 {
 	struct diag d;
 
 	diag_clear(&d);
-	c->rules = rules_new();
-	if (c->rules_path != NULL && load_rules_file(c, &d) != 0)
-		goto err;
-	diag_where(&d, "default.rules", NULL);
-	if (rules_add_default(c->rules, &c->lim, &d) != 0)
+	if (rule_files_load(&c->rule_files, c->rules_path, &c->lim, &d) != 0 ||
+	    (c->rules = rule_files_compile(&c->rule_files, &c->lim, &d)) == NULL)
 		goto err;
 	diag_clear(&d);
 	c->db = db_open(c->db_path != NULL ? c->db_path : ":memory:", &d);
@@ -133,6 +95,7 @@ cmd_release(struct cmd *c)
 {
 	db_free(c->db);
 	rules_free(c->rules);
+	rule_files_release(&c->rule_files);
 	c->db = NULL;
 	c->rules = NULL;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cmd/rule_files.h"
 #include "core/db.h"
 #include "core/diag.h"
 #include "core/limits.h"
@@ -22,6 +23,7 @@ struct cmd {
 	const char *rules_path;	/* --rules */
 	struct limits lim;
 	struct db *db;
+	struct rule_files rule_files;	/* read by cmd_open, for workers to compile again */
 	struct rules *rules;
 	int quiet;
 };
@@ -39,7 +41,7 @@ void cmd_init(struct cmd *c, const char *name);
  * returns 1 if opt was one of them, 0 if not, -1 after printing a usage error.
  */
 int cmd_common_option(struct cmd *c, int opt, const char *arg);
-/* Open the store and compile the rules; prints the error and returns -1 on failure. */
+/* Read and compile the rules (cmd/rule_files.h), open the store; prints the error, -1 on failure. */
 int cmd_open(struct cmd *c);
 /* Close everything cmd_open opened. */
 void cmd_release(struct cmd *c);
@@ -65,11 +67,6 @@ int cmd_other_option(struct cmd *c, struct diff_opts *o, int opt, const char *ar
 int cmd_write_file(const char *path, const struct buf *b);
 /* Print d to stderr. */
 void cmd_print_diag(const struct diag *d);
-/*
- * Append the whole --rules file (the user's, trusted as far as limit rules
- * allows) to text; 0, or -1 with d filled. text is the caller's to release.
- */
-int cmd_read_rules(const struct cmd *c, struct buf *text, struct diag *d);
 /* Append "k=v,k=v" of a snapshot's labels (escaped for a terminal) to out. */
 void cmd_labels_text(struct cmd *c, int64_t id, struct buf *out);
 /* Option letters for the common options in getopt_long tables. */

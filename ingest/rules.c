@@ -411,7 +411,7 @@ rules_add_text(struct rules *r, const char *text, size_t len, const char *origin
 			free(r->v[r->n].pattern);
 		}
 		build_plans(r);
-		diag_where(d, NULL, origin);
+		diag_where(d, origin, NULL);	/* "my.rules:3: ...": a file, not a bundle member */
 		return -1;
 	}
 	build_plans(r);

@@ -35,7 +35,7 @@ struct rules;
 struct rules *rules_new(void);
 /* Free r (NULL is a no-op). */
 void rules_free(struct rules *r);
-/* Compile and append the rules of text[0..len); origin names it in errors ("FILE" or "default.rules"). */
+/* Compile and append the rules of text[0..len); on failure d names origin ("FILE" or "default.rules") and the line. */
 int rules_add_text(struct rules *r, const char *text, size_t len, const char *origin,
 		   const struct limits *lim, struct diag *d);
 /* Append the compiled-in default rules. */

@@ -73,7 +73,7 @@ setup_default(void **state)
 	setup(state);
 	fx = *state;
 	if (rules_add_default(fx->rules, &fx->lim, &fx->d) != 0) {
-		print_error("default rules: %s line %llu: %s\n", fx->d.member,
+		print_error("default rules: %s line %llu: %s\n", fx->d.bundle,
 			    (unsigned long long)fx->d.line, fx->d.message);
 		return -1;
 	}
@@ -236,7 +236,8 @@ expect_bad(struct fixture *fx, const char *text, enum diag_kind kind, uint64_t l
 	assert_int_equal(rules_add_text(fx->rules, text, strlen(text), "bad.rules", &fx->lim, &fx->d), -1);
 	assert_int_equal(fx->d.kind, kind);
 	assert_int_equal(fx->d.line, line);
-	assert_string_equal(fx->d.member, "bad.rules");
+	assert_string_equal(fx->d.bundle, "bad.rules");
+	assert_string_equal(fx->d.member, "");
 	if (strstr(fx->d.message, needle) == NULL)
 		fail_msg("message \"%s\" lacks \"%s\"", fx->d.message, needle);
 	/* All or nothing: the good lines before the bad one are dropped too. */
