@@ -20,8 +20,9 @@ static const char diff_usage[] =
 	"\n"
 	"  --json            the rssgap-diff/1 object (docs/json.md)\n"
 	"  --check           exit 3 when the verdict is unexplained-growth (for CI)\n"
-	"  --min-bytes N     a finding needs at least N bytes unexplained (default 8 MiB)\n"
-	"  --min-percent P   ... and P%% of the before Rss (default 5)\n";
+	"  --min-bytes N     a finding needs at least N unexplained (default 8MiB; a size:\n"
+	"                    8MiB, 512KiB, 1G, bytes)\n"
+	"  --min-percent P   ... and P% of the before Rss (default 5; \"5%\" too)\n";
 
 int
 cmd_diff(int argc, char **argv)

@@ -32,7 +32,7 @@ static const char ingest_usage[] =
 	"  --db FILE        the database (default $RSSGAP_DB; else in memory: only checks)\n"
 	"  --rules FILE     role rules tried before the defaults (docs/roles.md)\n"
 	"  --limit NAME=N   raise or lower a cap on hostile input (docs/limits.md)\n"
-	"  -j, --jobs N     ingest N bundles at a time (default 1; needs --db)\n"
+	"  -j, --jobs N     ingest N bundles at a time (default 1)\n"
 	"  --quiet          no line per snapshot\n"
 	"  --stats          at the end, on stderr: the time spent inside snapshot\n"
 	"                   transactions, which the store takes one at a time (when it\n"

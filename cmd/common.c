@@ -56,7 +56,8 @@ cmd_common_option(struct cmd *c, int opt, const char *arg)
 		return 1;
 	case OPT_LIMIT:
 		if (limits_set(&c->lim, arg) != 0) {
-			cmd_usage_error(c, "bad --limit \"%s\" (expected NAME=N, see docs/limits.md)", arg);
+			cmd_usage_error(c, "bad --limit \"%s\" (expected NAME=N, a size for *_bytes; "
+					"see docs/limits.md)", arg);
 			return -1;
 		}
 		return 1;
@@ -268,26 +269,45 @@ cmd_finish_output(int rc)
 	return rc;
 }
 
+/* A percentage: "5", "5%", "2.5 %"; 0 ok, -1 bad. */
+static int
+parse_percent(const char *arg, double *out)
+{
+	char *end;
+	double v;
+
+	if (arg[0] == '\0' || arg[0] == ' ' || arg[0] == '-' || arg[0] == '+')
+		return -1;
+	v = strtod(arg, &end);
+	if (end == arg)
+		return -1;
+	while (*end == ' ')
+		end++;
+	if (*end == '%')
+		end++;
+	if (*end != '\0' || !(v >= 0 && v <= 1000))
+		return -1;
+	*out = v;
+	return 0;
+}
+
 /* --min-bytes and --min-percent: 1 taken, 0 not ours, -1 usage error printed. */
 static int
 threshold_option(struct cmd *c, struct diff_opts *o, int opt, const char *arg)
 {
-	char *end;
-
 	if (opt == OPT_MIN_BYTES) {
-		long long v = strtoll(arg, &end, 10);
+		uint64_t v;
 
-		if (*end != '\0' || v < 0)
-			return cmd_usage_error(c, "bad --min-bytes \"%s\" (expected bytes)", arg), -1;
-		o->min_bytes = v;
+		if (num_parse_size(arg, strlen(arg), &v) != 0 || v > INT64_MAX)
+			return cmd_usage_error(c, "bad --min-bytes \"%s\" (expected a size: 8MiB, "
+					       "8 MiB, 512KiB, 1G or bytes)", arg), -1;
+		o->min_bytes = (int64_t)v;
 		return 1;
 	}
 	if (opt == OPT_MIN_PERCENT) {
-		double v = strtod(arg, &end);
-
-		if (*end != '\0' || v < 0 || v > 1000)
-			return cmd_usage_error(c, "bad --min-percent \"%s\" (expected 0..1000)", arg), -1;
-		o->min_percent = v;
+		if (parse_percent(arg, &o->min_percent) != 0)
+			return cmd_usage_error(c, "bad --min-percent \"%s\" (expected 0 to 1000, "
+					       "e.g. 5 or 5%%)", arg), -1;
 		return 1;
 	}
 	return 0;

@@ -56,14 +56,18 @@ limits_set(struct limits *l, const char *assignment)
 
 	if (eq == NULL)
 		return -1;
-	if (num_parse_u64(eq + 1, strlen(eq + 1), &v) != 0)
-		return -1;
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		if (strlen(fields[i].name) == (size_t)(eq - assignment) &&
-		    memcmp(fields[i].name, assignment, (size_t)(eq - assignment)) == 0) {
-			*(uint64_t *)((char *)l + fields[i].off) = v;
-			return 0;
-		}
+		size_t n = strlen(fields[i].name);
+
+		if (n != (size_t)(eq - assignment) || memcmp(fields[i].name, assignment, n) != 0)
+			continue;
+		/* a *_bytes cap takes a size as docs/limits.md prints it (256MiB); counts are plain */
+		if (n > 6 && strcmp(fields[i].name + n - 6, "_bytes") == 0
+			    ? num_parse_size(eq + 1, strlen(eq + 1), &v) != 0
+			    : num_parse_u64(eq + 1, strlen(eq + 1), &v) != 0)
+			return -1;
+		*(uint64_t *)((char *)l + fields[i].off) = v;
+		return 0;
 	}
 	return -1;
 }

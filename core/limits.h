@@ -34,7 +34,10 @@ struct limits {
 
 /* The defaults documented in docs/limits.md. */
 void limits_default(struct limits *l);
-/* Set one cap by name ("member_bytes=1048576"); 0 on success, -1 if unknown or bad. */
+/*
+ * Set one cap by name: "vmas=70000", "member_bytes=512MiB" (a *_bytes cap
+ * takes a size, num_parse_size); 0 on success, -1 if unknown or bad.
+ */
 int limits_set(struct limits *l, const char *assignment);
 
 #endif
