@@ -121,9 +121,19 @@ TEST_BINS = $(TESTS:tests/%=$(B)/tests/%)
 
 all: $(BIN)
 
-$(B)/%.o: %.c | deps
+$(B)/%.o: %.c | deps $(B)/rssgap-version.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# One version for both programs: the VERSION= line of the capture script
+# (which runs where the binary is not installed, so it must carry its own).
+# Rewritten only when it changes, so a script edit recompiles nothing else.
+$(B)/rssgap-version.h: capture/rssgap-capture
+	@mkdir -p $(B)
+	@v=$$(sed -n 's/^VERSION=\([0-9][0-9.]*\)$$/\1/p' $<); \
+	 [ -n "$$v" ] || { echo "$<: no VERSION=N.N.N line" >&2; exit 1; }; \
+	 echo "#define RSSGAP_VERSION \"$$v\"" > $@.tmp; \
+	 if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 $(B)/default_rules.c: fixtures/rules/default.rules Makefile
 	@mkdir -p $(B)

@@ -121,7 +121,7 @@ manifest_ok() { # BUNDLE PID: required keys and formats
 	grep -qx 'format=rssgap/1' <<<"$m" &&
 		grep -Eqx 'captured_at=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z' <<<"$m" &&
 		grep -qx "pid=$2" <<<"$m" &&
-		grep -qx 'tool=rssgap-capture/0.1' <<<"$m" &&
+		grep -qx "tool=rssgap-capture/$(sed -n 's/^VERSION=//p' "$capture")" <<<"$m" &&
 		grep -Eqx 'page_size=[0-9]+' <<<"$m" &&
 		grep -Eqx 'kernel=.+' <<<"$m"
 }
@@ -227,7 +227,7 @@ for sh in dash "busybox sh"; do
 	rc=$?
 	check "$tag: an unusable TMPDIR fails and says so" bash -c "[ $rc -ne 0 ] && grep -q TMPDIR '$tmp/err'"
 	check "$tag: no temporary files left in TMPDIR after all runs" no_temp_left
-	check "$tag: --version" bash -c "$sh '$capture' --version | grep -qx 'rssgap-capture 0.1'"
+	check "$tag: --version" bash -c "$sh '$capture' --version | grep -qx 'rssgap-capture 0.1.0'"
 	check "$tag: --help mentions --exec" bash -c "$sh '$capture' --help | grep -q -- --exec"
 done
 
