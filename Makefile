@@ -88,6 +88,7 @@ CMD_SRCS = \
 	cmd/cmd_report.c \
 	cmd/cmd_show.c \
 	cmd/common.c \
+	cmd/explain.c \
 	cmd/rule_files.c
 
 GEN_SRCS = $(B)/default_rules.c

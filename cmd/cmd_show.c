@@ -8,6 +8,7 @@
 #include "analyze/snapshot.h"
 #include "cmd/commands.h"
 #include "cmd/common.h"
+#include "cmd/explain.h"
 #include "core/buf.h"
 #include "core/escape.h"
 #include "core/num.h"
@@ -16,15 +17,18 @@
 #include "report/text.h"
 
 static const char show_usage[] =
-	"usage: rssgap show [--db FILE] SNAPSHOT [--json] [--top N]\n"
+	"usage: rssgap show [--db FILE] SNAPSHOT [--json] [--top N] [--explain] [--rules FILE]\n"
 	"\n"
 	"One snapshot: Rss against what the Go runtime says it holds (Sys -\n"
 	"HeapReleased), per-role Size/Rss/Anonymous/LazyFree/Swap, the Go memory\n"
 	"classes, and the VMAs with the most Rss. SNAPSHOT is a bundle file, an id\n"
 	"or key=value[,key=value].\n"
 	"\n"
-	"  --top N    how many VMAs to list (default 10)\n"
-	"  --json     the rssgap-show/1 object (docs/json.md)\n";
+	"  --top N       how many VMAs to list (default 10)\n"
+	"  --json        the rssgap-show/1 object (docs/json.md)\n"
+	"  --explain     instead: every VMA with the text the rules match and the rule\n"
+	"                that gives its role (file:line), under the rules in effect now\n"
+	"  --rules FILE  role rules tried before the installed ones (docs/roles.md)\n";
 
 struct show_ctx {
 	struct buf *out;
@@ -210,13 +214,14 @@ cmd_show(int argc, char **argv)
 		CMD_COMMON_LONGOPTS,
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "top", required_argument, NULL, OPT_TOP },
+		{ "explain", no_argument, NULL, OPT_EXPLAIN },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct snapshot_info *s = NULL;
 	struct buf out = BUF_INIT;
 	struct diag d;
 	struct cmd c;
-	int opt, as_json = 0, top = 10, rc = RSSGAP_EXIT_FAIL;
+	int opt, as_json = 0, explain = 0, top = 10, rc = RSSGAP_EXIT_FAIL;
 	int64_t id;
 
 	cmd_init(&c, "show");
@@ -227,6 +232,10 @@ cmd_show(int argc, char **argv)
 		}
 		if (opt == OPT_JSON) {
 			as_json = 1;
+			continue;
+		}
+		if (opt == OPT_EXPLAIN) {
+			explain = 1;
 			continue;
 		}
 		if (opt == OPT_TOP) {
@@ -240,6 +249,8 @@ cmd_show(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cmd_usage_error(&c, "expected one SNAPSHOT");
+	if (explain && as_json)
+		return cmd_usage_error(&c, "--explain prints text: leave out --json");
 	if (cmd_open(&c) != 0)
 		return RSSGAP_EXIT_FAIL;
 	rc = RSSGAP_EXIT_FAIL;
@@ -251,7 +262,9 @@ cmd_show(int argc, char **argv)
 		cmd_print_diag(&d);
 		goto out;
 	}
-	if (as_json)
+	if (explain)
+		explain_snapshot(c.db, id, c.rules, &out, &d);
+	else if (as_json)
 		show_json(&c, s, top, &out, &d);
 	else
 		show_text(&c, s, top, &out, &d);

@@ -435,6 +435,12 @@ rules_origin(const struct rules *r, size_t i, unsigned long long *line)
 	return r->v[i].origin;
 }
 
+const char *
+rules_pattern(const struct rules *r, size_t i)
+{
+	return i < r->n ? r->v[i].pattern : NULL;
+}
+
 /* One match of code against the descriptor: the JIT entry point when there is one. */
 static int
 run(const struct rules *r, const pcre2_code *code, int jit, const char *descriptor, size_t len)
