@@ -47,8 +47,7 @@ cmd_diff(int argc, char **argv)
 	diff_opts_default(&o);
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			fputs(diff_usage, stdout);
-			return cmd_finish_output(0);
+			return cmd_help(diff_usage);
 		}
 		if (opt == OPT_JSON) {
 			as_json = 1;

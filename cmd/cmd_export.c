@@ -77,8 +77,7 @@ cmd_export(int argc, char **argv)
 	cmd_init(&c, "export");
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			fputs(export_usage, stdout);
-			return cmd_finish_output(0);
+			return cmd_help(export_usage);
 		}
 		if (opt == OPT_CSV) {
 			dir = optarg;

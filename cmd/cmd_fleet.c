@@ -25,8 +25,10 @@ static const char fleet_usage[] =
 	"bootstrap band so a few noisy pods make no finding. Without --before and\n"
 	"--after, the first and last cohorts in version order are compared.\n"
 	"\n"
-	"  --json      the rssgap-fleet/1 object (docs/json.md)\n"
-	"  -o DIR      also write DIR/fleet.png, DIR/fleet.svg and DIR/summary.md\n";
+	"  --json            the rssgap-fleet/1 object (docs/json.md)\n"
+	"  -o DIR            also write DIR/fleet.png, DIR/fleet.svg and DIR/summary.md\n"
+	"  --min-bytes N     a finding needs at least N unexplained (default 8MiB)\n"
+	"  --min-percent P   ... and P% of the before cohort's median Rss (default 5)\n";
 
 int
 cmd_fleet(int argc, char **argv)
@@ -55,8 +57,7 @@ cmd_fleet(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
-			fputs(fleet_usage, stdout);
-			return cmd_finish_output(0);
+			return cmd_help(fleet_usage);
 		case 'o':
 			dir = optarg;
 			continue;

@@ -29,16 +29,14 @@ static const char ingest_usage[] =
 	"is rolled back whole and the others still go in (exit 1 at the end).\n"
 	"Ingesting the same content again changes nothing.\n"
 	"\n"
-	"  --db FILE        the database (default $RSSGAP_DB; else in memory: only checks)\n"
-	"  --rules FILE     role rules tried before the defaults (docs/roles.md)\n"
-	"  --limit NAME=N   raise or lower a cap on hostile input (docs/limits.md)\n"
+	"On a terminal, stderr shows progress: bundles done, MB/s, time left. Without\n"
+	"--db (or $RSSGAP_DB) the bundles are only checked, into an in-memory database.\n"
+	"\n"
 	"  -j, --jobs N     ingest N bundles at a time (default 1)\n"
 	"  --quiet          no line per snapshot\n"
 	"  --stats          at the end, on stderr: the time spent inside snapshot\n"
 	"                   transactions, which the store takes one at a time (when it\n"
-	"                   nears the wall time, more -j cannot help)\n"
-	"\n"
-	"On a terminal, stderr shows progress: bundles done, MB/s, time left.\n";
+	"                   nears the wall time, more -j cannot help)\n";
 
 #define JOBS_MAX 64
 #define OPT_JOBS 'j'
@@ -412,8 +410,7 @@ cmd_ingest(int argc, char **argv)
 	cmd_init(&c, "ingest");
 	while ((opt = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			fputs(ingest_usage, stdout);
-			return cmd_finish_output(0);
+			return cmd_help(ingest_usage);
 		}
 		if (opt == OPT_JOBS) {
 			if (num_parse_u64(optarg, strlen(optarg), &n) != 0 || n < 1 || n > JOBS_MAX)

@@ -113,8 +113,7 @@ cmd_list(int argc, char **argv)
 	cmd_init(&c, "list");
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			fputs(list_usage, stdout);
-			return cmd_finish_output(0);
+			return cmd_help(list_usage);
 		}
 		if (opt == OPT_JSON) {
 			as_json = 1;

@@ -26,8 +26,7 @@ cmd_merge(int argc, char **argv)
 	cmd_init(&c, "merge");
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			fputs(merge_usage, stdout);
-			return cmd_finish_output(0);
+			return cmd_help(merge_usage);
 		}
 		if ((rc = cmd_other_option(&c, NULL, opt, optarg, argv[optind - 1])) != 0)
 			return rc;

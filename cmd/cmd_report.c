@@ -28,7 +28,9 @@ static const char report_usage[] =
 	"without the comparison.\n"
 	"\n"
 	"  -o DIR            where to write (created if missing)\n"
-	"  --format LIST     png, svg or png,svg (default png,svg); summary.md always\n";
+	"  --format LIST     png, svg or png,svg (default png,svg); summary.md always\n"
+	"  --min-bytes N     a finding needs at least N unexplained (default 8MiB)\n"
+	"  --min-percent P   ... and P% of the before Rss (default 5)\n";
 
 /* mkdir -p */
 static int
@@ -142,8 +144,7 @@ cmd_report(int argc, char **argv)
 	diff_opts_default(&o);
 	while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			fputs(report_usage, stdout);
-			return cmd_finish_output(0);
+			return cmd_help(report_usage);
 		}
 		if (opt == 'o') {
 			dir = optarg;

@@ -17,7 +17,7 @@
 #include "report/text.h"
 
 static const char show_usage[] =
-	"usage: rssgap show [--db FILE] SNAPSHOT [--json] [--top N] [--explain] [--rules FILE]\n"
+	"usage: rssgap show [--db FILE] SNAPSHOT [--json] [--top N] [--explain]\n"
 	"\n"
 	"One snapshot: Rss against what the Go runtime says it holds (Sys -\n"
 	"HeapReleased), per-role Size/Rss/Anonymous/LazyFree/Swap, the Go memory\n"
@@ -28,7 +28,7 @@ static const char show_usage[] =
 	"  --json        the rssgap-show/1 object (docs/json.md)\n"
 	"  --explain     instead: every VMA with the text the rules match and the rule\n"
 	"                that gives its role (file:line), under the rules in effect now\n"
-	"  --rules FILE  role rules tried before the installed ones (docs/roles.md)\n";
+	"                (with --rules FILE: try a rules file on a stored snapshot)\n";
 
 struct show_ctx {
 	struct buf *out;
@@ -227,8 +227,7 @@ cmd_show(int argc, char **argv)
 	cmd_init(&c, "show");
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			fputs(show_usage, stdout);
-			return cmd_finish_output(0);
+			return cmd_help(show_usage);
 		}
 		if (opt == OPT_JSON) {
 			as_json = 1;

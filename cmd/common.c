@@ -42,6 +42,23 @@ cmd_usage_error(const struct cmd *c, const char *fmt, ...)
 }
 
 int
+cmd_help(const char *usage)
+{
+	fputs(usage, stdout);
+	fputs("\n"
+	      "Every command also takes:\n"
+	      "  --db FILE        the database (default $RSSGAP_DB); without either, bundles\n"
+	      "                   given as files go into an in-memory one\n"
+	      "  --rules FILE     role rules tried before the installed and built-in ones\n"
+	      "                   (docs/roles.md)\n"
+	      "  --limit NAME=N   raise or lower a cap on hostile input; a size for *_bytes\n"
+	      "                   caps, e.g. member_bytes=512MiB (docs/limits.md)\n"
+	      "  --quiet          fewer messages\n"
+	      "  -h, --help       this help (also: rssgap help COMMAND; man rssgap)\n", stdout);
+	return cmd_finish_output(0);
+}
+
+int
 cmd_common_option(struct cmd *c, int opt, const char *arg)
 {
 	switch (opt) {
