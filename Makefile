@@ -116,7 +116,7 @@ TESTS = \
 	tests/test_smaps
 TEST_BINS = $(TESTS:tests/%=$(B)/tests/%)
 
-.PHONY: all test check demo deps install clean fixtures bench
+.PHONY: all test check demo deps install uninstall clean fixtures bench
 # keep test objects: they are intermediate files of the pattern rules
 .SECONDARY:
 
@@ -186,11 +186,30 @@ bench: rssgap $(B)/bench/align_bench $(B)/bench/store_floor
 	@sh bench/pprof.sh
 	@sh bench/fleet.sh
 
+# The layout is fixed below PREFIX: the binary finds its rules in
+# share/rssgap beside its bin directory (cmd/rule_files.h).
+SHARE = $(DESTDIR)$(PREFIX)/share
+INSTALLED = $(DESTDIR)$(PREFIX)/bin/rssgap $(DESTDIR)$(PREFIX)/bin/rssgap-capture \
+	$(SHARE)/rssgap/default.rules $(SHARE)/man/man1/rssgap.1 $(SHARE)/man/man1/rssgap-capture.1 \
+	$(SHARE)/bash-completion/completions/rssgap $(SHARE)/bash-completion/completions/rssgap-capture \
+	$(SHARE)/zsh/site-functions/_rssgap $(addprefix $(SHARE)/doc/rssgap/,$(notdir $(wildcard docs/*)))
+
 install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/rssgap
-	install -m 755 rssgap $(DESTDIR)$(PREFIX)/bin/rssgap
+	install -d $(DESTDIR)$(PREFIX)/bin $(SHARE)/rssgap $(SHARE)/man/man1 $(SHARE)/doc/rssgap \
+		$(SHARE)/bash-completion/completions $(SHARE)/zsh/site-functions
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/rssgap
 	install -m 755 capture/rssgap-capture $(DESTDIR)$(PREFIX)/bin/rssgap-capture
-	install -m 644 fixtures/rules/default.rules $(DESTDIR)$(PREFIX)/share/rssgap/default.rules
+	install -m 644 fixtures/rules/default.rules $(SHARE)/rssgap/default.rules
+	install -m 644 man/rssgap.1 man/rssgap-capture.1 $(SHARE)/man/man1/
+	install -m 644 docs/* $(SHARE)/doc/rssgap/
+	install -m 644 completion/rssgap.bash $(SHARE)/bash-completion/completions/rssgap
+	install -m 644 completion/rssgap.bash $(SHARE)/bash-completion/completions/rssgap-capture
+	install -m 644 completion/_rssgap $(SHARE)/zsh/site-functions/_rssgap
+
+# Removes what install wrote (site rules of your own in share/rssgap stay).
+uninstall:
+	rm -f $(INSTALLED)
+	-rmdir $(SHARE)/doc/rssgap $(SHARE)/rssgap 2>/dev/null
 
 clean:
 	rm -rf build build-san rssgap
