@@ -116,7 +116,7 @@ TESTS = \
 	tests/test_smaps
 TEST_BINS = $(TESTS:tests/%=$(B)/tests/%)
 
-.PHONY: all test check demo deps install uninstall clean fixtures bench
+.PHONY: all test check demo deps install uninstall clean fixtures bench newcomer
 # keep test objects: they are intermediate files of the pattern rules
 .SECONDARY:
 
@@ -176,6 +176,10 @@ check: test
 demo: deps $(BIN)
 	@RSSGAP=./$(BIN) sh tests/demo.sh
 
+# The README's two commands on a fresh Debian 12 root, as root (tests/newcomer.sh).
+newcomer:
+	@bash tests/newcomer.sh
+
 fixtures: rssgap
 	bash fixtures/make-bundles.sh
 
@@ -214,4 +218,5 @@ uninstall:
 clean:
 	rm -rf build build-san rssgap
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# (build/newcomer holds a whole Debian root: not ours to read)
+-include $(shell find $(B) -path build/newcomer -prune -o -name '*.d' -type f -print 2>/dev/null)
