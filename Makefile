@@ -116,7 +116,7 @@ TESTS = \
 	tests/test_smaps
 TEST_BINS = $(TESTS:tests/%=$(B)/tests/%)
 
-.PHONY: all test check demo deps install uninstall clean fixtures bench newcomer
+.PHONY: all test check demo deps install uninstall clean fixtures fixtures-matrix bench newcomer
 # keep test objects: they are intermediate files of the pattern rules
 .SECONDARY:
 
@@ -182,6 +182,10 @@ newcomer:
 
 fixtures: rssgap
 	bash fixtures/make-bundles.sh
+
+# The Go toolchain matrix (fixtures/matrix): needs the Go module proxy.
+fixtures-matrix: rssgap
+	bash fixtures/make-matrix.sh
 
 bench: rssgap $(B)/bench/align_bench $(B)/bench/store_floor
 	@STORE_FLOOR=./$(B)/bench/store_floor sh bench/run.sh

@@ -307,10 +307,13 @@ roles_descriptor(struct buf *out, const struct vma *v, const struct roles_contex
 
 /*
  * Shapes of the run q[0..n) of adjacent unnamed anonymous rw-p/---p VMAs.
- * heap64: a stretch that starts on a 64 MiB boundary with rw-p VMAs whose
- * total is a multiple of 4 MiB, continues with ---p VMAs, and ends on a
- * 64 MiB boundary: how the Go runtime maps arenas (reserve 64 MiB-aligned
- * multiples PROT_NONE, map from the bottom in 4 MiB chunks).
+ * heap64: a stretch that starts on a 64 MiB boundary, may open with ---p
+ * VMAs totalling a multiple of 4 MiB, continues with rw-p VMAs whose total
+ * is a multiple of 4 MiB, and ends on a 64 MiB boundary after ---p VMAs (or
+ * right after the rw-p ones when the stretch opened with ---p): how the Go
+ * runtime maps arenas (reserve 64 MiB-aligned multiples PROT_NONE, map them
+ * in 4 MiB chunks; Go >= 1.26 starts the heap at a random 4 MiB chunk of its
+ * first arena and never maps the chunks below it).
  * arena64: otherwise, a 64 MiB-aligned window covered exactly by rw-p then
  * ---p VMAs: how glibc lays out a thread arena (its rw-p part grows by pages).
  */
@@ -320,24 +323,39 @@ set_shapes(struct held **q, size_t n)
 	size_t a = 0, i;
 
 	while (a < n) {
-		size_t b = a, tail;
-		uint64_t rw_end;
+		size_t h = a, b, tail;
+		uint64_t rw_start, rw_end;
 
-		if (q[a]->v.start % ARENA_BYTES != 0 || !perms_is(q[a]->v.perms, "rw-p")) {
+		if (q[a]->v.start % ARENA_BYTES != 0) {
 			a++;
 			continue;
 		}
+		while (h < n && perms_is(q[h]->v.perms, "---p"))
+			h++;
+		rw_start = h > a ? q[h - 1]->v.end : q[a]->v.start;
+		b = h;
 		while (b < n && perms_is(q[b]->v.perms, "rw-p"))
 			b++;
+		if (b == h || (rw_start - q[a]->v.start) % CHUNK_BYTES != 0) {
+			a = h > a ? h : a + 1;	/* a reservation alone, or not chunked */
+			continue;
+		}
 		rw_end = q[b - 1]->v.end;
 		tail = b;
 		while (tail < n && perms_is(q[tail]->v.perms, "---p"))
 			tail++;
-		if (tail > b && q[tail - 1]->v.end % ARENA_BYTES == 0 &&
-		    (rw_end - q[a]->v.start) % CHUNK_BYTES == 0) {
+		if ((rw_end - rw_start) % CHUNK_BYTES == 0 &&
+		    ((tail > b && q[tail - 1]->v.end % ARENA_BYTES == 0) ||
+		     (h > a && rw_end % ARENA_BYTES == 0))) {
+			if (tail == b || q[tail - 1]->v.end % ARENA_BYTES != 0)
+				tail = b;
 			for (i = a; i < tail; i++)
 				q[i]->shape = "heap64";
 			a = tail;
+			continue;
+		}
+		if (h > a) {
+			a = h;	/* a ---p opening that is no Go heap: try from the rw-p */
 			continue;
 		}
 		/* Not a Go heap: try one 64 MiB window, rw-p then ---p. */

@@ -28,4 +28,9 @@ echo "== rssgap report"
 "$rssgap" report fixtures/bundles/zeroing-before.rssgap.tar.gz \
 	fixtures/bundles/zeroing-after.rssgap.tar.gz -o "$out/report"
 echo
+echo "== the real Go 1.24 regression: one workload built with Go 1.23.12, 1.24.0 and 1.24.13 (fixtures/matrix)"
+./rssgap diff fixtures/matrix/go1.23.12-largealloc-ptr.rssgap.tar.gz fixtures/matrix/go1.24.0-largealloc-ptr.rssgap.tar.gz
+echo
+./rssgap diff fixtures/matrix/go1.24.0-largealloc-ptr.rssgap.tar.gz fixtures/matrix/go1.24.13-largealloc-ptr.rssgap.tar.gz | head -n 1
+echo
 echo "open $out/report/report.png (or .svg) and paste $out/report/summary.md into the ticket"

@@ -381,6 +381,43 @@ test_zeroing(void **state)
 	align_free_all(al, &b, &a);
 }
 
+/*
+ * Two Go 1.26.8 processes of one build with their heaps at different random
+ * bases (fixtures/real/align/go126-{a,b}.smaps: 2759f6400000 and
+ * 786c8400000, found by shape): the heaps pair by role, and so do the
+ * reservations around them.
+ */
+static void
+test_go126_bases(void **state)
+{
+	struct snap b, a;
+	struct alignment *al;
+	long rb, ra;
+	const struct align_pair *p;
+
+	(void)state;
+	snap_file(&b, DIR "go126-a.smaps");
+	snap_file(&a, DIR "go126-b.smaps");
+	al = align_ok(&b, &a);
+	rb = region_at(al->before, al->nbefore, 0x2759f6400000ull);
+	ra = region_at(al->after, al->nafter, 0x786c8400000ull);
+	assert_true(rb >= 0 && ra >= 0);
+	assert_string_equal(al->before[rb].role, "go-heap");
+	assert_string_equal(al->after[ra].role, "go-heap");
+	p = pair_of_before(al, rb);
+	assert_int_equal(p->after, ra);
+	assert_int_equal(p->how, ALIGN_ROLE_ORDER);
+	assert_true(al->before[rb].rss > 16 * 1024 * 1024);
+	assert_true(al->after[ra].rss > 16 * 1024 * 1024);
+	/* The ---p chunks below each random start: go-runtime, paired too. */
+	rb = region_at(al->before, al->nbefore, 0x2759f4000000ull);
+	ra = region_at(al->after, al->nafter, 0x786c8000000ull);
+	assert_true(rb >= 0 && ra >= 0);
+	assert_string_equal(al->before[rb].role, "go-runtime");
+	assert_int_equal(pair_of_before(al, rb)->after, ra);
+	align_free_all(al, &b, &a);
+}
+
 /* A snapshot against itself: every region with itself, nothing left over. */
 static void
 check_self(const char *path, size_t nvmas)
@@ -810,6 +847,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_renamed),
 		cmocka_unit_test(test_zeroing),
+		cmocka_unit_test(test_go126_bases),
 		cmocka_unit_test(test_self),
 		cmocka_unit_test(test_lib_upgrade),
 		cmocka_unit_test(test_split),

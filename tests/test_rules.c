@@ -552,7 +552,9 @@ test_cat_maps(void **state)
 
 /*
  * Hand-written: Go >= 1.25 labels its mappings ([anon: Go: ...], Linux >=
- * 5.17), and Go 1.25 is not installable here. The names are those the
+ * 5.17 with CONFIG_ANON_VMA_NAME), and the kernel that captured
+ * fixtures/matrix has no CONFIG_ANON_VMA_NAME (prctl(PR_SET_VMA) fails with
+ * EINVAL), so no real process here shows them. The names are those the
  * runtime passes to setVMAName; the addresses and sizes are made up.
  */
 static void
@@ -582,6 +584,58 @@ test_go125_labels(void **state)
 }
 
 /*
+ * Hand-written: a labelled Go 1.26 heap at a randomised base, as its
+ * runtime names it (sysReserve "heap reservation", sysMap "heap"): the
+ * labels say it wherever it is, even in the race detector's range.
+ */
+static void
+test_go126_labels(void **state)
+{
+	struct fixture *fx = *state;
+	static const char maps[] =
+		"2759f4000000-2759f6400000 ---p 00000000 00:00 0 [anon: Go: heap reservation]\n"
+		"2759f6400000-2759f7800000 rw-p 00000000 00:00 0 [anon: Go: heap]\n"
+		"2759f7800000-2759f8000000 ---p 00000000 00:00 0 [anon: Go: heap reservation]\n"
+		"7f1000000000-7f1000100000 rw-p 00000000 00:00 0 [anon: Go: GC span queue]\n";
+	struct result r;
+
+	classify_text(fx, maps, sizeof(maps) - 1, 1, &r);
+	assert_string_equal(role_at(&r, 0x2759f4000000ull), "go-runtime");
+	assert_string_equal(role_at(&r, 0x2759f6400000ull), "go-heap");
+	assert_string_equal(role_at(&r, 0x2759f7800000ull), "go-runtime");
+	assert_string_equal(role_at(&r, 0x7f1000000000ull), "go-runtime");
+}
+
+/*
+ * Go 1.26.8, unlabelled (this kernel names no VMA), randomised heap bases:
+ * fixtures/real/align/go126-a.smaps (heap 2759f6400000, inside the race
+ * detector's 0x2... range) and go126-b.smaps (786c8400000, run with
+ * GODEBUG=decoratemappings=0). The heap opens with the ---p chunks below
+ * the random start and is found by shape alone.
+ */
+static void
+test_go126_real(void **state)
+{
+	struct fixture *fx = *state;
+	struct result r;
+
+	classify_file(fx, "fixtures/real/align/go126-a.smaps", 0, &r);
+	assert_string_equal(role_at(&r, 0x2759f4000000ull), "go-runtime");
+	assert_string_equal(role_at(&r, 0x2759f6400000ull), "go-heap");
+	assert_string_equal(role_at(&r, 0x2759f7800000ull), "go-runtime");
+	assert_int_equal(role(&r, "go-heap")->n, 1);
+	assert_int_equal(role(&r, "go-heap")->size, 0x2759f7800000ull - 0x2759f6400000ull);
+	assert_int_equal(role(&r, "race-shadow")->n, 0);
+	/* Go 1.26's 32 MiB crypto/internal/fips140/drbg.memory is in its bss. */
+	assert_string_equal(role_at(&r, 0xcce000), "exe");
+
+	classify_file(fx, "fixtures/real/align/go126-b.smaps", 0, &r);
+	assert_int_equal(role(&r, "go-heap")->n, 1);
+	assert_string_equal(role_at(&r, 0x786c8400000ull), "go-heap");
+	assert_string_equal(role_at(&r, 0x786c8000000ull), "go-runtime");
+}
+
+/*
  * Hand-written: the shapes of an unlabelled randomised Go heap (Go 1.26
  * without labels: GODEBUG=decoratemappings=0 or Linux < 5.17) and of a
  * glibc arena, for what no process here produces. Addresses are made up;
@@ -595,6 +649,12 @@ test_go126_shape(void **state)
 		/* Go heap: 2 arenas, 20 MiB mapped (5 chunks of 4 MiB), tail reserved. */
 		"2a7c48000000-2a7c49400000 rw-p 00000000 00:00 0 \n"
 		"2a7c49400000-2a7c50000000 ---p 00000000 00:00 0 \n"
+		/* Go 1.26: 8 MiB reserved below a random start, the rest mapped. */
+		"2b0004000000-2b0004800000 ---p 00000000 00:00 0 \n"
+		"2b0004800000-2b0008000000 rw-p 00000000 00:00 0 \n"
+		/* A ---p opening that is not whole chunks: no shape. */
+		"2c0004000000-2c0004801000 ---p 00000000 00:00 0 \n"
+		"2c0004801000-2c0008000000 rw-p 00000000 00:00 0 \n"
 		/* glibc arena: 0x63000 mapped, the rest of 64 MiB reserved. */
 		"7fd1d0000000-7fd1d0063000 rw-p 00000000 00:00 0 \n"
 		"7fd1d0063000-7fd1d4000000 ---p 00000000 00:00 0 \n"
@@ -610,9 +670,12 @@ test_go126_shape(void **state)
 	struct result r;
 
 	classify_text(fx, maps, sizeof(maps) - 1, 1, &r);
-	assert_int_equal(r.nvmas, 8);
+	assert_int_equal(r.nvmas, 12);
 	assert_string_equal(role_at(&r, 0x2a7c48000000ull), "go-heap");
 	assert_string_equal(role_at(&r, 0x2a7c49400000ull), "go-runtime");
+	assert_string_equal(role_at(&r, 0x2b0004000000ull), "go-runtime");
+	assert_string_equal(role_at(&r, 0x2b0004800000ull), "go-heap");
+	assert_string_equal(role_at(&r, 0x2c0004801000ull), "race-shadow");
 	assert_string_equal(role_at(&r, 0x7fd1d0000000ull), "malloc-arena");
 	assert_string_equal(role_at(&r, 0x7fd1d0063000ull), "malloc-arena");
 	assert_string_equal(role_at(&r, 0x7fd1e1000000ull), "anon");
@@ -812,6 +875,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_systemd, setup_default, teardown),
 		cmocka_unit_test_setup_teardown(test_cat_maps, setup_default, teardown),
 		cmocka_unit_test_setup_teardown(test_go125_labels, setup_default, teardown),
+		cmocka_unit_test_setup_teardown(test_go126_labels, setup_default, teardown),
+		cmocka_unit_test_setup_teardown(test_go126_real, setup_default, teardown),
 		cmocka_unit_test_setup_teardown(test_go126_shape, setup_default, teardown),
 		cmocka_unit_test_setup_teardown(test_arena_vmflags, setup_default, teardown),
 		cmocka_unit_test_setup_teardown(test_non_utf8_path, setup_default, teardown),
