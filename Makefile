@@ -48,6 +48,7 @@ INGEST_SRCS = \
 	ingest/pprof.c \
 	ingest/procfile.c \
 	ingest/prom.c \
+	ingest/provenance.c \
 	ingest/roles.c \
 	ingest/rules.c \
 	ingest/runtime.c \
