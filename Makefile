@@ -64,6 +64,7 @@ ANALYZE_SRCS = \
 	analyze/fleet.c
 
 REPORT_SRCS = \
+	report/cgroupout.c \
 	report/chart.c \
 	report/diffout.c \
 	report/fleetout.c \

@@ -12,6 +12,7 @@
 #include "core/limits.h"
 #include "core/num.h"
 #include "core/xalloc.h"
+#include "report/cgroupout.h"
 #include "report/chart.h"
 #include "report/scale.h"
 
@@ -882,6 +883,13 @@ draw_diff(cairo_t *cr, double w, double h, const struct diff_result *r, const st
 		buf_puts(&line3, "n/a");
 	buf_puts(&line3, DOT "unexplained ");
 	human_delta(&line3, r->unexplained);
+	/* the page has room for the cgroup only when a limit or the OOM killer is in play */
+	if (r->after->cgroup_usage.known &&
+	    (r->after->cgroup_limit.known ||
+	     (r->after->cgroup_oom_kill.known && r->after->cgroup_oom_kill.v > 0))) {
+		buf_puts(&line3, DOT);
+		cgroup_diff_words(&line3, r->before, r->after, 1);
+	}
 	header(&p, verdicts[v].pill, verdicts[v].colour, headline, buf_str(&line2), buf_str(&line3));
 	group_from(&g[0], "before", r->before, r->classes.known ? r->classes.before : NULL);
 	group_from(&g[1], "after", r->after, r->classes.known ? r->classes.after : NULL);
@@ -1091,12 +1099,8 @@ draw_single(cairo_t *cr, double w, double h, const struct single_input *in,
 		human(&line3, s->pprof_inuse.v);
 	}
 	if (s->cgroup_usage.known) {
-		buf_puts(&line3, DOT "cgroup usage ");
-		human(&line3, s->cgroup_usage.v);
-		if (s->cgroup_limit.known) {
-			buf_puts(&line3, " of limit ");
-			human(&line3, s->cgroup_limit.v);
-		}
+		buf_puts(&line3, DOT);
+		cgroup_words(&line3, s, 1);
 	}
 	header(&p, "SNAPSHOT", C_GREY, buf_str(&head), buf_str(&line2), buf_str(&line3));
 	group_from(&g, "", s, go_classes_from(s, &gc) ? gc.bytes : NULL);
