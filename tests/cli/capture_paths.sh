@@ -26,6 +26,12 @@ cat >"$tmp/bin/fakeproc" <<'EOF'
 [ "$1" = -- ] && shift
 cmd=$1
 shift
+if [ "$cmd" = ls ] && [ -f "$FAKEROOT/ls.out" ]; then
+	# what ls printed there, and its status
+	cat "$FAKEROOT/ls.out"
+	cat "$FAKEROOT/ls.err" >&2 2>/dev/null
+	exit "$(cat "$FAKEROOT/ls.rc")"
+fi
 n=$#
 for a in "$@"; do
 	case $a in /proc/*|/sys/*|/etc/*) a=$FAKEROOT$a ;; esac
@@ -175,6 +181,63 @@ if member errors | grep -q '^cgroup: memory cgroup /../app (v2) of pid 1 is moun
 else
 	not_ok "cgroup not visible: errors says so ($(member errors))"
 fi
+
+# -------------------------------------------------- whose listener, on crafted tables
+# /proc/net/tcp{,6} as the kernel prints them (little-endian words), the
+# process's fd links as ls prints them. port: not one a real server here
+# would answer on; the check's verdict is what is tested, not the fetch.
+lport=$((19850 + $$ % 100))
+hexport=$(printf '%04X' "$lport")
+tcp_header='  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode'
+tcp_line() { # ADDRHEX INODE
+	printf '   0: %s:%s %s:0000 0A 00000000:00000000 00:00000000 00000000     0        0 %s 1 0000000000000000 100 0 0 10 0\n' \
+		"$1" "$hexport" "$(printf '%s' "$1" | tr 0-9A-F 0)" "$2"
+}
+# net_case NAME V4LINES V6LINES OWNED-INODES: a tree whose fetch side and
+# process side are one namespace
+net_case() {
+	tree "$1"
+	mkdir -p "$tmp/$1/proc/self/net" "$tmp/$1/proc/1/net"
+	{ echo "$tcp_header"; printf '%b' "$2"; } >"$tmp/$1/proc/self/net/tcp"
+	{ echo "$tcp_header"; printf '%b' "$3"; } >"$tmp/$1/proc/self/net/tcp6"
+	cp "$tmp/$1/proc/self/net/tcp" "$tmp/$1/proc/self/net/tcp6" "$tmp/$1/proc/1/net/"
+	: >"$tmp/$1/ls.out"
+	for i in $4; do
+		echo "lrwx------ 1 root root 64 Dec  2 18:27 $i -> socket:[$i]" >>"$tmp/$1/ls.out"
+	done
+	echo 0 >"$tmp/$1/ls.rc"
+}
+run_http() { # NAME: capture with the endpoints at 127.0.0.1:lport
+	b=$tmp/$1.rssgap.tar.gz
+	FAKEROOT=$tmp/$1 TMPDIR=$tmp/tmpdir timeout 60 busybox sh "$capture" --exec "$tmp/bin/fakeproc --" \
+		--pid 1 --http "http://127.0.0.1:$lport" --timeout 1 -o "$b" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+# the process's socket bound to ::ffff:127.0.0.1 (v4-mapped, exact) beats
+# another process's 0.0.0.0 wildcard
+net_case exact-beats-wildcard "$(tcp_line 00000000 222)\n" "$(tcp_line 0000000000000000FFFF00000100007F 111)\n" 111
+run_http exact-beats-wildcard
+expect "a v4-mapped exact listener of the process beats a foreign wildcard: checked, fetched from it" \
+	"http_listener=127.0.0.1:$lport socket:[111]" "$(member manifest | grep '^http_listener=')"
+# the reverse: the process holds the wildcard, another process the address
+net_case wildcard-loses "$(tcp_line 0100007F 222)\n$(tcp_line 00000000 111)\n" "" 111
+run_http wildcard-loses
+if member errors | grep -q "^runtime/heap.txt: not fetched: 127.0.0.1:$lport is served by socket:\[222\], which pid 1 does not hold"; then
+	ok "a foreign listener bound to the address beats the process's wildcard: refused"
+else
+	not_ok "a foreign listener bound to the address beats the process's wildcard ($(member errors | head -n 1))"
+fi
+# fd links not readable: say so, fetch nothing
+net_case fd-denied "$(tcp_line 0100007F 111)\n" "" 111
+echo "ls: cannot open directory '/proc/1/fd/': Permission denied" >"$tmp/fd-denied/ls.err"
+echo 2 >"$tmp/fd-denied/ls.rc"
+run_http fd-denied
+if member errors | grep -q "^runtime/heap.txt: not fetched: cannot read /proc/1/fd (ls: cannot open directory '/proc/1/fd/': Permission denied): cannot tell whether pid 1 holds the listening socket (run as root or as the process's user); --http-any fetches anyway"; then
+	ok "fd links not readable: errors says so, nothing fetched"
+else
+	not_ok "fd links not readable: errors says so ($(member errors | head -n 1))"
+fi
+expect "fd links not readable: no runtime member" 0 "$(tar -tzf "$b" | grep -c /runtime/)"
 
 # -------------------------------------------------- fake docker
 cat >"$tmp/bin/docker" <<'EOF'
