@@ -33,8 +33,12 @@ if [ ! -x "$capture" ]; then
 	finish
 fi
 if ! command -v go >/dev/null 2>&1; then
-	not_ok "go is installed (apt-get install golang-go golang-github-prometheus-client-golang-dev)"
-	finish
+	echo "skip: no go to build the scenario process (apt-get install golang-go golang-github-prometheus-client-golang-dev)"
+	exit 77
+fi
+if [ ! -d /usr/share/gocode/src/github.com/prometheus/client_golang ]; then
+	echo "skip: no client_golang for the scenario process (apt-get install golang-github-prometheus-client-golang-dev)"
+	exit 77
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rssgap-test-capture.XXXXXX")
