@@ -61,6 +61,9 @@ struct snapshot_info {
 	struct opt_i64 cgroup_limit;	/* memory.max or memory.limit_in_bytes; unknown when unlimited */
 	struct opt_i64 cgroup_file;	/* page cache charged: memory.stat file / cache */
 	struct opt_i64 cgroup_kernel;	/* kernel memory: memory.stat kernel (v2) */
+	struct opt_i64 cgroup_peak;	/* memory.peak or memory.max_usage_in_bytes */
+	struct opt_i64 cgroup_limit_hits;	/* v1 memory.failcnt, v2 memory.events max */
+	struct opt_i64 cgroup_oom_kill;	/* oom_kill of memory.events (v2) or memory.oom_control (v1) */
 	struct opt_i64 status_rss;	/* VmRSS */
 	struct role_info *roles;	/* largest Rss first */
 	int nroles;

@@ -18,6 +18,7 @@
 #include "core/timer.h"
 #include "core/xalloc.h"
 #include "ingest/ingest.h"
+#include "ingest/provenance.h"
 #include "ingest/rules.h"
 
 static const char ingest_usage[] =
@@ -188,6 +189,54 @@ print_snapshot(struct ingest_run *r, const char *what, int64_t id)
 	snapshot_info_free(info);
 }
 
+struct warn_ctx {
+	struct ingest_run *r;
+	const char *dir;
+};
+
+/* A provenance note is a warning: "rssgap: BUNDLE:DIR/runtime: warning: ..." on stderr. */
+static int
+print_warning(void *ctx, const char *member, const char *message, int has_line, int64_t line,
+	      const char *text)
+{
+	struct warn_ctx *w = ctx;
+	struct batch_run *br = w->r->w->br;
+	struct buf msg = BUF_INIT;
+
+	(void)has_line;
+	(void)line;
+	(void)text;
+	if (strncmp(message, PROVENANCE_PREFIX, strlen(PROVENANCE_PREFIX)) != 0)
+		return 0;
+	escape_term(&msg, w->r->bundle, strlen(w->r->bundle));
+	buf_putc(&msg, ':');
+	if (w->dir != NULL && w->dir[0] != '\0') {
+		escape_term(&msg, w->dir, strlen(w->dir));
+		buf_putc(&msg, '/');
+	}
+	escape_term(&msg, member, strlen(member));
+	buf_puts(&msg, ": warning: ");
+	escape_term(&msg, message, strlen(message));
+	run_lock(br);
+	progress_clear(br);
+	fprintf(stderr, "rssgap: %s\n", buf_str(&msg));
+	progress_draw(br);
+	run_unlock(br);
+	buf_release(&msg);
+	return 0;
+}
+
+static void
+print_warnings(struct ingest_run *r, int64_t id, const char *dir)
+{
+	struct warn_ctx w = { r, dir };
+	struct diag d;
+
+	diag_clear(&d);
+	if (db_note_each(r->w->view, id, print_warning, &w, &d) != 0)
+		cmd_print_diag(&d);
+}
+
 /* Called from the worker's thread, outside any transaction. */
 static void
 on_event(void *ctx, const struct ingest_event *ev)
@@ -199,6 +248,7 @@ on_event(void *ctx, const struct ingest_event *ev)
 	case INGEST_SNAPSHOT_NEW:
 		r->new_snapshots++;
 		print_snapshot(r, "ingested", ev->id);
+		print_warnings(r, ev->id, ev->dir);
 		break;
 	case INGEST_SNAPSHOT_DUPLICATE:
 		r->duplicates++;
@@ -259,8 +309,9 @@ worker_main(void *arg)
 }
 
 /*
- * Give worker w its own rules (w > 0) and, unless --quiet, its own
- * connection to read back what it prints; prints the error and returns -1.
+ * Give worker w its own rules (w > 0) and its own connection to read back
+ * what it prints (the snapshot lines, and the warnings --quiet keeps);
+ * prints the error and returns -1.
  */
 static int
 worker_open(struct cmd *c, struct worker *w, int i)
@@ -270,11 +321,9 @@ worker_open(struct cmd *c, struct worker *w, int i)
 	diag_clear(&d);
 	w->own = 1;
 	w->db = c->db;
-	if (!c->quiet) {
-		w->view = db_open(c->db_path, &d);
-		if (w->view == NULL)
-			goto err;
-	}
+	w->view = db_open(c->db_path, &d);
+	if (w->view == NULL)
+		goto err;
 	if (i == 0) {
 		w->rules = c->rules;
 		return 0;

@@ -13,6 +13,7 @@
 #include "core/escape.h"
 #include "core/num.h"
 #include "ingest/smaps.h"
+#include "report/cgroupout.h"
 #include "report/json.h"
 #include "report/text.h"
 
@@ -150,10 +151,7 @@ show_json(struct cmd *c, const struct snapshot_info *s, int top, struct buf *out
 	json_int_or_null(&j, "pprof_inuse", s->pprof_inuse.known, s->pprof_inuse.v);
 	json_int_or_null(&j, "non_go", s->rss_known && s->go_estimate.known,
 			 s->rss - s->go_estimate.v);
-	json_object(&j, "cgroup");
-	json_int_or_null(&j, "usage", s->cgroup_usage.known, s->cgroup_usage.v);
-	json_int_or_null(&j, "limit", s->cgroup_limit.known, s->cgroup_limit.v);
-	json_end(&j, '}');
+	cgroup_json(&j, s);
 	json_array(&j, "roles");
 	for (i = 0; i < s->nroles; i++) {
 		const struct role_info *r = &s->roles[i];

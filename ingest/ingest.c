@@ -14,6 +14,7 @@
 #include "ingest/cgroup.h"
 #include "ingest/kv.h"
 #include "ingest/manifest.h"
+#include "ingest/provenance.h"
 #include "ingest/procfile.h"
 #include "ingest/roles.h"
 #include "ingest/runtime_ingest.h"
@@ -976,7 +977,8 @@ close_snapshot(struct ingest *in, struct diag *d)
 			return -1;
 	}
 	diag_where(d, NULL, "runtime");
-	if (runtime_ingest_store(s->rt, in->db, s->id, d) != 0)
+	if (runtime_ingest_store(s->rt, in->db, s->id, d) != 0 ||
+	    provenance_check(in->db, s->id, s->size, d) != 0)
 		return -1;
 	existing = checked ? 0 : db_snapshot_by_digest(in->db, digest, d);
 	if (existing < 0)

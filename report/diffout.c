@@ -6,6 +6,7 @@
 
 #include "core/escape.h"
 #include "core/num.h"
+#include "report/cgroupout.h"
 #include "report/json.h"
 #include "report/text.h"
 
@@ -151,6 +152,11 @@ diffout_text(struct buf *out, const struct diff_result *r)
 		escape_term(out, r->cgroup_note, strlen(r->cgroup_note));
 		buf_putc(out, '\n');
 	}
+	if (r->after->cgroup_usage.known) {
+		buf_puts(out, r->cgroup_note != NULL ? "" : "\n");
+		cgroup_diff_words(out, r->before, r->after, 0);
+		buf_putc(out, '\n');
+	}
 	buf_printf(out, "\nalignment: %" PRId64 " region pairs, %" PRId64 " only before, %" PRId64
 			" only after\n", r->pairs, r->only_before, r->only_after);
 }
@@ -170,6 +176,7 @@ json_side(struct json *j, const char *key, const struct snapshot_info *s)
 	json_int_or_null(j, "go_estimate", s->go_estimate.known, s->go_estimate.v);
 	json_int_or_null(j, "heap_inuse", s->rt[RT_HEAP_INUSE].known, s->rt[RT_HEAP_INUSE].v);
 	json_int_or_null(j, "pprof_inuse", s->pprof_inuse.known, s->pprof_inuse.v);
+	cgroup_json(j, s);
 	json_str(j, "captured_at", s->captured_at);
 	json_end(j, '}');
 }
