@@ -69,8 +69,8 @@ _rssgap_capture()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 	local options="--pid --pid-label --pid-http --name --all-matches --exec --exec-quote --kubectl
---kubectl-debug --debug-image --debug-profile --debug-ttl --all-pods -n --namespace -l --selector
--c --container --via-debug -j --http --pprof --metrics --vars --no-http --timeout --label --count
+--kubectl-debug --docker --debug-image --debug-profile --debug-ttl --all-pods -n --namespace -l --selector
+-c --container --via-debug -j --http --pprof --metrics --vars --no-http --http-any --timeout --label --count
 --interval -o --output --force -q --quiet -h --help -V --version"
 
 	COMPREPLY=()
@@ -85,7 +85,7 @@ _rssgap_capture()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		return ;;
-	--pid-label | --pid-http | --exec | --kubectl | --kubectl-debug | --debug-image | \
+	--pid-label | --pid-http | --exec | --kubectl | --kubectl-debug | --docker | --debug-image | \
 		--debug-profile | --debug-ttl | -n | --namespace | -l | --selector | -c | --container | \
 		-j | --http | --pprof | --metrics | --vars | --timeout | --label | --count | --interval)
 		return ;;
