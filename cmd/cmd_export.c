@@ -91,7 +91,7 @@ cmd_export(int argc, char **argv)
 	if (c.db_path == NULL)
 		return cmd_usage_error(&c, "needs a database: --db FILE or RSSGAP_DB");
 	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-		fprintf(stderr, "rssgap: %s: cannot create directory: %s\n", dir, strerror(errno));
+		cmd_error("%s: cannot create directory: %s", dir, strerror(errno));
 		return RSSGAP_EXIT_FAIL;
 	}
 	if (cmd_open(&c) != 0)
@@ -106,18 +106,18 @@ cmd_export(int argc, char **argv)
 		buf_printf(&path, "%s/%s.csv", dir, db_export_tables[t]);
 		csv.f = fopen(buf_str(&path), "wb");
 		if (csv.f == NULL) {
-			fprintf(stderr, "rssgap: %s: cannot write: %s\n", buf_str(&path), strerror(errno));
+			cmd_error("%s: cannot write: %s", buf_str(&path), strerror(errno));
 			rc = RSSGAP_EXIT_FAIL;
 		} else {
 			if (db_export_each(c.db, t, csv_row, &csv, &d) != 0) {
 				if (d.kind != DIAG_NONE)
 					cmd_print_diag(&d);
 				else
-					fprintf(stderr, "rssgap: %s: write failed\n", buf_str(&path));
+					cmd_error("%s: write failed", buf_str(&path));
 				rc = RSSGAP_EXIT_FAIL;
 			}
 			if (fclose(csv.f) != 0 && rc == RSSGAP_EXIT_OK) {
-				fprintf(stderr, "rssgap: %s: write failed: %s\n", buf_str(&path),
+				cmd_error("%s: write failed: %s", buf_str(&path),
 					strerror(errno));
 				rc = RSSGAP_EXIT_FAIL;
 			}

@@ -109,7 +109,7 @@ cmd_fleet(int argc, char **argv)
 		int n = 0;
 
 		if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-			fprintf(stderr, "rssgap: %s: cannot create directory: %s\n", dir, strerror(errno));
+			cmd_error("%s: cannot create directory: %s", dir, strerror(errno));
 			goto out;
 		}
 		words[n++] = "rssgap";

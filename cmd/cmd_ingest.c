@@ -257,6 +257,7 @@ on_event(void *ctx, const struct ingest_event *ev)
 	case INGEST_SNAPSHOT_FAILED:
 	case INGEST_MEMBER_ERROR:
 	case INGEST_BUNDLE_FAILED:
+	case INGEST_MEMBER_WARNING:
 		run_lock(br);
 		progress_clear(br);
 		cmd_print_diag(ev->diag);

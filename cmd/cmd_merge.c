@@ -42,7 +42,7 @@ cmd_merge(int argc, char **argv)
 
 		diag_clear(&d);
 		if (access(argv[i], R_OK) != 0) {
-			fprintf(stderr, "rssgap: %s: cannot read shard: %s\n", argv[i], strerror(errno));
+			cmd_error("%s: cannot read shard: %s", argv[i], strerror(errno));
 			failures++;
 			continue;
 		}

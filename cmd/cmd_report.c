@@ -166,7 +166,7 @@ cmd_report(int argc, char **argv)
 	if (argc - optind < 1 || argc - optind > 2)
 		return cmd_usage_error(&c, "expected BEFORE [AFTER]");
 	if (make_dirs(dir) != 0) {
-		fprintf(stderr, "rssgap: %s: cannot create directory: %s\n", dir, strerror(errno));
+		cmd_error("%s: cannot create directory: %s", dir, strerror(errno));
 		return RSSGAP_EXIT_FAIL;
 	}
 	if (cmd_open(&c) != 0)

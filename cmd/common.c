@@ -28,16 +28,41 @@ cmd_init(struct cmd *c, const char *name)
 	limits_default(&c->lim);
 }
 
-int
-cmd_usage_error(const struct cmd *c, const char *fmt, ...)
+/* fmt and ap formatted, then escaped for a terminal (it holds what a user or a bundle named). */
+static void
+print_escaped(const char *prefix, const char *fmt, va_list ap)
+{
+	struct buf raw = BUF_INIT, out = BUF_INIT;
+
+	buf_vprintf(&raw, fmt, ap);
+	escape_term(&out, buf_str(&raw), raw.len);
+	fprintf(stderr, "%s%s\n", prefix, buf_str(&out));
+	buf_release(&raw);
+	buf_release(&out);
+}
+
+void
+cmd_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "rssgap %s: ", c->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	print_escaped("rssgap: ", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nrssgap: hint: rssgap %s --help\n", c->name);
+}
+
+int
+cmd_usage_error(const struct cmd *c, const char *fmt, ...)
+{
+	struct buf prefix = BUF_INIT;
+	va_list ap;
+
+	buf_printf(&prefix, "rssgap %s: ", c->name);
+	va_start(ap, fmt);
+	print_escaped(buf_str(&prefix), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "rssgap: hint: rssgap %s --help\n", c->name);
+	buf_release(&prefix);
 	return RSSGAP_EXIT_USAGE;
 }
 
@@ -136,6 +161,9 @@ on_resolve_event(void *ctx, const struct ingest_event *ev)
 			r->ids[r->n] = ev->id;
 		r->n++;
 		break;
+	case INGEST_MEMBER_WARNING:
+		cmd_print_diag(ev->diag);
+		break;
 	default:
 		r->failed = 1;
 		cmd_print_diag(ev->diag);
@@ -182,10 +210,10 @@ cmd_resolve(struct cmd *c, const char *selector, int64_t *id)
 		}
 		if (r.n == 0) {
 			if (!r.failed)
-				fprintf(stderr, "rssgap: %s: no snapshot could be read\n", selector);
+				cmd_error("%s: no snapshot could be read", selector);
 			return -1;
 		}
-		fprintf(stderr, "rssgap: %s: holds %d snapshots (expected one)\n", selector, r.n);
+		cmd_error("%s: holds %d snapshots (expected one)", selector, r.n);
 		fprintf(stderr, "rssgap: hint: ingest it with --db FILE, then select one with "
 				"an id from 'rssgap list' or key=value\n");
 		return -1;
@@ -199,7 +227,7 @@ cmd_resolve(struct cmd *c, const char *selector, int64_t *id)
 			return -1;
 		}
 		if (rc == 1) {
-			fprintf(stderr, "rssgap: no snapshot %s in %s\n", selector,
+			cmd_error("no snapshot %s in %s", selector,
 				c->db_path != NULL ? c->db_path : "the in-memory database");
 			if (c->db_path == NULL)
 				fprintf(stderr, "rssgap: hint: pass --db FILE (or set RSSGAP_DB) to use "
@@ -215,7 +243,7 @@ cmd_resolve(struct cmd *c, const char *selector, int64_t *id)
 		int n = split_pairs(spec, keys, values, 16), rc = -1;
 
 		if (n <= 0) {
-			fprintf(stderr, "rssgap: bad selector \"%s\" (expected key=value[,key=value])\n",
+			cmd_error("bad selector \"%s\" (expected key=value[,key=value])",
 				selector);
 		} else if (db_select_ids(c->db, (const char *const *)keys,
 					 (const char *const *)values, n, &ids, &count, &d) != 0) {
@@ -238,7 +266,7 @@ cmd_resolve(struct cmd *c, const char *selector, int64_t *id)
 		free(spec);
 		return rc;
 	}
-	fprintf(stderr, "rssgap: \"%s\" is not a bundle, a snapshot id or key=value\n", selector);
+	cmd_error("\"%s\" is not a bundle, a snapshot id or key=value", selector);
 	return -1;
 }
 
@@ -337,13 +365,13 @@ cmd_write_file(const char *path, const struct buf *b)
 	int ok;
 
 	if (f == NULL) {
-		fprintf(stderr, "rssgap: %s: cannot write: %s\n", path, strerror(errno));
+		cmd_error("%s: cannot write: %s", path, strerror(errno));
 		return -1;
 	}
 	ok = fwrite(b->data != NULL ? b->data : "", 1, b->len, f) == b->len;
 	ok = (fclose(f) == 0) && ok;
 	if (!ok)
-		fprintf(stderr, "rssgap: %s: write failed: %s\n", path, strerror(errno));
+		cmd_error("%s: write failed: %s", path, strerror(errno));
 	return ok ? 0 : -1;
 }
 

@@ -53,7 +53,9 @@ void cmd_release(struct cmd *c);
 int cmd_resolve(struct cmd *c, const char *selector, int64_t *id);
 /* Print a command's --help: its usage text, then the options every command takes; exit status. */
 int cmd_help(const char *usage);
-/* Print a usage error for the command and return RSSGAP_EXIT_USAGE. */
+/* Print "rssgap: " and the message, escaped for a terminal (paths and selectors come from users and bundles). */
+void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print a usage error for the command (escaped) and return RSSGAP_EXIT_USAGE. */
 int cmd_usage_error(const struct cmd *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Flush stdout and check it (a full disk is an error); returns rc or RSSGAP_EXIT_FAIL. */
 int cmd_finish_output(int rc);

@@ -100,6 +100,7 @@ enum stmt {
 	S_SNAP_BY_DIGEST,
 	S_SNAP_INSERT,
 	S_SNAP_FINISH,
+	S_SNAP_DELETE,
 	S_MANIFEST_PUT,
 	S_VMA_PUT,
 	S_VMA_BATCH,
@@ -173,6 +174,8 @@ static const char *const sql[S_COUNT] = {
 		" unknown_fields = ?5, rss_known = ?6, size = ?7, rss = ?8, pss = ?9,"
 		" anonymous = ?10, lazyfree = ?11, anon_huge_pages = ?12, swap = ?13,"
 		" cgroup_version = ?14 WHERE id = ?1",
+	/* the rows of every other table go with it (ON DELETE CASCADE, snapshot_vma_delete) */
+	[S_SNAP_DELETE] = "DELETE FROM snapshot WHERE id = ?1",
 	[S_MANIFEST_PUT] = "INSERT INTO manifest(snapshot_id, key, value) VALUES(?1, ?2, ?3)",
 	[S_VMA_PUT] =
 		"INSERT INTO vma(id, snapshot_id, " VMA_COLS ") VALUES((?1 << 24) | ?2, ?1, ?2, ?3,"
@@ -908,6 +911,15 @@ db_snapshot_finish(struct db *db, int64_t id, const struct db_snapshot_totals *t
 	bind_opt(st, 13, t->rss_known ? t->swap : -1);
 	bind_opt(st, 14, t->cgroup_version > 0 ? t->cgroup_version : -1);
 	return run(db, st, d, "finishing a snapshot");
+}
+
+int
+db_snapshot_delete(struct db *db, int64_t id, struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_SNAP_DELETE);
+
+	sqlite3_bind_int64(st, 1, id);
+	return run(db, st, d, "removing a snapshot");
 }
 
 int
@@ -1788,4 +1800,50 @@ db_export_each(struct db *db, int t, db_row_fn fn, void *ctx, struct diag *d)
 		rc = fail(db, d, "exporting");
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/*
+ * What db_check asks: each query returns one row whose first column is
+ * "ok" when the store is consistent, else a description of what is not.
+ */
+static const char *const check_sql[] = {
+	"PRAGMA integrity_check(1)",
+	"SELECT coalesce((SELECT 'foreign key from ' || \"table\" || ' row ' || rowid"
+	" FROM pragma_foreign_key_check LIMIT 1), 'ok')",
+	"SELECT coalesce((SELECT 'snapshot ' || id || ' is partial (provisional digest)'"
+	" FROM snapshot WHERE digest LIKE 'pending:%' OR vma_source IS NULL LIMIT 1), 'ok')",
+	"SELECT coalesce((SELECT 'snapshot ' || s.id || ' holds ' || (SELECT count(*) FROM vma"
+	" WHERE id >= s.id << 24 AND id < (s.id + 1) << 24) || ' VMAs, counted ' || s.vma_count"
+	" FROM snapshot s WHERE s.vma_count IS NOT (SELECT count(*) FROM vma"
+	" WHERE id >= s.id << 24 AND id < (s.id + 1) << 24) LIMIT 1), 'ok')",
+	"SELECT coalesce((SELECT 'VMA row ' || v.id || ' has no snapshot' FROM vma v"
+	" WHERE NOT EXISTS(SELECT 1 FROM snapshot s WHERE s.id = v.id >> 24) LIMIT 1), 'ok')",
+};
+
+int
+db_check(struct db *db, struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(check_sql) / sizeof(check_sql[0]); i++) {
+		sqlite3_stmt *st;
+		const char *what;
+		int rc;
+
+		if (sqlite3_prepare_v2(db->conn, check_sql[i], -1, &st, NULL) != SQLITE_OK)
+			return fail(db, d, "preparing a check");
+		rc = sqlite3_step(st);
+		what = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+		if (what == NULL) {
+			rc = fail(db, d, "checking the database");
+		} else if (strcmp(what, "ok") != 0) {
+			rc = diag_fail(d, DIAG_DB, 0, "database is inconsistent: %s", what);
+		} else {
+			rc = 0;
+		}
+		sqlite3_finalize(st);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
 }

@@ -84,6 +84,8 @@ int db_snapshot_insert(struct db *db, const struct db_snapshot *s, int64_t *id, 
 /* Record totals and the final digest. */
 int db_snapshot_finish(struct db *db, int64_t id, const struct db_snapshot_totals *t,
 		       struct diag *d);
+/* Remove a committed snapshot and every row of it (inside db_begin/db_commit). */
+int db_snapshot_delete(struct db *db, int64_t id, struct diag *d);
 /* One manifest key (labels are keys "label.NAME"). */
 int db_manifest_put(struct db *db, int64_t id, const char *key, const char *value, struct diag *d);
 /*
@@ -268,5 +270,12 @@ extern const char *const db_export_tables[];
 typedef int (*db_row_fn)(void *ctx, int n, const char *const *names, const char *const *values);
 /* Call fn for every row of db_export_tables[t], in key order. */
 int db_export_each(struct db *db, int t, db_row_fn fn, void *ctx, struct diag *d);
+
+/*
+ * Is the store whole: SQLite's integrity and foreign-key checks, no
+ * snapshot left half-written, every snapshot's VMA count equal to its VMA
+ * rows. 0, or -1 with d saying what is wrong.
+ */
+int db_check(struct db *db, struct diag *d);
 
 #endif

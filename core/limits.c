@@ -15,6 +15,7 @@ limits_default(struct limits *l)
 	l->inflated_bytes = 4 * GiB;
 	l->inflate_ratio = 1000;
 	l->member_bytes = 256 * MiB;
+	l->held_bytes = 64 * MiB;
 	l->members = 100000;
 	l->path_bytes = 4096;
 	l->line_bytes = 64 * 1024;
@@ -39,7 +40,7 @@ static const struct {
 	size_t off;
 } fields[] = {
 #define F(x) { #x, offsetof(struct limits, x) }
-	F(compressed_bytes), F(inflated_bytes), F(inflate_ratio), F(member_bytes),
+	F(compressed_bytes), F(inflated_bytes), F(inflate_ratio), F(member_bytes), F(held_bytes),
 	F(members), F(path_bytes), F(line_bytes), F(vmas), F(snapshots), F(kv_rows),
 	F(pprof_strings), F(pprof_samples), F(pprof_locations), F(pprof_values),
 	F(pprof_top_sites), F(json_depth), F(prom_series), F(rules),

@@ -13,6 +13,7 @@ struct limits {
 	uint64_t inflated_bytes;	/* all members of a bundle, decompressed */
 	uint64_t inflate_ratio;		/* inflated / compressed, once past 16 MiB */
 	uint64_t member_bytes;		/* one member held in memory */
+	uint64_t held_bytes;		/* members held before their snapshot's manifest, together */
 	uint64_t members;		/* entries in a bundle */
 	uint64_t path_bytes;		/* length of a member path */
 	uint64_t line_bytes;		/* one line of a text member */

@@ -170,6 +170,12 @@ num_kib_to_bytes(uint64_t kib, uint64_t *out)
 	return __builtin_mul_overflow(kib, 1024, out) ? -1 : 0;
 }
 
+int
+num_add_i64(int64_t *acc, int64_t v)
+{
+	return __builtin_add_overflow(*acc, v, acc) ? -1 : 0;
+}
+
 void
 num_human(struct buf *out, double bytes)
 {

@@ -25,6 +25,8 @@ int num_parse_double(const char *s, size_t n, double *out);
 int num_parse_size(const char *s, size_t n, uint64_t *out);
 /* kB * 1024 without overflow; 0 ok, -1 overflow. */
 int num_kib_to_bytes(uint64_t kib, uint64_t *out);
+/* *acc += v unless that overflows: 0 ok, -1 overflow (*acc is then undefined). */
+int num_add_i64(int64_t *acc, int64_t v);
 /* Append bytes in human units: "512 B", "1.5 KiB", "101.3 MiB", "1.26 GiB". */
 void num_human(struct buf *out, double bytes);
 /* Append a signed byte change: "+101.3 MiB", "-2.0 KiB", "0 B". */

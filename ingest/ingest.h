@@ -33,6 +33,7 @@ enum ingest_event_kind {
 	INGEST_SNAPSHOT_FAILED,		/* diag: why; nothing of it was stored */
 	INGEST_MEMBER_ERROR,		/* diag: a member refused or invalid; not fatal to a snapshot */
 	INGEST_BUNDLE_FAILED,		/* diag: the bundle could not be read on */
+	INGEST_MEMBER_WARNING,		/* diag: libarchive warned about a member it read; not a failure */
 };
 
 struct ingest_event {
