@@ -56,6 +56,22 @@ test_escape(void **state)
 	buf_reset(&b);
 	escape_md(&b, "a|b*<x>", 7);
 	assert_string_equal(buf_str(&b), "a\\|b\\*&lt;x&gt;");
+	/* U+202E (RIGHT-TO-LEFT OVERRIDE) shows "abc\u202edcba" as "abcabcd"; U+2066 isolates */
+	buf_reset(&b);
+	escape_term(&b, "abc\xe2\x80\xae" "dcba \xe2\x81\xa6x \xd8\x9c", 18);
+	assert_string_equal(buf_str(&b), "abc\\u202edcba \\u2066x \\u061c");
+	buf_reset(&b);
+	escape_json(&b, "abc\xe2\x80\xae" "dcba", 10);
+	assert_string_equal(buf_str(&b), "abc\\u202edcba");
+	buf_reset(&b);
+	escape_xml(&b, "abc\xe2\x80\xae" "dcba", 10);
+	assert_string_equal(buf_str(&b), "abc?dcba");
+	buf_reset(&b);
+	escape_md(&b, "abc\xe2\x80\xae" "dcba", 10);
+	assert_string_equal(buf_str(&b), "abc dcba");
+	buf_reset(&b);
+	escape_term(&b, "\xe2\x80\x94 \xc3\xa9", 6);	/* an em dash and an e acute pass */
+	assert_string_equal(buf_str(&b), "\xe2\x80\x94 \xc3\xa9");
 	assert_true(utf8_clean("snap/proc/smaps", 15));
 	assert_false(utf8_clean("snap/\xff", 6));
 	assert_false(utf8_clean("\xed\xa0\x80", 3));	/* a UTF-16 surrogate */
