@@ -118,7 +118,8 @@ TESTS = \
 	tests/test_smaps
 TEST_BINS = $(TESTS:tests/%=$(B)/tests/%)
 
-.PHONY: all test test-live check demo deps install uninstall clean fixtures fixtures-matrix bench newcomer
+.PHONY: all test test-live check demo deps install uninstall clean fixtures fixtures-matrix bench newcomer \
+	fuzz fuzz-build
 # keep test objects: they are intermediate files of the pattern rules
 .SECONDARY:
 
@@ -226,8 +227,55 @@ uninstall:
 	rm -f $(INSTALLED)
 	-rmdir $(SHARE)/doc/rssgap $(SHARE)/rssgap 2>/dev/null
 
+# `make fuzz`: the libFuzzer harnesses of tests/fuzz/ (one per parser entry
+# point, one for a whole bundle into a ":memory:" store), built with clang
+# under ASan and UBSan in build-fuzz/, each run FUZZ_SECONDS from seed
+# corpora made of fixtures/ (tests/fuzz/run.sh says what it found).
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FZ = build-fuzz
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread $(WARN) -O1 -g $(FUZZ_SAN) \
+	-fsanitize=fuzzer-no-link -I. -I$(B) $(PKG_CFLAGS) -MMD -MP
+FUZZ_HARNESSES = \
+	bundle \
+	cgroup \
+	expvar \
+	manifest \
+	maps \
+	memstats \
+	pprof \
+	pprof_legacy \
+	prom \
+	rollup \
+	rules \
+	smaps \
+	status
+FUZZ_BINS = $(FUZZ_HARNESSES:%=$(FZ)/fuzz_%)
+
+$(FZ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FZ)/default_rules.o: $(B)/default_rules.c
+	@mkdir -p $(FZ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FZ)/librssgap.a: $(LIB_SRCS:%.c=$(FZ)/%.o) $(FZ)/default_rules.o
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FZ)/fuzz_%: $(FZ)/tests/fuzz/fuzz_%.o $(FZ)/librssgap.a
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(FUZZ_HARNESSES)
+
 clean:
-	rm -rf build build-san rssgap
+	rm -rf build build-san build-fuzz rssgap
 
 # (build/newcomer holds a whole Debian root: not ours to read)
 -include $(shell find $(B) -path build/newcomer -prune -o -name '*.d' -type f -print 2>/dev/null)
+-include $(shell find $(FZ) -name '*.d' -type f -print 2>/dev/null)
