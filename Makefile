@@ -42,6 +42,7 @@ CORE_SRCS = \
 	core/limits.c \
 	core/lines.c \
 	core/num.c \
+	core/outfile.c \
 	core/timer.c \
 	core/xalloc.c
 

@@ -62,7 +62,7 @@ cmd_diff(int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		return cmd_usage_error(&c, "expected BEFORE and AFTER");
-	if (cmd_open(&c) != 0)
+	if (cmd_open_selectors(&c, argv + optind, 2) != 0)
 		return RSSGAP_EXIT_FAIL;
 	rc = RSSGAP_EXIT_FAIL;
 	diag_clear(&d);

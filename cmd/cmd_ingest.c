@@ -322,7 +322,7 @@ worker_open(struct cmd *c, struct worker *w, int i)
 	diag_clear(&d);
 	w->own = 1;
 	w->db = c->db;
-	w->view = db_open(c->db_path, &d);
+	w->view = db_open(c->db_path, DB_READ, &d);
 	if (w->view == NULL)
 		goto err;
 	if (i == 0) {
@@ -478,6 +478,7 @@ cmd_ingest(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cmd_usage_error(&c, "no bundle given");
+	c.db_mode = DB_CREATE;
 	if (cmd_open(&c) != 0)
 		return RSSGAP_EXIT_FAIL;
 	if (c.db_path == NULL && !c.quiet)

@@ -124,6 +124,9 @@ cmd_list(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return cmd_usage_error(&c, "at most one selector");
+	if (c.db_path == NULL)
+		return cmd_usage_error(&c, "needs a database: --db FILE or RSSGAP_DB "
+					   "(ingest the bundles first)");
 	if (cmd_open(&c) != 0)
 		return RSSGAP_EXIT_FAIL;
 	diag_clear(&d);

@@ -169,7 +169,7 @@ cmd_report(int argc, char **argv)
 		cmd_error("%s: cannot create directory: %s", dir, strerror(errno));
 		return RSSGAP_EXIT_FAIL;
 	}
-	if (cmd_open(&c) != 0)
+	if (cmd_open_selectors(&c, argv + optind, argc - optind) != 0)
 		return RSSGAP_EXIT_FAIL;
 	rc = RSSGAP_EXIT_FAIL;
 	diag_clear(&d);

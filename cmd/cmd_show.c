@@ -248,7 +248,7 @@ cmd_show(int argc, char **argv)
 		return cmd_usage_error(&c, "expected one SNAPSHOT");
 	if (explain && as_json)
 		return cmd_usage_error(&c, "--explain prints text: leave out --json");
-	if (cmd_open(&c) != 0)
+	if (cmd_open_selectors(&c, argv + optind, 1) != 0)
 		return RSSGAP_EXIT_FAIL;
 	rc = RSSGAP_EXIT_FAIL;
 	diag_clear(&d);

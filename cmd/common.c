@@ -13,6 +13,7 @@
 #include "core/buf.h"
 #include "core/escape.h"
 #include "core/num.h"
+#include "core/outfile.h"
 #include "core/xalloc.h"
 #include "ingest/ingest.h"
 #include "ingest/rules.h"
@@ -124,13 +125,26 @@ cmd_open(struct cmd *c)
 	    (c->rules = rule_files_compile(&c->rule_files, &c->lim, &d)) == NULL)
 		goto err;
 	diag_clear(&d);
-	c->db = db_open(c->db_path != NULL ? c->db_path : ":memory:", &d);
+	c->db = db_open(c->db_path != NULL ? c->db_path : ":memory:", c->db_mode, &d);
 	if (c->db == NULL)
 		goto err;
 	return 0;
 err:
 	cmd_print_diag(&d);
 	return -1;
+}
+
+int
+cmd_open_selectors(struct cmd *c, char *const *selectors, int n)
+{
+	struct stat st;
+	int i;
+
+	/* a bundle named is ingested into the store (DESIGN: bundles as selectors) */
+	for (i = 0; i < n; i++)
+		if (stat(selectors[i], &st) == 0)
+			c->db_mode = DB_WRITE;
+	return cmd_open(c);
 }
 
 void
@@ -361,18 +375,14 @@ threshold_option(struct cmd *c, struct diff_opts *o, int opt, const char *arg)
 int
 cmd_write_file(const char *path, const struct buf *b)
 {
-	FILE *f = fopen(path, "wb");
-	int ok;
+	struct diag d;
 
-	if (f == NULL) {
-		cmd_error("%s: cannot write: %s", path, strerror(errno));
+	diag_clear(&d);
+	if (outfile_write(path, b->data, b->len, &d) != 0) {
+		cmd_print_diag(&d);
 		return -1;
 	}
-	ok = fwrite(b->data != NULL ? b->data : "", 1, b->len, f) == b->len;
-	ok = (fclose(f) == 0) && ok;
-	if (!ok)
-		cmd_error("%s: write failed: %s", path, strerror(errno));
-	return ok ? 0 : -1;
+	return 0;
 }
 
 int

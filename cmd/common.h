@@ -20,6 +20,7 @@ struct rules;
 struct cmd {
 	const char *name;	/* the command, for messages */
 	const char *db_path;	/* --db, $RSSGAP_DB, or NULL for an in-memory store */
+	enum db_mode db_mode;	/* how cmd_open opens it: DB_READ unless the command says */
 	const char *rules_path;	/* --rules */
 	struct limits lim;
 	struct db *db;
@@ -43,6 +44,12 @@ void cmd_init(struct cmd *c, const char *name);
 int cmd_common_option(struct cmd *c, int opt, const char *arg);
 /* Read and compile the rules (cmd/rule_files.h), open the store; prints the error, -1 on failure. */
 int cmd_open(struct cmd *c);
+/*
+ * cmd_open for a command that resolves these selectors (cmd_resolve): a
+ * bundle among them is ingested into the store, which is then opened to
+ * be written (DB_WRITE), else only read.
+ */
+int cmd_open_selectors(struct cmd *c, char *const *selectors, int n);
 /* Close everything cmd_open opened. */
 void cmd_release(struct cmd *c);
 /*
@@ -67,7 +74,7 @@ struct diff_opts;
  */
 int cmd_other_option(struct cmd *c, struct diff_opts *o, int opt, const char *arg,
 		     const char *given);
-/* Write b to path, checking the write and the close; prints the error, -1 on failure. */
+/* Write b to path, whole or not at all (core/outfile.h); prints the error, -1 on failure. */
 int cmd_write_file(const char *path, const struct buf *b);
 /* Print d to stderr. */
 void cmd_print_diag(const struct diag *d);

@@ -1172,6 +1172,8 @@ report_no_manifest(struct ingest *in, struct diag *d)
 {
 	size_t i;
 
+	if (in->npending == 0)
+		return;
 	qsort(in->pending, in->npending, sizeof(*in->pending), cmp_pending_dir);
 	for (i = 0; i < in->npending; i++) {
 		struct pending *p = &in->pending[i];
@@ -1189,6 +1191,7 @@ report_no_manifest(struct ingest *in, struct diag *d)
 		free(in->pending[i].rel);
 		free(in->pending[i].data);
 	}
+	in->npending = 0;
 	in->held_bytes = 0;
 }
 
@@ -1239,7 +1242,7 @@ refuse_split(struct ingest *in, struct done *done, struct diag *d)
 			  "member comes after its snapshot was closed: its members are split by another"
 			  " snapshot's (refused)");
 	diag_hint(d, "keep each snapshot's members together in the tar, manifest first");
-	emit(in, INGEST_SNAPSHOT_FAILED, 0, done->dir, d);
+	emit(in, INGEST_SNAPSHOT_FAILED, done->state == DONE_NEW ? done->id : 0, done->dir, d);
 	in->failures++;
 	done->state = done->state == DONE_NEW ? DONE_REMOVE : DONE_FAILED;
 }
@@ -1435,7 +1438,7 @@ ingest_bundle_shared(struct db *db, const char *path, const struct ingest_opts *
 	}
 	remove_split(&in, &d);
 	report_no_manifest(&in, &d);
-	if (in.ndone == 0 && in.npending == 0 && in.failures == 0) {
+	if (in.ndone == 0 && in.failures == 0) {
 		diag_where(&d, NULL, NULL);
 		diag_fail(&d, DIAG_MISSING, 0, "bundle holds no snapshot (no member named manifest)");
 		diag_hint(&d, "make bundles with capture/rssgap-capture");

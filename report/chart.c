@@ -11,6 +11,7 @@
 #include "core/escape.h"
 #include "core/limits.h"
 #include "core/num.h"
+#include "core/outfile.h"
 #include "core/xalloc.h"
 #include "report/cgroupout.h"
 #include "report/chart.h"
@@ -2137,21 +2138,11 @@ to_buf(void *closure, const unsigned char *data, unsigned int len)
 	return CAIRO_STATUS_SUCCESS;
 }
 
+/* The file whole or not at all (a full disk leaves no partial report.png). */
 static int
 write_file(const char *path, const struct buf *b, struct diag *d)
 {
-	FILE *f = fopen(path, "wb");
-	int bad;
-
-	if (f == NULL)
-		return diag_fail(d, DIAG_IO, 0, "cannot write \"%s\" (%s)", path, strerror(errno));
-	bad = fwrite(b->data, 1, b->len, f) != b->len;
-	bad |= fflush(f) != 0 || ferror(f);
-	if (fclose(f) != 0)
-		bad = 1;
-	if (bad)
-		return diag_fail(d, DIAG_IO, 0, "cannot write \"%s\" (%s)", path, strerror(errno));
-	return 0;
+	return outfile_write(path, b->data, b->len, d);
 }
 
 static int

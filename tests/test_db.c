@@ -209,15 +209,15 @@ test_newer_schema_refused(void **state)
 
 	snprintf(path, sizeof(path), "%s/new.db", w->tmp);
 	diag_clear(&d);
-	db = db_open(path, &d);
+	db = db_open(path, DB_CREATE, &d);
 	assert_non_null(db);
 	db_free(db);
 	/* reopening the same version works and migrates nothing */
-	db = db_open(path, &d);
+	db = db_open(path, DB_CREATE, &d);
 	assert_non_null(db);
 	db_free(db);
 	set_user_version(path, 99);
-	db = db_open(path, &d);
+	db = db_open(path, DB_CREATE, &d);
 	assert_null(db);
 	assert_int_equal(d.kind, DIAG_DB);
 	assert_non_null(strstr(d.message, "schema version 99 is newer than this rssgap's 1"));

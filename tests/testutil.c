@@ -193,7 +193,7 @@ tu_db_init(struct tu_db *w)
 
 	diag_clear(&d);
 	limits_default(&w->lim);
-	w->db = db_open(":memory:", &d);
+	w->db = db_open(":memory:", DB_CREATE, &d);
 	if (w->db == NULL)
 		fail_msg("cannot open an in-memory store: %s", d.message);
 	w->rules = rules_new();
