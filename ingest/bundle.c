@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <locale.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ struct bundle {
 	int is_dir;
 	size_t dir_prefix;	/* bytes to strip from disk paths */
 	struct buf name;
+	struct buf raw;		/* the name as libarchive gives it */
 	uint64_t members;
 	uint64_t inflated;
 	uint64_t member_offset;
@@ -33,6 +35,7 @@ struct bundle {
 	uint64_t skipped;	/* damaged headers after the first of a run */
 	struct buf warning;	/* libarchive's warning about the current member, "" none */
 	uint64_t file_bytes;	/* the bundle file's size */
+	locale_t utf8;		/* C.UTF-8 while libarchive reads headers, or (locale_t)0 */
 	int at_end;		/* libarchive found the end of the archive */
 };
 
@@ -67,7 +70,14 @@ bundle_open(const char *path, const struct limits *lim, struct diag *d)
 	b = xcalloc(1, sizeof(*b));
 	b->lim = lim;
 	b->path = xstrdup(path);
+	/*
+	 * Member names are UTF-8 (check_name refuses others): libarchive
+	 * converts pax names to the current locale's charset, and in the C
+	 * locale it warns for every non-ASCII one. It reads headers in C.UTF-8.
+	 */
+	b->utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 	buf_init(&b->name);
+	buf_init(&b->raw);
 	buf_init(&b->warning);
 	diag_where(d, path, NULL);
 	if (S_ISDIR(st.st_mode)) {
@@ -128,7 +138,10 @@ bundle_free(struct bundle *b)
 		return;
 	if (b->ar != NULL)
 		archive_read_free(b->ar);
+	if (b->utf8 != (locale_t)0)
+		freelocale(b->utf8);
 	buf_release(&b->name);
+	buf_release(&b->raw);
 	buf_release(&b->warning);
 	free(b->path);
 	free(b);
@@ -249,6 +262,30 @@ bundle_check_end(struct bundle *b, struct diag *d)
 			    (unsigned long long)(b->file_bytes - (uint64_t)used));
 }
 
+/* The next header into *e, and its path name into b->raw, read in C.UTF-8 (b->utf8). */
+static int
+read_header(struct bundle *b, struct archive_entry **e)
+{
+	locale_t was = b->utf8 != (locale_t)0 ? uselocale(b->utf8) : (locale_t)0;
+	const char *raw;
+	int rc;
+
+	if (b->is_dir) {
+		*e = archive_entry_new();
+		rc = archive_read_next_header2(b->ar, *e);
+	} else {
+		rc = archive_read_next_header(b->ar, e);
+	}
+	buf_reset(&b->raw);
+	if (rc == ARCHIVE_OK || rc == ARCHIVE_WARN) {
+		raw = archive_entry_pathname(*e);
+		buf_puts(&b->raw, raw != NULL ? raw : "");
+	}
+	if (was != (locale_t)0)
+		uselocale(was);
+	return rc;
+}
+
 int
 bundle_next(struct bundle *b, const char **name, struct diag *d)
 {
@@ -261,12 +298,7 @@ bundle_next(struct bundle *b, const char **name, struct diag *d)
 	if (b->dead)
 		return 0;
 	for (;;) {
-		if (b->is_dir) {
-			e = archive_entry_new();
-			rc = archive_read_next_header2(b->ar, e);
-		} else {
-			rc = archive_read_next_header(b->ar, &e);
-		}
+		rc = read_header(b, &e);
 		if (rc == ARCHIVE_EOF) {
 			if (b->is_dir)
 				archive_entry_free(e);
@@ -291,9 +323,7 @@ bundle_next(struct bundle *b, const char **name, struct diag *d)
 		if (rc == ARCHIVE_WARN)
 			buf_puts(&b->warning, archive_error_string(b->ar) != NULL ?
 						      archive_error_string(b->ar) : "unknown warning");
-		raw = archive_entry_pathname(e);
-		if (raw == NULL)
-			raw = "";
+		raw = buf_str(&b->raw);
 		if (b->is_dir) {
 			archive_read_disk_descend(b->ar);
 			raw += strlen(raw) >= b->dir_prefix ? b->dir_prefix : strlen(raw);

@@ -20,6 +20,8 @@ struct outcome {
 	int new_snapshots;
 	int failures;
 	struct diag first;	/* the first error reported */
+	int warnings;
+	struct diag warning;	/* the first warning */
 	char new_dirs[4][64];	/* the directories of the first new snapshots */
 };
 
@@ -32,6 +34,11 @@ record(void *ctx, const struct ingest_event *ev)
 		if (o->new_snapshots < 4)
 			snprintf(o->new_dirs[o->new_snapshots], sizeof(o->new_dirs[0]), "%s", ev->dir);
 		o->new_snapshots++;
+		return;
+	}
+	if (ev->kind == INGEST_MEMBER_WARNING) {
+		if (o->warnings++ == 0)
+			o->warning = *ev->diag;
 		return;
 	}
 	if (ev->diag != NULL && o->failures++ == 0)
@@ -506,6 +513,27 @@ test_nul_path(void **state)
 	       "NUL byte in the path at column 108");
 }
 
+static void
+test_pax_warning(void **state)
+{
+	/* libarchive's ARCHIVE_WARN on a member it still reads: said, not a failure */
+	struct tu_db fresh;
+	int after;
+	struct outcome o;
+
+	(void)state;
+	tu_db_init(&fresh);
+	o = run(&fresh, "pax-warning.rssgap.tar.gz", &after);
+	assert_int_equal(o.new_snapshots, 1);
+	assert_int_equal(o.failures, 0);
+	assert_int_equal(o.warnings, 1);
+	assert_string_equal(o.warning.member, "snap/proc/status");
+	assert_non_null(strstr(o.warning.message, "warning: Ignoring malformed pax extended attribute"));
+	assert_int_equal(count_rows(fresh.db, "status", NULL, NULL) > 0, 1);
+	assert_whole(fresh.db);
+	tu_db_release(&fresh);
+}
+
 int
 main(void)
 {
@@ -540,6 +568,7 @@ main(void)
 		cmocka_unit_test(test_duplicate_vma),
 		cmocka_unit_test(test_page_size),
 		cmocka_unit_test(test_nul_path),
+		cmocka_unit_test(test_pax_warning),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
