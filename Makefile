@@ -234,6 +234,7 @@ uninstall:
 # corpora made of fixtures/ (tests/fuzz/run.sh says what it found).
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 1
 FZ = build-fuzz
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread $(WARN) -O1 -g $(FUZZ_SAN) \
@@ -272,7 +273,7 @@ $(FZ)/fuzz_%: $(FZ)/tests/fuzz/fuzz_%.o $(FZ)/librssgap.a
 fuzz-build: $(FUZZ_BINS)
 
 fuzz: fuzz-build
-	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(FUZZ_HARNESSES)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) bash tests/fuzz/run.sh $(FUZZ_HARNESSES)
 
 clean:
 	rm -rf build build-san build-fuzz rssgap
