@@ -222,7 +222,8 @@ cmd_resolve(struct cmd *c, const char *selector, int64_t *id)
 			*id = r.ids[0];
 			return 0;
 		}
-		if (r.n == 0) {
+		if (r.n == 0 || (r.failed && r.n == 1)) {
+			/* the errors are printed; a snapshot found and then refused is no answer */
 			if (!r.failed)
 				cmd_error("%s: no snapshot could be read", selector);
 			return -1;
