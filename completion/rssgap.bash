@@ -3,7 +3,7 @@
 # share/bash-completion/completions/{rssgap,rssgap-capture}; or source it.
 
 _rssgap_common="--db --rules --limit --quiet --help -h"
-_rssgap_limits="compressed_bytes= inflated_bytes= inflate_ratio= member_bytes= members= path_bytes=
+_rssgap_limits="compressed_bytes= inflated_bytes= inflate_ratio= member_bytes= held_bytes= members= path_bytes=
 line_bytes= vmas= snapshots= kv_rows= pprof_strings= pprof_samples= pprof_locations= pprof_values=
 pprof_top_sites= json_depth= prom_series= rules= pattern_bytes= match_limit= chart_points="
 
