@@ -5,9 +5,16 @@
 PREFIX ?= /usr/local
 CC ?= cc
 PKGS = libarchive sqlite3 libpcre2-8 cairo jansson libxxhash
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+# pkg-config runs when a recipe first needs its answer, not when make reads
+# this file: on a fresh machine the packages (and pkg-config itself) only
+# exist once `deps`, an order-only prerequisite of every compile, has run.
+# Each variable then keeps its value, so pkg-config runs once per make.
+lazy = $(eval $1 := $$(shell pkg-config $2))$($1)
+PKG_CFLAGS = $(call lazy,PKG_CFLAGS,--cflags $(PKGS))
+PKG_LIBS = $(call lazy,PKG_LIBS,--libs $(PKGS))
+CMOCKA_LIBS = $(call lazy,CMOCKA_LIBS,--libs cmocka)
+# the packages the goals need: the build's, or with test/demo the tests' too
+DEPS_SET = $(if $(filter test check demo bench fixtures deps,$(MAKECMDGOALS)),all,build)
 
 WARN = -Wall -Wextra -Wshadow -Wvla -Wstrict-prototypes -Wmissing-prototypes
 ifdef CI
@@ -35,6 +42,7 @@ CORE_SRCS = \
 	core/limits.c \
 	core/lines.c \
 	core/num.c \
+	core/outfile.c \
 	core/timer.c \
 	core/xalloc.c
 
@@ -48,6 +56,7 @@ INGEST_SRCS = \
 	ingest/pprof.c \
 	ingest/procfile.c \
 	ingest/prom.c \
+	ingest/provenance.c \
 	ingest/roles.c \
 	ingest/rules.c \
 	ingest/runtime.c \
@@ -66,6 +75,7 @@ ANALYZE_SRCS = \
 	analyze/fleetstat.c
 
 REPORT_SRCS = \
+	report/cgroupout.c \
 	report/chart.c \
 	report/diffout.c \
 	report/fleetout.c \
@@ -83,7 +93,9 @@ CMD_SRCS = \
 	cmd/cmd_merge.c \
 	cmd/cmd_report.c \
 	cmd/cmd_show.c \
-	cmd/common.c
+	cmd/common.c \
+	cmd/explain.c \
+	cmd/rule_files.c
 
 GEN_SRCS = $(B)/default_rules.c
 
@@ -112,15 +124,26 @@ TESTS = \
 	tests/test_truth
 TEST_BINS = $(TESTS:tests/%=$(B)/tests/%)
 
-.PHONY: all test check demo deps install clean fixtures bench
+.PHONY: all test test-live check demo deps install uninstall clean fixtures fixtures-matrix bench newcomer \
+	fuzz fuzz-build
 # keep test objects: they are intermediate files of the pattern rules
 .SECONDARY:
 
 all: $(BIN)
 
-$(B)/%.o: %.c
+$(B)/%.o: %.c | deps $(B)/rssgap-version.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# One version for both programs: the VERSION= line of the capture script
+# (which runs where the binary is not installed, so it must carry its own).
+# Rewritten only when it changes, so a script edit recompiles nothing else.
+$(B)/rssgap-version.h: capture/rssgap-capture
+	@mkdir -p $(B)
+	@v=$$(sed -n 's/^VERSION=\([0-9][0-9.]*\)$$/\1/p' $<); \
+	 [ -n "$$v" ] || { echo "$<: no VERSION=N.N.N line" >&2; exit 1; }; \
+	 echo "#define RSSGAP_VERSION \"$$v\"" > $@.tmp; \
+	 if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 $(B)/default_rules.c: fixtures/rules/default.rules Makefile
 	@mkdir -p $(B)
@@ -129,7 +152,7 @@ $(B)/default_rules.c: fixtures/rules/default.rules Makefile
 	   sed -e 's/\\/\\\\/g' -e 's/??/?\\?/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
 	   echo ';'; } > $@
 
-$(B)/default_rules.o: $(B)/default_rules.c
+$(B)/default_rules.o: $(B)/default_rules.c | deps
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(B)/librssgap.a: $(LIB_OBJS)
@@ -148,21 +171,35 @@ $(B)/bench/align_bench: $(B)/bench/align_bench.o $(B)/librssgap.a
 $(B)/bench/store_floor: $(B)/bench/store_floor.o $(B)/librssgap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# Installs the Debian packages the build and tests need when missing.
+# Installs the Debian packages the goals need when missing (as root), or
+# names them; it runs before anything compiles, once per make.
 deps:
-	@sh tests/deps.sh
+	@sh tests/deps.sh $(DEPS_SET)
 
 # fontconfig keeps its cache until exit: not a leak of ours
 test: deps $(BIN) $(TEST_BINS)
 	@RSSGAP=./$(BIN) LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp sh tests/run.sh $(TEST_BINS)
 
+# The suites that need what a plain machine lacks (a Docker engine, root):
+# each one skips with a one-line reason when that is missing.
+test-live: deps $(BIN)
+	@RSSGAP=./$(BIN) SUITES='tests/live/*.sh' sh tests/run.sh
+
 check: test
 
-demo: deps rssgap
-	@sh tests/demo.sh
+demo: deps $(BIN)
+	@RSSGAP=./$(BIN) sh tests/demo.sh
+
+# The README's two commands on a fresh Debian 12 root, as root (tests/newcomer.sh).
+newcomer:
+	@bash tests/newcomer.sh
 
 fixtures: rssgap
 	bash fixtures/make-bundles.sh
+
+# The Go toolchain matrix (fixtures/matrix): needs the Go module proxy.
+fixtures-matrix: rssgap
+	bash fixtures/make-matrix.sh
 
 bench: rssgap $(B)/bench/align_bench $(B)/bench/store_floor
 	@STORE_FLOOR=./$(B)/bench/store_floor sh bench/run.sh
@@ -171,13 +208,81 @@ bench: rssgap $(B)/bench/align_bench $(B)/bench/store_floor
 	@sh bench/pprof.sh
 	@sh bench/fleet.sh
 
+# The layout is fixed below PREFIX: the binary finds its rules in
+# share/rssgap beside its bin directory (cmd/rule_files.h).
+SHARE = $(DESTDIR)$(PREFIX)/share
+INSTALLED = $(DESTDIR)$(PREFIX)/bin/rssgap $(DESTDIR)$(PREFIX)/bin/rssgap-capture \
+	$(SHARE)/rssgap/default.rules $(SHARE)/man/man1/rssgap.1 $(SHARE)/man/man1/rssgap-capture.1 \
+	$(SHARE)/bash-completion/completions/rssgap $(SHARE)/bash-completion/completions/rssgap-capture \
+	$(SHARE)/zsh/site-functions/_rssgap $(addprefix $(SHARE)/doc/rssgap/,$(notdir $(wildcard docs/*)))
+
 install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/rssgap
-	install -m 755 rssgap $(DESTDIR)$(PREFIX)/bin/rssgap
+	install -d $(DESTDIR)$(PREFIX)/bin $(SHARE)/rssgap $(SHARE)/man/man1 $(SHARE)/doc/rssgap \
+		$(SHARE)/bash-completion/completions $(SHARE)/zsh/site-functions
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/rssgap
 	install -m 755 capture/rssgap-capture $(DESTDIR)$(PREFIX)/bin/rssgap-capture
-	install -m 644 fixtures/rules/default.rules $(DESTDIR)$(PREFIX)/share/rssgap/default.rules
+	install -m 644 fixtures/rules/default.rules $(SHARE)/rssgap/default.rules
+	install -m 644 man/rssgap.1 man/rssgap-capture.1 $(SHARE)/man/man1/
+	install -m 644 docs/* $(SHARE)/doc/rssgap/
+	install -m 644 completion/rssgap.bash $(SHARE)/bash-completion/completions/rssgap
+	install -m 644 completion/rssgap.bash $(SHARE)/bash-completion/completions/rssgap-capture
+	install -m 644 completion/_rssgap $(SHARE)/zsh/site-functions/_rssgap
+
+# Removes what install wrote (site rules of your own in share/rssgap stay).
+uninstall:
+	rm -f $(INSTALLED)
+	-rmdir $(SHARE)/doc/rssgap $(SHARE)/rssgap 2>/dev/null
+
+# `make fuzz`: the libFuzzer harnesses of tests/fuzz/ (one per parser entry
+# point, one for a whole bundle into a ":memory:" store), built with clang
+# under ASan and UBSan in build-fuzz/, each run FUZZ_SECONDS from seed
+# corpora made of fixtures/ (tests/fuzz/run.sh says what it found).
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 1
+FZ = build-fuzz
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -pthread $(WARN) -O1 -g $(FUZZ_SAN) \
+	-fsanitize=fuzzer-no-link -I. -I$(B) $(PKG_CFLAGS) -MMD -MP
+FUZZ_HARNESSES = \
+	bundle \
+	cgroup \
+	expvar \
+	manifest \
+	maps \
+	memstats \
+	pprof \
+	pprof_legacy \
+	prom \
+	rollup \
+	rules \
+	smaps \
+	status
+FUZZ_BINS = $(FUZZ_HARNESSES:%=$(FZ)/fuzz_%)
+
+$(FZ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FZ)/default_rules.o: $(B)/default_rules.c
+	@mkdir -p $(FZ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FZ)/librssgap.a: $(LIB_SRCS:%.c=$(FZ)/%.o) $(FZ)/default_rules.o
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FZ)/fuzz_%: $(FZ)/tests/fuzz/fuzz_%.o $(FZ)/librssgap.a
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) bash tests/fuzz/run.sh $(FUZZ_HARNESSES)
 
 clean:
-	rm -rf build build-san rssgap
+	rm -rf build build-san build-fuzz rssgap
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# (build/newcomer holds a whole Debian root: not ours to read)
+-include $(shell find $(B) -path build/newcomer -prune -o -name '*.d' -type f -print 2>/dev/null)
+-include $(shell find $(FZ) -name '*.d' -type f -print 2>/dev/null)

@@ -42,32 +42,67 @@ usage(FILE *f)
 	fprintf(f, "\nSNAPSHOT, BEFORE, AFTER: a bundle file, a snapshot id, or key=value[,key=value]\n"
 		   "over manifest keys and labels. --db FILE (or $RSSGAP_DB) keeps a database;\n"
 		   "without it bundles go into an in-memory one.\n"
-		   "'rssgap COMMAND --help' for a command's options.\n");
+		   "'rssgap help COMMAND' (or 'rssgap COMMAND --help') for a command's options;\n"
+		   "'rssgap -V' (--version) for the version.\n");
+}
+
+static const struct command *
+find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static int
+unknown_command(const char *name)
+{
+	fprintf(stderr, "rssgap: unknown command \"%s\"\n", name);
+	usage(stderr);
+	return 2;
+}
+
+/* "rssgap help CMD" is "rssgap CMD --help", as git and go have it. */
+static int
+help_command(const char *name)
+{
+	const struct command *c = find_command(name);
+	char *argv[] = { (char *)c->name, "--help", NULL };
+
+	return c->fn(2, argv);
 }
 
 int
 main(int argc, char **argv)
 {
-	size_t i;
+	const struct command *c;
 
 	opterr = 0;	/* the commands say what was wrong, once, in rssgap's form */
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
 	}
+	if (strcmp(argv[1], "help") == 0 && argc > 2) {
+		if (argc > 3) {
+			fprintf(stderr, "rssgap: help takes one command\n");
+			return 2;
+		}
+		return find_command(argv[2]) != NULL ? help_command(argv[2]) : unknown_command(argv[2]);
+	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
 		return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 	}
-	if (strcmp(argv[1], "--version") == 0) {
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("rssgap %s\n", RSSGAP_VERSION);
 		return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "rssgap: unknown command \"%s\"\n", argv[1]);
-	usage(stderr);
-	return 2;
+	c = find_command(argv[1]);
+	if (c == NULL)
+		return unknown_command(argv[1]);
+	return c->fn(argc - 1, argv + 1);
 }

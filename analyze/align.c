@@ -1,5 +1,5 @@
 /*
- * Alignment of two snapshots (see align.h and DESIGN.md "Alignment").
+ * Alignment of two snapshots (see align.h).
  *
  * Every VMA gets a key: "exe" for the main executable, ROLE ":" normalised
  * basename for a file, the name for a named mapping, the role for an

@@ -1,5 +1,5 @@
 /*
- * Alignment of two snapshots' VMAs (DESIGN.md "Alignment"). Before and after
+ * Alignment of two snapshots' VMAs. Before and after
  * come from different builds: nothing lines up by address. VMAs are first
  * grouped into regions (runs of address-adjacent VMAs with one role and one
  * identity), then regions are paired:

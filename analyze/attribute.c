@@ -579,7 +579,7 @@ make_cgroup_note(struct diff_result *r)
 
 	if (!a->cgroup_usage.known || !a->rss_known)
 		return;
-	buf_puts(&b, "cgroup memory.current ");
+	buf_printf(&b, "cgroup %s ", a->cgroup_usage.source);
 	num_bytes(&b, a->cgroup_usage.v);
 	if (a->cgroup_limit.known) {
 		buf_puts(&b, " of ");

@@ -108,12 +108,18 @@ on_cgroup(void *ctx, const char *file, const char *key, int has_value, int64_t v
 	if (!has_value)
 		return 0;	/* "max": unlimited */
 	if (key[0] == '\0') {
-		if (strcmp(file, "memory.current") == 0 || strcmp(file, "memory.usage_in_bytes") == 0)
-			set_opt(&info->cgroup_usage, value, "cgroup");
+		if (strcmp(file, "memory.current") == 0)
+			set_opt(&info->cgroup_usage, value, "memory.current");
+		if (strcmp(file, "memory.usage_in_bytes") == 0)
+			set_opt(&info->cgroup_usage, value, "memory.usage_in_bytes");
 		/* v1 reports "unlimited" as a huge page-aligned number */
 		if ((strcmp(file, "memory.max") == 0 || strcmp(file, "memory.limit_in_bytes") == 0) &&
 		    value < (INT64_C(1) << 60))
 			set_opt(&info->cgroup_limit, value, "cgroup");
+		if (strcmp(file, "memory.peak") == 0 || strcmp(file, "memory.max_usage_in_bytes") == 0)
+			set_opt(&info->cgroup_peak, value, "cgroup");
+		if (strcmp(file, "memory.failcnt") == 0)
+			set_opt(&info->cgroup_limit_hits, value, "memory.failcnt");
 		return 0;
 	}
 	if (strcmp(file, "memory.stat") == 0) {
@@ -122,6 +128,12 @@ on_cgroup(void *ctx, const char *file, const char *key, int has_value, int64_t v
 		else if (strcmp(key, "kernel") == 0)
 			set_opt(&info->cgroup_kernel, value, "cgroup");
 	}
+	if (strcmp(file, "memory.events") == 0 && strcmp(key, "max") == 0)
+		set_opt(&info->cgroup_limit_hits, value, "memory.events max");
+	if ((strcmp(file, "memory.events") == 0 || strcmp(file, "memory.oom_control") == 0) &&
+	    strcmp(key, "oom_kill") == 0)
+		set_opt(&info->cgroup_oom_kill, value, file[7] == 'e' ? "memory.events" :
+			"memory.oom_control");
 	return 0;
 }
 

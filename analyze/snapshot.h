@@ -61,6 +61,9 @@ struct snapshot_info {
 	struct opt_i64 cgroup_limit;	/* memory.max or memory.limit_in_bytes; unknown when unlimited */
 	struct opt_i64 cgroup_file;	/* page cache charged: memory.stat file / cache */
 	struct opt_i64 cgroup_kernel;	/* kernel memory: memory.stat kernel (v2) */
+	struct opt_i64 cgroup_peak;	/* memory.peak or memory.max_usage_in_bytes */
+	struct opt_i64 cgroup_limit_hits;	/* v1 memory.failcnt, v2 memory.events max */
+	struct opt_i64 cgroup_oom_kill;	/* oom_kill of memory.events (v2) or memory.oom_control (v1) */
 	struct opt_i64 status_rss;	/* VmRSS */
 	int64_t go_named;		/* VMAs the Go runtime named "[anon: Go: ...]" */
 	char *runtime_missing;		/* why the capture got no runtime numbers ("runtime/heap.txt:
@@ -69,7 +72,7 @@ struct snapshot_info {
 	int nroles;
 };
 
-/* The Go memory classes of runtime/metrics (seed 003): together they are Sys. */
+/* The Go memory classes of runtime/metrics (/memory/classes/...): together they are Sys. */
 enum go_class {
 	GO_HEAP_OBJECTS,	/* HeapAlloc */
 	GO_HEAP_UNUSED,		/* HeapInuse - HeapAlloc */

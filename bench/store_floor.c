@@ -88,7 +88,7 @@ store_once(const struct vmas *all, const char *path, struct diag *d)
 	unlink(path);
 	unlink(wal);
 	t0 = timer_now();
-	db = db_open(path, d);
+	db = db_open(path, DB_CREATE, d);
 	if (db == NULL || db_begin(db, d) != 0 || db_snapshot_insert(db, &s, &id, d) != 0)
 		goto fail;
 	for (i = 0; i < all->n; i += VMA_WRITER_BATCH) {

@@ -18,10 +18,11 @@ static const char diff_usage[] =
 	"runtime says it holds, and names the regions where Rss grew without a\n"
 	"runtime-visible change. BEFORE and AFTER are bundle files, ids or key=value.\n"
 	"\n"
-	"  --json            the rssgap-diff/1 object of DESIGN.md\n"
+	"  --json            the rssgap-diff/1 object (docs/json.md)\n"
 	"  --check           exit 3 when the verdict is unexplained-growth (for CI)\n"
-	"  --min-bytes N     a finding needs at least N bytes unexplained (default 8 MiB)\n"
-	"  --min-percent P   ... and P% of the before Rss (default 5)\n"
+	"  --min-bytes N     a finding needs at least N unexplained (default 8MiB; a size:\n"
+	"                    8MiB, 512KiB, 1G, bytes)\n"
+	"  --min-percent P   ... and P% of the before Rss (default 5; \"5%\" too)\n"
 	"\n"
 	"RUNTIME SAW is what the Go runtime's own numbers say a role holds changed by:\n"
 	"go-heap gets HeapSys - HeapReleased + StackInuse, the runtime's metadata goes\n"
@@ -79,8 +80,7 @@ cmd_diff(int argc, char **argv)
 	diff_opts_default(&o);
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			fputs(diff_usage, stdout);
-			return cmd_finish_output(0);
+			return cmd_help(diff_usage);
 		}
 		if (opt == OPT_JSON) {
 			as_json = 1;
@@ -95,7 +95,7 @@ cmd_diff(int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		return cmd_usage_error(&c, "expected BEFORE and AFTER");
-	if (cmd_open(&c) != 0)
+	if (cmd_open_selectors(&c, argv + optind, 2) != 0)
 		return RSSGAP_EXIT_FAIL;
 	rc = RSSGAP_EXIT_FAIL;
 	diag_clear(&d);

@@ -2,34 +2,57 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cmd/commands.h"
 #include "cmd/common.h"
 #include "core/buf.h"
+#include "core/outfile.h"
 
 static const char export_usage[] =
 	"usage: rssgap export [--db FILE] --csv DIR\n"
 	"\n"
 	"Writes DIR/TABLE.csv for every table of docs/schema.md: a header line, then\n"
-	"one row per line (RFC 4180 quoting; an empty field is SQL NULL).\n";
+	"one row per line (RFC 4180 quoting; an empty field is SQL NULL). A text cell\n"
+	"a spreadsheet would run as a formula (one starting with = + - @, a tab or a\n"
+	"carriage return, that is not a number) gets a leading ' (its text comes from\n"
+	"bundles). Each file is written whole or not at all.\n";
 
 struct csv {
 	FILE *f;
 	int header_done;
 };
 
+/* A spreadsheet reads "=...", "+...", "-...", "@..." as a formula; "-12" is a number. */
+static int
+formula_like(const char *s)
+{
+	char *end;
+
+	if (strchr("=+-@\t\r", s[0]) == NULL || s[0] == '\0')
+		return 0;
+	errno = 0;
+	(void)strtod(s, &end);
+	return end == s || *end != '\0' || errno != 0;
+}
+
 static void
 csv_field(FILE *f, const char *s)
 {
+	int guard;
+
 	if (s == NULL)
 		return;
-	if (strpbrk(s, ",\"\r\n") == NULL) {
+	guard = formula_like(s);
+	if (!guard && strpbrk(s, ",\"\r\n") == NULL) {
 		fputs(s, f);
 		return;
 	}
 	fputc('"', f);
+	if (guard)
+		fputc('\'', f);
 	for (; *s != '\0'; s++) {
 		if (*s == '"')
 			fputc('"', f);
@@ -62,6 +85,41 @@ csv_row(void *ctx, int n, const char *const *names, const char *const *values)
 	return ferror(c->f) ? -1 : 0;
 }
 
+/* DIR/TABLE.csv for table t, whole or not at all; prints its name, or the error and -1. */
+static int
+export_table(struct cmd *c, const char *dir, int t)
+{
+	struct buf path = BUF_INIT;
+	struct csv csv = { NULL, 0 };
+	struct outfile *out;
+	struct diag d;
+	int rc = -1;
+
+	diag_clear(&d);
+	buf_printf(&path, "%s/%s.csv", dir, db_export_tables[t]);
+	out = outfile_open(buf_str(&path), &d);
+	if (out == NULL)
+		goto out;
+	csv.f = outfile_stream(out);
+	if (db_export_each(c->db, t, csv_row, &csv, &d) != 0) {
+		/* the row callback stops on a stream error; outfile_commit would name it */
+		if (d.kind == DIAG_NONE)
+			diag_fail(&d, DIAG_IO, 0, "cannot write \"%s\": %s", buf_str(&path),
+				  strerror(errno != 0 ? errno : EIO));
+		outfile_abort(out);
+		goto out;
+	}
+	if (outfile_commit(out, &d) != 0)
+		goto out;
+	printf("%s\n", buf_str(&path));
+	rc = 0;
+out:
+	if (rc != 0)
+		cmd_print_diag(&d);
+	buf_release(&path);
+	return rc;
+}
+
 int
 cmd_export(int argc, char **argv)
 {
@@ -77,8 +135,7 @@ cmd_export(int argc, char **argv)
 	cmd_init(&c, "export");
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			fputs(export_usage, stdout);
-			return cmd_finish_output(0);
+			return cmd_help(export_usage);
 		}
 		if (opt == OPT_CSV) {
 			dir = optarg;
@@ -90,43 +147,19 @@ cmd_export(int argc, char **argv)
 	if (dir == NULL)
 		return cmd_usage_error(&c, "--csv DIR is required");
 	if (c.db_path == NULL)
-		return cmd_usage_error(&c, "needs a database: --db FILE or RSSGAP_DB");
-	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-		fprintf(stderr, "rssgap: %s: cannot create directory: %s\n", dir, strerror(errno));
-		return RSSGAP_EXIT_FAIL;
-	}
+		return cmd_usage_error(&c, "needs a database: --db FILE or RSSGAP_DB "
+					   "(ingest the bundles first)");
 	if (cmd_open(&c) != 0)
 		return RSSGAP_EXIT_FAIL;
-	rc = RSSGAP_EXIT_OK;
-	for (t = 0; db_export_tables[t] != NULL && rc == RSSGAP_EXIT_OK; t++) {
-		struct buf path = BUF_INIT;
-		struct csv csv = { NULL, 0 };
-		struct diag d;
-
-		diag_clear(&d);
-		buf_printf(&path, "%s/%s.csv", dir, db_export_tables[t]);
-		csv.f = fopen(buf_str(&path), "wb");
-		if (csv.f == NULL) {
-			fprintf(stderr, "rssgap: %s: cannot write: %s\n", buf_str(&path), strerror(errno));
-			rc = RSSGAP_EXIT_FAIL;
-		} else {
-			if (db_export_each(c.db, t, csv_row, &csv, &d) != 0) {
-				if (d.kind != DIAG_NONE)
-					cmd_print_diag(&d);
-				else
-					fprintf(stderr, "rssgap: %s: write failed\n", buf_str(&path));
-				rc = RSSGAP_EXIT_FAIL;
-			}
-			if (fclose(csv.f) != 0 && rc == RSSGAP_EXIT_OK) {
-				fprintf(stderr, "rssgap: %s: write failed: %s\n", buf_str(&path),
-					strerror(errno));
-				rc = RSSGAP_EXIT_FAIL;
-			}
-			if (rc == RSSGAP_EXIT_OK)
-				printf("%s\n", buf_str(&path));
-		}
-		buf_release(&path);
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+		cmd_error("%s: cannot create directory: %s", dir, strerror(errno));
+		cmd_release(&c);
+		return RSSGAP_EXIT_FAIL;
 	}
+	rc = RSSGAP_EXIT_OK;
+	for (t = 0; db_export_tables[t] != NULL && rc == RSSGAP_EXIT_OK; t++)
+		if (export_table(&c, dir, t) != 0)
+			rc = RSSGAP_EXIT_FAIL;
 	cmd_release(&c);
 	return cmd_finish_output(rc);
 }

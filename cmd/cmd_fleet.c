@@ -25,8 +25,10 @@ static const char fleet_usage[] =
 	"bootstrap band so a few noisy pods make no finding. Without --before and\n"
 	"--after, the first and last cohorts in version order are compared.\n"
 	"\n"
-	"  --json      the rssgap-fleet/1 object of DESIGN.md\n"
-	"  -o DIR      also write DIR/fleet.png, DIR/fleet.svg and DIR/summary.md\n"
+	"  --json            the rssgap-fleet/1 object (docs/json.md)\n"
+	"  -o DIR            also write DIR/fleet.png, DIR/fleet.svg and DIR/summary.md\n"
+	"  --min-bytes N     a finding needs at least N unexplained (default 8MiB)\n"
+	"  --min-percent P   ... and P% of the before cohort's median Rss (default 5)\n"
 	"\n"
 	"Roles are compared per credit, as in 'rssgap diff --help': the runtime's\n"
 	"metadata goes to anon+go-runtime together when Go does not name its mappings.\n"
@@ -60,8 +62,7 @@ cmd_fleet(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
-			fputs(fleet_usage, stdout);
-			return cmd_finish_output(0);
+			return cmd_help(fleet_usage);
 		case 'o':
 			dir = optarg;
 			continue;
@@ -113,7 +114,7 @@ cmd_fleet(int argc, char **argv)
 		int n = 0;
 
 		if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-			fprintf(stderr, "rssgap: %s: cannot create directory: %s\n", dir, strerror(errno));
+			cmd_error("%s: cannot create directory: %s", dir, strerror(errno));
 			goto out;
 		}
 		words[n++] = "rssgap";

@@ -18,6 +18,7 @@
 #include "core/timer.h"
 #include "core/xalloc.h"
 #include "ingest/ingest.h"
+#include "ingest/provenance.h"
 #include "ingest/rules.h"
 
 static const char ingest_usage[] =
@@ -29,16 +30,14 @@ static const char ingest_usage[] =
 	"is rolled back whole and the others still go in (exit 1 at the end).\n"
 	"Ingesting the same content again changes nothing.\n"
 	"\n"
-	"  --db FILE        the database (default $RSSGAP_DB; else in memory: only checks)\n"
-	"  --rules FILE     role rules tried before the defaults (docs/roles.md)\n"
-	"  --limit NAME=N   raise or lower a cap on hostile input (docs/limits.md)\n"
-	"  -j, --jobs N     ingest N bundles at a time (default 1; needs --db)\n"
+	"On a terminal, stderr shows progress: bundles done, MB/s, time left. Without\n"
+	"--db (or $RSSGAP_DB) the bundles are only checked, into an in-memory database.\n"
+	"\n"
+	"  -j, --jobs N     ingest N bundles at a time (default 1)\n"
 	"  --quiet          no line per snapshot\n"
 	"  --stats          at the end, on stderr: the time spent inside snapshot\n"
 	"                   transactions, which the store takes one at a time (when it\n"
-	"                   nears the wall time, more -j cannot help)\n"
-	"\n"
-	"On a terminal, stderr shows progress: bundles done, MB/s, time left.\n";
+	"                   nears the wall time, more -j cannot help)\n";
 
 #define JOBS_MAX 64
 #define OPT_JOBS 'j'
@@ -190,6 +189,54 @@ print_snapshot(struct ingest_run *r, const char *what, int64_t id)
 	snapshot_info_free(info);
 }
 
+struct warn_ctx {
+	struct ingest_run *r;
+	const char *dir;
+};
+
+/* A provenance note is a warning: "rssgap: BUNDLE:DIR/runtime: warning: ..." on stderr. */
+static int
+print_warning(void *ctx, const char *member, const char *message, int has_line, int64_t line,
+	      const char *text)
+{
+	struct warn_ctx *w = ctx;
+	struct batch_run *br = w->r->w->br;
+	struct buf msg = BUF_INIT;
+
+	(void)has_line;
+	(void)line;
+	(void)text;
+	if (strncmp(message, PROVENANCE_PREFIX, strlen(PROVENANCE_PREFIX)) != 0)
+		return 0;
+	escape_term(&msg, w->r->bundle, strlen(w->r->bundle));
+	buf_putc(&msg, ':');
+	if (w->dir != NULL && w->dir[0] != '\0') {
+		escape_term(&msg, w->dir, strlen(w->dir));
+		buf_putc(&msg, '/');
+	}
+	escape_term(&msg, member, strlen(member));
+	buf_puts(&msg, ": warning: ");
+	escape_term(&msg, message, strlen(message));
+	run_lock(br);
+	progress_clear(br);
+	fprintf(stderr, "rssgap: %s\n", buf_str(&msg));
+	progress_draw(br);
+	run_unlock(br);
+	buf_release(&msg);
+	return 0;
+}
+
+static void
+print_warnings(struct ingest_run *r, int64_t id, const char *dir)
+{
+	struct warn_ctx w = { r, dir };
+	struct diag d;
+
+	diag_clear(&d);
+	if (db_note_each(r->w->view, id, print_warning, &w, &d) != 0)
+		cmd_print_diag(&d);
+}
+
 /* Called from the worker's thread, outside any transaction. */
 static void
 on_event(void *ctx, const struct ingest_event *ev)
@@ -201,6 +248,7 @@ on_event(void *ctx, const struct ingest_event *ev)
 	case INGEST_SNAPSHOT_NEW:
 		r->new_snapshots++;
 		print_snapshot(r, "ingested", ev->id);
+		print_warnings(r, ev->id, ev->dir);
 		break;
 	case INGEST_SNAPSHOT_DUPLICATE:
 		r->duplicates++;
@@ -209,6 +257,7 @@ on_event(void *ctx, const struct ingest_event *ev)
 	case INGEST_SNAPSHOT_FAILED:
 	case INGEST_MEMBER_ERROR:
 	case INGEST_BUNDLE_FAILED:
+	case INGEST_MEMBER_WARNING:
 		run_lock(br);
 		progress_clear(br);
 		cmd_print_diag(ev->diag);
@@ -261,33 +310,27 @@ worker_main(void *arg)
 }
 
 /*
- * Give worker w its own rules (w > 0) and, unless --quiet, its own
- * connection to read back what it prints; prints the error and returns -1.
+ * Give worker w its own rules (w > 0) and its own connection to read back
+ * what it prints (the snapshot lines, and the warnings --quiet keeps);
+ * prints the error and returns -1.
  */
 static int
-worker_open(struct cmd *c, struct worker *w, int i, const struct buf *rules_text)
+worker_open(struct cmd *c, struct worker *w, int i)
 {
 	struct diag d;
 
 	diag_clear(&d);
 	w->own = 1;
 	w->db = c->db;
-	if (!c->quiet) {
-		w->view = db_open(c->db_path, &d);
-		if (w->view == NULL)
-			goto err;
-	}
+	w->view = db_open(c->db_path, DB_READ, &d);
+	if (w->view == NULL)
+		goto err;
 	if (i == 0) {
 		w->rules = c->rules;
 		return 0;
 	}
-	w->rules = rules_new();
-	if (c->rules_path != NULL &&
-	    rules_add_text(w->rules, rules_text->data != NULL ? rules_text->data : "",
-			   rules_text->len, c->rules_path, &c->lim, &d) != 0)
-		goto err;
-	diag_where(&d, "default.rules", NULL);
-	if (rules_add_default(w->rules, &c->lim, &d) != 0)
+	w->rules = rule_files_compile(&c->rule_files, &c->lim, &d);
+	if (w->rules == NULL)
 		goto err;
 	return 0;
 err:
@@ -319,7 +362,6 @@ run_batch(struct cmd *c, char **bundles, int nbundles, int jobs, int stats)
 {
 	struct batch_run br;
 	struct worker *workers;
-	struct buf rules_text = BUF_INIT;
 	int i, started = 0, failures, nworkers;
 
 	memset(&br, 0, sizeof(br));
@@ -337,20 +379,11 @@ run_batch(struct cmd *c, char **bundles, int nbundles, int jobs, int stats)
 	workers = xcalloc((size_t)nworkers, sizeof(*workers));
 	workers[0].db = workers[0].view = c->db;
 	workers[0].rules = c->rules;
-	if (jobs > 1) {
-		struct diag d;
-
-		diag_clear(&d);
+	if (jobs > 1)
 		br.lock = ingest_lock_new();
-		if (c->rules_path != NULL && cmd_read_rules(c, &rules_text, &d) != 0) {
-			cmd_print_diag(&d);
-			br.failures++;
-			jobs = 1;
-		}
-	}
 	for (i = 0; i < jobs; i++) {
 		workers[i].br = &br;
-		if (jobs > 1 && worker_open(c, &workers[i], i, &rules_text) != 0) {
+		if (jobs > 1 && worker_open(c, &workers[i], i) != 0) {
 			br.failures++;
 			break;	/* fewer workers, same result */
 		}
@@ -405,7 +438,6 @@ run_batch(struct cmd *c, char **bundles, int nbundles, int jobs, int stats)
 			br.stats.transactions == 1 ? "" : "s", br.stats.store_seconds);
 	free(workers);
 	free(br.sizes);
-	buf_release(&rules_text);
 	ingest_lock_free(br.lock);
 	pthread_cond_destroy(&br.finished);
 	pthread_mutex_destroy(&br.mu);
@@ -428,8 +460,7 @@ cmd_ingest(int argc, char **argv)
 	cmd_init(&c, "ingest");
 	while ((opt = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			fputs(ingest_usage, stdout);
-			return cmd_finish_output(0);
+			return cmd_help(ingest_usage);
 		}
 		if (opt == OPT_JOBS) {
 			if (num_parse_u64(optarg, strlen(optarg), &n) != 0 || n < 1 || n > JOBS_MAX)
@@ -447,6 +478,7 @@ cmd_ingest(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cmd_usage_error(&c, "no bundle given");
+	c.db_mode = DB_CREATE;
 	if (cmd_open(&c) != 0)
 		return RSSGAP_EXIT_FAIL;
 	if (c.db_path == NULL && !c.quiet)

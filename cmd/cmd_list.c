@@ -19,7 +19,9 @@ static const char list_usage[] =
 	"\n"
 	"One line per snapshot: id, capture time, host or pod, pid, labels, Rss and\n"
 	"the runtime's estimate (Sys - HeapReleased). A selector keeps the snapshots\n"
-	"whose manifest keys or labels match.\n";
+	"whose manifest keys or labels match.\n"
+	"\n"
+	"  --json     an array of objects, one per snapshot (docs/json.md)\n";
 
 struct list_ctx {
 	int64_t *ids;
@@ -111,8 +113,7 @@ cmd_list(int argc, char **argv)
 	cmd_init(&c, "list");
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			fputs(list_usage, stdout);
-			return cmd_finish_output(0);
+			return cmd_help(list_usage);
 		}
 		if (opt == OPT_JSON) {
 			as_json = 1;
@@ -123,6 +124,9 @@ cmd_list(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return cmd_usage_error(&c, "at most one selector");
+	if (c.db_path == NULL)
+		return cmd_usage_error(&c, "needs a database: --db FILE or RSSGAP_DB "
+					   "(ingest the bundles first)");
 	if (cmd_open(&c) != 0)
 		return RSSGAP_EXIT_FAIL;
 	diag_clear(&d);

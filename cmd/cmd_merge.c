@@ -1,52 +1,79 @@
 /* rssgap merge: shards ingested on several machines into one database. */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd/commands.h"
 #include "cmd/common.h"
+#include "core/xalloc.h"
 
 static const char merge_usage[] =
 	"usage: rssgap merge OUT.db SHARD.db...\n"
 	"\n"
 	"Copies every snapshot of each shard into OUT.db (created if missing) with new\n"
 	"ids; a snapshot OUT.db already holds (same content digest) is skipped. One\n"
-	"transaction per shard: a shard that fails leaves OUT.db as it was.\n";
+	"transaction per shard: a shard that fails leaves OUT.db as it was. Shards\n"
+	"are opened read only and must be rssgap stores; another program's SQLite\n"
+	"file is refused, untouched.\n";
+
+/* Is path an rssgap store this build reads (opened read only, never written)? Prints why not. */
+static int
+shard_ok(const char *path)
+{
+	struct diag d;
+	struct db *db;
+
+	diag_clear(&d);
+	db = db_open(path, DB_READ, &d);
+	if (db == NULL) {
+		cmd_print_diag(&d);
+		return 0;
+	}
+	db_free(db);
+	return 1;
+}
 
 int
 cmd_merge(int argc, char **argv)
 {
 	static const struct option longopts[] = { CMD_COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
 	struct cmd c;
-	int opt, i, rc, failures = 0;
+	char *good;
+	int opt, i, rc, failures = 0, ngood = 0;
 
 	cmd_init(&c, "merge");
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			fputs(merge_usage, stdout);
-			return cmd_finish_output(0);
+			return cmd_help(merge_usage);
 		}
 		if ((rc = cmd_other_option(&c, NULL, opt, optarg, argv[optind - 1])) != 0)
 			return rc;
 	}
 	if (argc - optind < 2)
 		return cmd_usage_error(&c, "expected OUT.db and at least one SHARD.db");
+	/* each shard first, read only: OUT.db is not created for shards that are none */
+	good = xcalloc((size_t)argc, 1);
+	for (i = optind + 1; i < argc; i++) {
+		if (shard_ok(argv[i]))
+			good[i] = 1, ngood++;
+		else
+			failures++;
+	}
 	c.db_path = argv[optind];
-	if (cmd_open(&c) != 0)
+	c.db_mode = DB_CREATE;
+	if (ngood == 0 || cmd_open(&c) != 0) {
+		free(good);
 		return RSSGAP_EXIT_FAIL;
+	}
 	for (i = optind + 1; i < argc; i++) {
 		int64_t added, dups;
 		struct diag d;
 
 		diag_clear(&d);
-		if (access(argv[i], R_OK) != 0) {
-			fprintf(stderr, "rssgap: %s: cannot read shard: %s\n", argv[i], strerror(errno));
-			failures++;
+		if (!good[i])
 			continue;
-		}
 		if (db_merge(c.db, argv[i], &added, &dups, &d) != 0) {
 			diag_where(&d, argv[i], NULL);
 			cmd_print_diag(&d);
@@ -56,6 +83,7 @@ cmd_merge(int argc, char **argv)
 		printf("%s: %" PRId64 " snapshots added, %" PRId64 " already there\n", argv[i], added,
 		       dups);
 	}
+	free(good);
 	cmd_release(&c);
 	return cmd_finish_output(failures > 0 ? RSSGAP_EXIT_FAIL : RSSGAP_EXIT_OK);
 }

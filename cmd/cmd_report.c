@@ -29,6 +29,8 @@ static const char report_usage[] =
 	"\n"
 	"  -o DIR            where to write (created if missing)\n"
 	"  --format LIST     png, svg or png,svg (default png,svg); summary.md always\n"
+	"  --min-bytes N     a finding needs at least N unexplained (default 8MiB)\n"
+	"  --min-percent P   ... and P% of the before Rss (default 5)\n"
 	"\n"
 	"The roles, evidence and pairing words are those of 'rssgap diff --help'.\n";
 
@@ -144,8 +146,7 @@ cmd_report(int argc, char **argv)
 	diff_opts_default(&o);
 	while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			fputs(report_usage, stdout);
-			return cmd_finish_output(0);
+			return cmd_help(report_usage);
 		}
 		if (opt == 'o') {
 			dir = optarg;
@@ -167,10 +168,10 @@ cmd_report(int argc, char **argv)
 	if (argc - optind < 1 || argc - optind > 2)
 		return cmd_usage_error(&c, "expected BEFORE [AFTER]");
 	if (make_dirs(dir) != 0) {
-		fprintf(stderr, "rssgap: %s: cannot create directory: %s\n", dir, strerror(errno));
+		cmd_error("%s: cannot create directory: %s", dir, strerror(errno));
 		return RSSGAP_EXIT_FAIL;
 	}
-	if (cmd_open(&c) != 0)
+	if (cmd_open_selectors(&c, argv + optind, argc - optind) != 0)
 		return RSSGAP_EXIT_FAIL;
 	rc = RSSGAP_EXIT_FAIL;
 	diag_clear(&d);

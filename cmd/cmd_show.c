@@ -8,23 +8,28 @@
 #include "analyze/snapshot.h"
 #include "cmd/commands.h"
 #include "cmd/common.h"
+#include "cmd/explain.h"
 #include "core/buf.h"
 #include "core/escape.h"
 #include "core/num.h"
 #include "ingest/smaps.h"
+#include "report/cgroupout.h"
 #include "report/json.h"
 #include "report/text.h"
 
 static const char show_usage[] =
-	"usage: rssgap show [--db FILE] SNAPSHOT [--json] [--top N]\n"
+	"usage: rssgap show [--db FILE] SNAPSHOT [--json] [--top N] [--explain]\n"
 	"\n"
 	"One snapshot: Rss against what the Go runtime says it holds (Sys -\n"
 	"HeapReleased), per-role Size/Rss/Anonymous/LazyFree/Swap, the Go memory\n"
 	"classes, and the VMAs with the most Rss. SNAPSHOT is a bundle file, an id\n"
 	"or key=value[,key=value].\n"
 	"\n"
-	"  --top N    how many VMAs to list (default 10)\n"
-	"  --json     the rssgap-show/1 object of DESIGN.md\n";
+	"  --top N       how many VMAs to list (default 10)\n"
+	"  --json        the rssgap-show/1 object (docs/json.md)\n"
+	"  --explain     instead: every VMA with the text the rules match and the rule\n"
+	"                that gives its role (file:line), under the rules in effect now\n"
+	"                (with --rules FILE: try a rules file on a stored snapshot)\n";
 
 struct show_ctx {
 	struct buf *out;
@@ -149,10 +154,7 @@ show_json(struct cmd *c, const struct snapshot_info *s, int top, struct buf *out
 	json_int(&j, "go_named_vmas", s->go_named);
 	json_int_or_null(&j, "non_go", s->rss_known && s->go_estimate.known,
 			 s->rss - s->go_estimate.v);
-	json_object(&j, "cgroup");
-	json_int_or_null(&j, "usage", s->cgroup_usage.known, s->cgroup_usage.v);
-	json_int_or_null(&j, "limit", s->cgroup_limit.known, s->cgroup_limit.v);
-	json_end(&j, '}');
+	cgroup_json(&j, s);
 	json_array(&j, "roles");
 	for (i = 0; i < s->nroles; i++) {
 		const struct role_info *r = &s->roles[i];
@@ -217,23 +219,27 @@ cmd_show(int argc, char **argv)
 		CMD_COMMON_LONGOPTS,
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "top", required_argument, NULL, OPT_TOP },
+		{ "explain", no_argument, NULL, OPT_EXPLAIN },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct snapshot_info *s = NULL;
 	struct buf out = BUF_INIT;
 	struct diag d;
 	struct cmd c;
-	int opt, as_json = 0, top = 10, rc = RSSGAP_EXIT_FAIL;
+	int opt, as_json = 0, explain = 0, top = 10, rc = RSSGAP_EXIT_FAIL;
 	int64_t id;
 
 	cmd_init(&c, "show");
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			fputs(show_usage, stdout);
-			return cmd_finish_output(0);
+			return cmd_help(show_usage);
 		}
 		if (opt == OPT_JSON) {
 			as_json = 1;
+			continue;
+		}
+		if (opt == OPT_EXPLAIN) {
+			explain = 1;
 			continue;
 		}
 		if (opt == OPT_TOP) {
@@ -247,7 +253,9 @@ cmd_show(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cmd_usage_error(&c, "expected one SNAPSHOT");
-	if (cmd_open(&c) != 0)
+	if (explain && as_json)
+		return cmd_usage_error(&c, "--explain prints text: leave out --json");
+	if (cmd_open_selectors(&c, argv + optind, 1) != 0)
 		return RSSGAP_EXIT_FAIL;
 	rc = RSSGAP_EXIT_FAIL;
 	diag_clear(&d);
@@ -258,7 +266,9 @@ cmd_show(int argc, char **argv)
 		cmd_print_diag(&d);
 		goto out;
 	}
-	if (as_json)
+	if (explain)
+		explain_snapshot(c.db, id, c.rules, &out, &d);
+	else if (as_json)
 		show_json(&c, s, top, &out, &d);
 	else
 		show_text(&c, s, top, &out, &d);

@@ -13,6 +13,7 @@
 #include "core/buf.h"
 #include "core/escape.h"
 #include "core/num.h"
+#include "core/outfile.h"
 #include "core/xalloc.h"
 #include "ingest/ingest.h"
 #include "ingest/rules.h"
@@ -28,17 +29,59 @@ cmd_init(struct cmd *c, const char *name)
 	limits_default(&c->lim);
 }
 
-int
-cmd_usage_error(const struct cmd *c, const char *fmt, ...)
+/* fmt and ap formatted, then escaped for a terminal (it holds what a user or a bundle named). */
+static void
+print_escaped(const char *prefix, const char *fmt, va_list ap)
+{
+	struct buf raw = BUF_INIT, out = BUF_INIT;
+
+	buf_vprintf(&raw, fmt, ap);
+	escape_term(&out, buf_str(&raw), raw.len);
+	fprintf(stderr, "%s%s\n", prefix, buf_str(&out));
+	buf_release(&raw);
+	buf_release(&out);
+}
+
+void
+cmd_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "rssgap %s: ", c->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	print_escaped("rssgap: ", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nrssgap: hint: rssgap %s --help\n", c->name);
+}
+
+int
+cmd_usage_error(const struct cmd *c, const char *fmt, ...)
+{
+	struct buf prefix = BUF_INIT;
+	va_list ap;
+
+	buf_printf(&prefix, "rssgap %s: ", c->name);
+	va_start(ap, fmt);
+	print_escaped(buf_str(&prefix), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "rssgap: hint: rssgap %s --help\n", c->name);
+	buf_release(&prefix);
 	return RSSGAP_EXIT_USAGE;
+}
+
+int
+cmd_help(const char *usage)
+{
+	fputs(usage, stdout);
+	fputs("\n"
+	      "Every command also takes:\n"
+	      "  --db FILE        the database (default $RSSGAP_DB); without either, bundles\n"
+	      "                   given as files go into an in-memory one\n"
+	      "  --rules FILE     role rules tried before the installed and built-in ones\n"
+	      "                   (docs/roles.md)\n"
+	      "  --limit NAME=N   raise or lower a cap on hostile input; a size for *_bytes\n"
+	      "                   caps, e.g. member_bytes=512MiB (docs/limits.md)\n"
+	      "  --quiet          fewer messages\n"
+	      "  -h, --help       this help (also: rssgap help COMMAND; man rssgap)\n", stdout);
+	return cmd_finish_output(0);
 }
 
 int
@@ -56,7 +99,8 @@ cmd_common_option(struct cmd *c, int opt, const char *arg)
 		return 1;
 	case OPT_LIMIT:
 		if (limits_set(&c->lim, arg) != 0) {
-			cmd_usage_error(c, "bad --limit \"%s\" (expected NAME=N, see docs/limits.md)", arg);
+			cmd_usage_error(c, "bad --limit \"%s\" (expected NAME=N, a size for *_bytes; "
+					"see docs/limits.md)", arg);
 			return -1;
 		}
 		return 1;
@@ -72,54 +116,16 @@ cmd_print_diag(const struct diag *d)
 }
 
 int
-cmd_read_rules(const struct cmd *c, struct buf *text, struct diag *d)
-{
-	FILE *f = fopen(c->rules_path, "rb");
-	char chunk[65536];
-	size_t n;
-
-	diag_where(d, c->rules_path, NULL);
-	if (f == NULL)
-		return diag_fail(d, DIAG_IO, 0, "cannot open rules: %s", strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (text->len + n > c->lim.rules * (c->lim.pattern_bytes + 64)) {
-			fclose(f);
-			return diag_fail(d, DIAG_LIMIT, 0, "rules file too large (limit rules)");
-		}
-		buf_add(text, chunk, n);
-	}
-	fclose(f);
-	return 0;
-}
-
-/* Read the user's rules file and add its rules (tried before the defaults). */
-static int
-load_rules_file(struct cmd *c, struct diag *d)
-{
-	struct buf text = BUF_INIT;
-	int rc = cmd_read_rules(c, &text, d);
-
-	if (rc == 0)
-		rc = rules_add_text(c->rules, text.data != NULL ? text.data : "", text.len,
-				    c->rules_path, &c->lim, d);
-	buf_release(&text);
-	return rc;
-}
-
-int
 cmd_open(struct cmd *c)
 {
 	struct diag d;
 
 	diag_clear(&d);
-	c->rules = rules_new();
-	if (c->rules_path != NULL && load_rules_file(c, &d) != 0)
-		goto err;
-	diag_where(&d, "default.rules", NULL);
-	if (rules_add_default(c->rules, &c->lim, &d) != 0)
+	if (rule_files_load(&c->rule_files, c->rules_path, &c->lim, &d) != 0 ||
+	    (c->rules = rule_files_compile(&c->rule_files, &c->lim, &d)) == NULL)
 		goto err;
 	diag_clear(&d);
-	c->db = db_open(c->db_path != NULL ? c->db_path : ":memory:", &d);
+	c->db = db_open(c->db_path != NULL ? c->db_path : ":memory:", c->db_mode, &d);
 	if (c->db == NULL)
 		goto err;
 	return 0;
@@ -128,11 +134,25 @@ err:
 	return -1;
 }
 
+int
+cmd_open_selectors(struct cmd *c, char *const *selectors, int n)
+{
+	struct stat st;
+	int i;
+
+	/* a bundle named is ingested into the store (DESIGN: bundles as selectors) */
+	for (i = 0; i < n; i++)
+		if (stat(selectors[i], &st) == 0)
+			c->db_mode = DB_WRITE;
+	return cmd_open(c);
+}
+
 void
 cmd_release(struct cmd *c)
 {
 	db_free(c->db);
 	rules_free(c->rules);
+	rule_files_release(&c->rule_files);
 	c->db = NULL;
 	c->rules = NULL;
 }
@@ -154,6 +174,9 @@ on_resolve_event(void *ctx, const struct ingest_event *ev)
 		if (r->n < 2)
 			r->ids[r->n] = ev->id;
 		r->n++;
+		break;
+	case INGEST_MEMBER_WARNING:
+		cmd_print_diag(ev->diag);
 		break;
 	default:
 		r->failed = 1;
@@ -199,12 +222,13 @@ cmd_resolve(struct cmd *c, const char *selector, int64_t *id)
 			*id = r.ids[0];
 			return 0;
 		}
-		if (r.n == 0) {
+		if (r.n == 0 || (r.failed && r.n == 1)) {
+			/* the errors are printed; a snapshot found and then refused is no answer */
 			if (!r.failed)
-				fprintf(stderr, "rssgap: %s: no snapshot could be read\n", selector);
+				cmd_error("%s: no snapshot could be read", selector);
 			return -1;
 		}
-		fprintf(stderr, "rssgap: %s: holds %d snapshots (expected one)\n", selector, r.n);
+		cmd_error("%s: holds %d snapshots (expected one)", selector, r.n);
 		fprintf(stderr, "rssgap: hint: ingest it with --db FILE, then select one with "
 				"an id from 'rssgap list' or key=value\n");
 		return -1;
@@ -218,7 +242,7 @@ cmd_resolve(struct cmd *c, const char *selector, int64_t *id)
 			return -1;
 		}
 		if (rc == 1) {
-			fprintf(stderr, "rssgap: no snapshot %s in %s\n", selector,
+			cmd_error("no snapshot %s in %s", selector,
 				c->db_path != NULL ? c->db_path : "the in-memory database");
 			if (c->db_path == NULL)
 				fprintf(stderr, "rssgap: hint: pass --db FILE (or set RSSGAP_DB) to use "
@@ -234,7 +258,7 @@ cmd_resolve(struct cmd *c, const char *selector, int64_t *id)
 		int n = split_pairs(spec, keys, values, 16), rc = -1;
 
 		if (n <= 0) {
-			fprintf(stderr, "rssgap: bad selector \"%s\" (expected key=value[,key=value])\n",
+			cmd_error("bad selector \"%s\" (expected key=value[,key=value])",
 				selector);
 		} else if (db_select_ids(c->db, (const char *const *)keys,
 					 (const char *const *)values, n, &ids, &count, &d) != 0) {
@@ -257,7 +281,7 @@ cmd_resolve(struct cmd *c, const char *selector, int64_t *id)
 		free(spec);
 		return rc;
 	}
-	fprintf(stderr, "rssgap: \"%s\" is not a bundle, a snapshot id or key=value\n", selector);
+	cmd_error("\"%s\" is not a bundle, a snapshot id or key=value", selector);
 	return -1;
 }
 
@@ -305,26 +329,45 @@ cmd_finish_output(int rc)
 	return rc;
 }
 
+/* A percentage: "5", "5%", "2.5 %"; 0 ok, -1 bad. */
+static int
+parse_percent(const char *arg, double *out)
+{
+	char *end;
+	double v;
+
+	if (arg[0] == '\0' || arg[0] == ' ' || arg[0] == '-' || arg[0] == '+')
+		return -1;
+	v = strtod(arg, &end);
+	if (end == arg)
+		return -1;
+	while (*end == ' ')
+		end++;
+	if (*end == '%')
+		end++;
+	if (*end != '\0' || !(v >= 0 && v <= 1000))
+		return -1;
+	*out = v;
+	return 0;
+}
+
 /* --min-bytes and --min-percent: 1 taken, 0 not ours, -1 usage error printed. */
 static int
 threshold_option(struct cmd *c, struct diff_opts *o, int opt, const char *arg)
 {
-	char *end;
-
 	if (opt == OPT_MIN_BYTES) {
-		long long v = strtoll(arg, &end, 10);
+		uint64_t v;
 
-		if (*end != '\0' || v < 0)
-			return cmd_usage_error(c, "bad --min-bytes \"%s\" (expected bytes)", arg), -1;
-		o->min_bytes = v;
+		if (num_parse_size(arg, strlen(arg), &v) != 0 || v > INT64_MAX)
+			return cmd_usage_error(c, "bad --min-bytes \"%s\" (expected a size: 8MiB, "
+					       "8 MiB, 512KiB, 1G or bytes)", arg), -1;
+		o->min_bytes = (int64_t)v;
 		return 1;
 	}
 	if (opt == OPT_MIN_PERCENT) {
-		double v = strtod(arg, &end);
-
-		if (*end != '\0' || v < 0 || v > 1000)
-			return cmd_usage_error(c, "bad --min-percent \"%s\" (expected 0..1000)", arg), -1;
-		o->min_percent = v;
+		if (parse_percent(arg, &o->min_percent) != 0)
+			return cmd_usage_error(c, "bad --min-percent \"%s\" (expected 0 to 1000, "
+					       "e.g. 5 or 5%%)", arg), -1;
 		return 1;
 	}
 	return 0;
@@ -333,18 +376,14 @@ threshold_option(struct cmd *c, struct diff_opts *o, int opt, const char *arg)
 int
 cmd_write_file(const char *path, const struct buf *b)
 {
-	FILE *f = fopen(path, "wb");
-	int ok;
+	struct diag d;
 
-	if (f == NULL) {
-		fprintf(stderr, "rssgap: %s: cannot write: %s\n", path, strerror(errno));
+	diag_clear(&d);
+	if (outfile_write(path, b->data, b->len, &d) != 0) {
+		cmd_print_diag(&d);
 		return -1;
 	}
-	ok = fwrite(b->data != NULL ? b->data : "", 1, b->len, f) == b->len;
-	ok = (fclose(f) == 0) && ok;
-	if (!ok)
-		fprintf(stderr, "rssgap: %s: write failed: %s\n", path, strerror(errno));
-	return ok ? 0 : -1;
+	return 0;
 }
 
 int

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cmd/rule_files.h"
 #include "core/db.h"
 #include "core/diag.h"
 #include "core/limits.h"
@@ -19,14 +20,16 @@ struct rules;
 struct cmd {
 	const char *name;	/* the command, for messages */
 	const char *db_path;	/* --db, $RSSGAP_DB, or NULL for an in-memory store */
+	enum db_mode db_mode;	/* how cmd_open opens it: DB_READ unless the command says */
 	const char *rules_path;	/* --rules */
 	struct limits lim;
 	struct db *db;
+	struct rule_files rule_files;	/* read by cmd_open, for workers to compile again */
 	struct rules *rules;
 	int quiet;
 };
 
-/* Exit codes of DESIGN.md. */
+/* Exit codes (rssgap(1), EXIT STATUS). */
 #define RSSGAP_EXIT_OK 0
 #define RSSGAP_EXIT_FAIL 1
 #define RSSGAP_EXIT_USAGE 2
@@ -39,8 +42,14 @@ void cmd_init(struct cmd *c, const char *name);
  * returns 1 if opt was one of them, 0 if not, -1 after printing a usage error.
  */
 int cmd_common_option(struct cmd *c, int opt, const char *arg);
-/* Open the store and compile the rules; prints the error and returns -1 on failure. */
+/* Read and compile the rules (cmd/rule_files.h), open the store; prints the error, -1 on failure. */
 int cmd_open(struct cmd *c);
+/*
+ * cmd_open for a command that resolves these selectors (cmd_resolve): a
+ * bundle among them is ingested into the store, which is then opened to
+ * be written (DB_WRITE), else only read.
+ */
+int cmd_open_selectors(struct cmd *c, char *const *selectors, int n);
 /* Close everything cmd_open opened. */
 void cmd_release(struct cmd *c);
 /*
@@ -49,7 +58,11 @@ void cmd_release(struct cmd *c);
  * "k=v[,k=v]" matches manifest keys and labels. Prints the error; -1 on failure.
  */
 int cmd_resolve(struct cmd *c, const char *selector, int64_t *id);
-/* Print a usage error for the command and return RSSGAP_EXIT_USAGE. */
+/* Print a command's --help: its usage text, then the options every command takes; exit status. */
+int cmd_help(const char *usage);
+/* Print "rssgap: " and the message, escaped for a terminal (paths and selectors come from users and bundles). */
+void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print a usage error for the command (escaped) and return RSSGAP_EXIT_USAGE. */
 int cmd_usage_error(const struct cmd *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Flush stdout and check it (a full disk is an error); returns rc or RSSGAP_EXIT_FAIL. */
 int cmd_finish_output(int rc);
@@ -61,15 +74,10 @@ struct diff_opts;
  */
 int cmd_other_option(struct cmd *c, struct diff_opts *o, int opt, const char *arg,
 		     const char *given);
-/* Write b to path, checking the write and the close; prints the error, -1 on failure. */
+/* Write b to path, whole or not at all (core/outfile.h); prints the error, -1 on failure. */
 int cmd_write_file(const char *path, const struct buf *b);
 /* Print d to stderr. */
 void cmd_print_diag(const struct diag *d);
-/*
- * Append the whole --rules file (the user's, trusted as far as limit rules
- * allows) to text; 0, or -1 with d filled. text is the caller's to release.
- */
-int cmd_read_rules(const struct cmd *c, struct buf *text, struct diag *d);
 /* Append "k=v,k=v" of a snapshot's labels (escaped for a terminal) to out. */
 void cmd_labels_text(struct cmd *c, int64_t id, struct buf *out);
 /* Option letters for the common options in getopt_long tables. */

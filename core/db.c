@@ -1,9 +1,12 @@
 #include "core/db.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/xalloc.h"
@@ -100,6 +103,7 @@ enum stmt {
 	S_SNAP_BY_DIGEST,
 	S_SNAP_INSERT,
 	S_SNAP_FINISH,
+	S_SNAP_DELETE,
 	S_MANIFEST_PUT,
 	S_VMA_PUT,
 	S_VMA_BATCH,
@@ -175,6 +179,8 @@ static const char *const sql[S_COUNT] = {
 		" unknown_fields = ?5, rss_known = ?6, size = ?7, rss = ?8, pss = ?9,"
 		" anonymous = ?10, lazyfree = ?11, anon_huge_pages = ?12, swap = ?13,"
 		" cgroup_version = ?14 WHERE id = ?1",
+	/* the rows of every other table go with it (ON DELETE CASCADE, snapshot_vma_delete) */
+	[S_SNAP_DELETE] = "DELETE FROM snapshot WHERE id = ?1",
 	[S_MANIFEST_PUT] = "INSERT INTO manifest(snapshot_id, key, value) VALUES(?1, ?2, ?3)",
 	[S_VMA_PUT] =
 		"INSERT INTO vma(id, snapshot_id, " VMA_COLS ") VALUES((?1 << 24) | ?2, ?1, ?2, ?3,"
@@ -288,11 +294,22 @@ struct db {
 	sqlite3 *conn;
 	sqlite3_stmt *stmt[S_COUNT];
 	int64_t wal_pages;	/* after the last commit, with db_autocheckpoint_off */
+	enum db_mode mode;
+	char *path;		/* as given; NULL for ":memory:" */
 };
 
 static int
 fail(struct db *db, struct diag *d, const char *what)
 {
+	int code = db != NULL && db->conn != NULL ? sqlite3_errcode(db->conn) : SQLITE_ERROR;
+
+	/* what the file or the disk did wrong: say which file */
+	if (db != NULL && db->path != NULL &&
+	    (code == SQLITE_FULL || code == SQLITE_IOERR || code == SQLITE_READONLY ||
+	     code == SQLITE_CANTOPEN || code == SQLITE_CORRUPT || code == SQLITE_NOTADB ||
+	     code == SQLITE_PERM))
+		return diag_fail(d, DIAG_DB, 0, "%s: %s (database %s)", what,
+				 sqlite3_errmsg(db->conn), db->path);
 	return diag_fail(d, DIAG_DB, 0, "%s: %s", what,
 			 db != NULL && db->conn != NULL ? sqlite3_errmsg(db->conn) : "no database");
 }
@@ -310,49 +327,214 @@ exec_sql(struct db *db, const char *text, struct diag *d)
 	return 0;
 }
 
+/* What a database file holds, read without writing anything. */
+struct schema_state {
+	int version;		/* PRAGMA user_version */
+	int tables;		/* tables that are not SQLite's own */
+	int has_snapshot;	/* one of them is named snapshot */
+};
+
 static int
-user_version(struct db *db, int *version, struct diag *d)
+read_schema(struct db *db, struct schema_state *st, struct diag *d)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *q;
 	int rc;
 
-	if (sqlite3_prepare_v2(db->conn, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-		return fail(db, d, "reading schema version");
-	rc = sqlite3_step(st);
-	*version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : fail(db, d, "reading schema version");
+	if (sqlite3_prepare_v2(db->conn,
+			       "SELECT (SELECT user_version FROM pragma_user_version),"
+			       " (SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
+			       " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'),"
+			       " EXISTS(SELECT 1 FROM sqlite_schema WHERE type = 'table'"
+			       " AND name = 'snapshot')", -1, &q, NULL) != SQLITE_OK)
+		return fail(db, d, "reading the schema");
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		st->version = sqlite3_column_int(q, 0);
+		st->tables = sqlite3_column_int(q, 1);
+		st->has_snapshot = sqlite3_column_int(q, 2);
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW ? 0 : fail(db, d, "reading the schema");
+}
+
+/*
+ * Is the file an rssgap store this build can use? 0: yes, as it is; 1: it
+ * is empty or an older rssgap store (a migration is needed); -1: refused
+ * (another program's database, or a newer schema), d filled.
+ */
+static int
+judge_schema(const struct schema_state *st, struct diag *d)
+{
+	if (st->version > RSSGAP_SCHEMA_VERSION) {
+		diag_fail(d, DIAG_DB, 0, "database schema version %d is newer than this rssgap's %d",
+			  st->version, RSSGAP_SCHEMA_VERSION);
+		diag_hint(d, "use a newer rssgap, or a new database file with --db");
+		return -1;
+	}
+	if (st->version < 0 || (st->version == 0 && st->tables > 0) ||
+	    (st->version > 0 && !st->has_snapshot)) {
+		diag_fail(d, DIAG_DB, 0,
+			  "not an rssgap database (user_version %d and %d table%s of another program)",
+			  st->version, st->tables, st->tables == 1 ? "" : "s");
+		diag_hint(d, "give rssgap a file of its own with --db; nothing was written to this one");
+		return -1;
+	}
+	return st->version == RSSGAP_SCHEMA_VERSION ? 0 : 1;
+}
+
+/*
+ * The busy handler of every connection: sleep and try again, for as long
+ * as another connection holds the lock (a writer's transaction lasts as
+ * long as its snapshot takes to store: no timeout fits every snapshot).
+ * The sleep doubles from 1 ms to 64 ms, with jitter so that waiting
+ * writers do not retry in step.
+ */
+static int
+busy_wait(void *ctx, int count)
+{
+	unsigned shift = count < 6 ? (unsigned)count : 6u;
+	long us = (1000L << shift) / 2 + (long)((uint64_t)rand() % (uint64_t)(1000L << shift));
+	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+
+	(void)ctx;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+/* path as a SQLite URI ("file:" and the path, %-encoded); flags ?immutable=1 when immutable. */
+static void
+path_uri(struct buf *uri, const char *path, int immutable)
+{
+	static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-~";
+	const unsigned char *p;
+
+	/* an absolute path gets an empty authority: "file:///x", never "file://x" */
+	buf_puts(uri, path[0] == '/' ? "file://" : "file:");
+	for (p = (const unsigned char *)path; *p != '\0'; p++) {
+		if (strchr(safe, *p) != NULL)
+			buf_putc(uri, *p);
+		else
+			buf_printf(uri, "%%%02X", *p);
+	}
+	if (immutable)
+		buf_puts(uri, "?immutable=1");
 }
 
 static int
+open_conn(struct db *db, const char *path, int flags, int immutable, struct diag *d)
+{
+	struct buf uri = BUF_INIT;
+	int rc;
+
+	if (db->conn != NULL) {
+		sqlite3_close(db->conn);
+		db->conn = NULL;
+	}
+	if (db->path == NULL)
+		buf_puts(&uri, ":memory:");
+	else
+		path_uri(&uri, path, immutable);
+	/* NOMUTEX: a connection is used by one thread at a time (db.h), so SQLite's own locks are waste */
+	rc = sqlite3_open_v2(buf_str(&uri), &db->conn, flags | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+			     NULL);
+	buf_release(&uri);
+	if (rc != SQLITE_OK)
+		return fail(db, d, "cannot open database");
+	sqlite3_extended_result_codes(db->conn, 1);
+	sqlite3_busy_handler(db->conn, busy_wait, db);
+	return 0;
+}
+
+/*
+ * A read-only connection that could not read: in a directory it may not
+ * write, SQLite cannot create the -shm file a WAL database needs. With no
+ * -wal file beside it, nothing can have been written that is not in the
+ * database file, and no writer can start (it would need a -wal): SQLite
+ * may read it as immutable, without locks. With one, it cannot be read.
+ */
+static int
+reopen_immutable(struct db *db, struct schema_state *st, struct diag *d)
+{
+	struct buf wal = BUF_INIT;
+	int code = sqlite3_errcode(db->conn) & 0xff, has_wal;
+
+	if (code != SQLITE_CANTOPEN && code != SQLITE_READONLY)
+		return -1;
+	buf_printf(&wal, "%s-wal", db->path);
+	has_wal = access(buf_str(&wal), F_OK) == 0;
+	buf_release(&wal);
+	if (has_wal) {
+		diag_fail(d, DIAG_DB, 0,
+			  "cannot read: it has a write-ahead log (-wal file) and its directory is not"
+			  " writable for the -shm file SQLite needs beside it");
+		diag_hint(d, "read it where it can be written to, or have its owner run a write"
+			     " command once (that checkpoints the log)");
+		return -1;
+	}
+	if (open_conn(db, db->path, SQLITE_OPEN_READONLY, 1, d) != 0)
+		return -1;
+	d->kind = DIAG_NONE;	/* the first try's error is answered */
+	d->message[0] = '\0';
+	return read_schema(db, st, d);
+}
+
+/* Put the database in WAL mode (persistent: done once, when it is created). */
+static int
+set_wal(struct db *db, struct diag *d)
+{
+	sqlite3_stmt *q;
+	int ok;
+
+	if (db->path == NULL)
+		return 0;
+	if (sqlite3_prepare_v2(db->conn, "PRAGMA journal_mode = WAL", -1, &q, NULL) != SQLITE_OK)
+		return fail(db, d, "setting WAL mode");
+	ok = sqlite3_step(q) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(q, 0), "wal") == 0;
+	sqlite3_finalize(q);
+	return ok ? 0 : fail(db, d, "setting WAL mode");
+}
+
+/* The database's journal mode is WAL already (a plain read of the mode). */
+static int
+is_wal(struct db *db)
+{
+	sqlite3_stmt *q;
+	int wal = 0;
+
+	if (sqlite3_prepare_v2(db->conn, "PRAGMA journal_mode", -1, &q, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		wal = strcmp((const char *)sqlite3_column_text(q, 0), "wal") == 0;
+	sqlite3_finalize(q);
+	return wal;
+}
+
+/*
+ * Create or upgrade the schema, the only time opening writes. The write
+ * lock is taken for it alone, and what the file holds is read again under
+ * it: another process may have created or upgraded it meanwhile.
+ */
+static int
 migrate(struct db *db, struct diag *d)
 {
-	int version;
+	struct schema_state st;
 	size_t i;
+	int rc;
 
-	/* read and upgrade under one write lock: two processes may open a new file at once */
-	if (exec_sql(db, "BEGIN IMMEDIATE", d) != 0)
+	if (set_wal(db, d) != 0 || exec_sql(db, "BEGIN IMMEDIATE", d) != 0)
 		return -1;
-	if (user_version(db, &version, d) != 0)
+	if (read_schema(db, &st, d) != 0 || (rc = judge_schema(&st, d)) < 0)
 		goto fail;
-	if (version > RSSGAP_SCHEMA_VERSION) {
-		diag_fail(d, DIAG_DB, 0,
-			  "database schema version %d is newer than this rssgap's %d", version,
-			  RSSGAP_SCHEMA_VERSION);
-		diag_hint(d, "use a newer rssgap, or a new database file with --db");
-		goto fail;
-	}
-	for (i = 0; i < sizeof(migrations) / sizeof(migrations[0]); i++) {
+	for (i = 0; rc == 1 && i < sizeof(migrations) / sizeof(migrations[0]); i++) {
 		struct buf b = BUF_INIT;
-		int rc;
 
-		if (migrations[i].version <= version)
+		if (migrations[i].version <= st.version)
 			continue;
 		buf_printf(&b, "%s; PRAGMA user_version = %d;", migrations[i].sql,
 			   migrations[i].version);
-		rc = exec_sql(db, buf_str(&b), d);
+		rc = exec_sql(db, buf_str(&b), d) == 0 ? 1 : -1;
 		buf_release(&b);
-		if (rc != 0)
+		if (rc < 0)
 			goto fail;
 	}
 	return exec_sql(db, "COMMIT", d);
@@ -662,28 +844,75 @@ sqlite_setup(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/*
+ * Make db's connection to path ready in its mode: a connection that reads
+ * only never writes (not even to switch a foreign file to WAL); one that
+ * writes migrates when the file needs it, and only then.
+ */
+static int
+open_store(struct db *db, const char *path, struct diag *d)
+{
+	struct schema_state st;
+	int rc, flags;
+
+	if (db->path != NULL && db->mode != DB_CREATE && access(path, F_OK) != 0) {
+		if (errno == ENOENT) {
+			diag_fail(d, DIAG_IO, 0, "no such database; ingest first");
+			diag_hint(d, "rssgap ingest --db FILE BUNDLE... creates it");
+		} else {
+			diag_fail(d, DIAG_IO, 0, "cannot open database: %s", strerror(errno));
+		}
+		return -1;
+	}
+	flags = db->mode == DB_READ && db->path != NULL ? SQLITE_OPEN_READONLY
+		: db->mode == DB_CREATE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+		: SQLITE_OPEN_READWRITE;
+	if (open_conn(db, path, flags, 0, d) != 0)
+		return -1;
+	if (read_schema(db, &st, d) != 0 &&
+	    (db->mode != DB_READ || reopen_immutable(db, &st, d) != 0))
+		return -1;
+	if ((rc = judge_schema(&st, d)) < 0)
+		return -1;
+	if (db->mode != DB_READ && db->path != NULL && sqlite3_db_readonly(db->conn, "main") == 1) {
+		diag_fail(d, DIAG_DB, 0, "the database file is read-only (this command writes to it)");
+		return -1;
+	}
+	if (rc == 1 && db->mode == DB_READ) {
+		if (st.version == 0)
+			diag_fail(d, DIAG_DB, 0, "holds no rssgap store (an empty database); ingest first");
+		else
+			diag_fail(d, DIAG_DB, 0,
+				  "database schema version %d is older than this rssgap's %d (reading"
+				  " does not upgrade it)", st.version, RSSGAP_SCHEMA_VERSION);
+		diag_hint(d, "rssgap ingest --db FILE BUNDLE... creates or upgrades it");
+		return -1;
+	}
+	if (rc == 1)
+		return migrate(db, d);
+	/* ours already: a writer makes sure of WAL, which never changes once set */
+	if (db->mode != DB_READ && db->path != NULL && !is_wal(db))
+		return set_wal(db, d);
+	return 0;
+}
+
 struct db *
-db_open(const char *path, struct diag *d)
+db_open(const char *path, enum db_mode mode, struct diag *d)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct db *db = xcalloc(1, sizeof(*db));
 	int i;
 
 	pthread_once(&once, sqlite_setup);
-
-	/* NOMUTEX: a connection is used by one thread at a time (db.h), so SQLite's own locks are waste */
-	if (sqlite3_open_v2(path, &db->conn,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
+	db->mode = mode;
+	db->path = strcmp(path, ":memory:") == 0 ? NULL : xstrdup(path);
+	if (open_store(db, path, d) != 0) {
 		diag_where(d, path, NULL);
-		fail(db, d, "cannot open database");
 		goto err;
 	}
-	sqlite3_busy_timeout(db->conn, 10000);
-	sqlite3_extended_result_codes(db->conn, 1);
-	if (exec_sql(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-			 " PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384;"
-			 " PRAGMA temp_store = MEMORY;", d) != 0) {
+	/* per connection, nothing written: durability in WAL, cascades, memory */
+	if (exec_sql(db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+			 " PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;", d) != 0) {
 		diag_where(d, path, NULL);
 		goto err;
 	}
@@ -699,13 +928,10 @@ db_open(const char *path, struct diag *d)
 		fail(db, d, "registering the rows table");
 		goto err;
 	}
-	if (migrate(db, d) != 0) {
-		diag_where(d, path, NULL);
-		goto err;
-	}
 	for (i = 0; i < S_COUNT; i++) {
 		if (sqlite3_prepare_v3(db->conn, sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 				       &db->stmt[i], NULL) != SQLITE_OK) {
+			diag_where(d, path, NULL);
 			fail(db, d, "preparing a statement");
 			goto err;
 		}
@@ -726,6 +952,7 @@ db_free(struct db *db)
 	for (i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(db->stmt[i]);
 	sqlite3_close(db->conn);
+	free(db->path);
 	free(db);
 }
 
@@ -811,17 +1038,18 @@ db_open_again(struct db *db, struct diag *d)
 {
 	const char *path = sqlite3_db_filename(db->conn, "main");
 
-	if (path == NULL || path[0] == '\0') {
+	if (db->path == NULL || path == NULL || path[0] == '\0') {
 		diag_fail(d, DIAG_DB, 0, "an in-memory database has no second connection");
 		return NULL;
 	}
-	return db_open(path, d);
+	return db_open(path, db->mode == DB_READ ? DB_READ : DB_WRITE, d);
 }
 
 int
 db_begin(struct db *db, struct diag *d)
 {
 	sqlite3_stmt *st = NULL;
+	int rc, tries;
 
 	/*
 	 * A read left stepping (a row lent by db_snapshot_get) holds an old
@@ -832,7 +1060,20 @@ db_begin(struct db *db, struct diag *d)
 	while ((st = sqlite3_next_stmt(db->conn, st)) != NULL)
 		if (sqlite3_stmt_busy(st))
 			sqlite3_reset(st);
-	return run(db, use(db, S_BEGIN), d, "begin");
+	/*
+	 * The busy handler waits for the lock; SQLite returns SQLITE_BUSY
+	 * without calling it when waiting could deadlock. Then: back off, retry.
+	 */
+	for (tries = 0;; tries++) {
+		st = use(db, S_BEGIN);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return 0;
+		if ((rc & 0xff) != SQLITE_BUSY)
+			return fail(db, d, "begin");
+		busy_wait(db, tries);
+	}
 }
 
 int
@@ -915,6 +1156,15 @@ db_snapshot_finish(struct db *db, int64_t id, const struct db_snapshot_totals *t
 	bind_opt(st, 13, t->rss_known ? t->swap : -1);
 	bind_opt(st, 14, t->cgroup_version > 0 ? t->cgroup_version : -1);
 	return run(db, st, d, "finishing a snapshot");
+}
+
+int
+db_snapshot_delete(struct db *db, int64_t id, struct diag *d)
+{
+	sqlite3_stmt *st = use(db, S_SNAP_DELETE);
+
+	sqlite3_bind_int64(st, 1, id);
+	return run(db, st, d, "removing a snapshot");
 }
 
 int
@@ -1717,18 +1967,23 @@ db_merge(struct db *db, const char *shard_path, int64_t *added, int64_t *duplica
 	 struct diag *d)
 {
 	sqlite3_stmt *st[M_COUNT] = { NULL };
+	struct buf uri = BUF_INIT;
 	struct db *shard;
 	int attached = 0, rc = -1, k, step;
 
 	*added = *duplicates = 0;
-	/* open it once on its own: a missing file or a newer schema is refused here */
-	shard = db_open(shard_path, d);
+	/* open it once on its own, read only: a missing file, another program's or a newer schema is refused here */
+	shard = db_open(shard_path, DB_READ, d);
 	if (shard == NULL)
 		return -1;
 	db_free(shard);
 	if (sqlite3_prepare_v2(db->conn, merge_sql[M_ATTACH], -1, &st[M_ATTACH], NULL) != SQLITE_OK)
 		return fail(db, d, "preparing attach");
-	sqlite3_bind_text(st[M_ATTACH], 1, shard_path, -1, SQLITE_STATIC);
+	/* attached read only too: copying out of it never writes to it */
+	path_uri(&uri, shard_path, 0);
+	buf_puts(&uri, "?mode=ro");
+	sqlite3_bind_text(st[M_ATTACH], 1, buf_str(&uri), -1, SQLITE_TRANSIENT);
+	buf_release(&uri);
 	if (run(db, st[M_ATTACH], d, "attaching the shard") != 0)
 		goto out;
 	attached = 1;
@@ -1824,4 +2079,50 @@ db_export_each(struct db *db, int t, db_row_fn fn, void *ctx, struct diag *d)
 		rc = fail(db, d, "exporting");
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/*
+ * What db_check asks: each query returns one row whose first column is
+ * "ok" when the store is consistent, else a description of what is not.
+ */
+static const char *const check_sql[] = {
+	"PRAGMA integrity_check(1)",
+	"SELECT coalesce((SELECT 'foreign key from ' || \"table\" || ' row ' || rowid"
+	" FROM pragma_foreign_key_check LIMIT 1), 'ok')",
+	"SELECT coalesce((SELECT 'snapshot ' || id || ' is partial (provisional digest)'"
+	" FROM snapshot WHERE digest LIKE 'pending:%' OR vma_source IS NULL LIMIT 1), 'ok')",
+	"SELECT coalesce((SELECT 'snapshot ' || s.id || ' holds ' || (SELECT count(*) FROM vma"
+	" WHERE id >= s.id << 24 AND id < (s.id + 1) << 24) || ' VMAs, counted ' || s.vma_count"
+	" FROM snapshot s WHERE s.vma_count IS NOT (SELECT count(*) FROM vma"
+	" WHERE id >= s.id << 24 AND id < (s.id + 1) << 24) LIMIT 1), 'ok')",
+	"SELECT coalesce((SELECT 'VMA row ' || v.id || ' has no snapshot' FROM vma v"
+	" WHERE NOT EXISTS(SELECT 1 FROM snapshot s WHERE s.id = v.id >> 24) LIMIT 1), 'ok')",
+};
+
+int
+db_check(struct db *db, struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(check_sql) / sizeof(check_sql[0]); i++) {
+		sqlite3_stmt *st;
+		const char *what;
+		int rc;
+
+		if (sqlite3_prepare_v2(db->conn, check_sql[i], -1, &st, NULL) != SQLITE_OK)
+			return fail(db, d, "preparing a check");
+		rc = sqlite3_step(st);
+		what = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+		if (what == NULL) {
+			rc = fail(db, d, "checking the database");
+		} else if (strcmp(what, "ok") != 0) {
+			rc = diag_fail(d, DIAG_DB, 0, "database is inconsistent: %s", what);
+		} else {
+			rc = 0;
+		}
+		sqlite3_finalize(st);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
 }

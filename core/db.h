@@ -27,8 +27,27 @@ struct db;
 /* Schema version this build writes (PRAGMA user_version). */
 #define RSSGAP_SCHEMA_VERSION 1
 
-/* Open (creating and migrating) the database at path (":memory:" ok); NULL with d filled. */
-struct db *db_open(const char *path, struct diag *d);
+/*
+ * How a command uses its database. Opening reads user_version and the
+ * tables first, without writing: a file of another program (user_version
+ * 0 with tables of its own, a negative one) or of a newer rssgap is
+ * refused untouched. A store that needs creating or upgrading is migrated
+ * by a writing mode only, under the write lock, looking again once it
+ * holds it; a store that needs nothing is never written by opening.
+ * Waiting for another connection's lock never times out (busy handler).
+ */
+enum db_mode {
+	DB_READ,	/* an existing store, read only (SQLITE_OPEN_READONLY): never written */
+	DB_WRITE,	/* an existing store, read and written */
+	DB_CREATE,	/* created when missing (ingest, merge's output) */
+};
+
+/*
+ * Open the database at path (":memory:": a new in-memory store, whatever
+ * the mode); NULL with d filled: a missing file in DB_READ or DB_WRITE is
+ * "no such database; ingest first".
+ */
+struct db *db_open(const char *path, enum db_mode mode, struct diag *d);
 /* Close db (NULL is a no-op). */
 void db_free(struct db *db);
 /* BEGIN IMMEDIATE; rows lent by earlier reads on db end here. */
@@ -50,7 +69,7 @@ void db_autocheckpoint_off(struct db *db);
 int64_t db_wal_pages(const struct db *db);
 /* Copy what it can of the WAL into the database without waiting for anyone (PASSIVE). */
 int db_checkpoint(struct db *db, struct diag *d);
-/* Another connection to db's database file; NULL with d filled (also for ":memory:"). */
+/* Another connection to db's database file, in db's mode; NULL with d filled (also for ":memory:"). */
 struct db *db_open_again(struct db *db, struct diag *d);
 
 /* ---- writing a snapshot ---- */
@@ -84,6 +103,8 @@ int db_snapshot_insert(struct db *db, const struct db_snapshot *s, int64_t *id, 
 /* Record totals and the final digest. */
 int db_snapshot_finish(struct db *db, int64_t id, const struct db_snapshot_totals *t,
 		       struct diag *d);
+/* Remove a committed snapshot and every row of it (inside db_begin/db_commit). */
+int db_snapshot_delete(struct db *db, int64_t id, struct diag *d);
 /* One manifest key (labels are keys "label.NAME"). */
 int db_manifest_put(struct db *db, int64_t id, const char *key, const char *value, struct diag *d);
 /*
@@ -277,5 +298,12 @@ extern const char *const db_export_tables[];
 typedef int (*db_row_fn)(void *ctx, int n, const char *const *names, const char *const *values);
 /* Call fn for every row of db_export_tables[t], in key order. */
 int db_export_each(struct db *db, int t, db_row_fn fn, void *ctx, struct diag *d);
+
+/*
+ * Is the store whole: SQLite's integrity and foreign-key checks, no
+ * snapshot left half-written, every snapshot's VMA count equal to its VMA
+ * rows. 0, or -1 with d saying what is wrong.
+ */
+int db_check(struct db *db, struct diag *d);
 
 #endif

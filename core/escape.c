@@ -36,6 +36,29 @@ utf8_seq_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/*
+ * The code point of a valid sequence of k bytes at s, when it is one that
+ * reorders or hides text (Unicode bidi controls: an override makes
+ * "abc\u202edcba" show as "abcabcd"; line and paragraph separators);
+ * else 0.
+ */
+static unsigned
+hidden_cp(const unsigned char *s, size_t k)
+{
+	unsigned cp;
+
+	if (k == 2)
+		cp = (s[0] & 0x1fu) << 6 | (s[1] & 0x3fu);
+	else if (k == 3)
+		cp = (s[0] & 0x0fu) << 12 | (s[1] & 0x3fu) << 6 | (s[2] & 0x3fu);
+	else
+		return 0;
+	if (cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069))
+		return cp;
+	return 0;
+}
+
 int
 utf8_clean(const char *s, size_t n)
 {
@@ -84,6 +107,11 @@ escape_term(struct buf *out, const char *s, size_t n)
 			i += 2;
 			continue;
 		}
+		if (hidden_cp(p + i, k) != 0) {
+			buf_printf(out, "\\u%04x", hidden_cp(p + i, k));
+			i += k;
+			continue;
+		}
 		buf_add(out, p + i, k);
 		i += k;
 	}
@@ -117,6 +145,12 @@ escape_json(struct buf *out, const char *s, size_t n)
 			i++;
 			continue;
 		}
+		/* the same string to a parser, and no reordering on a terminal */
+		if (hidden_cp(p + i, k) != 0) {
+			buf_printf(out, "\\u%04x", hidden_cp(p + i, k));
+			i += k;
+			continue;
+		}
 		buf_add(out, p + i, k);
 		i += k;
 	}
@@ -146,6 +180,11 @@ escape_xml(struct buf *out, const char *s, size_t n)
 		if (k == 0) {
 			buf_puts(out, "\xef\xbf\xbd");
 			i++;
+			continue;
+		}
+		if (hidden_cp(p + i, k) != 0) {
+			buf_putc(out, '?');
+			i += k;
 			continue;
 		}
 		buf_add(out, p + i, k);
@@ -181,6 +220,11 @@ escape_md(struct buf *out, const char *s, size_t n)
 		if (k == 0) {
 			buf_puts(out, "\xef\xbf\xbd");
 			i++;
+			continue;
+		}
+		if (hidden_cp(p + i, k) != 0) {
+			buf_putc(out, ' ');
+			i += k;
 			continue;
 		}
 		buf_add(out, p + i, k);

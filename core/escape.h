@@ -1,7 +1,9 @@
 /*
  * Escaping of untrusted text (it comes from bundles) for each place it can
  * reach. Every function appends to a buf and never fails; invalid UTF-8 and
- * control characters are always made visible, never passed through.
+ * control characters are always made visible, never passed through; so are
+ * the Unicode controls that reorder text (bidi embeddings, overrides and
+ * isolates, LRM/RLM/ALM) and the line/paragraph separators U+2028/U+2029.
  */
 #ifndef RSSGAP_ESCAPE_H
 #define RSSGAP_ESCAPE_H
@@ -10,9 +12,9 @@
 
 #include "core/buf.h"
 
-/* Terminal: control bytes, DEL and invalid UTF-8 as \xHH; backslash doubled. */
+/* Terminal: control bytes, DEL and invalid UTF-8 as \xHH, bidi controls as \uHHHH; backslash doubled. */
 void escape_term(struct buf *out, const char *s, size_t n);
-/* JSON string body (no quotes): RFC 8259 escapes, invalid UTF-8 as U+FFFD. */
+/* JSON string body (no quotes): RFC 8259 escapes (bidi controls too), invalid UTF-8 as U+FFFD. */
 void escape_json(struct buf *out, const char *s, size_t n);
 /* XML/SVG text or attribute: &amp; &lt; &gt; &quot; &apos;, controls dropped. */
 void escape_xml(struct buf *out, const char *s, size_t n);

@@ -15,6 +15,7 @@ limits_default(struct limits *l)
 	l->inflated_bytes = 4 * GiB;
 	l->inflate_ratio = 1000;
 	l->member_bytes = 256 * MiB;
+	l->held_bytes = 64 * MiB;
 	l->members = 100000;
 	l->path_bytes = 4096;
 	l->line_bytes = 64 * 1024;
@@ -39,7 +40,7 @@ static const struct {
 	size_t off;
 } fields[] = {
 #define F(x) { #x, offsetof(struct limits, x) }
-	F(compressed_bytes), F(inflated_bytes), F(inflate_ratio), F(member_bytes),
+	F(compressed_bytes), F(inflated_bytes), F(inflate_ratio), F(member_bytes), F(held_bytes),
 	F(members), F(path_bytes), F(line_bytes), F(vmas), F(snapshots), F(kv_rows),
 	F(pprof_strings), F(pprof_samples), F(pprof_locations), F(pprof_values),
 	F(pprof_top_sites), F(json_depth), F(prom_series), F(rules),
@@ -56,14 +57,18 @@ limits_set(struct limits *l, const char *assignment)
 
 	if (eq == NULL)
 		return -1;
-	if (num_parse_u64(eq + 1, strlen(eq + 1), &v) != 0)
-		return -1;
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		if (strlen(fields[i].name) == (size_t)(eq - assignment) &&
-		    memcmp(fields[i].name, assignment, (size_t)(eq - assignment)) == 0) {
-			*(uint64_t *)((char *)l + fields[i].off) = v;
-			return 0;
-		}
+		size_t n = strlen(fields[i].name);
+
+		if (n != (size_t)(eq - assignment) || memcmp(fields[i].name, assignment, n) != 0)
+			continue;
+		/* a *_bytes cap takes a size as docs/limits.md prints it (256MiB); counts are plain */
+		if (n > 6 && strcmp(fields[i].name + n - 6, "_bytes") == 0
+			    ? num_parse_size(eq + 1, strlen(eq + 1), &v) != 0
+			    : num_parse_u64(eq + 1, strlen(eq + 1), &v) != 0)
+			return -1;
+		*(uint64_t *)((char *)l + fields[i].off) = v;
+		return 0;
 	}
 	return -1;
 }

@@ -13,6 +13,7 @@ struct limits {
 	uint64_t inflated_bytes;	/* all members of a bundle, decompressed */
 	uint64_t inflate_ratio;		/* inflated / compressed, once past 16 MiB */
 	uint64_t member_bytes;		/* one member held in memory */
+	uint64_t held_bytes;		/* members held before their snapshot's manifest, together */
 	uint64_t members;		/* entries in a bundle */
 	uint64_t path_bytes;		/* length of a member path */
 	uint64_t line_bytes;		/* one line of a text member */
@@ -32,9 +33,12 @@ struct limits {
 	uint64_t chart_points;		/* points on one chart */
 };
 
-/* The defaults documented in DESIGN.md and docs/limits.md. */
+/* The defaults documented in docs/limits.md. */
 void limits_default(struct limits *l);
-/* Set one cap by name ("member_bytes=1048576"); 0 on success, -1 if unknown or bad. */
+/*
+ * Set one cap by name: "vmas=70000", "member_bytes=512MiB" (a *_bytes cap
+ * takes a size, num_parse_size); 0 on success, -1 if unknown or bad.
+ */
 int limits_set(struct limits *l, const char *assignment);
 
 #endif

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int
 num_parse_u64(const char *s, size_t n, uint64_t *out)
@@ -101,10 +102,78 @@ num_parse_double(const char *s, size_t n, double *out)
 	return 0;
 }
 
+/* The multiplier of a size unit (case ignored), 0 when u[0..n) is none we know. */
+static uint64_t
+size_unit(const char *u, size_t n)
+{
+	static const struct {
+		const char *name;
+		uint64_t mult;
+	} units[] = {
+		{ "", 1 }, { "b", 1 },
+		{ "k", 1ull << 10 }, { "ki", 1ull << 10 }, { "kib", 1ull << 10 }, { "kb", 1000ull },
+		{ "m", 1ull << 20 }, { "mi", 1ull << 20 }, { "mib", 1ull << 20 }, { "mb", 1000000ull },
+		{ "g", 1ull << 30 }, { "gi", 1ull << 30 }, { "gib", 1ull << 30 },
+		{ "gb", 1000000000ull },
+		{ "t", 1ull << 40 }, { "ti", 1ull << 40 }, { "tib", 1ull << 40 },
+		{ "tb", 1000000000000ull },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strlen(units[i].name) == n && strncasecmp(units[i].name, u, n) == 0)
+			return units[i].mult;
+	return 0;
+}
+
+int
+num_parse_size(const char *s, size_t n, uint64_t *out)
+{
+	size_t i = 0, int_end, frac_start, frac_end;
+	uint64_t whole, mult, bytes;
+	double frac = 0, scale = 1;
+
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++;
+	int_end = i;
+	if (num_parse_u64(s, int_end, &whole) != 0)
+		return -1;
+	frac_start = frac_end = i;
+	if (i < n && s[i] == '.') {
+		frac_start = ++i;
+		while (i < n && s[i] >= '0' && s[i] <= '9') {
+			if (i - frac_start < 15) {
+				scale *= 10;
+				frac = frac * 10 + (s[i] - '0');
+			}
+			i++;
+		}
+		frac_end = i;
+		if (frac_end == frac_start)
+			return -1;	/* "1." */
+	}
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	mult = size_unit(s + i, n - i);
+	if (mult == 0 || (mult == 1 && frac_end > frac_start))
+		return -1;	/* no such unit, or a fraction of a byte */
+	if (__builtin_mul_overflow(whole, mult, &bytes) ||
+	    __builtin_add_overflow(bytes, (uint64_t)llround(frac / scale * (double)mult), &bytes))
+		return -1;
+	*out = bytes;
+	return 0;
+}
+
 int
 num_kib_to_bytes(uint64_t kib, uint64_t *out)
 {
 	return __builtin_mul_overflow(kib, 1024, out) ? -1 : 0;
+}
+
+int
+num_add_i64(int64_t *acc, int64_t v)
+{
+	return __builtin_add_overflow(*acc, v, acc) ? -1 : 0;
 }
 
 void

@@ -1,7 +1,11 @@
-/* The rssgap version, printed by --version and in report footers. */
+/*
+ * The rssgap version, printed by --version and in report footers. It is the
+ * VERSION= line of capture/rssgap-capture, so that the binary and the capture
+ * script report one version; the Makefile writes it into build/rssgap-version.h.
+ */
 #ifndef RSSGAP_VERSION_H
 #define RSSGAP_VERSION_H
 
-#define RSSGAP_VERSION "0.1.0"
+#include "rssgap-version.h"
 
 #endif

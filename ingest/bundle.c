@@ -3,6 +3,9 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <locale.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,11 +24,19 @@ struct bundle {
 	int is_dir;
 	size_t dir_prefix;	/* bytes to strip from disk paths */
 	struct buf name;
+	struct buf raw;		/* the name as libarchive gives it */
 	uint64_t members;
 	uint64_t inflated;
 	uint64_t member_offset;
 	int in_member;
 	int dead;		/* a fatal read error was reported: nothing more to read */
+	int damaged;		/* the last header read was damaged (reported once per run) */
+	int64_t damaged_at;	/* where the reader was after it */
+	uint64_t skipped;	/* damaged headers after the first of a run */
+	struct buf warning;	/* libarchive's warning about the current member, "" none */
+	uint64_t file_bytes;	/* the bundle file's size */
+	locale_t utf8;		/* C.UTF-8 while libarchive reads headers, or (locale_t)0 */
+	int at_end;		/* libarchive found the end of the archive */
 };
 
 /* A libarchive error: inside a member at its offset, else at the compressed offset. */
@@ -59,7 +70,15 @@ bundle_open(const char *path, const struct limits *lim, struct diag *d)
 	b = xcalloc(1, sizeof(*b));
 	b->lim = lim;
 	b->path = xstrdup(path);
+	/*
+	 * Member names are UTF-8 (check_name refuses others): libarchive
+	 * converts pax names to the current locale's charset, and in the C
+	 * locale it warns for every non-ASCII one. It reads headers in C.UTF-8.
+	 */
+	b->utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 	buf_init(&b->name);
+	buf_init(&b->raw);
+	buf_init(&b->warning);
 	diag_where(d, path, NULL);
 	if (S_ISDIR(st.st_mode)) {
 		b->is_dir = 1;
@@ -87,10 +106,23 @@ bundle_open(const char *path, const struct limits *lim, struct diag *d)
 		bundle_free(b);
 		return NULL;
 	}
+	b->file_bytes = (uint64_t)st.st_size;
 	b->ar = archive_read_new();
 	archive_read_support_filter_all(b->ar);
 	archive_read_support_format_tar(b->ar);
 	archive_read_support_format_gnutar(b->ar);
+	/*
+	 * Past the end-of-archive blocks, read on: "cat a.tar.gz b.tar.gz"
+	 * (gzip members one after the other, which libarchive inflates as one
+	 * stream) or "cat a.tar b.tar" holds both archives, and anything else
+	 * after the end is read as a header and reported, never dropped.
+	 */
+	if (archive_read_set_format_option(b->ar, "tar", "read_concatenated_archives", "1") !=
+	    ARCHIVE_OK) {
+		archive_fail(b, d, "cannot set up the tar reader", ARCHIVE_FATAL);
+		bundle_free(b);
+		return NULL;
+	}
 	if (archive_read_open_filename(b->ar, path, BLOCK_BYTES) != ARCHIVE_OK) {
 		archive_fail(b, d, "cannot open bundle", ARCHIVE_FATAL);
 		bundle_free(b);
@@ -106,7 +138,11 @@ bundle_free(struct bundle *b)
 		return;
 	if (b->ar != NULL)
 		archive_read_free(b->ar);
+	if (b->utf8 != (locale_t)0)
+		freelocale(b->utf8);
 	buf_release(&b->name);
+	buf_release(&b->raw);
+	buf_release(&b->warning);
 	free(b->path);
 	free(b);
 }
@@ -152,6 +188,104 @@ skip_member(struct bundle *b, struct diag *d)
 	return 0;
 }
 
+/*
+ * libarchive could not use a header (ARCHIVE_RETRY, e.g. "Damaged tar
+ * archive": a bad checksum; or ARCHIVE_FAILED: this entry only): the
+ * member it began is lost, and the blocks after it are tried as headers
+ * until one is good. -1 with d filled for the first of a run (the caller
+ * may go on), 0 for the others, which are only counted. A reader that
+ * stops moving is fatal.
+ */
+static int
+header_lost(struct bundle *b, struct diag *d)
+{
+	int64_t at = b->is_dir ? -1 : (int64_t)archive_filter_bytes(b->ar, 0);
+	const char *msg = archive_error_string(b->ar);
+
+	if (b->damaged && at == b->damaged_at) {
+		b->dead = 1;
+		return diag_fail(d, DIAG_FORMAT, 0, "the reader is stuck after a damaged header: %s",
+				 msg != NULL ? msg : "unknown libarchive error");
+	}
+	if (b->damaged) {
+		b->damaged_at = at;
+		b->skipped++;
+		return 0;
+	}
+	b->damaged = 1;
+	b->damaged_at = at;
+	if (b->is_dir)
+		return diag_fail(d, DIAG_IO, 0, "cannot read an entry: %s",
+				 msg != NULL ? msg : "unknown libarchive error");
+	/* the header is the 512-byte block just consumed */
+	return diag_fail_at(d, DIAG_FORMAT, at >= 512 ? at - 512 : 0,
+			    "damaged tar header (%s): the member it began is lost",
+			    msg != NULL ? msg : "unreadable");
+}
+
+/* Are the bytes of the bundle file from offset at to its end all zero (padding)? */
+static int
+zeros_from(const char *path, uint64_t at)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char chunk[65536];
+	size_t n, i;
+	int zero = 1;
+
+	if (f == NULL || fseeko(f, (off_t)at, SEEK_SET) != 0) {
+		if (f != NULL)
+			fclose(f);
+		return 0;
+	}
+	while (zero && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		for (i = 0; i < n && zero; i++)
+			zero = chunk[i] == 0;
+	if (ferror(f))
+		zero = 0;
+	fclose(f);
+	return zero;
+}
+
+int
+bundle_check_end(struct bundle *b, struct diag *d)
+{
+	la_int64_t used;
+
+	if (b->is_dir || !b->at_end)
+		return 0;
+	used = archive_filter_bytes(b->ar, -1);
+	if (used < 0 || (uint64_t)used >= b->file_bytes || zeros_from(b->path, (uint64_t)used))
+		return 0;
+	diag_where(d, NULL, NULL);
+	return diag_fail_at(d, DIAG_FORMAT, (int64_t)used,
+			    "%llu bytes after the end of the compressed archive (not read)",
+			    (unsigned long long)(b->file_bytes - (uint64_t)used));
+}
+
+/* The next header into *e, and its path name into b->raw, read in C.UTF-8 (b->utf8). */
+static int
+read_header(struct bundle *b, struct archive_entry **e)
+{
+	locale_t was = b->utf8 != (locale_t)0 ? uselocale(b->utf8) : (locale_t)0;
+	const char *raw;
+	int rc;
+
+	if (b->is_dir) {
+		*e = archive_entry_new();
+		rc = archive_read_next_header2(b->ar, *e);
+	} else {
+		rc = archive_read_next_header(b->ar, e);
+	}
+	buf_reset(&b->raw);
+	if (rc == ARCHIVE_OK || rc == ARCHIVE_WARN) {
+		raw = archive_entry_pathname(*e);
+		buf_puts(&b->raw, raw != NULL ? raw : "");
+	}
+	if (was != (locale_t)0)
+		uselocale(was);
+	return rc;
+}
+
 int
 bundle_next(struct bundle *b, const char **name, struct diag *d)
 {
@@ -164,26 +298,32 @@ bundle_next(struct bundle *b, const char **name, struct diag *d)
 	if (b->dead)
 		return 0;
 	for (;;) {
-		if (b->is_dir) {
-			e = archive_entry_new();
-			rc = archive_read_next_header2(b->ar, e);
-		} else {
-			rc = archive_read_next_header(b->ar, &e);
-		}
+		rc = read_header(b, &e);
 		if (rc == ARCHIVE_EOF) {
 			if (b->is_dir)
 				archive_entry_free(e);
+			b->at_end = 1;
 			return 0;
 		}
 		diag_where(d, NULL, NULL);
-		if (rc < ARCHIVE_WARN) {
+		if (rc == ARCHIVE_RETRY || rc == ARCHIVE_FAILED) {
 			if (b->is_dir)
 				archive_entry_free(e);
-			return archive_fail(b, d, "cannot read the next member", rc);
+			if (header_lost(b, d) != 0)
+				return -1;
+			continue;
 		}
-		raw = archive_entry_pathname(e);
-		if (raw == NULL)
-			raw = "";
+		if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
+			if (b->is_dir)
+				archive_entry_free(e);
+			return archive_fail(b, d, "cannot read the next member", ARCHIVE_FATAL);
+		}
+		b->damaged = 0;
+		buf_reset(&b->warning);
+		if (rc == ARCHIVE_WARN)
+			buf_puts(&b->warning, archive_error_string(b->ar) != NULL ?
+						      archive_error_string(b->ar) : "unknown warning");
+		raw = buf_str(&b->raw);
 		if (b->is_dir) {
 			archive_read_disk_descend(b->ar);
 			raw += strlen(raw) >= b->dir_prefix ? b->dir_prefix : strlen(raw);
@@ -202,6 +342,7 @@ bundle_next(struct bundle *b, const char **name, struct diag *d)
 			continue;
 		diag_where(d, NULL, buf_str(&b->name));
 		if (++b->members > b->lim->members) {
+			b->dead = 1;
 			return diag_fail(d, DIAG_LIMIT, 0, "more than %llu members (limit members)",
 					 (unsigned long long)b->lim->members);
 		}
@@ -235,6 +376,11 @@ bundle_next(struct bundle *b, const char **name, struct diag *d)
 				return diag_fail(d, DIAG_UNSAFE, 0, "member is a symbolic link (refused)");
 			if (!S_ISREG(st.st_mode))
 				return diag_fail(d, DIAG_UNSAFE, 0, "member is not a regular file (refused)");
+			/* another name of a file that may live anywhere (/etc/passwd), as in a tar */
+			if (st.st_nlink > 1)
+				return diag_fail(d, DIAG_UNSAFE, 0,
+						 "member is a hard link (%ju names) (refused)",
+						 (uintmax_t)st.st_nlink);
 		}
 		b->member_offset = 0;
 		b->in_member = 1;
@@ -257,7 +403,8 @@ bundle_read(struct bundle *b, const void **data, struct diag *d)
 		b->in_member = 0;
 		return 0;
 	}
-	if (rc < ARCHIVE_WARN) {
+	if (rc != ARCHIVE_OK) {
+		/* a warning here means data may be missing: the member is not whole */
 		archive_fail(b, d, "cannot read member data", rc);
 		b->in_member = 0;
 		return -1;
@@ -267,6 +414,7 @@ bundle_read(struct bundle *b, const void **data, struct diag *d)
 	b->inflated += size;
 	if (b->inflated > b->lim->inflated_bytes) {
 		b->in_member = 0;
+		b->dead = 1;
 		return diag_fail_at(d, DIAG_LIMIT, (int64_t)b->member_offset,
 				    "bundle inflates past %llu bytes (limit inflated_bytes)",
 				    (unsigned long long)b->lim->inflated_bytes);
@@ -276,6 +424,7 @@ bundle_read(struct bundle *b, const void **data, struct diag *d)
 
 		if (packed > 0 && b->inflated / (uint64_t)packed > b->lim->inflate_ratio) {
 			b->in_member = 0;
+			b->dead = 1;
 			return diag_fail_at(d, DIAG_LIMIT, (int64_t)b->member_offset,
 					    "bundle inflates %llu bytes from %lld, a ratio over %llu (limit inflate_ratio)",
 					    (unsigned long long)b->inflated, (long long)packed,
@@ -285,6 +434,18 @@ bundle_read(struct bundle *b, const void **data, struct diag *d)
 	if (size == 0)
 		return bundle_read(b, data, d);
 	return (int64_t)size;
+}
+
+int
+bundle_dead(const struct bundle *b)
+{
+	return b->dead;
+}
+
+const char *
+bundle_warning(const struct bundle *b)
+{
+	return b->warning.len > 0 ? buf_str(&b->warning) : NULL;
 }
 
 uint64_t

@@ -1,5 +1,5 @@
 /*
- * Reading a bundle (../shared/DESIGN.md, format rssgap/1) with libarchive:
+ * Reading a bundle (format rssgap/1, docs/capturing.md) with libarchive:
  * a tar file, plain or compressed with anything libarchive reads, or a
  * directory. Members are streamed to the caller; nothing is extracted.
  * Unsafe members (absolute paths, "..", links, devices, non-UTF-8 names)
@@ -23,9 +23,29 @@ void bundle_free(struct bundle *b);
 /*
  * Advance to the next regular member: 1 with *name set (lent until the
  * next call), 0 at the end, -1 on error. An unsafe member is an error that
- * names it; the caller may go on to the next member after it.
+ * names it, a damaged header one that gives its offset in the tar (the
+ * member it began is lost: one error for a run of damaged blocks); after
+ * either the caller may go on to the next member. After a fatal error
+ * (the archive cannot be read on, or a bundle-wide cap) bundle_dead() is
+ * 1 and bundle_next returns 0.
  */
 int bundle_next(struct bundle *b, const char **name, struct diag *d);
+/*
+ * After bundle_next returned 0 at the end of the archive: bytes of the
+ * file that no decompressor read (garbage after the last gzip member,
+ * which libarchive's gzip reader stops at) would be dropped without a
+ * word. Zeros are padding (gzip ignores them too); anything else is an
+ * error: -1 with d filled (what was read is whole), else 0.
+ */
+int bundle_check_end(struct bundle *b, struct diag *d);
+/* 1 once an error ended the bundle: nothing more can be read from it. */
+int bundle_dead(const struct bundle *b);
+/*
+ * libarchive's warning about the current member's header (ARCHIVE_WARN:
+ * the member is read, but something about it was not understood), or
+ * NULL; lent until the next bundle_next.
+ */
+const char *bundle_warning(const struct bundle *b);
 /*
  * Read the next block of the current member: returns the number of bytes
  * (0 at the member's end) with *data lent until the next call, -1 on error.

@@ -8,12 +8,14 @@
 
 #include "core/buf.h"
 #include "core/lines.h"
+#include "core/num.h"
 #include "core/timer.h"
 #include "core/xalloc.h"
 #include "ingest/bundle.h"
 #include "ingest/cgroup.h"
 #include "ingest/kv.h"
 #include "ingest/manifest.h"
+#include "ingest/provenance.h"
 #include "ingest/procfile.h"
 #include "ingest/roles.h"
 #include "ingest/runtime_ingest.h"
@@ -95,6 +97,21 @@ struct pending {
 	size_t len;
 };
 
+/* A directory whose snapshot was closed, and how. */
+enum done_state {
+	DONE_NONE,		/* not closed (not seen yet) */
+	DONE_NEW,		/* committed as snapshot id */
+	DONE_DUPLICATE,		/* the store had it already */
+	DONE_FAILED,		/* rolled back or refused, already reported */
+	DONE_REMOVE,		/* committed, then found split: snapshot id is removed at the end */
+};
+
+struct done {
+	char *dir;
+	enum done_state state;
+	int64_t id;
+};
+
 /* Manifest keys collected before the snapshot row exists. */
 struct manifest_keys {
 	char **keys;
@@ -171,9 +188,9 @@ struct ingest {
 	struct held held;
 	struct pending *pending;
 	size_t npending, cap_pending;
-	char **done_dirs;	/* directories whose snapshot was closed */
-	char *done_failed;	/* per done_dirs: 1 when it was rolled back (already reported) */
+	struct done *done;	/* directories whose snapshot was closed */
 	size_t ndone, cap_done;
+	uint64_t held_bytes;	/* the data of the pending members */
 	uint64_t snapshots;
 };
 
@@ -587,6 +604,42 @@ field_or_zero(const struct vma *v, enum smaps_field f)
 	return v->field[f] < 0 ? 0 : v->field[f];
 }
 
+/* The totals a VMA adds to, per snapshot and per role. */
+static const enum smaps_field total_fields[] = {
+	SMAPS_SIZE, SMAPS_RSS, SMAPS_PSS, SMAPS_ANONYMOUS, SMAPS_LAZYFREE, SMAPS_ANON_HUGE_PAGES,
+	SMAPS_SWAP, SMAPS_PRIVATE_DIRTY,
+};
+
+/*
+ * Add v's fields to the snapshot's and its role's totals. Each field fits
+ * in 63 bits, their sum need not: -1 with d filled when one overflows.
+ */
+static int
+add_totals(struct snap *s, struct role_acc *r, const struct vma *v, struct diag *d)
+{
+	int64_t *snap_total[] = { &s->size, &s->rss, &s->pss, &s->anonymous, &s->lazyfree,
+				  &s->anon_huge_pages, &s->swap, NULL };
+	int64_t *role_total[] = { &r->t.size, &r->t.rss, &r->t.pss, &r->t.anonymous,
+				  &r->t.lazyfree, &r->t.anon_huge_pages, &r->t.swap,
+				  &r->t.private_dirty };
+	size_t i;
+
+	for (i = 0; i < sizeof(total_fields) / sizeof(total_fields[0]); i++) {
+		int64_t x = field_or_zero(v, total_fields[i]);
+
+		if ((snap_total[i] != NULL && num_add_i64(snap_total[i], x) != 0) ||
+		    num_add_i64(role_total[i], x) != 0)
+			return diag_fail(d, DIAG_FORMAT, v->line,
+					 "the snapshot's %s total passes 2^63 bytes at this VMA"
+					 " (expected a real address space)",
+					 smaps_field_name(total_fields[i]));
+	}
+	s->unknown_fields += v->unknown_fields;
+	s->vmas++;
+	r->t.vmas++;
+	return 0;
+}
+
 /* A classified VMA: add it to the totals and hand it to the writer. */
 static int
 store_vma(void *ctx, const struct vma *v, const char *role, struct diag *d)
@@ -596,26 +649,8 @@ store_vma(void *ctx, const struct vma *v, const char *role, struct diag *d)
 	struct role_acc *r = role_for(s, role);
 	uint64_t held;
 
-	if (vma_writer_put(in->w, v, role, d) != 0)
+	if (add_totals(s, r, v, d) != 0 || vma_writer_put(in->w, v, role, d) != 0)
 		return -1;
-	s->vmas++;
-	s->unknown_fields += v->unknown_fields;
-	s->size += field_or_zero(v, SMAPS_SIZE);
-	s->rss += field_or_zero(v, SMAPS_RSS);
-	s->pss += field_or_zero(v, SMAPS_PSS);
-	s->anonymous += field_or_zero(v, SMAPS_ANONYMOUS);
-	s->lazyfree += field_or_zero(v, SMAPS_LAZYFREE);
-	s->anon_huge_pages += field_or_zero(v, SMAPS_ANON_HUGE_PAGES);
-	s->swap += field_or_zero(v, SMAPS_SWAP);
-	r->t.vmas++;
-	r->t.size += field_or_zero(v, SMAPS_SIZE);
-	r->t.rss += field_or_zero(v, SMAPS_RSS);
-	r->t.pss += field_or_zero(v, SMAPS_PSS);
-	r->t.anonymous += field_or_zero(v, SMAPS_ANONYMOUS);
-	r->t.lazyfree += field_or_zero(v, SMAPS_LAZYFREE);
-	r->t.anon_huge_pages += field_or_zero(v, SMAPS_ANON_HUGE_PAGES);
-	r->t.swap += field_or_zero(v, SMAPS_SWAP);
-	r->t.private_dirty += field_or_zero(v, SMAPS_PRIVATE_DIRTY);
 	/* a full batch: begin now if the store is free, else hold up to HOLD_VMAS */
 	held = s->begun ? 0 : vma_writer_held(in->w);
 	if (held == 0 || held == s->tried_held)
@@ -746,9 +781,13 @@ handle_member(struct ingest *in, enum member_kind kind, const char *rel, char *d
 	return rc;
 }
 
-/* Read the current member whole, within the member cap. */
+/*
+ * Read the current member whole, within the member cap and, for a member
+ * held before its manifest, within what is left of held_bytes (held).
+ */
 static int
-slurp(struct ingest *in, struct bundle *b, char **data, size_t *len, struct diag *d)
+slurp_capped(struct ingest *in, struct bundle *b, uint64_t held, char **data, size_t *len,
+	     struct diag *d)
 {
 	struct buf acc = BUF_INIT;
 	const void *p;
@@ -761,6 +800,15 @@ slurp(struct ingest *in, struct bundle *b, char **data, size_t *len, struct diag
 					    "member is over %llu bytes (limit member_bytes)",
 					    (unsigned long long)in->o->lim->member_bytes);
 		}
+		if (acc.len + (uint64_t)n > held) {
+			buf_release(&acc);
+			diag_fail_at(d, DIAG_LIMIT, (int64_t)bundle_member_offset(b),
+				     "members before their manifest hold more than %llu bytes"
+				     " (limit held_bytes)", (unsigned long long)in->o->lim->held_bytes);
+			diag_hint(d, "put each snapshot's manifest first in the tar"
+				     " (rssgap-capture does), or raise --limit held_bytes=N");
+			return -1;
+		}
 		buf_add(&acc, p, (size_t)n);
 	}
 	if (n < 0) {
@@ -769,6 +817,13 @@ slurp(struct ingest *in, struct bundle *b, char **data, size_t *len, struct diag
 	}
 	*data = buf_detach(&acc, len);
 	return 0;
+}
+
+/* Read the current member whole, within the member cap. */
+static int
+slurp(struct ingest *in, struct bundle *b, char **data, size_t *len, struct diag *d)
+{
+	return slurp_capped(in, b, UINT64_MAX, data, len, d);
 }
 
 /*
@@ -862,27 +917,27 @@ open_snapshot(struct ingest *in, const char *dir, const char *data, size_t len, 
 }
 
 static void
-mark_done(struct ingest *in, const char *dir, int failed)
+mark_done(struct ingest *in, const char *dir, enum done_state state, int64_t id)
 {
 	if (in->ndone == in->cap_done) {
 		in->cap_done = in->cap_done ? in->cap_done * 2 : 16;
-		in->done_dirs = xreallocarray(in->done_dirs, in->cap_done, sizeof(char *));
-		in->done_failed = xrealloc(in->done_failed, in->cap_done);
+		in->done = xreallocarray(in->done, in->cap_done, sizeof(*in->done));
 	}
-	in->done_failed[in->ndone] = (char)failed;
-	in->done_dirs[in->ndone++] = xstrdup(dir);
+	in->done[in->ndone].dir = xstrdup(dir);
+	in->done[in->ndone].state = state;
+	in->done[in->ndone++].id = id;
 }
 
-/* 0: dir not seen yet; 1: its snapshot went in; 2: it was rolled back. */
-static int
-done_state(const struct ingest *in, const char *dir, size_t len)
+/* The closed snapshot of directory dir[0..len), or NULL when it is not closed. */
+static struct done *
+done_find(const struct ingest *in, const char *dir, size_t len)
 {
 	size_t i;
 
 	for (i = in->ndone; i-- > 0;)
-		if (strlen(in->done_dirs[i]) == len && memcmp(in->done_dirs[i], dir, len) == 0)
-			return in->done_failed[i] ? 2 : 1;
-	return 0;
+		if (strlen(in->done[i].dir) == len && memcmp(in->done[i].dir, dir, len) == 0)
+			return &in->done[i];
+	return NULL;
 }
 
 /* Roll the open snapshot back and report why. */
@@ -898,7 +953,7 @@ fail_snapshot(struct ingest *in, struct diag *d)
 	held_clear(&in->held);
 	emit(in, INGEST_SNAPSHOT_FAILED, 0, s->dir, d);
 	in->failures++;
-	mark_done(in, s->dir, 1);
+	mark_done(in, s->dir, DONE_FAILED, 0);
 	snap_release(s);
 }
 
@@ -913,11 +968,27 @@ snap_duplicate(struct ingest *in, int64_t existing)
 	store_unlock(in);
 	held_clear(&in->held);
 	emit(in, INGEST_SNAPSHOT_DUPLICATE, existing, s->dir, NULL);
-	mark_done(in, s->dir, 0);
+	mark_done(in, s->dir, DONE_DUPLICATE, existing);
 	snap_release(s);
 }
 
 /* Everything of the snapshot has been read: derive totals, dedupe, commit. */
+/* Point d at member rel of the snapshot s (NULL: the snapshot itself). */
+static void
+where_in(struct diag *d, const struct snap *s, const char *rel)
+{
+	struct buf b = BUF_INIT;
+
+	if (rel == NULL)
+		buf_puts(&b, s->dir[0] != '\0' ? s->dir : "manifest");
+	else if (s->dir[0] != '\0')
+		buf_printf(&b, "%s/%s", s->dir, rel);
+	else
+		buf_puts(&b, rel);
+	diag_where(d, NULL, buf_str(&b));
+	buf_release(&b);
+}
+
 static int
 close_snapshot(struct ingest *in, struct diag *d)
 {
@@ -928,21 +999,23 @@ close_snapshot(struct ingest *in, struct diag *d)
 	int checked = 0;
 	size_t i;
 
-	diag_where(d, NULL, "proc/maps");
+	where_in(d, s, "proc/maps");
 	if (!s->have_smaps && s->maps_data != NULL) {
 		s->rss_known = 0;
 		if (smaps_parse(s->maps_data, s->maps_len, 1, in->o->lim, classify_vma, in, d) != 0)
 			return -1;
 	}
 	if (!s->have_smaps && s->maps_data == NULL) {
-		diag_where(d, NULL, s->dir[0] != '\0' ? s->dir : "manifest");
+		where_in(d, s, NULL);
 		diag_fail(d, DIAG_MISSING, 0, "snapshot has neither proc/smaps nor proc/maps");
 		diag_hint(d, "the capture could not read /proc/PID/smaps; see the bundle's errors member");
 		return -1;
 	}
-	diag_where(d, NULL, "proc/smaps");
+	where_in(d, s, s->have_smaps ? "proc/smaps" : "proc/maps");
 	if (classifier_finish(s->cls, d) != 0)
 		return -1;
+	/* errors from here on are the store's: they name the snapshot */
+	where_in(d, s, NULL);
 	snapshot_digest(s, digest);
 	if (!s->begun) {
 		/* nothing stored yet: when the store has this content already, store nothing */
@@ -975,8 +1048,8 @@ close_snapshot(struct ingest *in, struct diag *d)
 		if (db_role_put(in->db, s->id, &rt, d) != 0)
 			return -1;
 	}
-	diag_where(d, NULL, "runtime");
-	if (runtime_ingest_store(s->rt, in->db, s->id, d) != 0)
+	if (runtime_ingest_store(s->rt, in->db, s->id, d) != 0 ||
+	    provenance_check(in->db, s->id, s->size, d) != 0)
 		return -1;
 	existing = checked ? 0 : db_snapshot_by_digest(in->db, digest, d);
 	if (existing < 0)
@@ -1005,7 +1078,7 @@ close_snapshot(struct ingest *in, struct diag *d)
 	vma_writer_discard(in->w);
 	store_unlock(in);
 	emit(in, INGEST_SNAPSHOT_NEW, s->id, s->dir, NULL);
-	mark_done(in, s->dir, 0);
+	mark_done(in, s->dir, DONE_NEW, s->id);
 	snap_release(s);
 	checkpoint_after(in, wal_pages);
 	return 0;
@@ -1038,9 +1111,13 @@ pending_add(struct ingest *in, const char *dir, size_t dir_len, const char *rel,
 	p->len = len;
 }
 
-/* Parse the members of the just-opened snapshot that came before its manifest. */
+/*
+ * Take the pending members of directory dir out of the list, handing each
+ * to handle_member of the just-opened snapshot while handle is 1 and it
+ * succeeds; the others are freed. Returns what handle_member returned.
+ */
 static int
-drain_pending(struct ingest *in, struct diag *d)
+take_pending(struct ingest *in, const char *dir, int handle, struct diag *d)
 {
 	size_t i, w = 0;
 	int rc = 0;
@@ -1048,17 +1125,74 @@ drain_pending(struct ingest *in, struct diag *d)
 	for (i = 0; i < in->npending; i++) {
 		struct pending *p = &in->pending[i];
 
-		if (rc == 0 && strcmp(p->dir, in->s.dir) == 0) {
-			diag_where(d, NULL, p->rel);
-			rc = handle_member(in, p->kind, p->rel, p->data, p->len, d);
-			free(p->dir);
-			free(p->rel);
+		if (strcmp(p->dir, dir) != 0) {
+			in->pending[w++] = *p;
 			continue;
 		}
-		in->pending[w++] = *p;
+		in->held_bytes -= p->len;
+		if (handle && rc == 0) {
+			diag_where(d, NULL, p->rel);
+			rc = handle_member(in, p->kind, p->rel, p->data, p->len, d);
+		} else {
+			free(p->data);
+		}
+		free(p->dir);
+		free(p->rel);
 	}
 	in->npending = w;
 	return rc;
+}
+
+/* Parse the members of the just-opened snapshot that came before its manifest. */
+static int
+drain_pending(struct ingest *in, struct diag *d)
+{
+	return take_pending(in, in->s.dir, 1, d);
+}
+
+/* A member of directory dir, before its manifest, could not be held: refuse the snapshot. */
+static void
+refuse_pending(struct ingest *in, const char *dir, struct diag *d)
+{
+	take_pending(in, dir, 0, d);
+	emit(in, INGEST_SNAPSHOT_FAILED, 0, dir, d);
+	in->failures++;
+	mark_done(in, dir, DONE_FAILED, 0);
+}
+
+static int
+cmp_pending_dir(const void *a, const void *b)
+{
+	return strcmp(((const struct pending *)a)->dir, ((const struct pending *)b)->dir);
+}
+
+/* At the end of the bundle: each directory still holding members never had a manifest. */
+static void
+report_no_manifest(struct ingest *in, struct diag *d)
+{
+	size_t i;
+
+	if (in->npending == 0)
+		return;
+	qsort(in->pending, in->npending, sizeof(*in->pending), cmp_pending_dir);
+	for (i = 0; i < in->npending; i++) {
+		struct pending *p = &in->pending[i];
+
+		if (i == 0 || strcmp(p->dir, in->pending[i - 1].dir) != 0) {
+			diag_where(d, NULL, p->dir[0] != '\0' ? p->dir : p->rel);
+			diag_fail(d, DIAG_MISSING, 0, "snapshot directory has members but no manifest");
+			diag_hint(d, "every snapshot directory needs a manifest with format=rssgap/1");
+			emit(in, INGEST_SNAPSHOT_FAILED, 0, p->dir, d);
+			in->failures++;
+		}
+	}
+	for (i = 0; i < in->npending; i++) {
+		free(in->pending[i].dir);
+		free(in->pending[i].rel);
+		free(in->pending[i].data);
+	}
+	in->npending = 0;
+	in->held_bytes = 0;
 }
 
 static void
@@ -1066,6 +1200,73 @@ dir_label(struct buf *b, const char *name, size_t dir_len)
 {
 	buf_reset(b);
 	buf_add(b, name, dir_len);
+}
+
+/*
+ * libarchive read the member's header with a warning (ARCHIVE_WARN: done,
+ * but something was not understood, e.g. a name it could not convert):
+ * a member rssgap reads is read, and the warning reported; the others ride
+ * along unread, as always.
+ */
+static void
+on_warning(struct ingest *in, struct bundle *b, const char *name, struct diag *d)
+{
+	const char *rel;
+	size_t dir_len;
+
+	if (classify_member(name, &rel, &dir_len) == M_UNKNOWN)
+		return;
+	diag_where(d, NULL, name);
+	diag_fail(d, DIAG_FORMAT, 0, "warning: %s (read anyway)", bundle_warning(b));
+	emit(in, INGEST_MEMBER_WARNING, 0, NULL, d);
+	d->kind = DIAG_NONE;
+	d->message[0] = '\0';
+}
+
+/*
+ * A member of a snapshot already closed: its members are split by another
+ * snapshot's, so what went in is not the whole snapshot. Refused whole: a
+ * snapshot this bundle added is removed again at the end of the bundle
+ * (remove_split), when no transaction of this thread is open.
+ */
+static void
+refuse_split(struct ingest *in, struct done *done, struct diag *d)
+{
+	if (done->state == DONE_NEW)
+		diag_fail(d, DIAG_FORMAT, 0,
+			  "member comes after its snapshot was closed: its members are split by another"
+			  " snapshot's, so snapshot %" PRId64 " is incomplete and is removed again",
+			  done->id);
+	else
+		diag_fail(d, DIAG_FORMAT, 0,
+			  "member comes after its snapshot was closed: its members are split by another"
+			  " snapshot's (refused)");
+	diag_hint(d, "keep each snapshot's members together in the tar, manifest first");
+	emit(in, INGEST_SNAPSHOT_FAILED, done->state == DONE_NEW ? done->id : 0, done->dir, d);
+	in->failures++;
+	done->state = done->state == DONE_NEW ? DONE_REMOVE : DONE_FAILED;
+}
+
+/* Remove the snapshots refuse_split refused after their commit; -1 if one could not be. */
+static void
+remove_split(struct ingest *in, struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < in->ndone; i++) {
+		if (in->done[i].state != DONE_REMOVE)
+			continue;
+		store_lock(in);
+		if (db_begin(in->db, d) != 0 || db_snapshot_delete(in->db, in->done[i].id, d) != 0 ||
+		    db_commit(in->db, d) != 0) {
+			db_rollback(in->db);
+			diag_where(d, NULL, in->done[i].dir);
+			emit(in, INGEST_SNAPSHOT_FAILED, 0, in->done[i].dir, d);
+			in->failures++;
+		}
+		store_unlock(in);
+		in->done[i].state = DONE_FAILED;
+	}
 }
 
 /* One member of the bundle. Returns -1 only when the bundle cannot be read on. */
@@ -1076,6 +1277,7 @@ on_member(struct ingest *in, struct bundle *b, const char *name, struct diag *d)
 	size_t dir_len;
 	enum member_kind kind = classify_member(name, &rel, &dir_len);
 	struct buf dir = BUF_INIT;
+	struct done *done;
 	char *data = NULL;
 	size_t len = 0;
 	int rc = 0;
@@ -1083,18 +1285,11 @@ on_member(struct ingest *in, struct bundle *b, const char *name, struct diag *d)
 	if (kind == M_UNKNOWN)
 		return 0;	/* other files ride along unread */
 	dir_label(&dir, name, dir_len);
-	switch (done_state(in, buf_str(&dir), dir.len)) {
-	case 2:
-		goto out;	/* the rest of a snapshot that was already refused */
-	case 1:
-		diag_fail(d, DIAG_FORMAT, 0,
-			  "member comes after its snapshot was closed (ignored)");
-		diag_hint(d, "keep each snapshot's members together in the tar, manifest first");
-		emit(in, INGEST_MEMBER_ERROR, 0, buf_str(&dir), d);
-		in->failures++;
-		goto out;
-	default:
-		break;
+	done = done_find(in, buf_str(&dir), dir.len);
+	if (done != NULL) {
+		if (done->state != DONE_FAILED && done->state != DONE_REMOVE)
+			refuse_split(in, done, d);
+		goto out;	/* the rest of a snapshot already refused */
 	}
 	if (kind == M_MANIFEST && in->s.open && strcmp(in->s.dir, buf_str(&dir)) == 0) {
 		/* two identities for one snapshot: neither is trusted */
@@ -1114,6 +1309,8 @@ on_member(struct ingest *in, struct bundle *b, const char *name, struct diag *d)
 				in->s.dir = xstrdup(buf_str(&dir));
 				in->s.open = 1;
 			}
+			/* its members held before the manifest go with it */
+			take_pending(in, in->s.dir, 0, d);
 			fail_snapshot(in, d);
 		}
 		goto out;
@@ -1130,18 +1327,33 @@ on_member(struct ingest *in, struct bundle *b, const char *name, struct diag *d)
 		rc = 0;
 		goto out;
 	}
-	/* before its manifest: hold it until the manifest arrives */
-	if (slurp(in, b, &data, &len, d) != 0) {
-		emit(in, INGEST_MEMBER_ERROR, 0, buf_str(&dir), d);
-		in->failures++;
+	/*
+	 * Before its manifest: hold it until the manifest arrives, within
+	 * held_bytes for all such members together. A member that cannot be
+	 * held, or read, is lost to its snapshot: the snapshot is refused now.
+	 */
+	if (slurp_capped(in, b, in->o->lim->held_bytes - in->held_bytes, &data, &len, d) != 0) {
+		refuse_pending(in, buf_str(&dir), d);
 		goto out;
 	}
+	in->held_bytes += len;
 	pending_add(in, dir.data, dir.len, rel, kind, data, len);
 	data = NULL;
 out:
 	free(data);
 	buf_release(&dir);
 	return rc;
+}
+
+/* A bundle-wide error (no member named) that rolls back the open snapshot says so. */
+static void
+note_rolled_back(struct diag *d, const char *dir)
+{
+	size_t n = strlen(d->message);
+
+	snprintf(d->message + n, sizeof(d->message) - n,
+		 "; snapshot \"%s\" is rolled back (the member may be one of its)",
+		 dir[0] != '\0' ? dir : ".");
 }
 
 struct ingest_lock *
@@ -1199,41 +1411,34 @@ ingest_bundle_shared(struct db *db, const char *path, const struct ingest_opts *
 	in.w = vma_writer_new(db);
 	while ((rc = bundle_next(b, &name, &d)) != 0) {
 		if (rc < 0) {
-			/* an unsafe member taints the snapshot it sits in */
-			if (d.kind == DIAG_UNSAFE || d.kind == DIAG_LIMIT) {
-				if (in.s.open)
-					fail_snapshot(&in, &d);
-				else {
-					emit(&in, INGEST_MEMBER_ERROR, 0, NULL, &d);
-					in.failures++;
-				}
-				if (d.kind == DIAG_UNSAFE)
-					continue;
-			} else if (in.s.open) {
+			/*
+			 * A member refused (unsafe) or lost (a damaged header)
+			 * taints the snapshot being read: it may be one of its.
+			 */
+			if (in.s.open) {
+				if (d.member[0] == '\0')
+					note_rolled_back(&d, in.s.dir);
 				fail_snapshot(&in, &d);
 			} else {
-				emit(&in, INGEST_BUNDLE_FAILED, 0, NULL, &d);
+				emit(&in, bundle_dead(b) ? INGEST_BUNDLE_FAILED : INGEST_MEMBER_ERROR, 0,
+				     NULL, &d);
 				in.failures++;
 			}
-			break;
+			continue;	/* bundle_next returns 0 once the bundle is dead */
 		}
+		if (bundle_warning(b) != NULL)
+			on_warning(&in, b, name, &d);
 		if (on_member(&in, b, name, &d) != 0)
 			break;
 	}
 	finish_current(&in, &d);
-	for (i = 0; i < in.npending; i++) {
-		if (i == 0 || strcmp(in.pending[i].dir, in.pending[i - 1].dir) != 0) {
-			diag_where(&d, NULL, in.pending[i].dir[0] ? in.pending[i].dir : in.pending[i].rel);
-			diag_fail(&d, DIAG_MISSING, 0, "snapshot directory has members but no manifest");
-			diag_hint(&d, "every snapshot directory needs a manifest with format=rssgap/1");
-			emit(&in, INGEST_SNAPSHOT_FAILED, 0, in.pending[i].dir, &d);
-			in.failures++;
-		}
-		free(in.pending[i].dir);
-		free(in.pending[i].rel);
-		free(in.pending[i].data);
+	if (bundle_check_end(b, &d) != 0) {
+		emit(&in, INGEST_MEMBER_ERROR, 0, NULL, &d);
+		in.failures++;
 	}
-	if (in.ndone == 0 && in.npending == 0 && in.failures == 0) {
+	remove_split(&in, &d);
+	report_no_manifest(&in, &d);
+	if (in.ndone == 0 && in.failures == 0) {
 		diag_where(&d, NULL, NULL);
 		diag_fail(&d, DIAG_MISSING, 0, "bundle holds no snapshot (no member named manifest)");
 		diag_hint(&d, "make bundles with capture/rssgap-capture");
@@ -1242,9 +1447,8 @@ ingest_bundle_shared(struct db *db, const char *path, const struct ingest_opts *
 	}
 	free(in.pending);
 	for (i = 0; i < in.ndone; i++)
-		free(in.done_dirs[i]);
-	free(in.done_dirs);
-	free(in.done_failed);
+		free(in.done[i].dir);
+	free(in.done);
 	vma_writer_free(in.w);
 	held_release(&in.held);
 	bundle_free(b);

@@ -30,9 +30,11 @@ struct ingest_opts {
 enum ingest_event_kind {
 	INGEST_SNAPSHOT_NEW,		/* id: the new snapshot */
 	INGEST_SNAPSHOT_DUPLICATE,	/* id: the snapshot already holding this content */
-	INGEST_SNAPSHOT_FAILED,		/* diag: why; nothing of it was stored */
+	INGEST_SNAPSHOT_FAILED,		/* diag: why; nothing of it was stored (id: 0, or the
+					   snapshot reported new before and now removed again) */
 	INGEST_MEMBER_ERROR,		/* diag: a member refused or invalid; not fatal to a snapshot */
 	INGEST_BUNDLE_FAILED,		/* diag: the bundle could not be read on */
+	INGEST_MEMBER_WARNING,		/* diag: libarchive warned about a member it read; not a failure */
 };
 
 struct ingest_event {

@@ -236,6 +236,15 @@ manifest_line(void *vctx, const char *s, size_t n, uint64_t lineno, struct diag 
 		has_value = 1;
 		value = (int64_t)pid;
 		c->pid_line = lineno;
+	} else if (strcmp(key, "page_size") == 0) {
+		uint64_t ps;
+
+		/* the kernel's base page: 4 KiB, 16 KiB, 64 KiB ... */
+		if (num_parse_u64(v, (size_t)(ve - v), &ps) != 0 || ps < 1024 || ps > (1u << 30) ||
+		    (ps & (ps - 1)) != 0)
+			return diag_fail(d, DIAG_FORMAT, lineno,
+					 "bad page_size \"%.*s\" (expected a power of two in bytes,"
+					 " like 4096)", QLEN(ve - v), v);
 	}
 	return c->sink->put(c->sink->ctx, "manifest", key, has_value, value, buf_str(&c->text),
 			    lineno, d);

@@ -1,5 +1,5 @@
 /*
- * A snapshot's manifest (format rssgap/1, ../shared/DESIGN.md) and the
+ * A snapshot's manifest (format rssgap/1, docs/capturing.md) and the
  * capture's errors member, as key/value pairs handed to a kv_sink
  * (ingest/kv.h). Both take the whole member held in memory.
  *
@@ -10,6 +10,7 @@
  * Required: format=rssgap/1 (absent: DIAG_MISSING; another value:
  * DIAG_FORMAT quoting it), captured_at as RFC 3339 UTC
  * (YYYY-MM-DDTHH:MM:SS[.frac] then Z or +00:00), pid a positive integer.
+ * Optional page_size, when present, is a power of two from 1 KiB to 1 GiB.
  * A repeated key, a line without '=', an empty key, invalid UTF-8 or a
  * control character (tab aside) are errors with the line.
  *

@@ -411,7 +411,7 @@ rules_add_text(struct rules *r, const char *text, size_t len, const char *origin
 			free(r->v[r->n].pattern);
 		}
 		build_plans(r);
-		diag_where(d, NULL, origin);
+		diag_where(d, origin, NULL);	/* "my.rules:3: ...": a file, not a bundle member */
 		return -1;
 	}
 	build_plans(r);
@@ -433,6 +433,12 @@ rules_origin(const struct rules *r, size_t i, unsigned long long *line)
 	if (line != NULL)
 		*line = r->v[i].line;
 	return r->v[i].origin;
+}
+
+const char *
+rules_pattern(const struct rules *r, size_t i)
+{
+	return i < r->n ? r->v[i].pattern : NULL;
 }
 
 /* One match of code against the descriptor: the JIT entry point when there is one. */

@@ -35,7 +35,7 @@ struct rules;
 struct rules *rules_new(void);
 /* Free r (NULL is a no-op). */
 void rules_free(struct rules *r);
-/* Compile and append the rules of text[0..len); origin names it in errors ("FILE" or "default.rules"). */
+/* Compile and append the rules of text[0..len); on failure d names origin ("FILE" or "default.rules") and the line. */
 int rules_add_text(struct rules *r, const char *text, size_t len, const char *origin,
 		   const struct limits *lim, struct diag *d);
 /* Append the compiled-in default rules. */
@@ -50,6 +50,8 @@ const char *rules_classify_ex(const struct rules *r, const char *descriptor, siz
 			      long *index, struct diag *d);
 /* Where rule i came from: origin and line (for --explain); NULL if i is out of range. */
 const char *rules_origin(const struct rules *r, size_t i, unsigned long long *line);
+/* Rule i's pattern, lent by r (for --explain); NULL if i is out of range. */
+const char *rules_pattern(const struct rules *r, size_t i);
 /* 1 if s[0..n) is a valid role name: [a-z][a-z0-9-]*, at most RULES_ROLE_MAX bytes. */
 int rules_role_valid(const char *s, size_t n);
 

@@ -11,7 +11,7 @@
  *   -> NumGC;
  * and, when a go_memstats_ series is absent, the runtime/metrics classes
  * (go_memory_classes_*_bytes, the runtime's own definitions in
- * runtime/mstats.go and runtime/metrics.go; see shared/seeds/003):
+ * runtime/mstats.go and runtime/metrics.go):
  *   Sys          = total
  *   HeapAlloc    = heap_objects
  *   HeapInuse    = heap_objects + heap_unused

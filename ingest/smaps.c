@@ -18,6 +18,8 @@ struct smaps_parser {
 	void *ctx;
 	int pending;		/* cur holds a VMA not yet emitted */
 	uint64_t count;		/* VMAs emitted */
+	int have_prev;		/* a VMA header was read: prev_end and prev_line are set */
+	uint64_t prev_end, prev_line;
 	struct vma cur;
 	struct buf path;	/* storage of cur.path, reused from VMA to VMA */
 	struct buf vmflags;	/* storage of cur.vmflags */
@@ -356,6 +358,7 @@ parse_header(struct smaps_parser *p, const char *s, size_t n, uint64_t lineno, s
 {
 	uint64_t start, end, offset, inode = 0, major, minor;
 	size_t i = 0, t, offset_at, dev_at, dev_len, path_at;
+	const char *nul;
 	char perms[5];
 	struct vma *v;
 	int k;
@@ -368,6 +371,13 @@ parse_header(struct smaps_parser *p, const char *s, size_t n, uint64_t lineno, s
 		return bad_header(d, lineno, "address range", s, t, "hex START-END");
 	if (start > end)
 		return bad_header(d, lineno, "address range", s, t, "START <= END");
+	/* the kernel lists each VMA once, in address order: another would count its pages twice */
+	if (p->have_prev && start < p->prev_end)
+		return diag_fail(d, DIAG_FORMAT, lineno,
+				 "VMA \"%.*s\" overlaps or comes before the VMA at line %llu, which ends"
+				 " at %llx (expected VMAs in address order, each once)",
+				 QLEN(t), s, (unsigned long long)p->prev_line,
+				 (unsigned long long)p->prev_end);
 	i = skip_blanks(s, i, n);
 	t = token_len(s, n, i);
 	if (t != 4 || (s[i] != 'r' && s[i] != '-') || (s[i + 1] != 'w' && s[i + 1] != '-') ||
@@ -403,6 +413,12 @@ parse_header(struct smaps_parser *p, const char *s, size_t n, uint64_t lineno, s
 	i += t;
 	i = skip_blanks(s, i, n);
 	path_at = i;
+	/* the kernel never prints a NUL: a path holding one would be cut short wherever it is read */
+	nul = memchr(s + path_at, '\0', n - path_at);
+	if (nul != NULL)
+		return diag_fail(d, DIAG_FORMAT, lineno,
+				 "NUL byte in the path at column %zu (expected text)",
+				 (size_t)(nul - s) + 1);
 
 	/* The header is good: the previous VMA is complete. */
 	if (flush(p, d) != 0)
@@ -413,6 +429,9 @@ parse_header(struct smaps_parser *p, const char *s, size_t n, uint64_t lineno, s
 		diag_hint(d, "raise it with --limit vmas=N if the input is genuine");
 		return -1;
 	}
+	p->have_prev = 1;
+	p->prev_end = end;
+	p->prev_line = lineno;
 	v = &p->cur;
 	v->start = start;
 	v->end = end;
@@ -467,6 +486,8 @@ parse_field(struct smaps_parser *p, const char *s, size_t n, size_t name_len, in
 					 "duplicate field \"VmFlags\" (expected one per VMA)");
 		while (n > i && is_space((unsigned char)s[n - 1]))
 			n--;
+		if (memchr(s + i, '\0', n - i) != NULL)
+			return diag_fail(d, DIAG_FORMAT, lineno, "NUL byte in VmFlags (expected text)");
 		buf_reset(&p->vmflags);
 		buf_add(&p->vmflags, s + i, n - i);
 		v->vmflags = "";	/* marks it present; pointed at the buf in flush */

@@ -11,7 +11,9 @@
 #include "core/escape.h"
 #include "core/limits.h"
 #include "core/num.h"
+#include "core/outfile.h"
 #include "core/xalloc.h"
+#include "report/cgroupout.h"
 #include "report/chart.h"
 #include "report/scale.h"
 
@@ -872,6 +874,63 @@ out:
 	buf_release(&c);
 }
 
+#define CGROUP_H 110	/* the cgroup block under panel B */
+
+/* Worth a block of the diff page: a limit, or the OOM killer acted. */
+static int
+cgroup_in_play(const struct snapshot_info *s)
+{
+	return s->cgroup_usage.known &&
+	       (s->cgroup_limit.known || (s->cgroup_oom_kill.known && s->cgroup_oom_kill.v > 0));
+}
+
+/* usage / limit as a fraction of w, at most w */
+static double
+cgroup_w(const struct opt_i64 *usage, int64_t limit, double w)
+{
+	if (!usage->known || limit <= 0)
+		return 0;
+	return usage->v >= limit ? w : w * (double)usage->v / (double)limit;
+}
+
+/*
+ * The memory cgroup under panel B: usage before (light) and after against
+ * the limit (the bar's full width), then cgroup_diff_words a clause a line.
+ */
+static void
+panel_cgroup(struct page *p, const struct scale_box *area, const struct diff_result *r)
+{
+	const struct snapshot_info *a = r->after;
+	struct buf words = BUF_INIT, one = BUF_INIT;
+	const char *s, *semi;
+	double y = area->y + 68;
+	int64_t limit = a->cgroup_limit.known ? a->cgroup_limit.v : 0;
+
+	panel_title(p, area->x, area->y + 16, area->w, "Memory cgroup",
+		    limit > 0 ? "usage before (light) and after, against the limit (the red edge)" : NULL);
+	if (limit > 0) {
+		fill_rect(p, area->x, area->y + 42, area->w, 14, C_SIZE_FILL);
+		fill_rect(p, area->x, area->y + 42, cgroup_w(&r->before->cgroup_usage, limit, area->w),
+			  6, C_RSS_BEFORE);
+		fill_rect(p, area->x, area->y + 49, cgroup_w(&a->cgroup_usage, limit, area->w), 7,
+			  C_ORANGE);
+		line(p, area->x + area->w, area->y + 38, area->x + area->w, area->y + 60, C_VERMILLION, 2);
+	}
+	cgroup_diff_words(&words, r->before, a, 0);
+	font(p, TEXT_PX, 0);
+	for (s = buf_str(&words); *s != '\0'; s = semi != NULL ? semi + 2 : s + strlen(s)) {
+		semi = strstr(s, "; ");
+		buf_reset(&one);
+		buf_add(&one, s, semi != NULL ? (size_t)(semi - s) : strlen(s));
+		rgb(p->cr, strstr(buf_str(&one), "OOM kill") != NULL && a->cgroup_oom_kill.v > 0 ?
+			C_VERMILLION : C_BLACK);
+		text(p, area->x, y, AL_LEFT, area->w, buf_str(&one));
+		y += 18;
+	}
+	buf_release(&words);
+	buf_release(&one);
+}
+
 static void
 draw_diff(cairo_t *cr, double w, double h, const struct diff_result *r, const struct chart_opts *o,
 	  struct buf *log, struct buf *title)
@@ -908,6 +967,12 @@ draw_diff(cairo_t *cr, double w, double h, const struct diff_result *r, const st
 	group_from(&g[0], "before", r->before, r->classes.known ? r->classes.before : NULL);
 	group_from(&g[1], "after", r->after, r->classes.known ? r->classes.after : NULL);
 	panel_layers(&p, &a, g, 2);
+	if (cgroup_in_play(r->after)) {
+		struct scale_box cg = { bb.x, bb.y + bb.h - CGROUP_H, bb.w, CGROUP_H };
+
+		bb.h -= CGROUP_H + 10;
+		panel_cgroup(&p, &cg, r);
+	}
 	panel_roles_diff(&p, &bb, r);
 	panel_regions_diff(&p, &cc, r);
 	footer(&p, r->before, r->after, o->version);
@@ -1113,12 +1178,8 @@ draw_single(cairo_t *cr, double w, double h, const struct single_input *in,
 		human(&line3, s->pprof_inuse.v);
 	}
 	if (s->cgroup_usage.known) {
-		buf_puts(&line3, DOT "cgroup usage ");
-		human(&line3, s->cgroup_usage.v);
-		if (s->cgroup_limit.known) {
-			buf_puts(&line3, " of limit ");
-			human(&line3, s->cgroup_limit.v);
-		}
+		buf_puts(&line3, DOT);
+		cgroup_words(&line3, s, 1);
 	}
 	header(&p, "SNAPSHOT", C_GREY, buf_str(&head), buf_str(&line2), buf_str(&line3));
 	group_from(&g, "", s, go_classes_from(s, &gc) ? gc.bytes : NULL);
@@ -2099,21 +2160,11 @@ to_buf(void *closure, const unsigned char *data, unsigned int len)
 	return CAIRO_STATUS_SUCCESS;
 }
 
+/* The file whole or not at all (a full disk leaves no partial report.png). */
 static int
 write_file(const char *path, const struct buf *b, struct diag *d)
 {
-	FILE *f = fopen(path, "wb");
-	int bad;
-
-	if (f == NULL)
-		return diag_fail(d, DIAG_IO, 0, "cannot write \"%s\" (%s)", path, strerror(errno));
-	bad = fwrite(b->data, 1, b->len, f) != b->len;
-	bad |= fflush(f) != 0 || ferror(f);
-	if (fclose(f) != 0)
-		bad = 1;
-	if (bad)
-		return diag_fail(d, DIAG_IO, 0, "cannot write \"%s\" (%s)", path, strerror(errno));
-	return 0;
+	return outfile_write(path, b->data, b->len, d);
 }
 
 static int

@@ -1,5 +1,5 @@
 /*
- * The one-page report drawn with cairo (DESIGN.md "Reports"): a diff page
+ * The one-page report drawn with cairo (docs/report.md): a diff page
  * (verdict headline; A: the three layers before/after with the gap marked;
  * B: per-role Rss change against runtime-visible change; C: the top aligned
  * regions' Size and Rss), a single-snapshot page (same page, no diff

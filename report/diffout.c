@@ -8,6 +8,7 @@
 #include "analyze/words.h"
 #include "core/escape.h"
 #include "core/num.h"
+#include "report/cgroupout.h"
 #include "report/json.h"
 #include "report/text.h"
 
@@ -205,6 +206,11 @@ diffout_text(struct buf *out, const struct diff_result *r)
 		escape_term(out, r->cgroup_note, strlen(r->cgroup_note));
 		buf_putc(out, '\n');
 	}
+	if (r->after->cgroup_usage.known) {
+		buf_puts(out, r->cgroup_note != NULL ? "" : "\n");
+		cgroup_diff_words(out, r->before, r->after, 0);
+		buf_putc(out, '\n');
+	}
 	buf_printf(out, "\nalignment: %" PRId64 " region pairs, %" PRId64 " only before, %" PRId64
 			" only after\n", r->pairs, r->only_before, r->only_after);
 }
@@ -237,6 +243,7 @@ json_side(struct json *j, const char *key, const struct snapshot_info *s)
 	json_bool(j, "runtime_known", snapshot_has_runtime(s));
 	json_str(j, "runtime_missing", snapshot_has_runtime(s) ? NULL : s->runtime_missing);
 	json_int(j, "go_named_vmas", s->go_named);
+	cgroup_json(j, s);
 	json_str(j, "captured_at", s->captured_at);
 	json_end(j, '}');
 }

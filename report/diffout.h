@@ -7,7 +7,7 @@
 
 /* Verdict first, then roles, findings with their regions, the three layers. */
 void diffout_text(struct buf *out, const struct diff_result *r);
-/* The rssgap-diff/1 object of DESIGN.md, pretty-printed, with a final newline. */
+/* The rssgap-diff/1 object of docs/json.md, pretty-printed, with a final newline. */
 void diffout_json(struct buf *out, const struct diff_result *r);
 /* One layer row's numbers (for summary.md and charts): label, before, after. */
 struct layer_row {

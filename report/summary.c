@@ -6,6 +6,7 @@
 #include "analyze/words.h"
 #include "core/escape.h"
 #include "core/num.h"
+#include "report/cgroupout.h"
 #include "report/diffout.h"
 
 static void
@@ -250,6 +251,15 @@ summary_diff(struct buf *out, const struct diff_result *r, const char *command)
 		md_text(out, r->cgroup_note);
 		buf_puts(out, "\n");
 	}
+	if (r->after->cgroup_usage.known) {
+		struct buf w = BUF_INIT;
+
+		cgroup_diff_words(&w, r->before, r->after, 0);
+		buf_puts(out, "\n");
+		md_text(out, buf_str(&w));
+		buf_puts(out, "\n");
+		buf_release(&w);
+	}
 	buf_puts(out, "\n## Reproduce\n\n");
 	summary_code_block(out, command);
 }
@@ -285,6 +295,15 @@ summary_single(struct buf *out, const struct snapshot_info *s, const struct char
 		buf_puts(out, "\n");
 		md_text(out, words_negative_non_go(s->rss - s->go_estimate.v));
 		buf_puts(out, ".\n");
+	}
+	if (s->cgroup_usage.known) {
+		struct buf w = BUF_INIT;
+
+		cgroup_words(&w, s, 0);
+		buf_puts(out, "\n");
+		md_text(out, buf_str(&w));
+		buf_puts(out, "\n");
+		buf_release(&w);
 	}
 	buf_puts(out, "\n## Roles\n\n| role | VMAs | Size | Rss | LazyFree | Swap |\n"
 		      "|---|---:|---:|---:|---:|---:|\n");

@@ -7,6 +7,7 @@
 #include "analyze/words.h"
 #include "core/escape.h"
 #include "core/num.h"
+#include "report/cgroupout.h"
 
 static void
 cell_bytes(struct buf *out, const char *fmt, int known, int64_t v)
@@ -91,11 +92,8 @@ text_layers(struct buf *out, const struct snapshot_info *s)
 			text_wrapped(out, "    ", words_negative_non_go(s->rss - s->go_estimate.v));
 	}
 	if (s->cgroup_usage.known) {
-		cell_bytes(out, "  cgroup usage                       %12s", 1, s->cgroup_usage.v);
-		if (s->cgroup_limit.known)
-			cell_bytes(out, " of limit %s", 1, s->cgroup_limit.v);
-		else
-			buf_puts(out, " (no limit)");
+		buf_puts(out, "  ");
+		cgroup_words(out, s, 0);
 		buf_putc(out, '\n');
 	}
 }

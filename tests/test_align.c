@@ -1,7 +1,7 @@
 /*
  * Tests of analyze/align on real smaps: the scenario snapshots of
  * fixtures/bundles (extracted to fixtures/real/align/, see
- * fixtures/real/README.md) and systemd's smaps from ../shared/corpora/jc.
+ * fixtures/real/README.md) and systemd's smaps from fixtures/corpora/jc.
  * Snapshots are parsed by ingest/smaps and classified by ingest/roles with
  * the default rules, as ingest does. Variants (a renamed library, a split
  * VMA, an inserted mapping, ASLR-shifted libraries) are made from that
@@ -26,7 +26,7 @@
 #include "tests/testutil.h"
 
 #define DIR "fixtures/real/align/"
-#define JC_SMAPS "../shared/corpora/jc/pid_smaps"
+#define JC_SMAPS "fixtures/corpora/jc/pid_smaps"
 
 static struct rules *rules;
 
@@ -381,6 +381,43 @@ test_zeroing(void **state)
 	align_free_all(al, &b, &a);
 }
 
+/*
+ * Two Go 1.26.8 processes of one build with their heaps at different random
+ * bases (fixtures/real/align/go126-{a,b}.smaps: 2759f6400000 and
+ * 786c8400000, found by shape): the heaps pair by role, and so do the
+ * reservations around them.
+ */
+static void
+test_go126_bases(void **state)
+{
+	struct snap b, a;
+	struct alignment *al;
+	long rb, ra;
+	const struct align_pair *p;
+
+	(void)state;
+	snap_file(&b, DIR "go126-a.smaps");
+	snap_file(&a, DIR "go126-b.smaps");
+	al = align_ok(&b, &a);
+	rb = region_at(al->before, al->nbefore, 0x2759f6400000ull);
+	ra = region_at(al->after, al->nafter, 0x786c8400000ull);
+	assert_true(rb >= 0 && ra >= 0);
+	assert_string_equal(al->before[rb].role, "go-heap");
+	assert_string_equal(al->after[ra].role, "go-heap");
+	p = pair_of_before(al, rb);
+	assert_int_equal(p->after, ra);
+	assert_int_equal(p->how, ALIGN_ROLE_ORDER);
+	assert_true(al->before[rb].rss > 16 * 1024 * 1024);
+	assert_true(al->after[ra].rss > 16 * 1024 * 1024);
+	/* The ---p chunks below each random start: go-runtime, paired too. */
+	rb = region_at(al->before, al->nbefore, 0x2759f4000000ull);
+	ra = region_at(al->after, al->nafter, 0x786c8000000ull);
+	assert_true(rb >= 0 && ra >= 0);
+	assert_string_equal(al->before[rb].role, "go-runtime");
+	assert_int_equal(pair_of_before(al, rb)->after, ra);
+	align_free_all(al, &b, &a);
+}
+
 /* A snapshot against itself: every region with itself, nothing left over. */
 static void
 check_self(const char *path, size_t nvmas)
@@ -709,7 +746,7 @@ test_systemd_aslr(void **state)
 		rss += x->rss;
 		size += x->size;
 	}
-	/* SOURCES.md: Size 169988 kB, Rss 13252 kB over the 214 VMAs. */
+	/* fixtures/corpora/README.md: Size 169988 kB, Rss 13252 kB over the 214 VMAs. */
 	assert_int_equal(size, 169988 * 1024LL);
 	assert_int_equal(rss, 13252 * 1024LL);
 	assert_paired_path(al, "/libsystemd-shared-246.so", "/libsystemd-shared-246.so",
@@ -810,6 +847,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_renamed),
 		cmocka_unit_test(test_zeroing),
+		cmocka_unit_test(test_go126_bases),
 		cmocka_unit_test(test_self),
 		cmocka_unit_test(test_lib_upgrade),
 		cmocka_unit_test(test_split),

@@ -1,6 +1,6 @@
 /*
- * ingest/cgroup.c over every file of ../shared/corpora/cgroup (values from
- * SOURCES.md) and this build machine's own memory cgroup files
+ * ingest/cgroup.c over every file of fixtures/corpora/cgroup (values from
+ * fixtures/corpora/README.md) and the memory cgroup files of a Linux VM
  * (fixtures/real/cgroup, provenance in fixtures/real/README.md).
  */
 #include <stdarg.h>
@@ -20,11 +20,11 @@
 #include "ingest/kv.h"
 #include "tests/testutil.h"
 
-#define V1_DOCKER "../shared/corpora/cgroup/elastic/docker/sys/fs/cgroup/memory/docker/" \
+#define V1_DOCKER "fixtures/corpora/cgroup/elastic/docker/sys/fs/cgroup/memory/docker/" \
 	"b29faf21b7eff959f64b4192c34d5d67a707fe8561e9eaa608cb27693fba4242/"
-#define V2_SCOPE "../shared/corpora/cgroup/elastic/docker/sys/fs/cgroup/system.slice/" \
+#define V2_SCOPE "fixtures/corpora/cgroup/elastic/docker/sys/fs/cgroup/system.slice/" \
 	"docker-1c8fa019edd4b9d4b2856f4932c55929c5c118c808ed5faee9a135ca6e84b039.scope/"
-#define FS2 "../shared/corpora/cgroup/opencontainers-fs2/"
+#define FS2 "fixtures/corpora/cgroup/opencontainers-fs2/"
 
 static struct limits lim;
 
@@ -96,7 +96,7 @@ test_every_file(void **state)
 {
 	(void)state;
 	walked = walked_values = 0;
-	assert_int_equal(nftw("../shared/corpora/cgroup", walk_one, 16, FTW_PHYS), 0);
+	assert_int_equal(nftw("fixtures/corpora/cgroup", walk_one, 16, FTW_PHYS), 0);
 	assert_int_equal(walked, 172);
 	/* every number of the corpus, counted independently: one per line, or per SUB=VALUE */
 	assert_int_equal(walked_values, 716);
@@ -179,33 +179,33 @@ test_docker2_amzn2_ubuntu(void **state)
 	struct tu_kv r = { 0 };
 
 	(void)state;
-	parse_ok("../shared/corpora/cgroup/elastic/docker2/sys/fs/cgroup/user.slice/user-1000.slice/"
+	parse_ok("fixtures/corpora/cgroup/elastic/docker2/sys/fs/cgroup/user.slice/user-1000.slice/"
 		 "session-520.scope/memory.peak", &r);
 	assert_int_equal(tu_kv_value(&r, NULL, ""), 18772946944);
-	parse_ok("../shared/corpora/cgroup/elastic/docker2/sys/fs/cgroup/user.slice/user-1000.slice/"
+	parse_ok("fixtures/corpora/cgroup/elastic/docker2/sys/fs/cgroup/user.slice/user-1000.slice/"
 		 "session-520.scope/memory.pressure", &r);
 	assert_int_equal(tu_kv_value(&r, NULL, "some.total"), 1736583);
 	assert_int_equal(tu_kv_value(&r, NULL, "full.total"), 1677369);
-	parse_ok("../shared/corpora/cgroup/elastic/docker2/sys/fs/cgroup/user.slice/user-1000.slice/"
+	parse_ok("fixtures/corpora/cgroup/elastic/docker2/sys/fs/cgroup/user.slice/user-1000.slice/"
 		 "session-520.scope/memory.numa_stat", &r);
 	assert_int_equal(tu_kv_value(&r, NULL, "anon.N0"), 1411100672);
-	parse_ok("../shared/corpora/cgroup/elastic/docker2/sys/fs/cgroup/user.slice/user-1000.slice/"
+	parse_ok("fixtures/corpora/cgroup/elastic/docker2/sys/fs/cgroup/user.slice/user-1000.slice/"
 		 "session-520.scope/memory.stat", &r);
 	assert_int_equal(tu_kv_value(&r, NULL, "anon"), 1411100672);
-	parse_ok("../shared/corpora/cgroup/elastic/amzn2/sys/fs/cgroup/memory/kubepods.slice/"
+	parse_ok("fixtures/corpora/cgroup/elastic/amzn2/sys/fs/cgroup/memory/kubepods.slice/"
 		 "kubepods-burstable.slice/kubepods-burstable-pod7a96c459_d529_44ae_9f99_90d3798d6426.slice/"
 		 "cri-containerd-1d3d308a7d48a27814a68bf33a44acf4441c9c02463ca0bc1cdfdc8c0b4a8496.scope/"
 		 "memory.stat", &r);
 	assert_int_equal(tu_kv_value(&r, NULL, "rss"), 1119465472);
 	assert_int_equal(tu_kv_value(&r, NULL, "cache"), 78397440);
-	parse_ok("../shared/corpora/cgroup/elastic/amzn2/sys/fs/cgroup/memory/kubepods.slice/"
+	parse_ok("fixtures/corpora/cgroup/elastic/amzn2/sys/fs/cgroup/memory/kubepods.slice/"
 		 "kubepods-burstable.slice/kubepods-burstable-pod7a96c459_d529_44ae_9f99_90d3798d6426.slice/"
 		 "cri-containerd-1d3d308a7d48a27814a68bf33a44acf4441c9c02463ca0bc1cdfdc8c0b4a8496.scope/"
 		 "memory.numa_stat", &r);
 	/* v1 numa_stat: "total=292494 N0=292746" */
 	assert_int_equal(tu_kv_value(&r, NULL, "total"), 292494);
 	assert_int_equal(tu_kv_value(&r, NULL, "total.N0"), 292746);
-	parse_ok("../shared/corpora/cgroup/elastic/ubuntu1804/sys/fs/cgroup/memory/system.slice/"
+	parse_ok("fixtures/corpora/cgroup/elastic/ubuntu1804/sys/fs/cgroup/memory/system.slice/"
 		 "networkd-dispatcher.service/memory.stat", &r);
 	assert_int_equal(tu_kv_value(&r, NULL, "rss"), 8404992);
 	tu_kv_free(&r);
@@ -236,7 +236,7 @@ test_containerd_v1(void **state)
 	size_t i;
 
 	(void)state;
-	parse_ok("../shared/corpora/cgroup/containerd-v1/memory.stat", &r);
+	parse_ok("fixtures/corpora/cgroup/containerd-v1/memory.stat", &r);
 	assert_int_equal(r.n, 32);
 	for (i = 0; i < r.n; i++) {
 		assert_true(r.row[i].has_value);
@@ -245,7 +245,7 @@ test_containerd_v1(void **state)
 	}
 	assert_string_equal(r.row[0].key, "cache");
 	assert_string_equal(r.row[31].key, "total_unevictable");
-	parse_ok("../shared/corpora/cgroup/containerd-v1/memory.oom_control", &r);
+	parse_ok("fixtures/corpora/cgroup/containerd-v1/memory.oom_control", &r);
 	assert_int_equal(tu_kv_value(&r, NULL, "oom_kill_disable"), 1);
 	assert_int_equal(tu_kv_value(&r, NULL, "under_oom"), 2);
 	assert_int_equal(tu_kv_value(&r, NULL, "oom_kill"), 3);
@@ -258,7 +258,7 @@ test_kernel612_zswap(void **state)
 	struct tu_kv r = { 0 };
 
 	(void)state;
-	parse_ok("../shared/corpora/cgroup/elastic-inline/memory.stat.kernel6.12-edited", &r);
+	parse_ok("fixtures/corpora/cgroup/elastic-inline/memory.stat.kernel6.12-edited", &r);
 	assert_int_equal(tu_kv_value(&r, NULL, "zswap"), 125829120);
 	assert_int_equal(tu_kv_value(&r, NULL, "zswapped"), 367001600);
 	assert_int_equal(tu_kv_value(&r, NULL, "zswpin"), 450000);

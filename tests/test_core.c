@@ -56,6 +56,22 @@ test_escape(void **state)
 	buf_reset(&b);
 	escape_md(&b, "a|b*<x>", 7);
 	assert_string_equal(buf_str(&b), "a\\|b\\*&lt;x&gt;");
+	/* U+202E (RIGHT-TO-LEFT OVERRIDE) shows "abc\u202edcba" as "abcabcd"; U+2066 isolates */
+	buf_reset(&b);
+	escape_term(&b, "abc\xe2\x80\xae" "dcba \xe2\x81\xa6x \xd8\x9c", 18);
+	assert_string_equal(buf_str(&b), "abc\\u202edcba \\u2066x \\u061c");
+	buf_reset(&b);
+	escape_json(&b, "abc\xe2\x80\xae" "dcba", 10);
+	assert_string_equal(buf_str(&b), "abc\\u202edcba");
+	buf_reset(&b);
+	escape_xml(&b, "abc\xe2\x80\xae" "dcba", 10);
+	assert_string_equal(buf_str(&b), "abc?dcba");
+	buf_reset(&b);
+	escape_md(&b, "abc\xe2\x80\xae" "dcba", 10);
+	assert_string_equal(buf_str(&b), "abc dcba");
+	buf_reset(&b);
+	escape_term(&b, "\xe2\x80\x94 \xc3\xa9", 6);	/* an em dash and an e acute pass */
+	assert_string_equal(buf_str(&b), "\xe2\x80\x94 \xc3\xa9");
 	assert_true(utf8_clean("snap/proc/smaps", 15));
 	assert_false(utf8_clean("snap/\xff", 6));
 	assert_false(utf8_clean("\xed\xa0\x80", 3));	/* a UTF-16 surrogate */
@@ -89,6 +105,44 @@ test_num(void **state)
 	assert_true(isnan(f));
 	assert_int_equal(num_parse_double("1.2345e+07", 10, &f), 0);
 	assert_true(f == 12345000.0);
+	/* sizes: what num_human prints reads back, and what people type */
+	assert_int_equal(num_parse_size("8MiB", 4, &u), 0);
+	assert_true(u == 8ull << 20);
+	assert_int_equal(num_parse_size("8 MiB", 5, &u), 0);
+	assert_true(u == 8ull << 20);
+	assert_int_equal(num_parse_size("512KiB", 6, &u), 0);
+	assert_true(u == 512ull << 10);
+	assert_int_equal(num_parse_size("1G", 2, &u), 0);
+	assert_true(u == 1ull << 30);
+	assert_int_equal(num_parse_size("1g", 2, &u), 0);
+	assert_true(u == 1ull << 30);
+	assert_int_equal(num_parse_size("1Gi", 3, &u), 0);
+	assert_true(u == 1ull << 30);
+	assert_int_equal(num_parse_size("1GB", 3, &u), 0);
+	assert_true(u == 1000000000ull);
+	assert_int_equal(num_parse_size("8388608", 7, &u), 0);
+	assert_true(u == 8388608);
+	assert_int_equal(num_parse_size("0", 1, &u), 0);
+	assert_true(u == 0);
+	assert_int_equal(num_parse_size("512 B", 5, &u), 0);
+	assert_true(u == 512);
+	assert_int_equal(num_parse_size("1.5 KiB", 7, &u), 0);
+	assert_true(u == 1536);
+	assert_int_equal(num_parse_size("101.3 MiB", 9, &u), 0);
+	assert_true(u == 106220749);	/* 101.3 * 2^20 = 106220748.8, to the nearest byte */
+	assert_int_equal(num_parse_size("16777215TiB", 11, &u), 0);
+	assert_true(u == 16777215ull << 40);
+	assert_int_equal(num_parse_size("16777216TiB", 11, &u), -1);	/* 2^64 */
+	assert_int_equal(num_parse_size("18446744073709551615", 20, &u), 0);
+	assert_int_equal(num_parse_size("1.5", 3, &u), -1);	/* a fraction of a byte */
+	assert_int_equal(num_parse_size("1.5B", 4, &u), -1);
+	assert_int_equal(num_parse_size("", 0, &u), -1);
+	assert_int_equal(num_parse_size("MiB", 3, &u), -1);
+	assert_int_equal(num_parse_size("-1", 2, &u), -1);
+	assert_int_equal(num_parse_size("1.MiB", 5, &u), -1);
+	assert_int_equal(num_parse_size("8 MiB ", 6, &u), -1);
+	assert_int_equal(num_parse_size("8 PiB", 5, &u), -1);
+	assert_int_equal(num_parse_size("8XiB", 4, &u), -1);
 	assert_int_equal(num_kib_to_bytes(29948, &u), 0);
 	assert_true(u == 29948ull * 1024);
 	assert_int_equal(num_kib_to_bytes(UINT64_MAX / 1000, &u), -1);
@@ -169,6 +223,11 @@ test_limits(void **state)
 	assert_int_equal(limits_set(&l, "nosuch=1"), -1);
 	assert_int_equal(limits_set(&l, "vmas=-1"), -1);
 	assert_int_equal(limits_set(&l, "vmas"), -1);
+	assert_int_equal(limits_set(&l, "member_bytes=512MiB"), 0);
+	assert_true(l.member_bytes == 512ull << 20);
+	assert_int_equal(limits_set(&l, "line_bytes=1 KiB"), 0);
+	assert_true(l.line_bytes == 1024);
+	assert_int_equal(limits_set(&l, "vmas=1M"), -1);	/* a count is a plain number */
 }
 
 int

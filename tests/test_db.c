@@ -22,7 +22,7 @@
 
 struct world {
 	struct tu_db t;
-	char tmp[64];
+	char tmp[4096];
 };
 
 static int
@@ -33,8 +33,7 @@ setup(void **state)
 	if (w == NULL)
 		return -1;
 	tu_db_init(&w->t);
-	snprintf(w->tmp, sizeof(w->tmp), "/tmp/rssgap-test-db.XXXXXX");
-	if (mkdtemp(w->tmp) == NULL)
+	if (tu_mkdtemp(w->tmp, sizeof(w->tmp), "rssgap-test-db") != 0)
 		return -1;
 	*state = w;
 	return 0;
@@ -44,11 +43,9 @@ static int
 teardown(void **state)
 {
 	struct world *w = *state;
-	char cmd[128];
 
 	tu_db_release(&w->t);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", w->tmp);
-	if (system(cmd) != 0)
+	if (tu_rmtree(w->tmp) != 0)
 		return -1;
 	free(w);
 	return 0;
@@ -171,11 +168,12 @@ static void
 test_directory_bundle(void **state)
 {
 	struct world *w = *state;
-	char cmd[512], dir[128];
+	char cmd[9000], dir[4200];
 	struct events e;
 
 	snprintf(dir, sizeof(dir), "%s/unpacked", w->tmp);
-	snprintf(cmd, sizeof(cmd), "mkdir -p %s && tar -xzf fixtures/bundles/cgo-after.rssgap.tar.gz -C %s",
+	/* TMPDIR holds no single quote, or the shell command breaks */
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && tar -xzf fixtures/bundles/cgo-after.rssgap.tar.gz -C '%s'",
 		 dir, dir);
 	assert_int_equal(system(cmd), 0);
 	e = ingest(w, dir);
@@ -205,21 +203,21 @@ static void
 test_newer_schema_refused(void **state)
 {
 	struct world *w = *state;
-	char path[128];
+	char path[4200];
 	struct diag d;
 	struct db *db;
 
 	snprintf(path, sizeof(path), "%s/new.db", w->tmp);
 	diag_clear(&d);
-	db = db_open(path, &d);
+	db = db_open(path, DB_CREATE, &d);
 	assert_non_null(db);
 	db_free(db);
 	/* reopening the same version works and migrates nothing */
-	db = db_open(path, &d);
+	db = db_open(path, DB_CREATE, &d);
 	assert_non_null(db);
 	db_free(db);
 	set_user_version(path, 99);
-	db = db_open(path, &d);
+	db = db_open(path, DB_CREATE, &d);
 	assert_null(db);
 	assert_int_equal(d.kind, DIAG_DB);
 	assert_non_null(strstr(d.message, "schema version 99 is newer than this rssgap's 1"));

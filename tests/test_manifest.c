@@ -1,7 +1,7 @@
 /*
  * ingest/manifest.c. No capture script has written a manifest yet, so the
  * inputs are hand-written (each pins the case its test names), shaped like
- * DESIGN.md's format rssgap/1; fixtures/hostile/manifest-no-format.txt is
+ * the format rssgap/1 of docs/capturing.md; fixtures/hostile/manifest-no-format.txt is
  * the committed hostile member.
  */
 #include <stdarg.h>

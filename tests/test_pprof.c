@@ -1,6 +1,6 @@
 /*
  * Tests of ingest/pprof: google/pprof's own legacy test profiles (values
- * from ../shared/corpora/SOURCES.md), a real Go 1.19 heap profile
+ * from fixtures/corpora/README.md), a real Go 1.19 heap profile
  * (fixtures/real/goheap-*, totals from `go tool pprof -raw`, see
  * fixtures/real/README.md) and the hostile profiles in fixtures/hostile/.
  */
@@ -78,7 +78,7 @@ test_gobench_legacy(void **state)
 
 	(void)state;
 	limits_default(&lim);
-	s = legacy("../shared/corpora/pprof/gobench.heap", &lim);
+	s = legacy("fixtures/corpora/pprof/gobench.heap", &lim);
 	assert_string_equal(s->format, "legacy-heap");
 	assert_int_equal(s->ntypes, 4);
 	assert_string_equal(s->types[0].type, "alloc_objects");
@@ -114,7 +114,7 @@ test_cppbench_legacy(void **state)
 
 	(void)state;
 	limits_default(&lim);
-	s = legacy("../shared/corpora/pprof/cppbench.heap", &lim);
+	s = legacy("fixtures/corpora/pprof/cppbench.heap", &lim);
 	assert_int_equal(s->ntypes, 2);
 	assert_string_equal(s->types[0].type, "objects");
 	assert_string_equal(s->types[1].type, "space");
@@ -138,7 +138,7 @@ test_java_legacy(void **state)
 
 	(void)state;
 	limits_default(&lim);
-	s = legacy("../shared/corpora/pprof/java.heap", &lim);
+	s = legacy("fixtures/corpora/pprof/java.heap", &lim);
 	assert_string_equal(s->format, "java-heapz");
 	assert_int_equal(s->ntypes, 2);
 	assert_string_equal(s->types[0].type, "inuse_objects");

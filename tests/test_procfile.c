@@ -1,8 +1,8 @@
 /*
  * ingest/procfile.c: /proc/PID/status and smaps_rollup from
- * prometheus/procfs and jc test data (../shared/corpora, values from
- * SOURCES.md and jc's own JSON), and from a Go and a C process captured on
- * a build machine (fixtures/real/README.md).
+ * prometheus/procfs and jc test data (fixtures/corpora, values from its
+ * README.md and jc's own JSON), and from a Go and a C process captured on a
+ * Linux VM (fixtures/real/README.md).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,7 +71,7 @@ test_procfs_status(void **state)
 	size_t i;
 
 	(void)state;
-	parse("../shared/corpora/procfs/proc/26231/status", 0, &r);
+	parse("fixtures/corpora/procfs/proc/26231/status", 0, &r);
 	assert_int_equal(tu_kv_value(&r, NULL, "VmPeak"), 58472 * KB);
 	assert_int_equal(tu_kv_value(&r, NULL, "VmSize"), 58440 * KB);
 	assert_int_equal(tu_kv_value(&r, NULL, "VmHWM"), 8028 * KB);
@@ -118,8 +118,8 @@ test_jc_status(void **state)
 	size_t checked = 0;
 
 	(void)state;
-	parse("../shared/corpora/jc/pid_status", 0, &r);
-	want = json_load_file("../shared/corpora/jc/pid_status.json", 0, &err);
+	parse("fixtures/corpora/jc/pid_status", 0, &r);
+	want = json_load_file("fixtures/corpora/jc/pid_status.json", 0, &err);
 	assert_non_null(want);
 	json_object_foreach(want, key, val) {
 		const struct tu_kv_row *e;
@@ -189,7 +189,7 @@ test_procfs_rollup(void **state)
 	size_t i;
 
 	(void)state;
-	parse("../shared/corpora/procfs/proc/26231/smaps_rollup", 1, &r);
+	parse("fixtures/corpora/procfs/proc/26231/smaps_rollup", 1, &r);
 	assert_int_equal(tu_kv_value(&r, NULL, "Rss"), 29948 * KB);
 	assert_int_equal(tu_kv_value(&r, NULL, "Pss"), 29944 * KB);
 	assert_int_equal(tu_kv_value(&r, NULL, "Shared_Clean"), 4 * KB);

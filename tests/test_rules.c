@@ -1,7 +1,7 @@
 /*
  * Roles: the PCRE2 rule list (ingest/rules.c) and the classifier that
  * builds descriptors with context (ingest/roles.c), on real smaps of real
- * processes (fixtures/real/, shared/corpora) and on a few hand-written
+ * processes (fixtures/real/, fixtures/corpora) and on a few hand-written
  * lines that pin what no process here can produce.
  */
 #include <stdarg.h>
@@ -73,7 +73,7 @@ setup_default(void **state)
 	setup(state);
 	fx = *state;
 	if (rules_add_default(fx->rules, &fx->lim, &fx->d) != 0) {
-		print_error("default rules: %s line %llu: %s\n", fx->d.member,
+		print_error("default rules: %s line %llu: %s\n", fx->d.bundle,
 			    (unsigned long long)fx->d.line, fx->d.message);
 		return -1;
 	}
@@ -203,7 +203,7 @@ test_user_rules_first(void **state)
 	assert_int_equal(rules_add_text(fx->rules, user, sizeof(user) - 1, "my.rules", &fx->lim, &fx->d), 0);
 	assert_int_equal(rules_add_default(fx->rules, &fx->lim, &fx->d), 0);
 	assert_int_equal(rules_count(fx->rules), 22);
-	classify_file(fx, "../shared/corpora/procfs/proc/26231/smaps", 0, &r);
+	classify_file(fx, "fixtures/corpora/procfs/proc/26231/smaps", 0, &r);
 	assert_string_equal(role_at(&r, 0x7f0ab95ca000ull), "my-cache");
 	assert_string_equal(role_at(&r, 0xc000400000ull), "pinned");
 	/* The defaults still apply to everything else. */
@@ -236,7 +236,8 @@ expect_bad(struct fixture *fx, const char *text, enum diag_kind kind, uint64_t l
 	assert_int_equal(rules_add_text(fx->rules, text, strlen(text), "bad.rules", &fx->lim, &fx->d), -1);
 	assert_int_equal(fx->d.kind, kind);
 	assert_int_equal(fx->d.line, line);
-	assert_string_equal(fx->d.member, "bad.rules");
+	assert_string_equal(fx->d.bundle, "bad.rules");
+	assert_string_equal(fx->d.member, "");
 	if (strstr(fx->d.message, needle) == NULL)
 		fail_msg("message \"%s\" lacks \"%s\"", fx->d.message, needle);
 	/* All or nothing: the good lines before the bad one are dropped too. */
@@ -477,7 +478,7 @@ test_alertmanager(void **state)
 	struct fixture *fx = *state;
 	struct result r;
 
-	classify_file(fx, "../shared/corpora/procfs/proc/26231/smaps", 0, &r);
+	classify_file(fx, "fixtures/corpora/procfs/proc/26231/smaps", 0, &r);
 	assert_int_equal(r.nvmas, 12);
 	assert_int_equal(role(&r, "go-heap")->n, 3);
 	assert_int_equal(role(&r, "go-heap")->size, 64 * MiB);
@@ -489,7 +490,7 @@ test_alertmanager(void **state)
 	assert_int_equal(role(&r, "kernel")->n, 3);
 	assert_int_equal(role(&r, "anon")->n, 1);
 	assert_string_equal(role_at(&r, 0x7f0ab95ca000ull), "anon");
-	/* SOURCES.md: Rss summed over smaps is 29948 kB. */
+	/* fixtures/corpora/README.md: Rss summed over smaps is 29948 kB. */
 	{
 		uint64_t rss = 0;
 		size_t i;
@@ -509,7 +510,7 @@ test_systemd(void **state)
 	uint64_t size = 0;
 	size_t i;
 
-	classify_file(fx, "../shared/corpora/jc/pid_smaps", 0, &r);
+	classify_file(fx, "fixtures/corpora/jc/pid_smaps", 0, &r);
 	assert_int_equal(r.nvmas, 214);
 	for (i = 0; i < r.nroles; i++)
 		size += r.roles[i].size;
@@ -537,7 +538,7 @@ test_cat_maps(void **state)
 	struct fixture *fx = *state;
 	struct result r;
 
-	classify_file(fx, "../shared/corpora/procfs/proc/26232/maps", 1, &r);
+	classify_file(fx, "fixtures/corpora/procfs/proc/26232/maps", 1, &r);
 	assert_int_equal(r.nvmas, 9);
 	assert_int_equal(role(&r, "exe")->n, 2);
 	assert_int_equal(role(&r, "malloc-heap")->n, 1);
@@ -551,7 +552,9 @@ test_cat_maps(void **state)
 
 /*
  * Hand-written: Go >= 1.25 labels its mappings ([anon: Go: ...], Linux >=
- * 5.17), and Go 1.25 is not installable here. The names are those the
+ * 5.17 with CONFIG_ANON_VMA_NAME), and the kernel that captured
+ * fixtures/matrix has no CONFIG_ANON_VMA_NAME (prctl(PR_SET_VMA) fails with
+ * EINVAL), so no real process here shows them. The names are those the
  * runtime passes to setVMAName; the addresses and sizes are made up.
  */
 static void
@@ -581,6 +584,58 @@ test_go125_labels(void **state)
 }
 
 /*
+ * Hand-written: a labelled Go 1.26 heap at a randomised base, as its
+ * runtime names it (sysReserve "heap reservation", sysMap "heap"): the
+ * labels say it wherever it is, even in the race detector's range.
+ */
+static void
+test_go126_labels(void **state)
+{
+	struct fixture *fx = *state;
+	static const char maps[] =
+		"2759f4000000-2759f6400000 ---p 00000000 00:00 0 [anon: Go: heap reservation]\n"
+		"2759f6400000-2759f7800000 rw-p 00000000 00:00 0 [anon: Go: heap]\n"
+		"2759f7800000-2759f8000000 ---p 00000000 00:00 0 [anon: Go: heap reservation]\n"
+		"7f1000000000-7f1000100000 rw-p 00000000 00:00 0 [anon: Go: GC span queue]\n";
+	struct result r;
+
+	classify_text(fx, maps, sizeof(maps) - 1, 1, &r);
+	assert_string_equal(role_at(&r, 0x2759f4000000ull), "go-runtime");
+	assert_string_equal(role_at(&r, 0x2759f6400000ull), "go-heap");
+	assert_string_equal(role_at(&r, 0x2759f7800000ull), "go-runtime");
+	assert_string_equal(role_at(&r, 0x7f1000000000ull), "go-runtime");
+}
+
+/*
+ * Go 1.26.8, unlabelled (this kernel names no VMA), randomised heap bases:
+ * fixtures/real/align/go126-a.smaps (heap 2759f6400000, inside the race
+ * detector's 0x2... range) and go126-b.smaps (786c8400000, run with
+ * GODEBUG=decoratemappings=0). The heap opens with the ---p chunks below
+ * the random start and is found by shape alone.
+ */
+static void
+test_go126_real(void **state)
+{
+	struct fixture *fx = *state;
+	struct result r;
+
+	classify_file(fx, "fixtures/real/align/go126-a.smaps", 0, &r);
+	assert_string_equal(role_at(&r, 0x2759f4000000ull), "go-runtime");
+	assert_string_equal(role_at(&r, 0x2759f6400000ull), "go-heap");
+	assert_string_equal(role_at(&r, 0x2759f7800000ull), "go-runtime");
+	assert_int_equal(role(&r, "go-heap")->n, 1);
+	assert_int_equal(role(&r, "go-heap")->size, 0x2759f7800000ull - 0x2759f6400000ull);
+	assert_int_equal(role(&r, "race-shadow")->n, 0);
+	/* Go 1.26's 32 MiB crypto/internal/fips140/drbg.memory is in its bss. */
+	assert_string_equal(role_at(&r, 0xcce000), "exe");
+
+	classify_file(fx, "fixtures/real/align/go126-b.smaps", 0, &r);
+	assert_int_equal(role(&r, "go-heap")->n, 1);
+	assert_string_equal(role_at(&r, 0x786c8400000ull), "go-heap");
+	assert_string_equal(role_at(&r, 0x786c8000000ull), "go-runtime");
+}
+
+/*
  * Hand-written: the shapes of an unlabelled randomised Go heap (Go 1.26
  * without labels: GODEBUG=decoratemappings=0 or Linux < 5.17) and of a
  * glibc arena, for what no process here produces. Addresses are made up;
@@ -594,6 +649,12 @@ test_go126_shape(void **state)
 		/* Go heap: 2 arenas, 20 MiB mapped (5 chunks of 4 MiB), tail reserved. */
 		"2a7c48000000-2a7c49400000 rw-p 00000000 00:00 0 \n"
 		"2a7c49400000-2a7c50000000 ---p 00000000 00:00 0 \n"
+		/* Go 1.26: 8 MiB reserved below a random start, the rest mapped. */
+		"2b0004000000-2b0004800000 ---p 00000000 00:00 0 \n"
+		"2b0004800000-2b0008000000 rw-p 00000000 00:00 0 \n"
+		/* A ---p opening that is not whole chunks: no shape. */
+		"2c0004000000-2c0004801000 ---p 00000000 00:00 0 \n"
+		"2c0004801000-2c0008000000 rw-p 00000000 00:00 0 \n"
 		/* glibc arena: 0x63000 mapped, the rest of 64 MiB reserved. */
 		"7fd1d0000000-7fd1d0063000 rw-p 00000000 00:00 0 \n"
 		"7fd1d0063000-7fd1d4000000 ---p 00000000 00:00 0 \n"
@@ -609,9 +670,12 @@ test_go126_shape(void **state)
 	struct result r;
 
 	classify_text(fx, maps, sizeof(maps) - 1, 1, &r);
-	assert_int_equal(r.nvmas, 8);
+	assert_int_equal(r.nvmas, 12);
 	assert_string_equal(role_at(&r, 0x2a7c48000000ull), "go-heap");
 	assert_string_equal(role_at(&r, 0x2a7c49400000ull), "go-runtime");
+	assert_string_equal(role_at(&r, 0x2b0004000000ull), "go-runtime");
+	assert_string_equal(role_at(&r, 0x2b0004800000ull), "go-heap");
+	assert_string_equal(role_at(&r, 0x2c0004801000ull), "race-shadow");
 	assert_string_equal(role_at(&r, 0x7fd1d0000000ull), "malloc-arena");
 	assert_string_equal(role_at(&r, 0x7fd1d0063000ull), "malloc-arena");
 	assert_string_equal(role_at(&r, 0x7fd1e1000000ull), "anon");
@@ -740,8 +804,8 @@ test_plans_agree(void **state)
 	struct fixture *fx = *state;
 	static const char *const files[] = {
 		"fixtures/real/go119.smaps", "fixtures/real/go119-race.smaps",
-		"fixtures/real/c-threads.smaps", "../shared/corpora/procfs/proc/26231/smaps",
-		"../shared/corpora/jc/pid_smaps",
+		"fixtures/real/c-threads.smaps", "fixtures/corpora/procfs/proc/26231/smaps",
+		"fixtures/corpora/jc/pid_smaps",
 	};
 	struct agree a;
 	size_t i;
@@ -811,6 +875,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_systemd, setup_default, teardown),
 		cmocka_unit_test_setup_teardown(test_cat_maps, setup_default, teardown),
 		cmocka_unit_test_setup_teardown(test_go125_labels, setup_default, teardown),
+		cmocka_unit_test_setup_teardown(test_go126_labels, setup_default, teardown),
+		cmocka_unit_test_setup_teardown(test_go126_real, setup_default, teardown),
 		cmocka_unit_test_setup_teardown(test_go126_shape, setup_default, teardown),
 		cmocka_unit_test_setup_teardown(test_arena_vmflags, setup_default, teardown),
 		cmocka_unit_test_setup_teardown(test_non_utf8_path, setup_default, teardown),

@@ -1,8 +1,9 @@
 /*
  * report/scale.c (ticks, units, middle ellipsis, wrapping, row and tick
  * label layout) and a render smoke test of report/chart.c.
- * The diff_result drawn here is built by hand with the numbers of seed 000
- * (Go-heap VMA Size 1.33 GiB, Rss 1.04 GiB -> Size 1.28 GiB, Rss 1.26 GiB)
+ * The diff_result drawn here is built by hand with the numbers of a Go 1.24
+ * zeroing regression as it was reported (Go-heap VMA Size 1.33 GiB, Rss
+ * 1.04 GiB -> Size 1.28 GiB, Rss 1.26 GiB)
  * and hostile text in a path, to pin the PNG header, SVG escaping and
  * byte-for-byte determinism; it is not a real capture.
  * The fleet page is drawn from the real fleet capture
@@ -57,13 +58,13 @@ tick_label(struct buf *b, const struct scale_ticks *t, int i)
 /* ---- ticks ---- */
 
 static void
-test_ticks_seed_heap(void **state)
+test_ticks_reported_heap(void **state)
 {
 	struct scale_ticks t;
 	struct buf b = BUF_INIT;
 
 	(void)state;
-	/* the seed's after Rss, 1.26 GiB, on an axis with room for 5 intervals */
+	/* the reported after Rss, 1.26 GiB, on an axis with room for 5 intervals */
 	assert_int_equal(scale_byte_ticks(0, 1.26 * GiB, 5, &t), 0);
 	assert_string_equal(t.unit_name, "GiB");
 	assert_true(t.step == 0.5 * GiB);
@@ -174,7 +175,7 @@ test_units(void **state)
 	struct buf b = BUF_INIT;
 
 	(void)state;
-	/* what the chart prints for the seed's numbers */
+	/* what the chart prints for the reported numbers */
 	num_human(&b, 1.04 * GiB);
 	assert_string_equal(buf_str(&b), "1.04 GiB");
 	buf_reset(&b);
@@ -442,34 +443,30 @@ test_flow_legend(void **state)
 
 /* ---- render ---- */
 
-static char tmpdir[64];
+static char tmpdir[4096];
 
 static int
 setup_dir(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rssgap-test-scale-XXXXXX");
-	return mkdtemp(tmpdir) != NULL ? 0 : -1;
+	return tu_mkdtemp(tmpdir, sizeof(tmpdir), "rssgap-test-scale");
 }
 
 static int
 teardown_dir(void **state)
 {
-	char cmd[128];
-
 	(void)state;
 	if (getenv("RSSGAP_TEST_KEEP") != NULL) {
 		fprintf(stderr, "charts kept in %s\n", tmpdir);
 		return 0;
 	}
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tu_rmtree(tmpdir);
 }
 
 static const char *
 tmp(const char *name)
 {
-	static char path[4][128];
+	static char path[4][4200];
 	static int k;
 
 	k = (k + 1) % 4;
@@ -482,7 +479,7 @@ static char *before_values[] = { "go1.23.8", "ingest-7f9c&<script>alert(1)</scri
 static char *after_values[] = { "go1.24.1", "ingest-7f9c&<script>alert(1)</script>" };
 
 static void
-seed_snapshot(struct snapshot_info *s, int64_t id, char **values, double rss, double size,
+story_snapshot(struct snapshot_info *s, int64_t id, char **values, double rss, double size,
 	      double go)
 {
 	memset(s, 0, sizeof(*s));
@@ -501,7 +498,7 @@ seed_snapshot(struct snapshot_info *s, int64_t id, char **values, double rss, do
 }
 
 /* A diff result and everything it points into, on the test's stack. */
-struct seeded {
+struct story {
 	struct diff_result r;
 	struct snapshot_info b, a;
 	struct role_delta roles[2];
@@ -509,20 +506,20 @@ struct seeded {
 	struct region_delta regions[2];
 };
 
-/* The seed's story, by hand (see the comment at the top). */
+/* The reported story, by hand (see the comment at the top). */
 static void
-seed_diff(struct seeded *seed)
+story_diff(struct story *st)
 {
 	static char hostile_path[] = "/app/<script>alert(1)</script>&amp;/\xff\xfe\x01lib.so";
-	struct diff_result *r = &seed->r;
-	struct snapshot_info *b = &seed->b, *a = &seed->a;
-	struct role_delta *roles = seed->roles;
-	struct finding *f = &seed->f;
-	struct region_delta *regions = seed->regions;
+	struct diff_result *r = &st->r;
+	struct snapshot_info *b = &st->b, *a = &st->a;
+	struct role_delta *roles = st->roles;
+	struct finding *f = &st->f;
+	struct region_delta *regions = st->regions;
 
 	memset(r, 0, sizeof(*r));
-	seed_snapshot(b, 3, before_values, 1.18 * GiB, 2.1 * GiB, 1.07 * GiB);
-	seed_snapshot(a, 4, after_values, 1.41 * GiB, 2.05 * GiB, 1.08 * GiB);
+	story_snapshot(b, 3, before_values, 1.18 * GiB, 2.1 * GiB, 1.07 * GiB);
+	story_snapshot(a, 4, after_values, 1.41 * GiB, 2.05 * GiB, 1.08 * GiB);
 	r->before = b;
 	r->after = a;
 	diff_opts_default(&r->opts);
@@ -591,7 +588,7 @@ png_size(const char *path, uint32_t *w, uint32_t *h)
 static void
 test_render_diff(void **state)
 {
-	struct seeded seed;
+	struct story st;
 	struct chart_opts o;
 	struct diag d;
 	uint32_t w, h;
@@ -599,11 +596,11 @@ test_render_diff(void **state)
 	char *svg1, *svg2;
 
 	(void)state;
-	seed_diff(&seed);
+	story_diff(&st);
 	chart_opts_default(&o);
 	o.version = "0.1.0";
 	diag_clear(&d);
-	assert_int_equal(chart_write_diff(&seed.r, &o, tmp("report.png"), tmp("report.svg"), &d), 0);
+	assert_int_equal(chart_write_diff(&st.r, &o, tmp("report.png"), tmp("report.svg"), &d), 0);
 	png_size(tmp("report.png"), &w, &h);
 	assert_int_equal(w, CHART_WIDTH);
 	assert_int_equal(h, CHART_HEIGHT);
@@ -618,7 +615,7 @@ test_render_diff(void **state)
 	assert_non_null(strstr(svg1, "\\xff\\xfe\\x01lib.so"));
 	assert_non_null(strstr(svg1, "<title>UNEXPLAINED GROWTH: Rss grew 230 MiB"));
 	/* the same input, rendered again in the same process, gives the same bytes */
-	assert_int_equal(chart_write_diff(&seed.r, &o, NULL, tmp("again.svg"), &d), 0);
+	assert_int_equal(chart_write_diff(&st.r, &o, NULL, tmp("again.svg"), &d), 0);
 	svg2 = tu_read_file(tmp("again.svg"), &len2);
 	assert_int_equal(len1, len2);
 	assert_memory_equal(svg1, svg2, len1);
@@ -641,7 +638,7 @@ test_render_single_many(void **state)
 
 	(void)state;
 	assert_non_null(v);
-	seed_snapshot(&s, 9, after_values, 3 * GiB, 40 * GiB, 2 * GiB);
+	story_snapshot(&s, 9, after_values, 3 * GiB, 40 * GiB, 2 * GiB);
 	for (i = 0; i < 20; i++) {
 		snprintf(names[i], sizeof(names[i]), "role-%02zu-with-a-long-name", i);
 		memset(&roles[i], 0, sizeof(roles[i]));
@@ -682,20 +679,20 @@ test_render_single_many(void **state)
 static void
 test_render_errors(void **state)
 {
-	struct seeded seed;
+	struct story st;
 	struct chart_opts o;
 	struct diag d;
 
 	(void)state;
-	seed_diff(&seed);
+	story_diff(&st);
 	chart_opts_default(&o);
 	diag_clear(&d);
-	assert_int_equal(chart_write_diff(&seed.r, &o, tmp("no/such/dir.png"), NULL, &d), -1);
+	assert_int_equal(chart_write_diff(&st.r, &o, tmp("no/such/dir.png"), NULL, &d), -1);
 	assert_int_equal(d.kind, DIAG_IO);
 	assert_non_null(strstr(d.message, "no/such/dir.png"));
 	o.width = 100000;
 	diag_clear(&d);
-	assert_int_equal(chart_write_diff(&seed.r, &o, tmp("big.png"), NULL, &d), -1);
+	assert_int_equal(chart_write_diff(&st.r, &o, tmp("big.png"), NULL, &d), -1);
 	assert_int_equal(d.kind, DIAG_USAGE);
 }
 
@@ -703,35 +700,35 @@ static void
 test_render_extremes(void **state)
 {
 	/* hand-written: numbers a hostile bundle could carry must not overflow (UBSan) */
-	struct seeded seed;
+	struct story st;
 	struct chart_opts o;
 	struct diag d;
 	int i;
 
 	(void)state;
-	seed_diff(&seed);
-	seed.b.rss = INT64_MIN;
-	seed.a.rss = INT64_MAX;
-	seed.b.go_estimate.v = INT64_MAX;
-	seed.a.go_estimate.v = INT64_MIN;
-	seed.a.size = INT64_MAX;
-	seed.roles[0].rss_delta = INT64_MIN;
-	seed.roles[0].runtime_delta = INT64_MAX;
-	seed.roles[1].rss_delta = INT64_MAX;
-	seed.regions[0].rss_before = INT64_MIN;
-	seed.regions[0].rss_after = INT64_MAX;
-	seed.regions[0].size_after = INT64_MAX;
-	seed.r.classes.known = 1;
+	story_diff(&st);
+	st.b.rss = INT64_MIN;
+	st.a.rss = INT64_MAX;
+	st.b.go_estimate.v = INT64_MAX;
+	st.a.go_estimate.v = INT64_MIN;
+	st.a.size = INT64_MAX;
+	st.roles[0].rss_delta = INT64_MIN;
+	st.roles[0].runtime_delta = INT64_MAX;
+	st.roles[1].rss_delta = INT64_MAX;
+	st.regions[0].rss_before = INT64_MIN;
+	st.regions[0].rss_after = INT64_MAX;
+	st.regions[0].size_after = INT64_MAX;
+	st.r.classes.known = 1;
 	for (i = 0; i < GO_CLASS_COUNT; i++) {
-		seed.r.classes.before[i] = INT64_MAX;
-		seed.r.classes.after[i] = INT64_MIN;
+		st.r.classes.before[i] = INT64_MAX;
+		st.r.classes.after[i] = INT64_MIN;
 	}
-	seed.r.verdict = (enum verdict)42;
-	seed.r.headline = NULL;
-	seed.r.nfindings = 0;
+	st.r.verdict = (enum verdict)42;
+	st.r.headline = NULL;
+	st.r.nfindings = 0;
 	chart_opts_default(&o);
 	diag_clear(&d);
-	assert_int_equal(chart_write_diff(&seed.r, &o, tmp("x.png"), tmp("x.svg"), &d), 0);
+	assert_int_equal(chart_write_diff(&st.r, &o, tmp("x.png"), tmp("x.svg"), &d), 0);
 }
 
 /* ---- the fleet page ---- */
@@ -1064,7 +1061,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ticks_seed_heap),
+		cmocka_unit_test(test_ticks_reported_heap),
 		cmocka_unit_test(test_ticks_properties),
 		cmocka_unit_test(test_ticks_bad_and_flat),
 		cmocka_unit_test(test_map),

@@ -1,7 +1,7 @@
 /*
  * ingest/smaps.c on real inputs: prometheus/procfs and jc test data
- * (../shared/corpora, values from SOURCES.md), and smaps of a Go and a C
- * process captured on a build machine (fixtures/real/README.md).
+ * (fixtures/corpora, values from its README.md), and smaps of a Go and a C
+ * process captured on a Linux VM (fixtures/real/README.md).
  * Hand-written text appears only to pin one edge case, and says so.
  */
 #include <stdarg.h>
@@ -207,7 +207,7 @@ test_procfs_smaps(void **state)
 	struct seen s = { 0 };
 
 	(void)state;
-	parse_file("../shared/corpora/procfs/proc/26231/smaps", 0, &s);
+	parse_file("fixtures/corpora/procfs/proc/26231/smaps", 0, &s);
 	assert_int_equal(s.sum[SMAPS_RSS], 29948 * KB);
 	assert_int_equal(s.sum[SMAPS_PSS], 29944 * KB);
 	assert_int_equal(s.sum[SMAPS_SHARED_CLEAN], 4 * KB);
@@ -255,7 +255,7 @@ test_procfs_rollup(void **state)
 	struct seen s = { .keep = 1 };
 
 	(void)state;
-	parse_rollup("../shared/corpora/procfs/proc/26231/smaps_rollup", &s);
+	parse_rollup("fixtures/corpora/procfs/proc/26231/smaps_rollup", &s);
 	assert_int_equal(s.count, 1);
 	assert_string_equal(s.kept[0].path, "[rollup]");
 	assert_int_equal(s.sum[SMAPS_RSS], 29948 * KB);
@@ -280,9 +280,9 @@ test_jc_smaps(void **state)
 	json_error_t err;
 
 	(void)state;
-	s.expect = json_load_file("../shared/corpora/jc/pid_smaps.json", 0, &err);
+	s.expect = json_load_file("fixtures/corpora/jc/pid_smaps.json", 0, &err);
 	assert_non_null(s.expect);
-	parse_file("../shared/corpora/jc/pid_smaps", 0, &s);
+	parse_file("fixtures/corpora/jc/pid_smaps", 0, &s);
 	assert_int_equal(s.count, 214);
 	assert_int_equal(json_array_size(s.expect), 214);
 	assert_int_equal(s.sum[SMAPS_SIZE], 169988 * KB);
@@ -306,7 +306,7 @@ test_procfs_maps(void **state)
 	struct seen s = { .keep = 1 };
 
 	(void)state;
-	parse_file("../shared/corpora/procfs/proc/26232/maps", 1, &s);
+	parse_file("fixtures/corpora/procfs/proc/26232/maps", 1, &s);
 	assert_int_equal(s.count, 9);
 	assert_string_equal(s.kept[0].path, "/bin/cat");
 	assert_string_equal(s.kept[1].v.perms, "rwxs");
@@ -324,7 +324,7 @@ test_procfs_maps(void **state)
 
 	memset(&s, 0, sizeof(s));
 	s.keep = 1;
-	parse_file("../shared/corpora/procfs/proc/26234/maps", 1, &s);
+	parse_file("fixtures/corpora/procfs/proc/26234/maps", 1, &s);
 	assert_int_equal(s.count, 4);
 	assert_int_equal(s.kept[0].v.start, 0x08048000);
 	assert_string_equal(s.kept[0].path, "/bin/tcsh");
@@ -341,9 +341,9 @@ test_jc_maps(void **state)
 	json_error_t err;
 
 	(void)state;
-	s.expect = json_load_file("../shared/corpora/jc/pid_maps.json", 0, &err);
+	s.expect = json_load_file("fixtures/corpora/jc/pid_maps.json", 0, &err);
 	assert_non_null(s.expect);
-	parse_file("../shared/corpora/jc/pid_maps", 1, &s);
+	parse_file("fixtures/corpora/jc/pid_maps", 1, &s);
 	assert_int_equal(s.count, json_array_size(s.expect));
 	assert_int_equal(s.count, 214);
 	json_decref(s.expect);
@@ -352,13 +352,13 @@ test_jc_maps(void **state)
 	{
 		struct seen a = { 0 }, b = { 0 };
 
-		parse_file("../shared/corpora/jc/pid_smaps", 0, &a);
-		parse_file("../shared/corpora/jc/pid_maps", 1, &b);
+		parse_file("fixtures/corpora/jc/pid_smaps", 0, &a);
+		parse_file("fixtures/corpora/jc/pid_maps", 1, &b);
 		assert_int_equal(a.sum[SMAPS_SIZE], b.sum[SMAPS_SIZE]);
 	}
 }
 
-/* A real process: smaps summed equals its smaps_rollup, as DESIGN.md promises. */
+/* A real process: smaps summed equals its smaps_rollup, as the kernel's proc.rst says. */
 static void
 check_real(const char *smaps, const char *rollup, int64_t rss_kb, uint64_t vmas)
 {
@@ -590,7 +590,7 @@ test_vmas_cap(void **state)
 	struct seen s = { 0 };
 	struct diag d;
 	size_t len;
-	char *data = tu_read_file("../shared/corpora/jc/pid_smaps", &len);
+	char *data = tu_read_file("fixtures/corpora/jc/pid_smaps", &len);
 
 	(void)state;
 	small.vmas = 100;
@@ -602,7 +602,7 @@ test_vmas_cap(void **state)
 	assert_int_equal(s.count, 100);
 	free(data);
 
-	data = tu_read_file("../shared/corpora/procfs/proc/26232/maps", &len);
+	data = tu_read_file("fixtures/corpora/procfs/proc/26232/maps", &len);
 	small.vmas = 9;
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(smaps_parse(data, len, 1, &small, collect, &s, &d), 0);
@@ -619,9 +619,9 @@ static void
 test_streaming(void **state)
 {
 	static const char *const files[] = {
-		"../shared/corpora/jc/pid_smaps",
+		"fixtures/corpora/jc/pid_smaps",
 		"fixtures/real/go-smaps",
-		"../shared/corpora/procfs/proc/26231/smaps",
+		"fixtures/corpora/procfs/proc/26231/smaps",
 	};
 	static const size_t chunks[] = { 1, 7, 63, 64, 65, 4096, 1 << 20 };
 	size_t i, off, len;
@@ -687,7 +687,7 @@ test_emit_error(void **state)
 {
 	struct diag d;
 	size_t len;
-	char *data = tu_read_file("../shared/corpora/jc/pid_smaps", &len);
+	char *data = tu_read_file("fixtures/corpora/jc/pid_smaps", &len);
 	int n = 0;
 
 	(void)state;

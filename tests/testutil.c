@@ -9,9 +9,11 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/db.h"
 #include "core/diag.h"
@@ -20,6 +22,34 @@
 #include "ingest/kv.h"
 #include "ingest/rules.h"
 #include "tests/testutil.h"
+
+int
+tu_mkdtemp(char *dir, size_t cap, const char *name)
+{
+	const char *base = getenv("TMPDIR");
+	int n;
+
+	if (base == NULL || base[0] == '\0')
+		base = "/tmp";
+	n = snprintf(dir, cap, "%s/%s.XXXXXX", base, name);
+	if (n < 0 || (size_t)n >= cap)
+		return -1;
+	return mkdtemp(dir) != NULL ? 0 : -1;
+}
+
+static int
+remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+int
+tu_rmtree(const char *path)
+{
+	return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 /* Read in blocks until EOF, so pipes and files whose size changes read whole too. */
 char *
@@ -163,7 +193,7 @@ tu_db_init(struct tu_db *w)
 
 	diag_clear(&d);
 	limits_default(&w->lim);
-	w->db = db_open(":memory:", &d);
+	w->db = db_open(":memory:", DB_CREATE, &d);
 	if (w->db == NULL)
 		fail_msg("cannot open an in-memory store: %s", d.message);
 	w->rules = rules_new();

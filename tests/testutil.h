@@ -19,6 +19,13 @@ struct rules;
 
 /* The whole file at path, NUL-terminated, its size in *len; the caller frees it. */
 char *tu_read_file(const char *path, size_t *len);
+/*
+ * Make a new directory $TMPDIR/NAME.XXXXXX (/tmp without TMPDIR) and write
+ * its path to dir[cap]; 0, or -1 (for a setup to return).
+ */
+int tu_mkdtemp(char *dir, size_t cap, const char *name);
+/* Remove the tree at path (what tu_mkdtemp made); 0, or -1. */
+int tu_rmtree(const char *path);
 
 /* One put of a kv_sink, strings copied (owned by the struct tu_kv). */
 struct tu_kv_row {

@@ -33,8 +33,12 @@ if [ ! -x "$capture" ]; then
 	finish
 fi
 if ! command -v go >/dev/null 2>&1; then
-	not_ok "go is installed (apt-get install golang-go golang-github-prometheus-client-golang-dev)"
-	finish
+	echo "skip: no go to build the scenario process (apt-get install golang-go golang-github-prometheus-client-golang-dev)"
+	exit 77
+fi
+if [ ! -d /usr/share/gocode/src/github.com/prometheus/client_golang ]; then
+	echo "skip: no client_golang for the scenario process (apt-get install golang-github-prometheus-client-golang-dev)"
+	exit 77
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rssgap-test-capture.XXXXXX")
@@ -49,16 +53,21 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
 # ------------------------------------------------------------ processes
+# A comm of its own: --name must find this process, not another test's memshape.
+comm=ms-$$
 if ! (cd fixtures/scenarios/memshape &&
-	GO111MODULE=off GOPATH=/usr/share/gocode go build -trimpath -o "$tmp/bin/memshape" .) >"$tmp/build.log" 2>&1; then
+	GO111MODULE=off GOPATH=/usr/share/gocode go build -trimpath -o "$tmp/bin/$comm" .) >"$tmp/build.log" 2>&1; then
 	cat "$tmp/build.log"
 	not_ok "build fixtures/scenarios/memshape"
 	finish
 fi
 ok "build fixtures/scenarios/memshape"
 
-port=$((17600 + $$ % 300))
-"$tmp/bin/memshape" -mode baseline -base-mib 4 -addr "127.0.0.1:$port" >"$tmp/memshape.out" 2>&1 &
+port=$((19600 + $$ % 200))
+# 48 MiB live: its Sys is far above the whole address space of a sleep(1),
+# which ingest's cross-check of a --http-any bundle must notice.
+: >"$tmp/memshape.out"
+"$tmp/bin/$comm" -mode baseline -base-mib 48 -addr "127.0.0.1:$port" >"$tmp/memshape.out" 2>&1 &
 gopid=$!
 started+=("$gopid")
 for _ in $(seq 1 300); do
@@ -72,6 +81,13 @@ if ! grep -q '^ready$' "$tmp/memshape.out"; then
 fi
 ok "memshape scenario is ready"
 url=http://127.0.0.1:$port
+# the inode of the Go server's listening socket (from its net/tcp and fds)
+listen_inode=$(awk -v p="$(printf '%04X' "$port")" '$4 == "0A" && $2 ~ (":" p "$") { print $10; exit }' /proc/net/tcp)
+if [ -n "$listen_inode" ] && ls -l "/proc/$gopid/fd/" 2>/dev/null | grep -q "socket:\[$listen_inode\]"; then
+	ok "the Go server's listening socket is socket:[$listen_inode]"
+else
+	not_ok "find the Go server's listening socket (port $port)"
+fi
 
 sleep 300 &
 sleeppid=$!
@@ -83,6 +99,12 @@ mkdir -p "$tmp/fakebin" "$tmp/tmpdir"
 cat >"$tmp/fakebin/kubectl" <<'EOF'
 #!/bin/sh
 echo "$*" >>"$FAKE_KUBECTL_LOG"
+if [ -n "${FAKE_KUBECTL_DOWN:-}" ]; then
+	# what kubectl says with no cluster to talk to
+	echo 'E1202 10:00:00.000000    4242 memcache.go:265] couldn'"'"'t get current server API group list' >&2
+	echo 'The connection to the server localhost:8080 was refused - did you specify the right host or port?' >&2
+	exit 1
+fi
 case $1 in
 exec)
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do shift; done
@@ -121,7 +143,7 @@ manifest_ok() { # BUNDLE PID: required keys and formats
 	grep -qx 'format=rssgap/1' <<<"$m" &&
 		grep -Eqx 'captured_at=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z' <<<"$m" &&
 		grep -qx "pid=$2" <<<"$m" &&
-		grep -qx 'tool=rssgap-capture/0.1' <<<"$m" &&
+		grep -qx "tool=rssgap-capture/$(sed -n 's/^VERSION=//p' "$capture")" <<<"$m" &&
 		grep -Eqx 'page_size=[0-9]+' <<<"$m" &&
 		grep -Eqx 'kernel=.+' <<<"$m"
 }
@@ -149,9 +171,9 @@ for sh in dash "busybox sh"; do
 	run_capture "$sh" --pid "$gopid" --http "$url" --label scenario=test --label phase=before -o "$b"
 	check "$tag: --pid on a Go process exits 0" test "$rc" -eq 0
 	check "$tag: prints the bundle path on stdout" grep -qx "$b" "$tmp/out"
-	check "$tag: one summary line on stderr names the pid and rss" grep -Eq "pid $gopid \(memshape\): rss [0-9.]+ MiB" "$tmp/err"
+	check "$tag: one summary line on stderr names the pid and rss" grep -Eq "pid $gopid \($comm\): rss [0-9.]+ MiB" "$tmp/err"
 	check "$tag: manifest has format, captured_at, pid, tool, page_size, kernel" manifest_ok "$b" "$gopid"
-	check "$tag: manifest has comm=memshape" grep -qx comm=memshape <(manifest "$b")
+	check "$tag: manifest has comm=$comm" grep -qx "comm=$comm" <(manifest "$b")
 	check "$tag: manifest has the labels" bash -c "tar -xzOf '$b' --wildcards '*/manifest' | grep -qx label.scenario=test && tar -xzOf '$b' --wildcards '*/manifest' | grep -qx label.phase=before"
 	for m in manifest proc/smaps proc/smaps_rollup proc/maps proc/status cgroup/version \
 		runtime/heap.pb.gz runtime/heap.txt runtime/metrics.prom runtime/vars.json; do
@@ -164,6 +186,8 @@ for sh in dash "busybox sh"; do
 	check "$tag: runtime/vars.json keeps memstats" bash -c "tar -xzOf '$b' snap-$gopid-1/runtime/vars.json | grep -q '^\"memstats\": {'"
 	check "$tag: runtime/vars.json has the expvar cmdline removed" bash -c "v=\$(tar -xzOf '$b' snap-$gopid-1/runtime/vars.json) && grep -q 'removed by rssgap-capture' <<<\"\$v\" && ! grep -q -- -addr <<<\"\$v\""
 	check "$tag: Go bundle has no errors member" bash -c "! tar -tzf '$b' | grep -q /errors\$"
+	check "$tag: manifest records http_check=owner" grep -qx http_check=owner <(manifest "$b")
+	check "$tag: manifest names the socket the endpoints came from" grep -qx "http_listener=127.0.0.1:$port socket:\[$listen_inode\]" <(manifest "$b")
 	check "$tag: no environ, cmdline or core members" no_secrets "$b"
 	check "$tag: no temporary files left in TMPDIR" no_temp_left
 
@@ -186,6 +210,25 @@ for sh in dash "busybox sh"; do
 	check "$tag: non-Go process: no runtime members" bash -c "! tar -tzf '$b' | grep -q /runtime/"
 	check "$tag: non-Go process: summary says what failed" grep -q "failed: heap.pb.gz heap.txt metrics.prom vars.json" "$tmp/err"
 
+	# Whose numbers: another process than the one behind the URL. The Go
+	# server answers on that port, but it is not the captured process: nothing
+	# is fetched, errors says why, and the manifest says the check was made.
+	b=$tmp/foreign-$tag.rssgap.tar.gz
+	run_capture "$sh" --pid "$sleeppid" --http "$url" -o "$b"
+	check "$tag: foreign listener: exits 0" test "$rc" -eq 0
+	check "$tag: foreign listener: no runtime member" bash -c "! tar -tzf '$b' | grep -q /runtime/"
+	for m in heap.pb.gz heap.txt metrics.prom vars.json; do
+		check "$tag: foreign listener: errors says runtime/$m is another process's socket" \
+			grep -q "^runtime/$m: not fetched: 127.0.0.1:$port is served by socket:\[$listen_inode\], which pid $sleeppid does not hold: another process listens there" <(tar -xzOf "$b" "snap-$sleeppid-1/errors")
+	done
+	check "$tag: foreign listener: errors names --http-any" grep -q -- '--http-any fetches anyway' <(tar -xzOf "$b" "snap-$sleeppid-1/errors")
+	check "$tag: foreign listener: stderr says it" grep -q "pid $sleeppid: runtime endpoints at 127.0.0.1:$port not fetched: " "$tmp/err"
+	check "$tag: foreign listener: manifest http_check=owner, no http_listener" bash -c "m=\$(tar -xzOf '$b' snap-$sleeppid-1/manifest); grep -qx http_check=owner <<<\"\$m\" && ! grep -q '^http_listener=' <<<\"\$m\""
+	b=$tmp/any-$tag.rssgap.tar.gz
+	run_capture "$sh" --pid "$sleeppid" --http "$url" --http-any -o "$b"
+	check "$tag: --http-any fetches the foreign endpoint" bash -c "[ $rc -eq 0 ] && tar -tzf '$b' | grep -qx snap-$sleeppid-1/runtime/heap.txt"
+	check "$tag: --http-any is recorded in the manifest" grep -qx http_check=any <(tar -xzOf "$b" "snap-$sleeppid-1/manifest")
+
 	# The generic prefix path: every read and fetch through --exec.
 	b=$tmp/exec-$tag.rssgap.tar.gz
 	run_capture "$sh" --exec 'env --' --pid "$gopid" --http "$url" --label via=exec -o "$b"
@@ -195,6 +238,7 @@ for sh in dash "busybox sh"; do
 		check "$tag: --exec: has $m" has_member "$b" "snap-$gopid-1/$m"
 	done
 	check "$tag: --exec: no secrets" no_secrets "$b"
+	check "$tag: --exec: the listener was checked through the prefix" grep -qx "http_listener=127.0.0.1:$port socket:\[$listen_inode\]" <(manifest "$b")
 
 	# A prefix that re-parses a command string (like ssh): --exec-quote.
 	b=$tmp/quote-$tag.rssgap.tar.gz
@@ -213,7 +257,7 @@ for sh in dash "busybox sh"; do
 
 	# --name.
 	b=$tmp/name-$tag.rssgap.tar.gz
-	run_capture "$sh" --name memshape --no-http -o "$b"
+	run_capture "$sh" --name "$comm" --no-http -o "$b"
 	check "$tag: --name finds the process by comm" bash -c "[ $rc -eq 0 ] && tar -tzf '$b' | grep -qx snap-$gopid-1/manifest"
 	run_capture "$sh" --name no-such-comm-xyz --no-http -o "$tmp/none-$tag.tar.gz"
 	check "$tag: --name with no match fails without a bundle" test "$rc" -ne 0 -a ! -e "$tmp/none-$tag.tar.gz"
@@ -227,7 +271,7 @@ for sh in dash "busybox sh"; do
 	rc=$?
 	check "$tag: an unusable TMPDIR fails and says so" bash -c "[ $rc -ne 0 ] && grep -q TMPDIR '$tmp/err'"
 	check "$tag: no temporary files left in TMPDIR after all runs" no_temp_left
-	check "$tag: --version" bash -c "$sh '$capture' --version | grep -qx 'rssgap-capture 0.1'"
+	check "$tag: --version" bash -c "$sh '$capture' --version | grep -qx 'rssgap-capture 0.1.0'"
 	check "$tag: --help mentions --exec" bash -c "$sh '$capture' --help | grep -q -- --exec"
 done
 
@@ -236,6 +280,48 @@ done
 name=$(cat "$tmp/out")
 check "default name is <host>-<pid>-<UTC time>.rssgap.tar.gz in the current directory" \
 	bash -c "echo '$name' | grep -Eqx '[A-Za-z0-9._-]+-$gopid-[0-9]{8}T[0-9]{6}Z\.rssgap\.tar\.gz' && [ -f '$tmp/$name' ]"
+
+# ------------------------------------------------------------ addresses
+# How a URL names the endpoint: by name, v6 loopback, an address of no
+# namespace here, a wildcard listener of another process.
+b=$tmp/addr.rssgap.tar.gz
+errors_of() { tar -xzOf "$b" "snap-$1-1/errors" 2>/dev/null; }
+run_capture dash --pid "$gopid" --http "http://localhost:$port" -o "$b"
+check "a URL by name (localhost, from /etc/hosts) reaches the process's own socket" \
+	grep -qx "http_listener=localhost (127.0.0.1:$port) socket:\[$listen_inode\]" <(manifest "$b")
+run_capture dash --pid "$gopid" --http "http://[::1]:$port" --timeout 2 -o "$b" --force
+check "[::1] when the process listens on 127.0.0.1 only: nothing listens there, nothing fetched" \
+	grep -q "^runtime/heap.txt: not fetched: nothing listens on \[::1\]:$port where the fetch runs; pid $gopid listens on port(s) $port" <(errors_of "$gopid")
+run_capture dash --pid "$gopid" --http "http://no-such-host.invalid:$port" -o "$b" --force
+check "a name not in /etc/hosts: cannot tell which address, nothing fetched" \
+	grep -q "^runtime/heap.txt: not fetched: cannot tell which address no-such-host.invalid names where the fetch runs" <(errors_of "$gopid")
+run_capture dash --pid "$gopid" --http "http://198.51.100.7:$port" -o "$b" --force
+check "an address of no namespace here: the fetch would reach another host, nothing fetched" \
+	grep -q "^runtime/heap.txt: not fetched: 198.51.100.7:$port is an address of neither the network namespace where the fetch runs nor pid $gopid's" <(errors_of "$gopid")
+# Another process listening on [::]:P (dual stack) serves 127.0.0.1:P too.
+port6=$((19800 + $$ % 150))
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", int(sys.argv[1]))); s.listen(1)
+print("ready", flush=True); time.sleep(300)' "$port6" >"$tmp/v6.out" 2>&1 &
+started+=("$!")
+for _ in $(seq 1 50); do grep -q ready "$tmp/v6.out" && break; sleep 0.1; done
+if grep -q ready "$tmp/v6.out"; then
+	run_capture dash --pid "$gopid" --http "http://127.0.0.1:$port6" -o "$b" --force
+	check "another process's [::] wildcard listener takes 127.0.0.1 too: refused" \
+		grep -q "^runtime/heap.txt: not fetched: 127.0.0.1:$port6 is served by socket:\[[0-9]*\], which pid $gopid does not hold" <(errors_of "$gopid")
+else
+	echo "# skip: no IPv6 listener here ($(head -c 200 "$tmp/v6.out")): wildcard check skipped"
+fi
+
+# ------------------------------------------------------------ failures
+run_capture dash --exec 'nosuchcmd --' -o "$tmp/nosuch.tar.gz"
+check "--exec 'nosuchcmd --': exit 1, says the prefix is not a command" \
+	bash -c "[ $rc -eq 1 ] && grep -q \"'nosuchcmd' is not a command here\" '$tmp/err' && ! grep -q 'no such process' '$tmp/err'"
+run_capture dash --exec 'env --' --pid 999999999 --no-http -o "$tmp/gone.tar.gz"
+check "--exec and a pid that does not exist: 'no such process'" grep -q "pid 999999999: no such process" "$tmp/err"
 
 # ------------------------------------------------------------ fake kubectl
 export PATH=$tmp/fakebin:$PATH
@@ -266,6 +352,10 @@ check "--all-pods: one snapshot per pod" bash -c "[ \$(tar -tzf '$b' | grep -c '
 check "--all-pods: each manifest names its pod" bash -c "tar -xzOf '$b' web-b/snap-$gopid-1/manifest | grep -qx pod=web-b"
 check "--all-pods: no temporary files left" no_temp_left
 
+FAKE_KUBECTL_DOWN=1 run_capture dash --kubectl shop/web-a/app --no-http -o "$tmp/down.tar.gz"
+check "--kubectl with no cluster: exit 1 and kubectl's own error" \
+	bash -c "[ $rc -eq 1 ] && grep -q 'The connection to the server localhost:8080 was refused' '$tmp/err' && ! grep -q 'no such process' '$tmp/err'"
+
 # ------------------------------------------------------------ rssgap ingest
 if [ -x ./rssgap ]; then
 	b=$tmp/go-dash.rssgap.tar.gz
@@ -281,6 +371,15 @@ if [ -x ./rssgap ]; then
 		sed 's/^/# /' "$tmp/ingest.out"
 		not_ok "./rssgap ingest accepts a multi-snapshot bundle"
 	fi
+	./rssgap ingest --db "$tmp/db" "$tmp/any-dash.rssgap.tar.gz" >"$tmp/ingest.out" 2>"$tmp/ingest.err"
+	check "ingest of a --http-any bundle warns that nothing checked whose numbers they are" \
+		grep -q "^rssgap: $tmp/any-dash.rssgap.tar.gz:snap-$sleeppid-1/runtime: warning: whose runtime numbers: captured with --http-any" "$tmp/ingest.err"
+	check "ingest warns when the runtime's Sys is above the process's whole address space" \
+		grep -q "warning: whose runtime numbers: Sys .* is more than the whole address space of pid $sleeppid (smaps Size " "$tmp/ingest.err"
+	id=$(sed -n 's/^ingested snapshot \([0-9]*\): .*/\1/p' "$tmp/ingest.out")
+	check "show lists both under Notes" bash -c "./rssgap show --db '$tmp/db' '$id' | grep -c '^  runtime: whose runtime numbers: ' | grep -qx 2"
+	./rssgap ingest --db "$tmp/db" "$tmp/foreign-dash.rssgap.tar.gz" >"$tmp/ingest.out" 2>"$tmp/ingest.err"
+	check "ingest of a bundle whose check refused the endpoint: no warning" bash -c "[ \$? -eq 0 ] && ! grep -q warning '$tmp/ingest.err'"
 else
 	echo "# skip: ./rssgap not built, ingest checks skipped"
 fi
