@@ -260,11 +260,11 @@ FUZZ_HARNESSES = \
 	status
 FUZZ_BINS = $(FUZZ_HARNESSES:%=$(FZ)/fuzz_%)
 
-$(FZ)/%.o: %.c
+$(FZ)/%.o: %.c | deps $(B)/rssgap-version.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
-$(FZ)/default_rules.o: $(B)/default_rules.c
+$(FZ)/default_rules.o: $(B)/default_rules.c | deps
 	@mkdir -p $(FZ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
