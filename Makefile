@@ -44,6 +44,7 @@ CORE_SRCS = \
 	core/num.c \
 	core/outfile.c \
 	core/timer.c \
+	core/vma.c \
 	core/xalloc.c
 
 INGEST_SRCS = \

@@ -82,8 +82,8 @@ collect_top(void *ctx, const struct db_vma_row *row)
 	t->paths[2 * t->n + 1] = xstrdup(row->path != NULL ? row->path : "");
 	v->role = t->paths[2 * t->n];
 	v->path = t->paths[2 * t->n + 1];
-	v->size = row->field[SMAPS_SIZE];
-	v->rss = row->field[SMAPS_RSS];
+	v->size = row->field[VMA_SIZE];
+	v->rss = row->field[VMA_RSS];
 	t->n++;
 	return 0;
 }

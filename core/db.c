@@ -718,7 +718,7 @@ struct vma_batch {
 
 enum {
 	VB_ID, VB_SNAPSHOT, VB_IDX, VB_START, VB_END, VB_OFFSET, VB_INODE, VB_PERMS, VB_DEV,
-	VB_PATH, VB_ROLE, VB_VMFLAGS, VB_FIELD0, VB_BATCH = VB_FIELD0 + SMAPS_NFIELDS
+	VB_PATH, VB_ROLE, VB_VMFLAGS, VB_FIELD0, VB_BATCH = VB_FIELD0 + VMA_NFIELDS
 };
 
 static void
@@ -1213,7 +1213,7 @@ db_vma_put(struct db *db, int64_t id, int64_t idx, const struct vma *v, const ch
 	sqlite3_bind_text(st, 9, v->path, (int)v->path_len, SQLITE_STATIC);
 	bind_text(st, 10, role);
 	bind_text(st, 11, v->vmflags);
-	for (f = 0; f < SMAPS_NFIELDS; f++)
+	for (f = 0; f < VMA_NFIELDS; f++)
 		bind_opt(st, 12 + f, v->field[f]);
 	return run(db, st, d, "storing a VMA");
 }
@@ -1739,7 +1739,7 @@ vmas_run(struct db *db, sqlite3_stmt *st, db_vma_fn fn, void *ctx, struct diag *
 		v.path = col_text(st, 7);
 		v.role = col_text(st, 8);
 		v.vmflags = col_text(st, 9);
-		for (f = 0; f < SMAPS_NFIELDS; f++)
+		for (f = 0; f < VMA_NFIELDS; f++)
 			v.field[f] = col_opt(st, 10 + f);
 		if (fn(ctx, &v) != 0) {
 			sqlite3_reset(st);
