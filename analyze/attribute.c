@@ -10,8 +10,8 @@
 #include "analyze/words.h"
 #include "core/buf.h"
 #include "core/num.h"
+#include "core/vma.h"
 #include "core/xalloc.h"
-#include "ingest/smaps.h"
 
 #define MiB (1024 * 1024)
 

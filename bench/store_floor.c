@@ -20,6 +20,7 @@
 #include "core/diag.h"
 #include "core/limits.h"
 #include "core/timer.h"
+#include "core/vma.h"
 #include "core/xalloc.h"
 #include "ingest/smaps.h"
 #include "ingest/vma_writer.h"

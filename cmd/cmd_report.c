@@ -12,8 +12,8 @@
 #include "cmd/common.h"
 #include "core/buf.h"
 #include "core/version.h"
+#include "core/vma.h"
 #include "core/xalloc.h"
-#include "ingest/smaps.h"
 #include "report/chart.h"
 #include "report/summary.h"
 

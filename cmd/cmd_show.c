@@ -12,7 +12,7 @@
 #include "core/buf.h"
 #include "core/escape.h"
 #include "core/num.h"
-#include "ingest/smaps.h"
+#include "core/vma.h"
 #include "report/cgroupout.h"
 #include "report/json.h"
 #include "report/text.h"

@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "core/escape.h"
+#include "core/vma.h"
 #include "core/xalloc.h"
 #include "ingest/roles.h"
 #include "ingest/rules.h"
-#include "ingest/smaps.h"
 
 struct explain_ctx {
 	const struct rules *rules;

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/vma.h"
 #include "core/xalloc.h"
-#include "ingest/smaps.h"
 
 /* Each migration brings the schema from version i to i+1. */
 static const struct {

@@ -16,8 +16,8 @@
 #include "analyze/snapshot.h"
 #include "core/db.h"
 #include "core/limits.h"
+#include "core/vma.h"
 #include "ingest/ingest.h"
-#include "ingest/smaps.h"
 #include "tests/testutil.h"
 
 struct world {
