@@ -1,6 +1,6 @@
 /*
  * The SQLite store: schema (docs/schema.md), migrations, and every SQL
- * statement rssgap runs. Only core/db.c includes sqlite3.h.
+ * statement rssgap runs. Only core/db*.c include sqlite3.h.
  *
  * One struct db is one connection, opened SQLITE_OPEN_NOMUTEX: it is used
  * by one thread at a time, and a thread that hands it to another (the
