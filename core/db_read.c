@@ -40,22 +40,63 @@ snapshot_row(sqlite3_stmt *st, struct db_snapshot_row *r)
 	r->swap = col_opt(st, 27);
 }
 
-int
-db_snapshots_each(struct db *db, db_snapshot_fn fn, void *ctx, struct diag *d)
+/*
+ * Every iterator is one loop, each_row's: step, hand the row to a row
+ * function (which fills the caller's row and calls the caller's
+ * callback), stop early without an error when that returns non-zero,
+ * reset. A struct each_call carries the caller's callback, whatever its
+ * type, and context.
+ */
+struct each_call {
+	union {
+		db_snapshot_fn snapshot;
+		db_kv_fn kv;
+		db_role_fn role;
+		db_fleet_fn fleet;
+		db_id_kv_fn id_kv;
+		db_id_role_fn id_role;
+		db_id_count_fn id_count;
+		db_vma_fn vma;
+		db_site_fn site;
+	} fn;
+	void *ctx;
+};
+
+/* Read the current row of st and pass it on; non-zero stops the iteration. */
+typedef int (*each_row_fn)(sqlite3_stmt *st, const struct each_call *c);
+
+/* Step st (bound already) to its end or until row returns non-zero; -1 with d about what on error. */
+static int
+each_row(struct db *db, sqlite3_stmt *st, each_row_fn row, const struct each_call *c,
+	 struct diag *d, const char *what)
 {
-	sqlite3_stmt *st = use(db, S_SNAP_ALL);
-	struct db_snapshot_row r;
 	int rc;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		snapshot_row(st, &r);
-		if (fn(ctx, &r) != 0) {
+		if (row(st, c) != 0) {
 			sqlite3_reset(st);
 			return 0;
 		}
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(db, d, "listing snapshots");
+	return rc == SQLITE_DONE ? 0 : db_fail(db, d, what);
+}
+
+static int
+snapshot_call(sqlite3_stmt *st, const struct each_call *c)
+{
+	struct db_snapshot_row r;
+
+	snapshot_row(st, &r);
+	return c->fn.snapshot(c->ctx, &r);
+}
+
+int
+db_snapshots_each(struct db *db, db_snapshot_fn fn, void *ctx, struct diag *d)
+{
+	struct each_call c = { .fn.snapshot = fn, .ctx = ctx };
+
+	return each_row(db, use(db, S_SNAP_ALL), snapshot_call, &c, d, "listing snapshots");
 }
 
 int
@@ -74,22 +115,22 @@ db_snapshot_get(struct db *db, int64_t id, struct db_snapshot_row *row, struct d
 	return rc == SQLITE_DONE ? 1 : db_fail(db, d, "reading a snapshot");
 }
 
+/* A key/value statement's row: group, key, has_value, value, text. */
+static int
+kv_call(sqlite3_stmt *st, const struct each_call *c)
+{
+	return c->fn.kv(c->ctx, col_text(st, 0), col_text(st, 1), sqlite3_column_int(st, 2),
+			sqlite3_column_int64(st, 3), col_text(st, 4));
+}
+
 static int
 kv_each(struct db *db, enum stmt s, int64_t id, db_kv_fn fn, void *ctx, struct diag *d)
 {
 	sqlite3_stmt *st = use(db, s);
-	int rc;
+	struct each_call c = { .fn.kv = fn, .ctx = ctx };
 
 	sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (fn(ctx, col_text(st, 0), col_text(st, 1), sqlite3_column_int(st, 2),
-		       sqlite3_column_int64(st, 3), col_text(st, 4)) != 0) {
-			sqlite3_reset(st);
-			return 0;
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(db, d, "reading values");
+	return each_row(db, st, kv_call, &c, d, "reading values");
 }
 
 int
@@ -144,83 +185,80 @@ role_row(sqlite3_stmt *st, int first, struct db_role_totals *r)
 	r->private_dirty = col_opt(st, first + 9);
 }
 
+static int
+role_call(sqlite3_stmt *st, const struct each_call *c)
+{
+	struct db_role_totals r;
+
+	role_row(st, 0, &r);
+	return c->fn.role(c->ctx, &r);
+}
+
 int
 db_roles_each(struct db *db, int64_t id, db_role_fn fn, void *ctx, struct diag *d)
 {
 	sqlite3_stmt *st = use(db, S_ROLES_EACH);
-	struct db_role_totals r;
-	int rc;
+	struct each_call c = { .fn.role = fn, .ctx = ctx };
 
 	sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		role_row(st, 0, &r);
-		if (fn(ctx, &r) != 0) {
-			sqlite3_reset(st);
-			return 0;
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(db, d, "reading roles");
+	return each_row(db, st, role_call, &c, d, "reading roles");
+}
+
+static int
+fleet_call(sqlite3_stmt *st, const struct each_call *c)
+{
+	struct db_fleet_row r;
+
+	r.id = sqlite3_column_int64(st, 0);
+	r.pid = sqlite3_column_int64(st, 1);
+	r.pod = col_text(st, 2);
+	r.host = col_text(st, 3);
+	r.rss_known = sqlite3_column_int(st, 4);
+	r.rss = col_opt(st, 5);
+	r.value = col_text(st, 6);
+	return c->fn.fleet(c->ctx, &r);
 }
 
 int
 db_fleet_each(struct db *db, const char *by, db_fleet_fn fn, void *ctx, struct diag *d)
 {
 	sqlite3_stmt *st = use(db, S_FLEET_ALL);
-	struct db_fleet_row r;
-	int rc;
+	struct each_call c = { .fn.fleet = fn, .ctx = ctx };
 
 	bind_text(st, 1, by);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r.id = sqlite3_column_int64(st, 0);
-		r.pid = sqlite3_column_int64(st, 1);
-		r.pod = col_text(st, 2);
-		r.host = col_text(st, 3);
-		r.rss_known = sqlite3_column_int(st, 4);
-		r.rss = col_opt(st, 5);
-		r.value = col_text(st, 6);
-		if (fn(ctx, &r) != 0) {
-			sqlite3_reset(st);
-			return 0;
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(db, d, "listing snapshots");
+	return each_row(db, st, fleet_call, &c, d, "listing snapshots");
+}
+
+static int
+runtime_all_call(sqlite3_stmt *st, const struct each_call *c)
+{
+	return c->fn.id_kv(c->ctx, sqlite3_column_int64(st, 0), col_text(st, 1), col_text(st, 2), 1,
+			   sqlite3_column_int64(st, 3), NULL);
 }
 
 int
 db_runtime_all(struct db *db, db_id_kv_fn fn, void *ctx, struct diag *d)
 {
-	sqlite3_stmt *st = use(db, S_RUNTIME_ALL);
-	int rc;
+	struct each_call c = { .fn.id_kv = fn, .ctx = ctx };
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (fn(ctx, sqlite3_column_int64(st, 0), col_text(st, 1), col_text(st, 2), 1,
-		       sqlite3_column_int64(st, 3), NULL) != 0) {
-			sqlite3_reset(st);
-			return 0;
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(db, d, "reading values");
+	return each_row(db, use(db, S_RUNTIME_ALL), runtime_all_call, &c, d, "reading values");
+}
+
+static int
+roles_all_call(sqlite3_stmt *st, const struct each_call *c)
+{
+	struct db_role_totals r;
+
+	role_row(st, 1, &r);
+	return c->fn.id_role(c->ctx, sqlite3_column_int64(st, 0), &r);
 }
 
 int
 db_roles_all(struct db *db, db_id_role_fn fn, void *ctx, struct diag *d)
 {
-	sqlite3_stmt *st = use(db, S_ROLES_ALL);
-	struct db_role_totals r;
-	int rc;
+	struct each_call c = { .fn.id_role = fn, .ctx = ctx };
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		role_row(st, 1, &r);
-		if (fn(ctx, sqlite3_column_int64(st, 0), &r) != 0) {
-			sqlite3_reset(st);
-			return 0;
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(db, d, "reading roles");
+	return each_row(db, use(db, S_ROLES_ALL), roles_all_call, &c, d, "reading roles");
 }
 
 int
@@ -236,92 +274,87 @@ db_go_named(struct db *db, int64_t id, int64_t *count, struct diag *d)
 	return rc == SQLITE_ROW ? 0 : db_fail(db, d, "counting Go-named VMAs");
 }
 
+static int
+go_named_call(sqlite3_stmt *st, const struct each_call *c)
+{
+	return c->fn.id_count(c->ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
+}
+
 int
 db_go_named_all(struct db *db, db_id_count_fn fn, void *ctx, struct diag *d)
 {
-	sqlite3_stmt *st = use(db, S_GO_NAMED_ALL);
-	int rc;
+	struct each_call c = { .fn.id_count = fn, .ctx = ctx };
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)) != 0) {
-			sqlite3_reset(st);
-			return 0;
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(db, d, "counting Go-named VMAs");
+	return each_row(db, use(db, S_GO_NAMED_ALL), go_named_call, &c, d,
+			"counting Go-named VMAs");
 }
 
+/* A row of VMA_COLS. */
 static int
-vmas_run(struct db *db, sqlite3_stmt *st, db_vma_fn fn, void *ctx, struct diag *d)
+vma_call(sqlite3_stmt *st, const struct each_call *c)
 {
 	struct db_vma_row v;
-	int rc, f;
+	int f;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v.idx = sqlite3_column_int64(st, 0);
-		v.start = (uint64_t)sqlite3_column_int64(st, 1);
-		v.end = (uint64_t)sqlite3_column_int64(st, 2);
-		v.offset = (uint64_t)sqlite3_column_int64(st, 3);
-		v.inode = (uint64_t)sqlite3_column_int64(st, 4);
-		v.perms = col_text(st, 5);
-		v.dev = col_text(st, 6);
-		v.path = col_text(st, 7);
-		v.role = col_text(st, 8);
-		v.vmflags = col_text(st, 9);
-		for (f = 0; f < VMA_NFIELDS; f++)
-			v.field[f] = col_opt(st, 10 + f);
-		if (fn(ctx, &v) != 0) {
-			sqlite3_reset(st);
-			return 0;
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(db, d, "reading VMAs");
+	v.idx = sqlite3_column_int64(st, 0);
+	v.start = (uint64_t)sqlite3_column_int64(st, 1);
+	v.end = (uint64_t)sqlite3_column_int64(st, 2);
+	v.offset = (uint64_t)sqlite3_column_int64(st, 3);
+	v.inode = (uint64_t)sqlite3_column_int64(st, 4);
+	v.perms = col_text(st, 5);
+	v.dev = col_text(st, 6);
+	v.path = col_text(st, 7);
+	v.role = col_text(st, 8);
+	v.vmflags = col_text(st, 9);
+	for (f = 0; f < VMA_NFIELDS; f++)
+		v.field[f] = col_opt(st, 10 + f);
+	return c->fn.vma(c->ctx, &v);
 }
 
 int
 db_vmas_each(struct db *db, int64_t id, db_vma_fn fn, void *ctx, struct diag *d)
 {
 	sqlite3_stmt *st = use(db, S_VMAS_EACH);
+	struct each_call c = { .fn.vma = fn, .ctx = ctx };
 
 	sqlite3_bind_int64(st, 1, id);
-	return vmas_run(db, st, fn, ctx, d);
+	return each_row(db, st, vma_call, &c, d, "reading VMAs");
 }
 
 int
 db_vmas_top(struct db *db, int64_t id, int64_t n, db_vma_fn fn, void *ctx, struct diag *d)
 {
 	sqlite3_stmt *st = use(db, S_VMAS_TOP);
+	struct each_call c = { .fn.vma = fn, .ctx = ctx };
 
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, n);
-	return vmas_run(db, st, fn, ctx, d);
+	return each_row(db, st, vma_call, &c, d, "reading VMAs");
+}
+
+static int
+site_call(sqlite3_stmt *st, const struct each_call *c)
+{
+	struct db_site_row s;
+
+	s.rank = sqlite3_column_int64(st, 0);
+	s.leaf = col_text(st, 1);
+	s.frames = col_text(st, 2);
+	s.inuse_space = col_opt(st, 3);
+	s.inuse_objects = col_opt(st, 4);
+	s.alloc_space = col_opt(st, 5);
+	s.alloc_objects = col_opt(st, 6);
+	return c->fn.site(c->ctx, &s);
 }
 
 int
 db_pprof_sites_each(struct db *db, int64_t id, db_site_fn fn, void *ctx, struct diag *d)
 {
 	sqlite3_stmt *st = use(db, S_SITES_EACH);
-	struct db_site_row s;
-	int rc;
+	struct each_call c = { .fn.site = fn, .ctx = ctx };
 
 	sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		s.rank = sqlite3_column_int64(st, 0);
-		s.leaf = col_text(st, 1);
-		s.frames = col_text(st, 2);
-		s.inuse_space = col_opt(st, 3);
-		s.inuse_objects = col_opt(st, 4);
-		s.alloc_space = col_opt(st, 5);
-		s.alloc_objects = col_opt(st, 6);
-		if (fn(ctx, &s) != 0) {
-			sqlite3_reset(st);
-			return 0;
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(db, d, "reading allocation sites");
+	return each_row(db, st, site_call, &c, d, "reading allocation sites");
 }
 
 static int
@@ -330,6 +363,25 @@ cmp_id(const void *a, const void *b)
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 
 	return (x > y) - (x < y);
+}
+
+/* The ids db_select_ids collects for one key, as each_row's context. */
+struct id_list {
+	int64_t *v;
+	int64_t n, cap;
+};
+
+static int
+id_call(sqlite3_stmt *st, const struct each_call *c)
+{
+	struct id_list *l = c->ctx;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->v = xreallocarray(l->v, (size_t)l->cap, sizeof(*l->v));
+	}
+	l->v[l->n++] = sqlite3_column_int64(st, 0);
+	return 0;
 }
 
 int
@@ -341,24 +393,19 @@ db_select_ids(struct db *db, const char *const *keys, const char *const *values,
 
 	for (i = 0; i < n; i++) {
 		sqlite3_stmt *st = use(db, S_SELECT_KV);
-		int64_t *got = NULL, ngot = 0, cap = 0, j, k, nkeep = 0;
-		int rc;
+		struct id_list list = { NULL, 0, 0 };
+		struct each_call c = { .ctx = &list };
+		int64_t *got, ngot, j, k, nkeep = 0;
 
 		bind_text(st, 1, keys[i]);
 		bind_text(st, 2, values[i]);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			if (ngot == cap) {
-				cap = cap ? cap * 2 : 16;
-				got = xreallocarray(got, (size_t)cap, sizeof(*got));
-			}
-			got[ngot++] = sqlite3_column_int64(st, 0);
-		}
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE) {
-			free(got);
+		if (each_row(db, st, id_call, &c, d, "selecting snapshots") != 0) {
+			free(list.v);
 			free(acc);
-			return db_fail(db, d, "selecting snapshots");
+			return -1;
 		}
+		got = list.v;
+		ngot = list.n;
 		qsort(got, (size_t)ngot, sizeof(*got), cmp_id);
 		if (i == 0) {
 			acc = got;
