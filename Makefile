@@ -37,6 +37,11 @@ endif
 CORE_SRCS = \
 	core/buf.c \
 	core/db.c \
+	core/db_batch.c \
+	core/db_merge.c \
+	core/db_read.c \
+	core/db_stmt.c \
+	core/db_write.c \
 	core/diag.c \
 	core/escape.c \
 	core/limits.c \
@@ -44,6 +49,7 @@ CORE_SRCS = \
 	core/num.c \
 	core/outfile.c \
 	core/timer.c \
+	core/vma.c \
 	core/xalloc.c
 
 INGEST_SRCS = \

@@ -10,8 +10,8 @@
 #include "analyze/words.h"
 #include "core/buf.h"
 #include "core/num.h"
+#include "core/vma.h"
 #include "core/xalloc.h"
-#include "ingest/smaps.h"
 
 #define MiB (1024 * 1024)
 
@@ -86,7 +86,7 @@ intern_role(struct vma_set *s, const char *role)
 static int64_t
 row_dirty(const struct db_vma_row *row)
 {
-	int64_t p = row->field[SMAPS_PRIVATE_DIRTY], sh = row->field[SMAPS_SHARED_DIRTY];
+	int64_t p = row->field[VMA_PRIVATE_DIRTY], sh = row->field[VMA_SHARED_DIRTY];
 
 	return p < 0 || sh < 0 ? -1 : p + sh;
 }
@@ -123,13 +123,13 @@ load_vma(void *ctx, const struct db_vma_row *row)
 	v->perms = perms != NULL ? perms : xstrdup(row->perms);
 	v->path = row->path[0] != '\0' ? xstrdup(row->path) : "";
 	v->role = s->roles[role];
-	v->size = row->field[SMAPS_SIZE];
-	v->rss = row->field[SMAPS_RSS];
-	v->pss = row->field[SMAPS_PSS];
-	v->anonymous = row->field[SMAPS_ANONYMOUS];
-	v->lazyfree = row->field[SMAPS_LAZYFREE];
-	v->anon_huge_pages = row->field[SMAPS_ANON_HUGE_PAGES];
-	v->swap = row->field[SMAPS_SWAP];
+	v->size = row->field[VMA_SIZE];
+	v->rss = row->field[VMA_RSS];
+	v->pss = row->field[VMA_PSS];
+	v->anonymous = row->field[VMA_ANONYMOUS];
+	v->lazyfree = row->field[VMA_LAZYFREE];
+	v->anon_huge_pages = row->field[VMA_ANON_HUGE_PAGES];
+	v->swap = row->field[VMA_SWAP];
 	v->dirty = row_dirty(row);
 	if (v->dirty > 0)
 		s->role_dirty[role] += v->dirty;

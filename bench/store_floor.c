@@ -1,6 +1,6 @@
 /*
  * The floor under `rssgap ingest` of one big snapshot: rssgap's own store
- * path (core/db.c, the statements and batch table ingest uses) timed alone
+ * path (core/db*.c, the statements and batch table ingest uses) timed alone
  * on VMAs already in memory. The smaps text is read and parsed first,
  * untimed; then, timed: open a new database (WAL, schema), BEGIN, the
  * snapshot row, every VMA in batches of VMA_WRITER_BATCH, COMMIT (with the
@@ -20,6 +20,7 @@
 #include "core/diag.h"
 #include "core/limits.h"
 #include "core/timer.h"
+#include "core/vma.h"
 #include "core/xalloc.h"
 #include "ingest/smaps.h"
 #include "ingest/vma_writer.h"

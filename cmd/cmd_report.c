@@ -12,8 +12,8 @@
 #include "cmd/common.h"
 #include "core/buf.h"
 #include "core/version.h"
+#include "core/vma.h"
 #include "core/xalloc.h"
-#include "ingest/smaps.h"
 #include "report/chart.h"
 #include "report/summary.h"
 
@@ -82,8 +82,8 @@ collect_top(void *ctx, const struct db_vma_row *row)
 	t->paths[2 * t->n + 1] = xstrdup(row->path != NULL ? row->path : "");
 	v->role = t->paths[2 * t->n];
 	v->path = t->paths[2 * t->n + 1];
-	v->size = row->field[SMAPS_SIZE];
-	v->rss = row->field[SMAPS_RSS];
+	v->size = row->field[VMA_SIZE];
+	v->rss = row->field[VMA_RSS];
 	t->n++;
 	return 0;
 }

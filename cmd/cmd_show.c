@@ -12,7 +12,7 @@
 #include "core/buf.h"
 #include "core/escape.h"
 #include "core/num.h"
-#include "ingest/smaps.h"
+#include "core/vma.h"
 #include "report/cgroupout.h"
 #include "report/json.h"
 #include "report/text.h"
@@ -54,10 +54,10 @@ text_vma(void *ctx, const struct db_vma_row *v)
 
 	buf_printf(s->out, "  %012" PRIx64 "-%012" PRIx64 " %s %-12s ", v->start, v->end, v->perms,
 		   v->role);
-	human(&cell, v->field[SMAPS_SIZE]);
+	human(&cell, v->field[VMA_SIZE]);
 	buf_printf(s->out, "%11s ", buf_str(&cell));
 	buf_reset(&cell);
-	human(&cell, v->field[SMAPS_RSS]);
+	human(&cell, v->field[VMA_RSS]);
 	buf_printf(s->out, "%11s  ", buf_str(&cell));
 	escape_term(s->out, v->path, strlen(v->path));
 	buf_putc(s->out, '\n');
@@ -77,12 +77,12 @@ json_vma(void *ctx, const struct db_vma_row *v)
 	json_str(s->j, "perms", v->perms);
 	json_str(s->j, "path", v->path);
 	json_str(s->j, "role", v->role);
-	json_int_or_null(s->j, "size", v->field[SMAPS_SIZE] >= 0, v->field[SMAPS_SIZE]);
-	json_int_or_null(s->j, "rss", v->field[SMAPS_RSS] >= 0, v->field[SMAPS_RSS]);
-	json_int_or_null(s->j, "anonymous", v->field[SMAPS_ANONYMOUS] >= 0,
-			 v->field[SMAPS_ANONYMOUS]);
-	json_int_or_null(s->j, "lazyfree", v->field[SMAPS_LAZYFREE] >= 0, v->field[SMAPS_LAZYFREE]);
-	json_int_or_null(s->j, "swap", v->field[SMAPS_SWAP] >= 0, v->field[SMAPS_SWAP]);
+	json_int_or_null(s->j, "size", v->field[VMA_SIZE] >= 0, v->field[VMA_SIZE]);
+	json_int_or_null(s->j, "rss", v->field[VMA_RSS] >= 0, v->field[VMA_RSS]);
+	json_int_or_null(s->j, "anonymous", v->field[VMA_ANONYMOUS] >= 0,
+			 v->field[VMA_ANONYMOUS]);
+	json_int_or_null(s->j, "lazyfree", v->field[VMA_LAZYFREE] >= 0, v->field[VMA_LAZYFREE]);
+	json_int_or_null(s->j, "swap", v->field[VMA_SWAP] >= 0, v->field[VMA_SWAP]);
 	json_end(s->j, '}');
 	return 0;
 }

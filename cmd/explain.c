@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "core/escape.h"
+#include "core/vma.h"
 #include "core/xalloc.h"
 #include "ingest/roles.h"
 #include "ingest/rules.h"
-#include "ingest/smaps.h"
 
 struct explain_ctx {
 	const struct rules *rules;
@@ -94,7 +94,7 @@ push_row(void *ctx, const struct db_vma_row *row)
 	snprintf(v.dev, sizeof(v.dev), "%s", row->dev != NULL ? row->dev : "");
 	v.path = row->path != NULL ? row->path : "";
 	v.path_len = strlen(v.path);
-	for (f = 0; f < SMAPS_NFIELDS; f++)
+	for (f = 0; f < VMA_NFIELDS; f++)
 		v.field[f] = row->field[f];
 	v.vmflags = row->vmflags;
 	x->stored = xreallocarray(x->stored, x->pushed + 1, sizeof(*x->stored));

@@ -1,6 +1,6 @@
 /*
  * The SQLite store: schema (docs/schema.md), migrations, and every SQL
- * statement rssgap runs. Only core/db.c includes sqlite3.h.
+ * statement rssgap runs. Only core/db*.c include sqlite3.h.
  *
  * One struct db is one connection, opened SQLITE_OPEN_NOMUTEX: it is used
  * by one thread at a time, and a thread that hands it to another (the
@@ -20,8 +20,8 @@
 #include <stdint.h>
 
 #include "core/diag.h"
+#include "core/vma.h"
 
-struct vma;
 struct db;
 
 /* Schema version this build writes (PRAGMA user_version). */
@@ -229,7 +229,7 @@ struct db_vma_row {
 	int64_t idx;
 	uint64_t start, end, offset, inode;
 	const char *perms, *dev, *path, *role, *vmflags;
-	int64_t field[32];	/* indexed by enum smaps_field; -1 when NULL */
+	int64_t field[VMA_NFIELDS];	/* indexed by enum vma_field; -1 when NULL */
 };
 typedef int (*db_vma_fn)(void *ctx, const struct db_vma_row *v);
 /* Call fn for each VMA of a snapshot in address order. */

@@ -599,15 +599,15 @@ role_for(struct snap *s, const char *role)
 }
 
 static int64_t
-field_or_zero(const struct vma *v, enum smaps_field f)
+field_or_zero(const struct vma *v, enum vma_field f)
 {
 	return v->field[f] < 0 ? 0 : v->field[f];
 }
 
 /* The totals a VMA adds to, per snapshot and per role. */
-static const enum smaps_field total_fields[] = {
-	SMAPS_SIZE, SMAPS_RSS, SMAPS_PSS, SMAPS_ANONYMOUS, SMAPS_LAZYFREE, SMAPS_ANON_HUGE_PAGES,
-	SMAPS_SWAP, SMAPS_PRIVATE_DIRTY,
+static const enum vma_field total_fields[] = {
+	VMA_SIZE, VMA_RSS, VMA_PSS, VMA_ANONYMOUS, VMA_LAZYFREE, VMA_ANON_HUGE_PAGES,
+	VMA_SWAP, VMA_PRIVATE_DIRTY,
 };
 
 /*
@@ -632,7 +632,7 @@ add_totals(struct snap *s, struct role_acc *r, const struct vma *v, struct diag 
 			return diag_fail(d, DIAG_FORMAT, v->line,
 					 "the snapshot's %s total passes 2^63 bytes at this VMA"
 					 " (expected a real address space)",
-					 smaps_field_name(total_fields[i]));
+					 vma_field_name(total_fields[i]));
 	}
 	s->unknown_fields += v->unknown_fields;
 	s->vmas++;

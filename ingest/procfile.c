@@ -115,10 +115,10 @@ rollup_vma(void *vctx, const struct vma *v, struct diag *d)
 	if (c->seen++)
 		return diag_fail(d, DIAG_FORMAT, v->line,
 				 "second VMA header in smaps_rollup (expected one [rollup])");
-	for (f = 0; f < SMAPS_NFIELDS; f++) {
+	for (f = 0; f < VMA_NFIELDS; f++) {
 		if (v->field[f] < 0)
 			continue;
-		if (c->sink->put(c->sink->ctx, "smaps_rollup", smaps_field_name(f), 1, v->field[f],
+		if (c->sink->put(c->sink->ctx, "smaps_rollup", vma_field_name(f), 1, v->field[f],
 				 NULL, v->line, d) != 0)
 			return -1;
 	}

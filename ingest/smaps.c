@@ -28,44 +28,14 @@ struct smaps_parser {
 	int failed;		/* smaps_parser_feed returned -1 once */
 };
 
-/* Kernel names and SQL columns, in enum order. */
-static const struct {
-	const char *name;
-	const char *column;
-	unsigned char len;
-	unsigned char plain;	/* a plain number, not "N kB" */
-} fields[SMAPS_NFIELDS] = {
-	[SMAPS_SIZE] = { "Size", "size", 4, 0 },
-	[SMAPS_KERNEL_PAGE_SIZE] = { "KernelPageSize", "kernel_page_size", 14, 0 },
-	[SMAPS_MMU_PAGE_SIZE] = { "MMUPageSize", "mmu_page_size", 11, 0 },
-	[SMAPS_RSS] = { "Rss", "rss", 3, 0 },
-	[SMAPS_PSS] = { "Pss", "pss", 3, 0 },
-	[SMAPS_PSS_ANON] = { "Pss_Anon", "pss_anon", 8, 0 },
-	[SMAPS_PSS_FILE] = { "Pss_File", "pss_file", 8, 0 },
-	[SMAPS_PSS_SHMEM] = { "Pss_Shmem", "pss_shmem", 9, 0 },
-	[SMAPS_PSS_DIRTY] = { "Pss_Dirty", "pss_dirty", 9, 0 },
-	[SMAPS_SHARED_CLEAN] = { "Shared_Clean", "shared_clean", 12, 0 },
-	[SMAPS_SHARED_DIRTY] = { "Shared_Dirty", "shared_dirty", 12, 0 },
-	[SMAPS_PRIVATE_CLEAN] = { "Private_Clean", "private_clean", 13, 0 },
-	[SMAPS_PRIVATE_DIRTY] = { "Private_Dirty", "private_dirty", 13, 0 },
-	[SMAPS_REFERENCED] = { "Referenced", "referenced", 10, 0 },
-	[SMAPS_ANONYMOUS] = { "Anonymous", "anonymous", 9, 0 },
-	[SMAPS_KSM] = { "KSM", "ksm", 3, 0 },
-	[SMAPS_LAZYFREE] = { "LazyFree", "lazyfree", 8, 0 },
-	[SMAPS_ANON_HUGE_PAGES] = { "AnonHugePages", "anon_huge_pages", 13, 0 },
-	[SMAPS_SHMEM_PMD_MAPPED] = { "ShmemPmdMapped", "shmem_pmd_mapped", 14, 0 },
-	[SMAPS_FILE_PMD_MAPPED] = { "FilePmdMapped", "file_pmd_mapped", 13, 0 },
-	[SMAPS_SHARED_HUGETLB] = { "Shared_Hugetlb", "shared_hugetlb", 14, 0 },
-	[SMAPS_PRIVATE_HUGETLB] = { "Private_Hugetlb", "private_hugetlb", 15, 0 },
-	[SMAPS_SWAP] = { "Swap", "swap", 4, 0 },
-	[SMAPS_SWAP_PSS] = { "SwapPss", "swap_pss", 7, 0 },
-	[SMAPS_LOCKED] = { "Locked", "locked", 6, 0 },
-	[SMAPS_THP_ELIGIBLE] = { "THPeligible", "thp_eligible", 11, 1 },
-	[SMAPS_PROTECTION_KEY] = { "ProtectionKey", "protection_key", 13, 1 },
+/* Fields the kernel prints as a plain number, not "N kB". */
+static const unsigned char plain[VMA_NFIELDS] = {
+	[VMA_THP_ELIGIBLE] = 1,
+	[VMA_PROTECTION_KEY] = 1,
 };
 
 /* What smaps_lookup returns for "VmFlags" (not a numeric field). */
-#define FIELD_VMFLAGS SMAPS_NFIELDS
+#define FIELD_VMFLAGS VMA_NFIELDS
 
 /*
  * A field name of up to 15 bytes packed little-endian into two words (the
@@ -80,33 +50,33 @@ static const struct {
 	uint64_t w0, w1;
 	int field;
 } field_hash[64] = {
-	[26] = { 0x00000000657a6953ull, 0x0000000000000000ull, SMAPS_SIZE },
-	[1] = { 0x61506c656e72654bull, 0x0000657a69536567ull, SMAPS_KERNEL_PAGE_SIZE },
-	[7] = { 0x5365676150554d4dull, 0x0000000000657a69ull, SMAPS_MMU_PAGE_SIZE },
-	[39] = { 0x0000000000737352ull, 0x0000000000000000ull, SMAPS_RSS },
-	[24] = { 0x0000000000737350ull, 0x0000000000000000ull, SMAPS_PSS },
-	[43] = { 0x6e6f6e415f737350ull, 0x0000000000000000ull, SMAPS_PSS_ANON },
-	[13] = { 0x656c69465f737350ull, 0x0000000000000000ull, SMAPS_PSS_FILE },
-	[48] = { 0x656d68535f737350ull, 0x000000000000006dull, SMAPS_PSS_SHMEM },
-	[6] = { 0x747269445f737350ull, 0x0000000000000079ull, SMAPS_PSS_DIRTY },
-	[61] = { 0x435f646572616853ull, 0x000000006e61656cull, SMAPS_SHARED_CLEAN },
-	[38] = { 0x445f646572616853ull, 0x0000000079747269ull, SMAPS_SHARED_DIRTY },
-	[41] = { 0x5f65746176697250ull, 0x0000006e61656c43ull, SMAPS_PRIVATE_CLEAN },
-	[28] = { 0x5f65746176697250ull, 0x0000007974726944ull, SMAPS_PRIVATE_DIRTY },
-	[55] = { 0x636e657265666552ull, 0x0000000000006465ull, SMAPS_REFERENCED },
-	[50] = { 0x756f6d796e6f6e41ull, 0x0000000000000073ull, SMAPS_ANONYMOUS },
-	[23] = { 0x00000000004d534bull, 0x0000000000000000ull, SMAPS_KSM },
-	[56] = { 0x65657246797a614cull, 0x0000000000000000ull, SMAPS_LAZYFREE },
-	[5] = { 0x656775486e6f6e41ull, 0x0000007365676150ull, SMAPS_ANON_HUGE_PAGES },
-	[63] = { 0x646d506d656d6853ull, 0x000064657070614dull, SMAPS_SHMEM_PMD_MAPPED },
-	[45] = { 0x4d646d50656c6946ull, 0x0000006465707061ull, SMAPS_FILE_PMD_MAPPED },
-	[31] = { 0x485f646572616853ull, 0x0000626c74656775ull, SMAPS_SHARED_HUGETLB },
-	[40] = { 0x5f65746176697250ull, 0x00626c7465677548ull, SMAPS_PRIVATE_HUGETLB },
-	[42] = { 0x0000000070617753ull, 0x0000000000000000ull, SMAPS_SWAP },
-	[12] = { 0x0073735070617753ull, 0x0000000000000000ull, SMAPS_SWAP_PSS },
-	[52] = { 0x000064656b636f4cull, 0x0000000000000000ull, SMAPS_LOCKED },
-	[17] = { 0x6967696c65504854ull, 0x0000000000656c62ull, SMAPS_THP_ELIGIBLE },
-	[35] = { 0x69746365746f7250ull, 0x00000079654b6e6full, SMAPS_PROTECTION_KEY },
+	[26] = { 0x00000000657a6953ull, 0x0000000000000000ull, VMA_SIZE },
+	[1] = { 0x61506c656e72654bull, 0x0000657a69536567ull, VMA_KERNEL_PAGE_SIZE },
+	[7] = { 0x5365676150554d4dull, 0x0000000000657a69ull, VMA_MMU_PAGE_SIZE },
+	[39] = { 0x0000000000737352ull, 0x0000000000000000ull, VMA_RSS },
+	[24] = { 0x0000000000737350ull, 0x0000000000000000ull, VMA_PSS },
+	[43] = { 0x6e6f6e415f737350ull, 0x0000000000000000ull, VMA_PSS_ANON },
+	[13] = { 0x656c69465f737350ull, 0x0000000000000000ull, VMA_PSS_FILE },
+	[48] = { 0x656d68535f737350ull, 0x000000000000006dull, VMA_PSS_SHMEM },
+	[6] = { 0x747269445f737350ull, 0x0000000000000079ull, VMA_PSS_DIRTY },
+	[61] = { 0x435f646572616853ull, 0x000000006e61656cull, VMA_SHARED_CLEAN },
+	[38] = { 0x445f646572616853ull, 0x0000000079747269ull, VMA_SHARED_DIRTY },
+	[41] = { 0x5f65746176697250ull, 0x0000006e61656c43ull, VMA_PRIVATE_CLEAN },
+	[28] = { 0x5f65746176697250ull, 0x0000007974726944ull, VMA_PRIVATE_DIRTY },
+	[55] = { 0x636e657265666552ull, 0x0000000000006465ull, VMA_REFERENCED },
+	[50] = { 0x756f6d796e6f6e41ull, 0x0000000000000073ull, VMA_ANONYMOUS },
+	[23] = { 0x00000000004d534bull, 0x0000000000000000ull, VMA_KSM },
+	[56] = { 0x65657246797a614cull, 0x0000000000000000ull, VMA_LAZYFREE },
+	[5] = { 0x656775486e6f6e41ull, 0x0000007365676150ull, VMA_ANON_HUGE_PAGES },
+	[63] = { 0x646d506d656d6853ull, 0x000064657070614dull, VMA_SHMEM_PMD_MAPPED },
+	[45] = { 0x4d646d50656c6946ull, 0x0000006465707061ull, VMA_FILE_PMD_MAPPED },
+	[31] = { 0x485f646572616853ull, 0x0000626c74656775ull, VMA_SHARED_HUGETLB },
+	[40] = { 0x5f65746176697250ull, 0x00626c7465677548ull, VMA_PRIVATE_HUGETLB },
+	[42] = { 0x0000000070617753ull, 0x0000000000000000ull, VMA_SWAP },
+	[12] = { 0x0073735070617753ull, 0x0000000000000000ull, VMA_SWAP_PSS },
+	[52] = { 0x000064656b636f4cull, 0x0000000000000000ull, VMA_LOCKED },
+	[17] = { 0x6967696c65504854ull, 0x0000000000656c62ull, VMA_THP_ELIGIBLE },
+	[35] = { 0x69746365746f7250ull, 0x00000079654b6e6full, VMA_PROTECTION_KEY },
 	[47] = { 0x007367616c466d56ull, 0x0000000000000000ull, FIELD_VMFLAGS },
 };
 
@@ -189,18 +159,6 @@ smaps_field_lookup(const char *name, size_t len)
 	return f == FIELD_VMFLAGS ? -1 : f;
 }
 
-const char *
-smaps_field_name(enum smaps_field f)
-{
-	return (unsigned)f < SMAPS_NFIELDS ? fields[f].name : "?";
-}
-
-const char *
-smaps_field_column(enum smaps_field f)
-{
-	return (unsigned)f < SMAPS_NFIELDS ? fields[f].column : "?";
-}
-
 struct smaps_parser *
 smaps_parser_new(int maps_only, const struct limits *lim, smaps_emit_fn emit, void *ctx)
 {
@@ -257,11 +215,11 @@ hex_digit(unsigned c)
 }
 
 /* Every field -1: what a VMA header starts with. */
-static const int64_t absent_fields[SMAPS_NFIELDS] = {
+static const int64_t absent_fields[VMA_NFIELDS] = {
 	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
 	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
 };
-_Static_assert(SMAPS_NFIELDS == 27, "absent_fields lists one -1 per field");
+_Static_assert(VMA_NFIELDS == 27, "absent_fields lists one -1 per field");
 
 /* The index of the first byte at or after i that is not a space or tab. */
 static inline size_t
@@ -321,12 +279,12 @@ flush(struct smaps_parser *p, struct diag *d)
 	if (!p->pending)
 		return 0;
 	p->pending = 0;
-	if (v->field[SMAPS_SIZE] < 0 && !p->rollup) {
+	if (v->field[VMA_SIZE] < 0 && !p->rollup) {
 		uint64_t size = v->end - v->start;
 
 		/* No user address space spans 2^63 bytes: such a range stays unknown. */
 		if (size <= (uint64_t)INT64_MAX)
-			v->field[SMAPS_SIZE] = (int64_t)size;
+			v->field[VMA_SIZE] = (int64_t)size;
 	}
 	v->path = buf_str(&p->path);
 	v->vmflags = v->vmflags != NULL ? buf_str(&p->vmflags) : NULL;
@@ -506,7 +464,7 @@ parse_field(struct smaps_parser *p, const char *s, size_t n, size_t name_len, in
 		goto overflow;
 	while (i < n && is_space((unsigned char)s[i]))
 		i++;
-	if (!fields[f].plain) {
+	if (!plain[f]) {
 		if (n - i < 2 || s[i] != 'k' || s[i + 1] != 'B')
 			goto bad;
 		i += 2;
@@ -521,16 +479,16 @@ parse_field(struct smaps_parser *p, const char *s, size_t n, size_t name_len, in
 		goto overflow;
 	if (__builtin_expect(v->field[f] >= 0, 0))
 		return diag_fail(d, DIAG_FORMAT, lineno,
-				 "duplicate field \"%s\" (expected one per VMA)", fields[f].name);
+				 "duplicate field \"%s\" (expected one per VMA)", vma_field_name(f));
 	v->field[f] = (int64_t)num;
 	return 0;
 overflow:
 	return diag_fail(d, DIAG_FORMAT, lineno, "%s \"%.*s\": value overflows 64 bits",
-			 fields[f].name, QLEN(n - digits_at), s + digits_at);
+			 vma_field_name(f), QLEN(n - digits_at), s + digits_at);
 bad:
 	return diag_fail(d, DIAG_FORMAT, lineno, "bad %s value \"%.*s\" (expected %s)",
-			 fields[f].name, QLEN(n - digits_at), s + digits_at,
-			 fields[f].plain ? "a decimal number" : "N kB");
+			 vma_field_name(f), QLEN(n - digits_at), s + digits_at,
+			 plain[f] ? "a decimal number" : "N kB");
 }
 
 /*
@@ -552,7 +510,7 @@ fast_field(struct smaps_parser *p, const char *s, size_t n, size_t name_len, int
 	}
 	if (i == digits_at || i - digits_at > 18 || p->cur.field[f] >= 0)
 		return 0;
-	if (!fields[f].plain) {
+	if (!plain[f]) {
 		if (n - i != 3 || s[i] != ' ' || s[i + 1] != 'k' || s[i + 2] != 'B' ||
 		    num > (uint64_t)INT64_MAX / 1024)
 			return 0;
@@ -592,7 +550,7 @@ parse_line(struct smaps_parser *p, const char *s, size_t n, uint64_t lineno, str
 		int f;
 
 		if (colon > 0 && (f = field_by_words(w0, w1)) >= 0) {
-			if (f < SMAPS_NFIELDS && p->pending && fast_field(p, s, n, colon, f))
+			if (f < VMA_NFIELDS && p->pending && fast_field(p, s, n, colon, f))
 				return 0;
 			return parse_field(p, s, n, colon, f, lineno, d);
 		}

@@ -3,11 +3,8 @@
  * (a snapshot can hold a million VMAs; nothing but the VMA being read is
  * kept). Each complete VMA is handed to emit in file order.
  *
- * Fields are those of the kernel's Documentation/filesystems/proc.rst,
- * stored in bytes; THPeligible and ProtectionKey are plain numbers.
- * A field never seen for a VMA is -1 (with maps alone every field is -1:
- * Rss is unknown, not zero) but Size: it comes from the Size line, else
- * from the range (end - start), maps included. Unknown "Name: N kB" fields
+ * The record filled is core/vma.h's struct vma (what its fields mean,
+ * which are -1, where Size comes from). Unknown "Name: N kB" fields
  * (any value) are tolerated and counted in unknown_fields. Separators may
  * be spaces or tabs; a repeated field in one VMA is an error.
  * A VMA handed to emit, its path (NUL-terminated, may hold spaces) and its
@@ -24,52 +21,7 @@
 
 #include "core/diag.h"
 #include "core/limits.h"
-
-enum smaps_field {
-	SMAPS_SIZE,
-	SMAPS_KERNEL_PAGE_SIZE,
-	SMAPS_MMU_PAGE_SIZE,
-	SMAPS_RSS,
-	SMAPS_PSS,
-	SMAPS_PSS_ANON,
-	SMAPS_PSS_FILE,
-	SMAPS_PSS_SHMEM,
-	SMAPS_PSS_DIRTY,
-	SMAPS_SHARED_CLEAN,
-	SMAPS_SHARED_DIRTY,
-	SMAPS_PRIVATE_CLEAN,
-	SMAPS_PRIVATE_DIRTY,
-	SMAPS_REFERENCED,
-	SMAPS_ANONYMOUS,
-	SMAPS_KSM,
-	SMAPS_LAZYFREE,
-	SMAPS_ANON_HUGE_PAGES,
-	SMAPS_SHMEM_PMD_MAPPED,
-	SMAPS_FILE_PMD_MAPPED,
-	SMAPS_SHARED_HUGETLB,
-	SMAPS_PRIVATE_HUGETLB,
-	SMAPS_SWAP,
-	SMAPS_SWAP_PSS,
-	SMAPS_LOCKED,
-	SMAPS_THP_ELIGIBLE,
-	SMAPS_PROTECTION_KEY,
-	SMAPS_NFIELDS
-};
-
-struct vma {
-	uint64_t start;		/* first byte */
-	uint64_t end;		/* one past the last byte */
-	uint64_t offset;	/* file offset */
-	uint64_t inode;
-	char perms[5];		/* "rw-p" */
-	char dev[16];		/* "fd:01" */
-	const char *path;	/* "" when anonymous; "[heap]", "[anon: Go: heap]", a file */
-	size_t path_len;
-	int64_t field[SMAPS_NFIELDS];
-	const char *vmflags;	/* "rd wr mr mw me ac" or NULL when absent */
-	uint32_t unknown_fields;
-	uint64_t line;		/* line of the VMA's header in the member */
-};
+#include "core/vma.h"
 
 typedef int (*smaps_emit_fn)(void *ctx, const struct vma *v, struct diag *d);
 
@@ -97,10 +49,6 @@ uint64_t smaps_parser_count(const struct smaps_parser *p);
 /* Parse a whole member held in memory. */
 int smaps_parse(const char *buf, size_t len, int maps_only, const struct limits *lim,
 		smaps_emit_fn emit, void *ctx, struct diag *d);
-/* The kernel's name of a field ("Rss", "AnonHugePages"). */
-const char *smaps_field_name(enum smaps_field f);
-/* The SQL column name of a field ("rss", "anon_huge_pages"). */
-const char *smaps_field_column(enum smaps_field f);
 /* The field named name[0..len) ("Rss"), or -1 when it is not one (VmFlags is not). */
 int smaps_field_lookup(const char *name, size_t len);
 /*

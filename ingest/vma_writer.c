@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/vma.h"
 #include "core/xalloc.h"
-#include "ingest/smaps.h"
 
 #define ARENA_MIN (64 * 1024)
 

@@ -64,13 +64,13 @@ on_classified(void *ctx, const struct vma *v, const char *role, struct diag *d)
 	a->perms = dup_str(v->perms);
 	a->path = dup_str(v->path);
 	a->role = role;
-	a->size = v->field[SMAPS_SIZE];
-	a->rss = v->field[SMAPS_RSS];
-	a->pss = v->field[SMAPS_PSS];
-	a->anonymous = v->field[SMAPS_ANONYMOUS];
-	a->lazyfree = v->field[SMAPS_LAZYFREE];
-	a->anon_huge_pages = v->field[SMAPS_ANON_HUGE_PAGES];
-	a->swap = v->field[SMAPS_SWAP];
+	a->size = v->field[VMA_SIZE];
+	a->rss = v->field[VMA_RSS];
+	a->pss = v->field[VMA_PSS];
+	a->anonymous = v->field[VMA_ANONYMOUS];
+	a->lazyfree = v->field[VMA_LAZYFREE];
+	a->anon_huge_pages = v->field[VMA_ANON_HUGE_PAGES];
+	a->swap = v->field[VMA_SWAP];
 	return 0;
 }
 

@@ -16,8 +16,8 @@
 #include "analyze/snapshot.h"
 #include "core/db.h"
 #include "core/limits.h"
+#include "core/vma.h"
 #include "ingest/ingest.h"
-#include "ingest/smaps.h"
 #include "tests/testutil.h"
 
 struct world {
@@ -88,7 +88,7 @@ ingest(struct world *w, const char *path)
 static int
 sum_rss(void *ctx, const struct db_vma_row *v)
 {
-	*(int64_t *)ctx += v->field[SMAPS_RSS];
+	*(int64_t *)ctx += v->field[VMA_RSS];
 	return 0;
 }
 

@@ -110,8 +110,8 @@ collect(void *ctx, const struct vma *v, const char *role, struct diag *d)
 	}
 	r->roles[i].n++;
 	r->roles[i].size += v->end - v->start;
-	if (v->field[SMAPS_RSS] > 0)
-		r->roles[i].rss += (uint64_t)v->field[SMAPS_RSS];
+	if (v->field[VMA_RSS] > 0)
+		r->roles[i].rss += (uint64_t)v->field[VMA_RSS];
 	if (r->nvmas < MAX_VMAS) {
 		r->starts[r->nvmas] = v->start;
 		snprintf(r->vma_role[r->nvmas], sizeof(r->vma_role[0]), "%s", role);

@@ -26,8 +26,8 @@
 /* What a parse produced: the count, per-field sums and a few VMAs kept whole. */
 struct seen {
 	uint64_t count;
-	int64_t sum[SMAPS_NFIELDS];
-	uint64_t present[SMAPS_NFIELDS];	/* VMAs where the field was present */
+	int64_t sum[VMA_NFIELDS];
+	uint64_t present[VMA_NFIELDS];	/* VMAs where the field was present */
 	uint64_t unknown_fields;
 	uint64_t last_line;
 	int keep;			/* keep up to 16 VMAs */
@@ -51,7 +51,7 @@ collect(void *ctx, const struct vma *v, struct diag *d)
 	assert_true(v->line > s->last_line);
 	s->last_line = v->line;
 	assert_int_equal(strlen(v->path), v->path_len);
-	for (f = 0; f < SMAPS_NFIELDS; f++) {
+	for (f = 0; f < VMA_NFIELDS; f++) {
 		if (v->field[f] >= 0) {
 			s->sum[f] += v->field[f];
 			s->present[f]++;
@@ -102,10 +102,10 @@ collect(void *ctx, const struct vma *v, struct diag *d)
 			assert_int_equal(j, json_array_size(perms));
 		}
 		if (s->maps) {
-			for (f = 0; f < SMAPS_NFIELDS; f++)
-				if (f != SMAPS_SIZE)
+			for (f = 0; f < VMA_NFIELDS; f++)
+				if (f != VMA_SIZE)
 					assert_int_equal(v->field[f], -1);
-			assert_int_equal(v->field[SMAPS_SIZE], (int64_t)(v->end - v->start));
+			assert_int_equal(v->field[VMA_SIZE], (int64_t)(v->end - v->start));
 			assert_null(v->vmflags);
 		} else {
 			size_t nfields = 0;
@@ -118,13 +118,13 @@ collect(void *ctx, const struct vma *v, struct diag *d)
 					continue;
 				nfields++;
 				want = json_integer_value(val);
-				if (f != SMAPS_THP_ELIGIBLE && f != SMAPS_PROTECTION_KEY)
+				if (f != VMA_THP_ELIGIBLE && f != VMA_PROTECTION_KEY)
 					want *= KB;
 				assert_int_equal(v->field[f], want);
 			}
 			/* every field jc saw, and no other, is present */
-			for (f = 0; f < SMAPS_NFIELDS; f++)
-				if (json_object_get(e, smaps_field_name(f)) == NULL)
+			for (f = 0; f < VMA_NFIELDS; f++)
+				if (json_object_get(e, vma_field_name(f)) == NULL)
 					assert_int_equal(v->field[f], -1);
 			assert_int_equal(nfields, 21);	/* 20 sizes and THPeligible */
 			{
@@ -184,8 +184,8 @@ test_field_names(void **state)
 	int f;
 
 	(void)state;
-	for (f = 0; f < SMAPS_NFIELDS; f++) {
-		const char *name = smaps_field_name(f);
+	for (f = 0; f < VMA_NFIELDS; f++) {
+		const char *name = vma_field_name(f);
 
 		assert_int_equal(smaps_field_lookup(name, strlen(name)), f);
 	}
@@ -195,10 +195,10 @@ test_field_names(void **state)
 	assert_int_equal(smaps_field_lookup("rss", 3), -1);
 	assert_int_equal(smaps_field_lookup("", 0), -1);
 	assert_int_equal(smaps_field_lookup("Private_Hugetlbx", 16), -1);
-	assert_string_equal(smaps_field_name(SMAPS_ANON_HUGE_PAGES), "AnonHugePages");
-	assert_string_equal(smaps_field_column(SMAPS_ANON_HUGE_PAGES), "anon_huge_pages");
-	assert_string_equal(smaps_field_column(SMAPS_RSS), "rss");
-	assert_string_equal(smaps_field_column(SMAPS_THP_ELIGIBLE), "thp_eligible");
+	assert_string_equal(vma_field_name(VMA_ANON_HUGE_PAGES), "AnonHugePages");
+	assert_string_equal(vma_field_column(VMA_ANON_HUGE_PAGES), "anon_huge_pages");
+	assert_string_equal(vma_field_column(VMA_RSS), "rss");
+	assert_string_equal(vma_field_column(VMA_THP_ELIGIBLE), "thp_eligible");
 }
 
 static void
@@ -208,16 +208,16 @@ test_procfs_smaps(void **state)
 
 	(void)state;
 	parse_file("fixtures/corpora/procfs/proc/26231/smaps", 0, &s);
-	assert_int_equal(s.sum[SMAPS_RSS], 29948 * KB);
-	assert_int_equal(s.sum[SMAPS_PSS], 29944 * KB);
-	assert_int_equal(s.sum[SMAPS_SHARED_CLEAN], 4 * KB);
-	assert_int_equal(s.sum[SMAPS_SHARED_DIRTY], 0);
-	assert_int_equal(s.sum[SMAPS_PRIVATE_CLEAN], 15548 * KB);
-	assert_int_equal(s.sum[SMAPS_PRIVATE_DIRTY], 14396 * KB);
-	assert_int_equal(s.sum[SMAPS_REFERENCED], 24752 * KB);
-	assert_int_equal(s.sum[SMAPS_ANONYMOUS], 20756 * KB);
-	assert_int_equal(s.sum[SMAPS_SWAP], 1940 * KB);
-	assert_int_equal(s.sum[SMAPS_SWAP_PSS], 1940 * KB);
+	assert_int_equal(s.sum[VMA_RSS], 29948 * KB);
+	assert_int_equal(s.sum[VMA_PSS], 29944 * KB);
+	assert_int_equal(s.sum[VMA_SHARED_CLEAN], 4 * KB);
+	assert_int_equal(s.sum[VMA_SHARED_DIRTY], 0);
+	assert_int_equal(s.sum[VMA_PRIVATE_CLEAN], 15548 * KB);
+	assert_int_equal(s.sum[VMA_PRIVATE_DIRTY], 14396 * KB);
+	assert_int_equal(s.sum[VMA_REFERENCED], 24752 * KB);
+	assert_int_equal(s.sum[VMA_ANONYMOUS], 20756 * KB);
+	assert_int_equal(s.sum[VMA_SWAP], 1940 * KB);
+	assert_int_equal(s.sum[VMA_SWAP_PSS], 1940 * KB);
 	assert_int_equal(s.unknown_fields, 0);
 }
 
@@ -258,18 +258,18 @@ test_procfs_rollup(void **state)
 	parse_rollup("fixtures/corpora/procfs/proc/26231/smaps_rollup", &s);
 	assert_int_equal(s.count, 1);
 	assert_string_equal(s.kept[0].path, "[rollup]");
-	assert_int_equal(s.sum[SMAPS_RSS], 29948 * KB);
-	assert_int_equal(s.sum[SMAPS_PSS], 29944 * KB);
-	assert_int_equal(s.sum[SMAPS_SHARED_CLEAN], 4 * KB);
-	assert_int_equal(s.sum[SMAPS_SHARED_DIRTY], 0);
-	assert_int_equal(s.sum[SMAPS_PRIVATE_CLEAN], 15548 * KB);
-	assert_int_equal(s.sum[SMAPS_PRIVATE_DIRTY], 14396 * KB);
-	assert_int_equal(s.sum[SMAPS_REFERENCED], 24752 * KB);
-	assert_int_equal(s.sum[SMAPS_ANONYMOUS], 20756 * KB);
-	assert_int_equal(s.sum[SMAPS_SWAP], 1940 * KB);
-	assert_int_equal(s.sum[SMAPS_SWAP_PSS], 1940 * KB);
+	assert_int_equal(s.sum[VMA_RSS], 29948 * KB);
+	assert_int_equal(s.sum[VMA_PSS], 29944 * KB);
+	assert_int_equal(s.sum[VMA_SHARED_CLEAN], 4 * KB);
+	assert_int_equal(s.sum[VMA_SHARED_DIRTY], 0);
+	assert_int_equal(s.sum[VMA_PRIVATE_CLEAN], 15548 * KB);
+	assert_int_equal(s.sum[VMA_PRIVATE_DIRTY], 14396 * KB);
+	assert_int_equal(s.sum[VMA_REFERENCED], 24752 * KB);
+	assert_int_equal(s.sum[VMA_ANONYMOUS], 20756 * KB);
+	assert_int_equal(s.sum[VMA_SWAP], 1940 * KB);
+	assert_int_equal(s.sum[VMA_SWAP_PSS], 1940 * KB);
 	/* a rollup has no Size line and its range is not a mapping */
-	assert_int_equal(s.kept[0].v.field[SMAPS_SIZE], -1);
+	assert_int_equal(s.kept[0].v.field[VMA_SIZE], -1);
 	assert_false(s.kept[0].has_vmflags);
 }
 
@@ -285,13 +285,13 @@ test_jc_smaps(void **state)
 	parse_file("fixtures/corpora/jc/pid_smaps", 0, &s);
 	assert_int_equal(s.count, 214);
 	assert_int_equal(json_array_size(s.expect), 214);
-	assert_int_equal(s.sum[SMAPS_SIZE], 169988 * KB);
-	assert_int_equal(s.sum[SMAPS_RSS], 13252 * KB);
-	assert_int_equal(s.sum[SMAPS_PSS], 5594 * KB);
-	assert_int_equal(s.sum[SMAPS_ANONYMOUS], 4576 * KB);
+	assert_int_equal(s.sum[VMA_SIZE], 169988 * KB);
+	assert_int_equal(s.sum[VMA_RSS], 13252 * KB);
+	assert_int_equal(s.sum[VMA_PSS], 5594 * KB);
+	assert_int_equal(s.sum[VMA_ANONYMOUS], 4576 * KB);
 	/* "THPeligible:\t\t0" (tabs) is read on every VMA */
-	assert_int_equal(s.present[SMAPS_THP_ELIGIBLE], 214);
-	assert_int_equal(s.present[SMAPS_PROTECTION_KEY], 0);
+	assert_int_equal(s.present[VMA_THP_ELIGIBLE], 214);
+	assert_int_equal(s.present[VMA_PROTECTION_KEY], 0);
 	assert_string_equal(s.kept[0].path, "/usr/lib/systemd/systemd");
 	assert_string_equal(s.kept[0].vmflags, "rd mr mw me dw sd");
 	assert_string_equal(s.kept[0].v.perms, "r--p");
@@ -313,14 +313,14 @@ test_procfs_maps(void **state)
 	assert_int_equal(s.kept[1].v.offset, 0xa000);
 	assert_string_equal(s.kept[2].path, "[heap]");
 	assert_int_equal(s.kept[2].v.start, 0x55680bed6000ull);
-	assert_int_equal(s.kept[2].v.field[SMAPS_SIZE], 0x55680bef7000ll - 0x55680bed6000ll);
-	assert_int_equal(s.kept[2].v.field[SMAPS_RSS], -1);
+	assert_int_equal(s.kept[2].v.field[VMA_SIZE], 0x55680bef7000ll - 0x55680bed6000ll);
+	assert_int_equal(s.kept[2].v.field[VMA_RSS], -1);
 	assert_string_equal(s.kept[3].path, "/usr/lib/locale/locale-archive");
 	assert_int_equal(s.kept[3].v.inode, 17432624);
 	assert_string_equal(s.kept[8].path, "[vsyscall]");
 	assert_int_equal(s.kept[8].v.start, 0xffffffffff600000ull);
-	assert_int_equal(s.present[SMAPS_RSS], 0);
-	assert_int_equal(s.present[SMAPS_SIZE], 9);
+	assert_int_equal(s.present[VMA_RSS], 0);
+	assert_int_equal(s.present[VMA_SIZE], 9);
 
 	memset(&s, 0, sizeof(s));
 	s.keep = 1;
@@ -330,7 +330,7 @@ test_procfs_maps(void **state)
 	assert_string_equal(s.kept[0].path, "/bin/tcsh");
 	assert_string_equal(s.kept[0].v.dev, "03:01");
 	assert_string_equal(s.kept[2].path, "");
-	assert_int_equal(s.kept[2].v.field[SMAPS_SIZE], 0x08146000 - 0x0808c000);
+	assert_int_equal(s.kept[2].v.field[VMA_SIZE], 0x08146000 - 0x0808c000);
 	assert_string_equal(s.kept[3].path, "/lib/ld-2.3.2.so");
 }
 
@@ -354,7 +354,7 @@ test_jc_maps(void **state)
 
 		parse_file("fixtures/corpora/jc/pid_smaps", 0, &a);
 		parse_file("fixtures/corpora/jc/pid_maps", 1, &b);
-		assert_int_equal(a.sum[SMAPS_SIZE], b.sum[SMAPS_SIZE]);
+		assert_int_equal(a.sum[VMA_SIZE], b.sum[VMA_SIZE]);
 	}
 }
 
@@ -367,13 +367,13 @@ check_real(const char *smaps, const char *rollup, int64_t rss_kb, uint64_t vmas)
 	parse_file(smaps, 0, &s);
 	parse_rollup(rollup, &r);
 	assert_int_equal(s.count, vmas);
-	assert_int_equal(s.sum[SMAPS_RSS], rss_kb * KB);
-	assert_int_equal(r.sum[SMAPS_RSS], rss_kb * KB);
-	assert_int_equal(s.sum[SMAPS_ANONYMOUS], r.sum[SMAPS_ANONYMOUS]);
-	assert_int_equal(s.sum[SMAPS_PRIVATE_DIRTY], r.sum[SMAPS_PRIVATE_DIRTY]);
+	assert_int_equal(s.sum[VMA_RSS], rss_kb * KB);
+	assert_int_equal(r.sum[VMA_RSS], rss_kb * KB);
+	assert_int_equal(s.sum[VMA_ANONYMOUS], r.sum[VMA_ANONYMOUS]);
+	assert_int_equal(s.sum[VMA_PRIVATE_DIRTY], r.sum[VMA_PRIVATE_DIRTY]);
 	/* kernel 6.18 prints ProtectionKey and the Pss_* breakdown */
-	assert_int_equal(s.present[SMAPS_PROTECTION_KEY], vmas);
-	assert_int_equal(s.present[SMAPS_PSS_DIRTY], vmas);
+	assert_int_equal(s.present[VMA_PROTECTION_KEY], vmas);
+	assert_int_equal(s.present[VMA_PSS_DIRTY], vmas);
 	assert_int_equal(s.unknown_fields, 0);
 }
 
@@ -424,12 +424,12 @@ test_edge_cases(void **state)
 	assert_int_equal(s.count, 5);
 	assert_string_equal(s.kept[0].path, "/usr/lib/x/libc.so.6 (deleted)");
 	assert_int_equal(s.kept[0].v.inode, 42);
-	assert_int_equal(s.kept[0].v.field[SMAPS_RSS], 4096);
-	assert_int_equal(s.kept[0].v.field[SMAPS_THP_ELIGIBLE], 1);
+	assert_int_equal(s.kept[0].v.field[VMA_RSS], 4096);
+	assert_int_equal(s.kept[0].v.field[VMA_THP_ELIGIBLE], 1);
 	assert_int_equal(s.kept[0].v.unknown_fields, 2);
 	assert_string_equal(s.kept[0].vmflags, "rd wr mr mw me ac");
 	assert_string_equal(s.kept[1].path, "/memfd:my file with  spaces");
-	assert_int_equal(s.kept[1].v.field[SMAPS_SIZE], 4096);	/* from the range */
+	assert_int_equal(s.kept[1].v.field[VMA_SIZE], 4096);	/* from the range */
 	assert_false(s.kept[1].has_vmflags);
 	assert_string_equal(s.kept[2].path, "[anon: Go: heap]");
 	assert_string_equal(s.kept[3].path, "[anon_shmem:name]");
@@ -443,7 +443,7 @@ test_edge_cases(void **state)
 				    "Rss:  4 kB\r\nSize: 4 kB", 0, &s, &d), 0);
 	assert_int_equal(s.count, 1);
 	assert_string_equal(s.kept[0].path, "/bin/x");
-	assert_int_equal(s.kept[0].v.field[SMAPS_SIZE], 4096);
+	assert_int_equal(s.kept[0].v.field[VMA_SIZE], 4096);
 }
 
 static void

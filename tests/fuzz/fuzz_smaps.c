@@ -27,7 +27,7 @@ count_vma(void *ctx, const struct vma *v, struct diag *d)
 		abort();
 	s->vmas++;
 	s->sum += v->start ^ v->end ^ v->offset ^ v->inode ^ v->path_len;
-	for (f = 0; f < SMAPS_NFIELDS; f++)
+	for (f = 0; f < VMA_NFIELDS; f++)
 		s->sum += (uint64_t)v->field[f];
 	if (v->vmflags != NULL)
 		s->sum += strlen(v->vmflags);
