@@ -54,6 +54,9 @@ INGEST_SRCS = \
 	ingest/manifest.c \
 	ingest/memstats.c \
 	ingest/pprof.c \
+	ingest/pprof_legacy.c \
+	ingest/pprof_proto.c \
+	ingest/pprof_wire.c \
 	ingest/procfile.c \
 	ingest/prom.c \
 	ingest/provenance.c \
