@@ -51,6 +51,9 @@ INGEST_SRCS = \
 	ingest/cgroup.c \
 	ingest/expvar.c \
 	ingest/ingest.c \
+	ingest/ingest_commit.c \
+	ingest/ingest_hold.c \
+	ingest/ingest_member.c \
 	ingest/manifest.c \
 	ingest/memstats.c \
 	ingest/pprof.c \

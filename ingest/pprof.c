@@ -364,7 +364,7 @@ pprof_summary_free(struct pprof_summary *s)
 }
 
 struct pprof_summary *
-summary_new(const char *format)
+pprof_summary_new(const char *format)
 {
 	struct pprof_summary *s = xcalloc(1, sizeof(*s));
 

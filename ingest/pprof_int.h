@@ -66,6 +66,6 @@ void sites_emit(struct sites *s, struct pprof_summary *sum, uint64_t top, frame_
 /* The type sites are sorted by: inuse_space, else the default, else the last. */
 size_t choose_sort_type(const struct pprof_summary *s);
 /* A new empty summary of format (static string). */
-struct pprof_summary *summary_new(const char *format);
+struct pprof_summary *pprof_summary_new(const char *format);
 
 #endif

@@ -601,7 +601,7 @@ pprof_parse_legacy(const char *text, size_t len, const struct limits *lim,
 	*out = NULL;
 	memset(&L, 0, sizeof(L));
 	L.lim = lim;
-	L.sum = summary_new("legacy-heap");
+	L.sum = pprof_summary_new("legacy-heap");
 	u64map_init(&L.locset, 64);
 	u64map_init(&L.symmap, 64);
 	if (lines_each(text, len, lim->line_bytes, legacy_line, &L, d) != 0)

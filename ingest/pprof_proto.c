@@ -760,7 +760,7 @@ pprof_parse(const void *buf, size_t len, const struct limits *lim, struct pprof_
 	if (proto_fill(&p) != 0 || proto_link(&p) != 0)
 		goto out;
 	proto_tokens(&p);
-	sum = summary_new("proto");
+	sum = pprof_summary_new("proto");
 	sum->ntypes = p.ntypes;
 	sum->types = xcalloc(p.ntypes ? p.ntypes : 1, sizeof(*sum->types));
 	for (i = 0; i < p.ntypes; i++) {
