@@ -69,7 +69,7 @@ void
 emit(struct ingest *in, enum ingest_event_kind kind, int64_t id, const char *dir,
      const struct diag *d)
 {
-	struct ingest_event ev = { kind, id, dir, d };
+	struct ingest_event ev = { kind, id, dir, d, NULL };
 
 	in->fn(in->ctx, &ev);
 }

@@ -169,6 +169,64 @@ fail_snapshot(struct ingest *in, struct diag *d)
 	snap_release(s);
 }
 
+/* A note provenance_check wrote: kept for the event that reports the snapshot. */
+static void
+keep_warning(void *ctx, const char *member, const char *message)
+{
+	struct snap *s = ctx;
+
+	s->warnings = xreallocarray(s->warnings, s->nwarnings + 1, sizeof(*s->warnings));
+	s->warnings[s->nwarnings].member = xstrdup(member);
+	s->warnings[s->nwarnings].message = xstrdup(message);
+	s->nwarnings++;
+}
+
+static int
+cmp_label(const void *a, const void *b)
+{
+	return strcmp(((const struct ingest_label *)a)->key, ((const struct ingest_label *)b)->key);
+}
+
+/*
+ * Report the snapshot closed as snapshot id (new, or the one the store
+ * holds with this content) with its headline, from what was read: the
+ * caller prints its line without reading the store again.
+ */
+static void
+emit_headline(struct ingest *in, enum ingest_event_kind kind, int64_t id)
+{
+	struct snap *s = &in->s;
+	struct ingest_headline h;
+	struct ingest_event ev = { kind, id, s->dir, NULL, &h };
+	struct ingest_label *labels = xcalloc(s->m.n ? s->m.n : 1, sizeof(*labels));
+	size_t i, n = 0;
+
+	for (i = 0; i < s->m.n; i++) {
+		if (strncmp(s->m.keys[i], "label.", 6) == 0) {
+			labels[n].key = s->m.keys[i] + 6;
+			labels[n++].value = s->m.values[i];
+		}
+	}
+	/* in key order, as the store gives a snapshot's manifest back */
+	qsort(labels, n, sizeof(*labels), cmp_label);
+	memset(&h, 0, sizeof(h));
+	h.host = s->row.host;
+	h.pod = s->row.pod;
+	h.comm = s->row.comm;
+	h.pid = s->row.pid;
+	h.nlabels = n;
+	h.labels = labels;
+	h.rss_known = s->rss_known;
+	h.rss = s->rss;
+	h.vma_count = (int64_t)s->vmas;
+	if (kind == INGEST_SNAPSHOT_NEW) {
+		h.nwarnings = s->nwarnings;
+		h.warnings = s->warnings;
+	}
+	in->fn(in->ctx, &ev);
+	free(labels);
+}
+
 /* The store already holds this snapshot's content as snapshot existing: store nothing. */
 static void
 snap_duplicate(struct ingest *in, int64_t existing)
@@ -179,7 +237,7 @@ snap_duplicate(struct ingest *in, int64_t existing)
 	db_rollback(in->db);
 	store_unlock(in);
 	held_clear(&in->held);
-	emit(in, INGEST_SNAPSHOT_DUPLICATE, existing, s->dir, NULL);
+	emit_headline(in, INGEST_SNAPSHOT_DUPLICATE, existing);
 	mark_done(in, s->dir, DONE_DUPLICATE, existing);
 	snap_release(s);
 }
@@ -261,7 +319,7 @@ close_snapshot(struct ingest *in, struct diag *d)
 			return -1;
 	}
 	if (runtime_ingest_store(s->rt, in->db, s->id, d) != 0 ||
-	    provenance_check(in->db, s->id, s->size, d) != 0)
+	    provenance_check(in->db, s->id, s->size, keep_warning, s, d) != 0)
 		return -1;
 	existing = checked ? 0 : db_snapshot_by_digest(in->db, digest, d);
 	if (existing < 0)
@@ -289,7 +347,7 @@ close_snapshot(struct ingest *in, struct diag *d)
 	wal_pages = db_wal_pages(in->db);
 	vma_writer_discard(in->w);
 	store_unlock(in);
-	emit(in, INGEST_SNAPSHOT_NEW, s->id, s->dir, NULL);
+	emit_headline(in, INGEST_SNAPSHOT_NEW, s->id);
 	mark_done(in, s->dir, DONE_NEW, s->id);
 	snap_release(s);
 	checkpoint_after(in, wal_pages);

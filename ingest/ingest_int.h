@@ -148,6 +148,8 @@ struct snap {
 	struct role_acc *roles;
 	size_t nroles, cap_roles;
 	struct runtime_ingest *rt;
+	struct ingest_warning *warnings;	/* the notes reported as warnings; strings owned */
+	size_t nwarnings;
 };
 
 struct ingest {

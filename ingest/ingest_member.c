@@ -144,6 +144,11 @@ snap_release(struct snap *s)
 	for (i = 0; i < s->ndigests; i++)
 		free(s->digests[i].rel);
 	free(s->digests);
+	for (i = 0; i < s->nwarnings; i++) {
+		free((char *)s->warnings[i].member);
+		free((char *)s->warnings[i].message);
+	}
+	free(s->warnings);
 	classifier_free(s->cls);
 	runtime_ingest_free(s->rt);
 	free(s->maps_data);
