@@ -57,9 +57,15 @@ INGEST_SRCS = \
 	ingest/cgroup.c \
 	ingest/expvar.c \
 	ingest/ingest.c \
+	ingest/ingest_commit.c \
+	ingest/ingest_hold.c \
+	ingest/ingest_member.c \
 	ingest/manifest.c \
 	ingest/memstats.c \
 	ingest/pprof.c \
+	ingest/pprof_legacy.c \
+	ingest/pprof_proto.c \
+	ingest/pprof_wire.c \
 	ingest/procfile.c \
 	ingest/prom.c \
 	ingest/provenance.c \

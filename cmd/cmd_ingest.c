@@ -9,7 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analyze/snapshot.h"
 #include "cmd/commands.h"
 #include "cmd/common.h"
 #include "core/buf.h"
@@ -18,7 +17,6 @@
 #include "core/timer.h"
 #include "core/xalloc.h"
 #include "ingest/ingest.h"
-#include "ingest/provenance.h"
 #include "ingest/rules.h"
 
 static const char ingest_usage[] =
@@ -71,10 +69,8 @@ struct batch_run {
 struct worker {
 	struct batch_run *br;
 	struct db *db;		/* the command's connection, shared under the ingest lock */
-	struct db *view;	/* reads the lines printed: db with one worker, else own */
 	struct rules *rules;	/* own rules: a struct rules is used by one thread */
 	pthread_t thread;
-	int own;		/* view and rules are this worker's to free */
 };
 
 struct ingest_run {
@@ -129,54 +125,42 @@ run_unlock(struct batch_run *br)
 	pthread_mutex_unlock(&br->mu);
 }
 
-/* One line per snapshot: id, host/pod, pid, labels, Rss. */
+/* One line per snapshot: id, host/pod, pid, labels, Rss (from the event: no read of the store). */
 static void
-print_snapshot(struct ingest_run *r, const char *what, int64_t id)
+print_snapshot(struct ingest_run *r, const char *what, int64_t id,
+	       const struct ingest_headline *h)
 {
 	struct batch_run *br = r->w->br;
-	struct snapshot_info *info;
 	struct buf line = BUF_INIT;
-	struct diag d;
-	int i;
+	size_t i;
 
-	/* --quiet prints no line: nothing to read back */
 	if (br->c->quiet)
 		return;
-	diag_clear(&d);
-	info = snapshot_info_load(r->w->view, id, &d);
-	if (info == NULL) {
-		run_lock(br);
-		progress_clear(br);
-		cmd_print_diag(&d);
-		progress_draw(br);
-		run_unlock(br);
-		return;
-	}
 	buf_printf(&line, "%s snapshot %" PRId64 ": ", what, id);
-	if (info->pod != NULL)
-		escape_term(&line, info->pod, strlen(info->pod));
-	else if (info->host != NULL)
-		escape_term(&line, info->host, strlen(info->host));
+	if (h->pod != NULL)
+		escape_term(&line, h->pod, strlen(h->pod));
+	else if (h->host != NULL)
+		escape_term(&line, h->host, strlen(h->host));
 	else
 		buf_puts(&line, "-");
-	buf_printf(&line, " pid %" PRId64, info->pid);
-	if (info->comm != NULL) {
+	buf_printf(&line, " pid %" PRId64, h->pid);
+	if (h->comm != NULL) {
 		buf_puts(&line, " (");
-		escape_term(&line, info->comm, strlen(info->comm));
+		escape_term(&line, h->comm, strlen(h->comm));
 		buf_putc(&line, ')');
 	}
-	for (i = 0; i < info->nlabels; i++) {
+	for (i = 0; i < h->nlabels; i++) {
 		buf_putc(&line, i == 0 ? ' ' : ',');
-		escape_term(&line, info->label_keys[i], strlen(info->label_keys[i]));
+		escape_term(&line, h->labels[i].key, strlen(h->labels[i].key));
 		buf_putc(&line, '=');
-		escape_term(&line, info->label_values[i], strlen(info->label_values[i]));
+		escape_term(&line, h->labels[i].value, strlen(h->labels[i].value));
 	}
 	buf_puts(&line, " rss ");
-	if (info->rss_known)
-		num_human(&line, (double)info->rss);
+	if (h->rss_known)
+		num_human(&line, (double)h->rss);
 	else
 		buf_puts(&line, "unknown (maps only)");
-	buf_printf(&line, ", %" PRId64 " VMAs", info->vma_count);
+	buf_printf(&line, ", %" PRId64 " VMAs", h->vma_count);
 	run_lock(br);
 	progress_clear(br);
 	printf("%s\n", buf_str(&line));
@@ -186,55 +170,35 @@ print_snapshot(struct ingest_run *r, const char *what, int64_t id)
 	}
 	run_unlock(br);
 	buf_release(&line);
-	snapshot_info_free(info);
 }
 
-struct warn_ctx {
-	struct ingest_run *r;
-	const char *dir;
-};
-
-/* A provenance note is a warning: "rssgap: BUNDLE:DIR/runtime: warning: ..." on stderr. */
-static int
-print_warning(void *ctx, const char *member, const char *message, int has_line, int64_t line,
-	      const char *text)
-{
-	struct warn_ctx *w = ctx;
-	struct batch_run *br = w->r->w->br;
-	struct buf msg = BUF_INIT;
-
-	(void)has_line;
-	(void)line;
-	(void)text;
-	if (strncmp(message, PROVENANCE_PREFIX, strlen(PROVENANCE_PREFIX)) != 0)
-		return 0;
-	escape_term(&msg, w->r->bundle, strlen(w->r->bundle));
-	buf_putc(&msg, ':');
-	if (w->dir != NULL && w->dir[0] != '\0') {
-		escape_term(&msg, w->dir, strlen(w->dir));
-		buf_putc(&msg, '/');
-	}
-	escape_term(&msg, member, strlen(member));
-	buf_puts(&msg, ": warning: ");
-	escape_term(&msg, message, strlen(message));
-	run_lock(br);
-	progress_clear(br);
-	fprintf(stderr, "rssgap: %s\n", buf_str(&msg));
-	progress_draw(br);
-	run_unlock(br);
-	buf_release(&msg);
-	return 0;
-}
-
+/* The snapshot's warnings, "rssgap: BUNDLE:DIR/runtime: warning: ..." on stderr (--quiet too). */
 static void
-print_warnings(struct ingest_run *r, int64_t id, const char *dir)
+print_warnings(struct ingest_run *r, const char *dir, const struct ingest_headline *h)
 {
-	struct warn_ctx w = { r, dir };
-	struct diag d;
+	struct batch_run *br = r->w->br;
+	size_t i;
 
-	diag_clear(&d);
-	if (db_note_each(r->w->view, id, print_warning, &w, &d) != 0)
-		cmd_print_diag(&d);
+	for (i = 0; i < h->nwarnings; i++) {
+		const struct ingest_warning *w = &h->warnings[i];
+		struct buf msg = BUF_INIT;
+
+		escape_term(&msg, r->bundle, strlen(r->bundle));
+		buf_putc(&msg, ':');
+		if (dir != NULL && dir[0] != '\0') {
+			escape_term(&msg, dir, strlen(dir));
+			buf_putc(&msg, '/');
+		}
+		escape_term(&msg, w->member, strlen(w->member));
+		buf_puts(&msg, ": warning: ");
+		escape_term(&msg, w->message, strlen(w->message));
+		run_lock(br);
+		progress_clear(br);
+		fprintf(stderr, "rssgap: %s\n", buf_str(&msg));
+		progress_draw(br);
+		run_unlock(br);
+		buf_release(&msg);
+	}
 }
 
 /* Called from the worker's thread, outside any transaction. */
@@ -247,12 +211,12 @@ on_event(void *ctx, const struct ingest_event *ev)
 	switch (ev->kind) {
 	case INGEST_SNAPSHOT_NEW:
 		r->new_snapshots++;
-		print_snapshot(r, "ingested", ev->id);
-		print_warnings(r, ev->id, ev->dir);
+		print_snapshot(r, "ingested", ev->id, ev->headline);
+		print_warnings(r, ev->dir, ev->headline);
 		break;
 	case INGEST_SNAPSHOT_DUPLICATE:
 		r->duplicates++;
-		print_snapshot(r, "already had", ev->id);
+		print_snapshot(r, "already had", ev->id, ev->headline);
 		break;
 	case INGEST_SNAPSHOT_FAILED:
 	case INGEST_MEMBER_ERROR:
@@ -309,33 +273,19 @@ worker_main(void *arg)
 	return NULL;
 }
 
-/*
- * Give worker w its own rules (w > 0) and its own connection to read back
- * what it prints (the snapshot lines, and the warnings --quiet keeps);
- * prints the error and returns -1.
- */
+/* Give worker w (w > 0) its own rules; prints the error and returns -1. */
 static int
-worker_open(struct cmd *c, struct worker *w, int i)
+worker_open(struct cmd *c, struct worker *w)
 {
 	struct diag d;
 
 	diag_clear(&d);
-	w->own = 1;
-	w->db = c->db;
-	w->view = db_open(c->db_path, DB_READ, &d);
-	if (w->view == NULL)
-		goto err;
-	if (i == 0) {
-		w->rules = c->rules;
-		return 0;
-	}
 	w->rules = rule_files_compile(&c->rule_files, &c->lim, &d);
-	if (w->rules == NULL)
-		goto err;
+	if (w->rules == NULL) {
+		cmd_print_diag(&d);
+		return -1;
+	}
 	return 0;
-err:
-	cmd_print_diag(&d);
-	return -1;
 }
 
 static void
@@ -354,8 +304,9 @@ stat_bundles(struct batch_run *br)
 }
 
 /*
- * Ingest every bundle with jobs workers, each with its own connection and
- * rules; the main thread redraws the progress line while they run.
+ * Ingest every bundle with jobs workers, each with its own rules, all on
+ * the command's connection; the main thread redraws the progress line
+ * while they run.
  */
 static int
 run_batch(struct cmd *c, char **bundles, int nbundles, int jobs, int stats)
@@ -377,24 +328,18 @@ run_batch(struct cmd *c, char **bundles, int nbundles, int jobs, int stats)
 		jobs = nbundles;
 	nworkers = jobs;
 	workers = xcalloc((size_t)nworkers, sizeof(*workers));
-	workers[0].db = workers[0].view = c->db;
 	workers[0].rules = c->rules;
 	if (jobs > 1)
 		br.lock = ingest_lock_new();
 	for (i = 0; i < jobs; i++) {
 		workers[i].br = &br;
-		if (jobs > 1 && worker_open(c, &workers[i], i) != 0) {
+		workers[i].db = c->db;
+		if (i > 0 && worker_open(c, &workers[i]) != 0) {
 			br.failures++;
 			break;	/* fewer workers, same result */
 		}
 	}
-	if (i == 0) {
-		/* not even a second connection for worker 0: it alone, as with -j 1 */
-		workers[0].own = 0;
-		workers[0].db = workers[0].view = c->db;
-		workers[0].rules = c->rules;
-	}
-	jobs = i > 0 ? i : 1;
+	jobs = i;	/* worker 0 has the command's rules: at least one */
 	run_lock(&br);
 	progress_draw(&br);
 	for (i = 0; i < jobs; i++) {
@@ -420,14 +365,9 @@ run_batch(struct cmd *c, char **bundles, int nbundles, int jobs, int stats)
 	run_unlock(&br);
 	for (i = 0; i < started; i++)
 		pthread_join(workers[i].thread, NULL);
-	for (i = 0; i < nworkers; i++) {
-		if (workers[i].own) {
-			if (workers[i].view != workers[i].db)
-				db_free(workers[i].view);
-			if (workers[i].rules != c->rules)
-				rules_free(workers[i].rules);
-		}
-	}
+	for (i = 0; i < nworkers; i++)
+		if (workers[i].rules != c->rules)
+			rules_free(workers[i].rules);
 	failures = br.failures;
 	if (stats)
 		fprintf(stderr,

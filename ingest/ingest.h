@@ -7,6 +7,7 @@
 #ifndef RSSGAP_INGEST_H
 #define RSSGAP_INGEST_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/db.h"
@@ -37,11 +38,43 @@ enum ingest_event_kind {
 	INGEST_MEMBER_WARNING,		/* diag: libarchive warned about a member it read; not a failure */
 };
 
+/* A manifest label: label.KEY=VALUE. */
+struct ingest_label {
+	const char *key;		/* KEY, without "label." */
+	const char *value;
+};
+
+/* A note stored with the snapshot that ingest reports as a warning (ingest/provenance.h). */
+struct ingest_warning {
+	const char *member;		/* "runtime" */
+	const char *message;
+};
+
+/*
+ * A snapshot's headline, as the store holds it: for INGEST_SNAPSHOT_NEW
+ * the snapshot just committed, for INGEST_SNAPSHOT_DUPLICATE the one found
+ * (the same content, hence the same values). Strings come from the bundle:
+ * escape them before they reach a terminal.
+ */
+struct ingest_headline {
+	const char *host, *pod, *comm;	/* from the manifest; NULL when absent */
+	int64_t pid;
+	size_t nlabels;
+	const struct ingest_label *labels;	/* in key order */
+	int rss_known;			/* 0: VMAs from proc/maps only, rss unknown */
+	int64_t rss;			/* bytes, when rss_known */
+	int64_t vma_count;
+	size_t nwarnings;		/* INGEST_SNAPSHOT_NEW only, in the order stored */
+	const struct ingest_warning *warnings;
+};
+
+/* One outcome; everything it points to is lent for the call. */
 struct ingest_event {
 	enum ingest_event_kind kind;
 	int64_t id;
 	const char *dir;		/* the snapshot's directory in the bundle */
 	const struct diag *diag;
+	const struct ingest_headline *headline;	/* NEW and DUPLICATE; NULL otherwise */
 };
 
 typedef void (*ingest_event_fn)(void *ctx, const struct ingest_event *ev);

@@ -11,6 +11,8 @@
 #define SLACK_MIN (INT64_C(32) << 20)	/* growth between the smaps read and the fetch */
 
 struct provenance {
+	provenance_note_fn fn;	/* NULL: the notes go to the store only */
+	void *ctx;
 	int http_any;
 	int64_t pid;
 	int runtime_values;
@@ -54,22 +56,27 @@ on_runtime(void *ctx, const char *source, const char *name, int has_value, int64
 }
 
 static int
-note(struct db *db, int64_t id, struct buf *msg, struct diag *d)
+note(const struct provenance *p, struct db *db, int64_t id, struct buf *msg, struct diag *d)
 {
 	int rc = db_note_put(db, id, "runtime", 0, buf_str(msg), d);
 
+	if (rc == 0 && p->fn != NULL)
+		p->fn(p->ctx, "runtime", buf_str(msg));
 	buf_release(msg);
 	return rc;
 }
 
 int
-provenance_check(struct db *db, int64_t id, int64_t size, struct diag *d)
+provenance_check(struct db *db, int64_t id, int64_t size, provenance_note_fn fn, void *ctx,
+		 struct diag *d)
 {
 	struct provenance p;
 	struct buf msg = BUF_INIT;
 	int64_t slack;
 
 	memset(&p, 0, sizeof(p));
+	p.fn = fn;
+	p.ctx = ctx;
 	if (db_manifest_each(db, id, on_manifest, &p, d) != 0 ||
 	    db_runtime_each(db, id, on_runtime, &p, d) != 0)
 		return -1;
@@ -79,7 +86,7 @@ provenance_check(struct db *db, int64_t id, int64_t size, struct diag *d)
 		buf_printf(&msg, PROVENANCE_PREFIX "captured with --http-any: nothing checked that pid %"
 			   PRId64 " holds the socket its endpoints were fetched from, so they may "
 			   "describe another process", p.pid);
-		if (note(db, id, &msg, d) != 0)
+		if (note(&p, db, id, &msg, d) != 0)
 			return -1;
 	}
 	slack = size / 4 > SLACK_MIN ? size / 4 : SLACK_MIN;
@@ -91,7 +98,7 @@ provenance_check(struct db *db, int64_t id, int64_t size, struct diag *d)
 		num_bytes(&msg, size);
 		buf_puts(&msg, "): the Go runtime cannot have obtained more than that, so these "
 			       "numbers are another process's (an endpoint it does not serve?)");
-		if (note(db, id, &msg, d) != 0)
+		if (note(&p, db, id, &msg, d) != 0)
 			return -1;
 	}
 	return 0;

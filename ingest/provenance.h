@@ -20,7 +20,11 @@
 /* Every provenance note starts with this (member "runtime"). */
 #define PROVENANCE_PREFIX "whose runtime numbers: "
 
-/* Check snapshot id (smaps Size total size bytes); 0, or -1 with d filled. */
-int provenance_check(struct db *db, int64_t id, int64_t size, struct diag *d);
+/* Called with each note provenance_check writes, as it is written. */
+typedef void (*provenance_note_fn)(void *ctx, const char *member, const char *message);
+
+/* Check snapshot id (smaps Size total size bytes), each note also to fn (NULL: none); 0 or -1. */
+int provenance_check(struct db *db, int64_t id, int64_t size, provenance_note_fn fn, void *ctx,
+		     struct diag *d);
 
 #endif
