@@ -6,7 +6,7 @@
 #   sh tests/deps.sh [build|all] [--list]
 set -u
 build="build-essential pkg-config libarchive-dev libsqlite3-dev libpcre2-dev libcairo2-dev
-libjansson-dev libxxhash-dev fonts-dejavu-core"
+libjansson-dev libxxhash-dev zlib1g-dev fonts-dejavu-core"
 # cmocka for the unit tests; Go, busybox, dash and the compressors for the
 # capture tests and the fixture programs; python3, bc and time for scripts;
 # zsh and mandoc to run the completions and check the man pages
