@@ -422,8 +422,9 @@ split_by_site(struct build *b, struct leaves *l, int64_t objects)
 	got = xcalloc(n + 1, sizeof(*got));
 	for (i = 0; i < n; i++) {
 		w[i] = in->sites[i].inuse_space > 0 ? in->sites[i].inuse_space : 0;
-		if (top <= INT64_MAX - w[i])
-			top += w[i];
+		if (w[i] > INT64_MAX - top)
+			w[i] = INT64_MAX - top;	/* a store past 2^63 bytes: the sum stays a number */
+		top += w[i];
 	}
 	/* the sites past the stored top ones: the profile's total less the top */
 	if (in->info->pprof_inuse.known && in->info->pprof_inuse.v > top)

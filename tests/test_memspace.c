@@ -362,6 +362,28 @@ test_unhoused_heap(void **state)
 	memspace_free(m);
 }
 
+/* Numbers near 2^63 (a hand-written, hostile store): sums stay exact, nothing wraps. */
+static void
+test_huge_numbers(void **state)
+{
+	struct hand h;
+	struct memspace *m;
+
+	(void)state;
+	hand_go(&h, 20 * MiB, 0, 1);
+	set_rt(&h.s, RT_HEAP_ALLOC, INT64_MAX / 2);
+	set_rt(&h.s, RT_HEAP_INUSE, INT64_MAX / 2);
+	set_rt(&h.s, RT_GC_SYS, INT64_MAX / 2);
+	h.sites[0].inuse_space = INT64_MAX;
+	h.sites[1].inuse_space = INT64_MAX;
+	h.s.pprof_inuse.v = INT64_MAX;
+	m = build(&h);
+	assert_sums(m);
+	assert_true(m->scaled);
+	assert_true(m->inuse == INT64_MAX);
+	memspace_free(m);
+}
+
 static void
 test_refused(void **state)
 {
@@ -552,6 +574,7 @@ main(void)
 		cmocka_unit_test(test_scaled_and_unaccounted),
 		cmocka_unit_test(test_labelled),
 		cmocka_unit_test(test_unhoused_heap),
+		cmocka_unit_test(test_huge_numbers),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_every_fixture),
 	};
