@@ -4,7 +4,7 @@
 
 PREFIX ?= /usr/local
 CC ?= cc
-PKGS = libarchive sqlite3 libpcre2-8 cairo jansson libxxhash
+PKGS = libarchive sqlite3 libpcre2-8 cairo jansson libxxhash zlib
 # pkg-config runs when a recipe first needs its answer, not when make reads
 # this file: on a fresh machine the packages (and pkg-config itself) only
 # exist once `deps`, an order-only prerequisite of every compile, has run.
@@ -84,7 +84,8 @@ ANALYZE_SRCS = \
 	analyze/attribute.c \
 	analyze/words.c \
 	analyze/fleet.c \
-	analyze/fleetstat.c
+	analyze/fleetstat.c \
+	analyze/memspace.c
 
 REPORT_SRCS = \
 	report/cgroupout.c \
@@ -92,6 +93,7 @@ REPORT_SRCS = \
 	report/diffout.c \
 	report/fleetout.c \
 	report/json.c \
+	report/pprofout.c \
 	report/scale.c \
 	report/summary.c \
 	report/text.c
@@ -103,6 +105,7 @@ CMD_SRCS = \
 	cmd/cmd_ingest.c \
 	cmd/cmd_list.c \
 	cmd/cmd_merge.c \
+	cmd/cmd_profile.c \
 	cmd/cmd_report.c \
 	cmd/cmd_show.c \
 	cmd/common.c \
@@ -125,6 +128,7 @@ TESTS = \
 	tests/test_fleet \
 	tests/test_hostile \
 	tests/test_manifest \
+	tests/test_memspace \
 	tests/test_memstats \
 	tests/test_pprof \
 	tests/test_procfile \

@@ -24,6 +24,8 @@ static const struct command {
 	  "one-page PNG/SVG report and summary.md" },
 	{ "fleet", cmd_fleet, "fleet [--db FILE] --by LABEL [--before V --after V] [--json] [-o DIR]",
 	  "cohorts of many snapshots compared" },
+	{ "profile", cmd_profile, "profile [--db FILE] SNAPSHOT -o FILE.pb.gz",
+	  "all of a snapshot's resident memory as a pprof profile (memory_space)" },
 	{ "merge", cmd_merge, "merge OUT.db SHARD.db...",
 	  "databases ingested on several machines into one" },
 	{ "export", cmd_export, "export [--db FILE] --csv DIR",

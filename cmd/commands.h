@@ -14,6 +14,8 @@ int cmd_diff(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 /* rssgap fleet [--db FILE] --by LABEL [--before V --after V] [--json] [-o DIR] */
 int cmd_fleet(int argc, char **argv);
+/* rssgap profile [--db FILE] SNAPSHOT -o FILE.pb.gz */
+int cmd_profile(int argc, char **argv);
 
 /* rssgap merge OUT.db SHARD.db... */
 int cmd_merge(int argc, char **argv);

@@ -17,6 +17,7 @@ _rssgap_options()
 	diff) echo "--json --check --min-bytes --min-percent" ;;
 	report) echo "-o --format --min-bytes --min-percent" ;;
 	fleet) echo "--by --before --after --json -o --min-bytes --min-percent" ;;
+	profile) echo "-o" ;;
 	merge) echo "" ;;
 	export) echo "--csv" ;;
 	esac
@@ -25,7 +26,7 @@ _rssgap_options()
 _rssgap()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="ingest list show diff report fleet merge export help"
+	local commands="ingest list show diff report fleet profile merge export help"
 	local cmd=${COMP_WORDS[1]}	# the command comes first: rssgap COMMAND [OPTIONS]
 
 	COMPREPLY=()
@@ -43,7 +44,9 @@ _rssgap()
 		compopt -o filenames 2>/dev/null
 		return ;;
 	-o | --csv)
-		COMPREPLY=($(compgen -d -- "$cur"))
+		# profile writes a file; report and fleet a directory
+		if [ "$cmd" = profile ]; then COMPREPLY=($(compgen -f -- "$cur")); else
+			COMPREPLY=($(compgen -d -- "$cur")); fi
 		compopt -o filenames 2>/dev/null
 		return ;;
 	--limit)

@@ -6,12 +6,13 @@
 #   sh tests/deps.sh [build|all] [--list]
 set -u
 build="build-essential pkg-config libarchive-dev libsqlite3-dev libpcre2-dev libcairo2-dev
-libjansson-dev libxxhash-dev fonts-dejavu-core"
+libjansson-dev libxxhash-dev zlib1g-dev fonts-dejavu-core"
 # cmocka for the unit tests; Go, busybox, dash and the compressors for the
 # capture tests and the fixture programs; python3, bc and time for scripts;
-# zsh and mandoc to run the completions and check the man pages
+# zsh and mandoc to run the completions and check the man pages; graphviz for
+# go tool pprof -svg (tests/cli/profile.sh)
 tests="libcmocka-dev golang-go golang-github-prometheus-client-golang-dev busybox dash gzip zstd
-xz-utils bzip2 curl python3 bc time zsh mandoc"
+xz-utils bzip2 curl python3 bc time zsh mandoc graphviz"
 set_name=all
 list=0
 for a in "$@"; do
