@@ -13,8 +13,8 @@
 #include "cmd/common.h"
 #include "core/buf.h"
 #include "core/escape.h"
+#include "core/vma.h"
 #include "core/xalloc.h"
-#include "ingest/smaps.h"	/* enum smaps_field, the index of a VMA row's Rss */
 #include "report/pprofout.h"
 
 static const char profile_usage[] =
@@ -68,7 +68,7 @@ on_vma(void *ctx, const struct db_vma_row *row)
 	struct profile_rows *p = ctx;
 	struct memspace_vma *v;
 
-	if (row->field[SMAPS_RSS] <= 0)
+	if (row->field[VMA_RSS] <= 0)
 		return 0;	/* nothing resident: in no sample */
 	if (p->nvmas == p->vmas_cap) {
 		p->vmas_cap = p->vmas_cap ? 2 * p->vmas_cap : 256;
@@ -79,7 +79,7 @@ on_vma(void *ctx, const struct db_vma_row *row)
 	v->end = row->end;
 	v->role = intern_role(p, row->role);
 	v->path = xstrdup(row->path);
-	v->rss = row->field[SMAPS_RSS];
+	v->rss = row->field[VMA_RSS];
 	return 0;
 }
 

@@ -420,7 +420,7 @@ on_vma(void *ctx, const struct db_vma_row *row)
 
 	r->v = realloc(r->v, (r->n + 1) * sizeof(*r->v));
 	r->v[r->n++] = (struct memspace_vma){ row->start, row->end, strdup(row->role),
-					      strdup(row->path), row->field[SMAPS_RSS] };
+					      strdup(row->path), row->field[VMA_RSS] };
 	return 0;
 }
 
