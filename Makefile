@@ -78,6 +78,7 @@ REPORT_SRCS = \
 	report/cgroupout.c \
 	report/chart.c \
 	report/diffout.c \
+	report/draw.c \
 	report/fleetout.c \
 	report/json.c \
 	report/scale.c \

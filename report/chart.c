@@ -1,7 +1,3 @@
-#include <cairo.h>
-#include <cairo-ft.h>
-#include <cairo-svg.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,13 +7,12 @@
 #include "core/escape.h"
 #include "core/limits.h"
 #include "core/num.h"
-#include "core/outfile.h"
 #include "core/xalloc.h"
 #include "report/cgroupout.h"
 #include "report/chart.h"
+#include "report/draw.h"
 #include "report/scale.h"
 
-#define FONT "DejaVu Sans"
 #define MARGIN 28.0
 #define TEXT_PX 12.5		/* body text; nothing smaller is drawn */
 #define ARROW " \xe2\x86\x92 "	/* " → " */
@@ -38,138 +33,20 @@
 #define C_SIZE_LINE 0x8A8A8A
 #define C_RSS_BEFORE 0xF3CF80	/* orange, lighter, for "before" */
 
-enum align { AL_LEFT, AL_CENTER, AL_RIGHT };
-
-/* What a drawing function draws on: the context, the page size, and a log of the text. */
-struct page {
-	cairo_t *cr;
-	double w, h;
-	struct buf *log;	/* every string drawn, one a line (for the SVG's <desc>) */
-	struct buf *title;	/* the headline, for the SVG's <title> */
-};
-
-static void
-rgb(cairo_t *cr, unsigned hex)
-{
-	cairo_set_source_rgb(cr, ((hex >> 16) & 255) / 255.0, ((hex >> 8) & 255) / 255.0,
-			     (hex & 255) / 255.0);
-}
-
-static void
-font(struct page *p, double px, int bold)
-{
-	cairo_select_font_face(p->cr, FONT, CAIRO_FONT_SLANT_NORMAL,
-			       bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-	cairo_set_font_size(p->cr, px);
-}
-
-static double
-measure(void *ctx, const char *s)
-{
-	cairo_text_extents_t e;
-
-	cairo_text_extents(ctx, s, &e);
-	return e.x_advance;
-}
-
-/*
- * Draw s (untrusted: control bytes and invalid UTF-8 become \xHH first, so
- * cairo never sees an invalid string and its error does not stick) at
- * baseline y, shortened in the middle to max_w. Returns the width drawn.
- */
-static double
-text(struct page *p, double x, double y, enum align al, double max_w, const char *s)
-{
-	struct buf clean = BUF_INIT, fit = BUF_INIT;
-	struct scale_measure m = { measure, p->cr };
-	double w;
-
-	if (s == NULL || *s == '\0')
-		return 0;
-	escape_term(&clean, s, strlen(s));
-	w = scale_fit_middle(&fit, buf_str(&clean), max_w, &m);
-	if (fit.len > 0) {
-		if (al == AL_CENTER)
-			x -= w / 2;
-		else if (al == AL_RIGHT)
-			x -= w;
-		cairo_move_to(p->cr, x, y);
-		cairo_show_text(p->cr, buf_str(&fit));
-		buf_puts(p->log, buf_str(&fit));
-		buf_putc(p->log, '\n');
-	}
-	buf_release(&clean);
-	buf_release(&fit);
-	return w;
-}
-
-static void
-fill_rect(struct page *p, double x, double y, double w, double h, unsigned hex)
-{
-	if (w <= 0 || h <= 0)
-		return;
-	rgb(p->cr, hex);
-	cairo_rectangle(p->cr, x, y, w, h);
-	cairo_fill(p->cr);
-}
-
-static void
-outline_rect(struct page *p, double x, double y, double w, double h, unsigned hex, double lw)
-{
-	if (w <= 0 || h <= 0)
-		return;
-	rgb(p->cr, hex);
-	cairo_set_line_width(p->cr, lw);
-	cairo_rectangle(p->cr, x + lw / 2, y + lw / 2, w - lw, h - lw);
-	cairo_stroke(p->cr);
-}
-
-/* A filled box with white diagonal stripes: "unexplained", visible without colour. */
-static void
-hatch_rect(struct page *p, double x, double y, double w, double h, unsigned hex)
-{
-	double d;
-
-	if (w <= 0 || h <= 0)
-		return;
-	fill_rect(p, x, y, w, h, hex);
-	cairo_save(p->cr);
-	cairo_rectangle(p->cr, x, y, w, h);
-	cairo_clip(p->cr);
-	rgb(p->cr, 0xFFFFFF);
-	cairo_set_line_width(p->cr, 1.6);
-	for (d = -h; d < w; d += 7) {
-		cairo_move_to(p->cr, x + d, y + h);
-		cairo_line_to(p->cr, x + d + h, y);
-	}
-	cairo_stroke(p->cr);
-	cairo_restore(p->cr);
-}
-
-static void
-line(struct page *p, double x0, double y0, double x1, double y1, unsigned hex, double lw)
-{
-	rgb(p->cr, hex);
-	cairo_set_line_width(p->cr, lw);
-	cairo_move_to(p->cr, x0, y0);
-	cairo_line_to(p->cr, x1, y1);
-	cairo_stroke(p->cr);
-}
-
 /* A small legend swatch: kind 0 fill, 1 hatch, 2 outline (Size). */
 static double
 swatch(struct page *p, double x, double y, int kind, unsigned hex, const char *label)
 {
 	if (kind == 1)
-		hatch_rect(p, x, y - 10, 14, 12, hex);
+		draw_hatch_rect(p, x, y - 10, 14, 12, hex);
 	else if (kind == 2) {
-		fill_rect(p, x, y - 10, 14, 12, C_SIZE_FILL);
-		outline_rect(p, x, y - 10, 14, 12, hex, 1.5);
+		draw_fill_rect(p, x, y - 10, 14, 12, C_SIZE_FILL);
+		draw_outline_rect(p, x, y - 10, 14, 12, hex, 1.5);
 	} else
-		fill_rect(p, x, y - 10, 14, 12, hex);
-	rgb(p->cr, C_BLACK);
-	font(p, TEXT_PX, 0);
-	return 20 + text(p, x + 20, y, AL_LEFT, 400, label) + 18;
+		draw_fill_rect(p, x, y - 10, 14, 12, hex);
+	draw_rgb(p, C_BLACK);
+	draw_font(p, TEXT_PX, 0);
+	return 20 + draw_text(p, x + 20, y, DRAW_LEFT, 400, label) + 18;
 }
 
 /*
@@ -210,13 +87,13 @@ from_to(struct buf *b, int64_t before, int64_t after)
 static void
 panel_title(struct page *p, double x, double y, double max_w, const char *title, const char *sub)
 {
-	rgb(p->cr, C_BLACK);
-	font(p, 16, 1);
-	text(p, x, y, AL_LEFT, max_w, title);
+	draw_rgb(p, C_BLACK);
+	draw_font(p, 16, 1);
+	draw_text(p, x, y, DRAW_LEFT, max_w, title);
 	if (sub != NULL) {
-		rgb(p->cr, C_GREY);
-		font(p, TEXT_PX, 0);
-		text(p, x, y + 18, AL_LEFT, max_w, sub);
+		draw_rgb(p, C_GREY);
+		draw_font(p, TEXT_PX, 0);
+		draw_text(p, x, y + 18, DRAW_LEFT, max_w, sub);
 	}
 }
 
@@ -224,9 +101,10 @@ panel_title(struct page *p, double x, double y, double max_w, const char *title,
 static int
 axis_ticks(struct page *p, double min, double max, double x0, double x1, struct scale_ticks *t)
 {
-	struct scale_measure m = { measure, p->cr };
+	struct scale_measure m;
 
-	font(p, TEXT_PX, 0);
+	draw_measurer(p, &m);
+	draw_font(p, TEXT_PX, 0);
 	return scale_ticks_fit(min, max, x0, x1, 12, &m, t);
 }
 
@@ -238,19 +116,19 @@ x_axis(struct page *p, const struct scale_ticks *t, double x0, double x1, double
 	struct buf b = BUF_INIT;
 	int i;
 
-	font(p, TEXT_PX, 0);
+	draw_font(p, TEXT_PX, 0);
 	for (i = 0; i < t->n; i++) {
 		double x = scale_map(t, scale_tick_value(t, i), x0, x1);
 		int zero = fabs(scale_tick_value(t, i)) < t->step / 2;
 
-		line(p, x, y0, x, y1, zero ? C_GREY : C_GRID, zero ? 1.2 : 1);
+		draw_line(p, x, y0, x, y1, zero ? C_GREY : C_GRID, zero ? 1.2 : 1);
 		struct scale_box box;
 
 		buf_reset(&b);
 		scale_tick_label(&b, t, i);
-		box = scale_tick_box(t, i, x0, x1, measure(p->cr, buf_str(&b)), 0, 0);
-		rgb(p->cr, C_GREY);
-		text(p, box.x, label_y, AL_LEFT, box.w + 1, buf_str(&b));
+		box = scale_tick_box(t, i, x0, x1, draw_measure(p, buf_str(&b)), 0, 0);
+		draw_rgb(p, C_GREY);
+		draw_text(p, box.x, label_y, DRAW_LEFT, box.w + 1, buf_str(&b));
 	}
 	buf_release(&b);
 }
@@ -263,16 +141,16 @@ y_axis(struct page *p, const struct scale_ticks *t, double x0, double x1, double
 	double y;
 	int i;
 
-	font(p, TEXT_PX, 0);
+	draw_font(p, TEXT_PX, 0);
 	for (i = 0; i < t->n; i++) {
 		int zero = fabs(scale_tick_value(t, i)) < t->step / 2;
 
 		y = scale_map(t, scale_tick_value(t, i), y0, y1);
-		line(p, x0 - 4, y, x1, y, i == 0 || zero ? C_GREY : C_GRID, 1);
+		draw_line(p, x0 - 4, y, x1, y, i == 0 || zero ? C_GREY : C_GRID, 1);
 		buf_reset(&b);
 		scale_tick_label(&b, t, i);
-		rgb(p->cr, C_GREY);
-		text(p, x0 - 8, y + 4, AL_RIGHT, 62, buf_str(&b));
+		draw_rgb(p, C_GREY);
+		draw_text(p, x0 - 8, y + 4, DRAW_RIGHT, 62, buf_str(&b));
 	}
 	buf_release(&b);
 }
@@ -368,14 +246,14 @@ bar_value(struct page *p, struct placed *pl, double cx, double top, int64_t v)
 	struct scale_box box;
 
 	human(&b, v);
-	rgb(p->cr, C_BLACK);
-	font(p, TEXT_PX, 0);
-	box.w = measure(p->cr, buf_str(&b)) + 4;
+	draw_rgb(p, C_BLACK);
+	draw_font(p, TEXT_PX, 0);
+	box.w = draw_measure(p, buf_str(&b)) + 4;
 	box.h = 15;
 	box.x = cx - box.w / 2;
 	box.y = top - 4 - box.h;
 	place(pl, &box);
-	text(p, cx, box.y + 11.5, AL_CENTER, 90, buf_str(&b));
+	draw_text(p, cx, box.y + 11.5, DRAW_CENTER, 90, buf_str(&b));
 	buf_release(&b);
 }
 
@@ -430,32 +308,32 @@ panel_layers(struct page *p, const struct scale_box *area, const struct layer_gr
 				for (j = 0; j <= k; j++)
 					upto += gr->cls[j];
 				top = scale_map(&t, upto, plot_bot, plot_top);
-				fill_rect(p, xr, top, bar, base - top, layer_classes[k].colour);
+				draw_fill_rect(p, xr, top, bar, base - top, layer_classes[k].colour);
 				base = top;
 			}
 			bar_value(p, &pl, xr + bar / 2, fmin(ygo, base), gr->go);
 		} else if (gr->go_known) {
-			fill_rect(p, xr, ygo, bar, plot_bot - ygo, C_BLUE);
+			draw_fill_rect(p, xr, ygo, bar, plot_bot - ygo, C_BLUE);
 			bar_value(p, &pl, xr + bar / 2, ygo, gr->go);
 		} else {
-			rgb(p->cr, C_GREY);
-			font(p, TEXT_PX, 0);
-			text(p, xr + bar / 2, plot_bot - 6, AL_CENTER, bar + 8, "n/a");
+			draw_rgb(p, C_GREY);
+			draw_font(p, TEXT_PX, 0);
+			draw_text(p, xr + bar / 2, plot_bot - 6, DRAW_CENTER, bar + 8, "n/a");
 		}
 		/* resident */
 		if (gr->rss_known) {
-			fill_rect(p, xs, yrss, bar, plot_bot - yrss, C_ORANGE);
+			draw_fill_rect(p, xs, yrss, bar, plot_bot - yrss, C_ORANGE);
 			bar_value(p, &pl, xs + bar / 2, yrss, gr->rss);
 		}
 		/* virtual: outline, clipped with a break when off the axis */
-		fill_rect(p, xv, ysz, bar, plot_bot - ysz, C_SIZE_FILL);
-		outline_rect(p, xv, ysz, bar, plot_bot - ysz, C_SIZE_LINE, 1.5);
+		draw_fill_rect(p, xv, ysz, bar, plot_bot - ysz, C_SIZE_FILL);
+		draw_outline_rect(p, xv, ysz, bar, plot_bot - ysz, C_SIZE_LINE, 1.5);
 		if (clip_size && (double)gr->size > t.hi) {
 			double zy = plot_top + 22;
 
-			fill_rect(p, xv - 2, zy - 4, bar + 4, 8, 0xFFFFFF);
-			line(p, xv - 2, zy - 4, xv + bar + 2, zy - 8, C_SIZE_LINE, 1.2);
-			line(p, xv - 2, zy + 4, xv + bar + 2, zy, C_SIZE_LINE, 1.2);
+			draw_fill_rect(p, xv - 2, zy - 4, bar + 4, 8, 0xFFFFFF);
+			draw_line(p, xv - 2, zy - 4, xv + bar + 2, zy - 8, C_SIZE_LINE, 1.2);
+			draw_line(p, xv - 2, zy + 4, xv + bar + 2, zy, C_SIZE_LINE, 1.2);
 		}
 		bar_value(p, &pl, xv + bar / 2, ysz, gr->size);
 		/* the gap */
@@ -464,42 +342,42 @@ panel_layers(struct page *p, const struct scale_box *area, const struct layer_gr
 			double gap = delta(gr->go, gr->rss);
 			unsigned col = gap > 0 ? C_VERMILLION : C_GREY;
 
-			cairo_set_dash(p->cr, (const double[]){ 4, 3 }, 2, 0);
-			line(p, xr, ygo, xs + bar + 4, ygo, C_BLACK, 1);
-			cairo_set_dash(p->cr, NULL, 0, 0);
-			line(p, bx, top, bx + 6, top, col, 2);
-			line(p, bx + 6, top, bx + 6, bot, col, 2);
-			line(p, bx, bot, bx + 6, bot, col, 2);
+			draw_dash(p, 4, 3);
+			draw_line(p, xr, ygo, xs + bar + 4, ygo, C_BLACK, 1);
+			draw_dash(p, 0, 0);
+			draw_line(p, bx, top, bx + 6, top, col, 2);
+			draw_line(p, bx + 6, top, bx + 6, bot, col, 2);
+			draw_line(p, bx, bot, bx + 6, bot, col, 2);
 			struct scale_box lb;
 
 			buf_reset(&b);
 			human_delta(&b, gap);
-			font(p, TEXT_PX, 0);
+			draw_font(p, TEXT_PX, 0);
 			lb.x = bx + 10;
-			lb.w = fmin(measure(p->cr, buf_str(&b)), bracket - 16) + 4;
+			lb.w = fmin(draw_measure(p, buf_str(&b)), bracket - 16) + 4;
 			lb.h = 33;
 			lb.y = fmin(fmax((top + bot) / 2, plot_top + 12), plot_bot - 20) - 16;
 			place(&pl, &lb);
-			rgb(p->cr, col);
-			font(p, TEXT_PX, 1);
-			text(p, bx + 12, lb.y + 14, AL_LEFT, bracket - 16, "gap");
-			font(p, TEXT_PX, 0);
-			text(p, bx + 12, lb.y + 30, AL_LEFT, bracket - 16, buf_str(&b));
+			draw_rgb(p, col);
+			draw_font(p, TEXT_PX, 1);
+			draw_text(p, bx + 12, lb.y + 14, DRAW_LEFT, bracket - 16, "gap");
+			draw_font(p, TEXT_PX, 0);
+			draw_text(p, bx + 12, lb.y + 30, DRAW_LEFT, bracket - 16, buf_str(&b));
 		}
 		/* bar names and the group's name */
-		rgb(p->cr, C_BLACK);
-		font(p, TEXT_PX, 0);
-		text(p, xr + bar / 2, plot_bot + 17, AL_CENTER, bar + pad, "Go");
-		text(p, xs + bar / 2, plot_bot + 17, AL_CENTER, bar + pad, "Rss");
-		text(p, xv + bar / 2, plot_bot + 17, AL_CENTER, bar + pad, "Size");
+		draw_rgb(p, C_BLACK);
+		draw_font(p, TEXT_PX, 0);
+		draw_text(p, xr + bar / 2, plot_bot + 17, DRAW_CENTER, bar + pad, "Go");
+		draw_text(p, xs + bar / 2, plot_bot + 17, DRAW_CENTER, bar + pad, "Rss");
+		draw_text(p, xv + bar / 2, plot_bot + 17, DRAW_CENTER, bar + pad, "Size");
 		if (gr->name[0] != '\0') {
-			font(p, 14, 1);
-			text(p, gx + gw / 2, plot_bot + 37, AL_CENTER, gw, gr->name);
+			draw_font(p, 14, 1);
+			draw_text(p, gx + gw / 2, plot_bot + 37, DRAW_CENTER, gw, gr->name);
 		}
-		rgb(p->cr, C_GREY);
-		font(p, TEXT_PX, 0);
-		text(p, gx + gw / 2, plot_bot + (gr->name[0] ? 54 : 37), AL_CENTER, gw + group_gap - 6,
-		     gr->caption);
+		draw_rgb(p, C_GREY);
+		draw_font(p, TEXT_PX, 0);
+		draw_text(p, gx + gw / 2, plot_bot + (gr->name[0] ? 54 : 37), DRAW_CENTER, gw + group_gap - 6,
+			  gr->caption);
 	}
 	/* legend: the classes with their values, then Rss and Size */
 	y = plot_bot + 78;
@@ -520,16 +398,16 @@ panel_layers(struct page *p, const struct scale_box *area, const struct layer_gr
 				human(&c, g[i].cls[k]);
 				buf_puts(&b, g[i].classes_known ? buf_str(&c) : "n/a");
 			}
-			fill_rect(p, lx, yy - 10, 14, 12, layer_classes[k].colour);
-			rgb(p->cr, C_BLACK);
-			font(p, TEXT_PX, 0);
-			text(p, lx + 20, yy, AL_LEFT, area->w - 20, buf_str(&b));
+			draw_fill_rect(p, lx, yy - 10, 14, 12, layer_classes[k].colour);
+			draw_rgb(p, C_BLACK);
+			draw_font(p, TEXT_PX, 0);
+			draw_text(p, lx + 20, yy, DRAW_LEFT, area->w - 20, buf_str(&b));
 		}
 		if (!any) {
-			rgb(p->cr, C_GREY);
-			font(p, TEXT_PX, 0);
-			text(p, lx, y, AL_LEFT, area->w,
-			     "Go memory classes unknown (no MemStats or runtime/metrics in the bundle)");
+			draw_rgb(p, C_GREY);
+			draw_font(p, TEXT_PX, 0);
+			draw_text(p, lx, y, DRAW_LEFT, area->w,
+				  "Go memory classes unknown (no MemStats or runtime/metrics in the bundle)");
 		}
 	}
 out:
@@ -546,43 +424,44 @@ header(struct page *p, const char *pill, unsigned pill_colour, const char *headl
 {
 	double x = MARGIN, pw;
 
-	font(p, 15, 1);
-	pw = measure(p->cr, pill) + 24;
-	fill_rect(p, x, 18, pw, 30, pill_colour);
-	rgb(p->cr, 0xFFFFFF);
-	text(p, x + 12, 38, AL_LEFT, pw, pill);
-	struct scale_measure m = { measure, p->cr };
-	double avail = p->w - 2 * MARGIN, px;
+	draw_font(p, 15, 1);
+	pw = draw_measure(p, pill) + 24;
+	draw_fill_rect(p, x, 18, pw, 30, pill_colour);
+	draw_rgb(p, 0xFFFFFF);
+	draw_text(p, x + 12, 38, DRAW_LEFT, pw, pill);
+	struct scale_measure m;
+	double avail = draw_width(p) - 2 * MARGIN, px;
 	size_t n;
 
-	rgb(p->cr, C_BLACK);
+	draw_measurer(p, &m);
+	draw_rgb(p, C_BLACK);
 	/* the headline shrinks before it is shortened */
 	for (px = 22; px > 16; px -= 2) {
-		font(p, px, 1);
-		if (measure(p->cr, headline) <= avail - pw - 14)
+		draw_font(p, px, 1);
+		if (draw_measure(p, headline) <= avail - pw - 14)
 			break;
 	}
-	text(p, x + pw + 14, 42, AL_LEFT, avail - pw - 14, headline);
-	buf_printf(p->title, "%s: %s", pill, headline);
+	draw_text(p, x + pw + 14, 42, DRAW_LEFT, avail - pw - 14, headline);
+	draw_title(p, "%s: %s", pill, headline);
 	/* the largest finding in up to two lines */
-	font(p, 15, 0);
+	draw_font(p, 15, 0);
 	n = scale_wrap(line2, avail, &m);
 	if (n == 0 || line2[n] == '\0') {
-		text(p, x, 70, AL_LEFT, avail, line2);
+		draw_text(p, x, 70, DRAW_LEFT, avail, line2);
 	} else {
 		struct buf first = BUF_INIT;
 
 		buf_add(&first, line2, n);
-		text(p, x, 70, AL_LEFT, avail, buf_str(&first));
+		draw_text(p, x, 70, DRAW_LEFT, avail, buf_str(&first));
 		while (line2[n] == ' ')
 			n++;
-		text(p, x, 89, AL_LEFT, avail, line2 + n);
+		draw_text(p, x, 89, DRAW_LEFT, avail, line2 + n);
 		buf_release(&first);
 	}
-	rgb(p->cr, C_GREY);
-	font(p, 14, 0);
-	text(p, x, 110, AL_LEFT, avail, line3);
-	line(p, MARGIN, 120, p->w - MARGIN, 120, C_GRID, 1);
+	draw_rgb(p, C_GREY);
+	draw_font(p, 14, 0);
+	draw_text(p, x, 110, DRAW_LEFT, avail, line3);
+	draw_line(p, MARGIN, 120, draw_width(p) - MARGIN, 120, C_GRID, 1);
 }
 
 static void
@@ -609,16 +488,16 @@ static void
 footer_line(struct page *p, const char *what, const char *version)
 {
 	struct buf b = BUF_INIT;
-	double vw = 0;
+	double vw = 0, w = draw_width(p), h = draw_height(p);
 
-	line(p, MARGIN, p->h - 34, p->w - MARGIN, p->h - 34, C_GRID, 1);
-	rgb(p->cr, C_GREY);
-	font(p, TEXT_PX, 0);
+	draw_line(p, MARGIN, h - 34, w - MARGIN, h - 34, C_GRID, 1);
+	draw_rgb(p, C_GREY);
+	draw_font(p, TEXT_PX, 0);
 	if (version != NULL) {
 		buf_printf(&b, "rssgap %s", version);
-		vw = text(p, p->w - MARGIN, p->h - 14, AL_RIGHT, 200, buf_str(&b)) + 24;
+		vw = draw_text(p, w - MARGIN, h - 14, DRAW_RIGHT, 200, buf_str(&b)) + 24;
 	}
-	text(p, MARGIN, p->h - 14, AL_LEFT, p->w - 2 * MARGIN - vw, what);
+	draw_text(p, MARGIN, h - 14, DRAW_LEFT, w - 2 * MARGIN - vw, what);
 	buf_release(&b);
 }
 
@@ -709,33 +588,33 @@ panel_roles_diff(struct page *p, const struct scale_box *area, const struct diff
 		int hot = credit_has_finding(r, rd->role);
 
 		if (i % 2 == 1)
-			fill_rect(p, area->x, box.y, area->w, box.h, 0xF8F8F8);
+			draw_fill_rect(p, area->x, box.y, area->w, box.h, 0xF8F8F8);
 		/* explained: the part of the Rss change the runtime change covers */
 		xe = xr;
 		if (rd->rss_delta > 0 && rd->runtime_delta < rd->rss_delta)
 			xe = fmax(x0, xg);
 		else if (rd->rss_delta < 0 && rd->runtime_delta > rd->rss_delta)
 			xe = fmin(x0, xg);
-		fill_rect(p, fmin(x0, xe), y1, fabs(xe - x0), h1, C_ORANGE);
-		hatch_rect(p, fmin(xe, xr), y1, fabs(xr - xe), h1, C_VERMILLION);
-		fill_rect(p, fmin(x0, xg), y2, fabs(xg - x0), h2, C_BLUE);
-		rgb(p->cr, hot ? C_VERMILLION : C_BLACK);
-		font(p, TEXT_PX, hot);
-		text(p, area->x + 4, base, AL_LEFT, lab_w - 4, rd->role);
+		draw_fill_rect(p, fmin(x0, xe), y1, fabs(xe - x0), h1, C_ORANGE);
+		draw_hatch_rect(p, fmin(xe, xr), y1, fabs(xr - xe), h1, C_VERMILLION);
+		draw_fill_rect(p, fmin(x0, xg), y2, fabs(xg - x0), h2, C_BLUE);
+		draw_rgb(p, hot ? C_VERMILLION : C_BLACK);
+		draw_font(p, TEXT_PX, hot);
+		draw_text(p, area->x + 4, base, DRAW_LEFT, lab_w - 4, rd->role);
 		buf_reset(&b);
 		human_delta(&b, rd->rss_delta);
-		rgb(p->cr, C_BLACK);
-		font(p, TEXT_PX, hot);
-		x = bx1 + 14 + text(p, bx1 + 14, base, AL_LEFT, 110, buf_str(&b));
+		draw_rgb(p, C_BLACK);
+		draw_font(p, TEXT_PX, hot);
+		x = bx1 + 14 + draw_text(p, bx1 + 14, base, DRAW_LEFT, 110, buf_str(&b));
 		buf_reset(&b);
 		buf_puts(&b, "Go ");
 		if (rd->runtime_known)
 			human_delta(&b, rd->runtime_delta);
 		else
 			buf_puts(&b, "n/a");
-		rgb(p->cr, C_GREY);
-		font(p, TEXT_PX, 0);
-		text(p, x + 8, base, AL_LEFT, area->x + area->w - x - 8, buf_str(&b));
+		draw_rgb(p, C_GREY);
+		draw_font(p, TEXT_PX, 0);
+		draw_text(p, x + 8, base, DRAW_LEFT, area->x + area->w - x - 8, buf_str(&b));
 	}
 	if (rows.more) {
 		struct scale_box box = scale_row_box(&rows, rows.shown, area->x, area->w);
@@ -746,9 +625,9 @@ panel_roles_diff(struct page *p, const struct scale_box *area, const struct diff
 		buf_reset(&b);
 		buf_printf(&b, "+ %d more, Rss ", r->ncredits - rows.shown);
 		human_delta(&b, rest);
-		rgb(p->cr, C_GREY);
-		font(p, TEXT_PX, 0);
-		text(p, area->x + 4, box.y + box.h / 2 + 4.5, AL_LEFT, area->w, buf_str(&b));
+		draw_rgb(p, C_GREY);
+		draw_font(p, TEXT_PX, 0);
+		draw_text(p, area->x + 4, box.y + box.h / 2 + 4.5, DRAW_LEFT, area->w, buf_str(&b));
 	}
 	if (note != NULL) {
 		/* a credit of several roles: say why its runtime share is not split */
@@ -758,9 +637,9 @@ panel_roles_diff(struct page *p, const struct scale_box *area, const struct diff
 		buf_reset(&b);
 		buf_printf(&b, "%s: one runtime share for these roles together (the split between "
 			       "them cannot be known)", note);
-		rgb(p->cr, C_GREY);
-		font(p, TEXT_PX, 0);
-		text(p, area->x + 4, last.y + 16, AL_LEFT, area->w, buf_str(&b));
+		draw_rgb(p, C_GREY);
+		draw_font(p, TEXT_PX, 0);
+		draw_text(p, area->x + 4, last.y + 16, DRAW_LEFT, area->w, buf_str(&b));
 	}
 out:
 	buf_release(&b);
@@ -788,13 +667,13 @@ size_rss_bar(struct page *p, const struct scale_ticks *t, double x0, double x1, 
 {
 	double xs = scale_map(t, (double)size, x0, x1), xr = scale_map(t, (double)rss, x0, x1);
 
-	fill_rect(p, x0, y, xs - x0, h, C_SIZE_FILL);
-	fill_rect(p, x0, y, xr - x0, h, rss_colour);
-	outline_rect(p, x0, y, xs - x0, h, C_SIZE_LINE, 1.2);
+	draw_fill_rect(p, x0, y, xs - x0, h, C_SIZE_FILL);
+	draw_fill_rect(p, x0, y, xr - x0, h, rss_colour);
+	draw_outline_rect(p, x0, y, xs - x0, h, C_SIZE_LINE, 1.2);
 	if ((double)size > t->hi) {
-		fill_rect(p, x1 - 12, y - 1, 5, h + 2, 0xFFFFFF);
-		line(p, x1 - 13, y + h + 1, x1 - 10, y - 1, C_SIZE_LINE, 1.2);
-		line(p, x1 - 9, y + h + 1, x1 - 6, y - 1, C_SIZE_LINE, 1.2);
+		draw_fill_rect(p, x1 - 12, y - 1, 5, h + 2, 0xFFFFFF);
+		draw_line(p, x1 - 13, y + h + 1, x1 - 10, y - 1, C_SIZE_LINE, 1.2);
+		draw_line(p, x1 - 9, y + h + 1, x1 - 6, y - 1, C_SIZE_LINE, 1.2);
 	}
 }
 
@@ -815,9 +694,9 @@ panel_regions_diff(struct page *p, const struct scale_box *area, const struct di
 	if (scale_rows_fit(&rows, r->ntop, rows_top, area->y + area->h - rows_top, 36, 44) != 0)
 		goto out;
 	if (rows.shown + rows.more == 0) {
-		rgb(p->cr, C_GREY);
-		font(p, TEXT_PX, 0);
-		text(p, area->x, rows_top + 16, AL_LEFT, area->w, "no aligned regions");
+		draw_rgb(p, C_GREY);
+		draw_font(p, TEXT_PX, 0);
+		draw_text(p, area->x, rows_top + 16, DRAW_LEFT, area->w, "no aligned regions");
 		goto out;
 	}
 	if (axis_ticks(p, 0, regions_axis_max(r->top_regions, rows.shown, &clip), bx0, bx1, &t) != 0)
@@ -831,43 +710,43 @@ panel_regions_diff(struct page *p, const struct scale_box *area, const struct di
 		double w;
 
 		if (i % 2 == 1)
-			fill_rect(p, area->x, box.y, area->w, box.h, 0xF8F8F8);
+			draw_fill_rect(p, area->x, box.y, area->w, box.h, 0xF8F8F8);
 		size_rss_bar(p, &t, bx0, bx1, box.y + 4, bh, rg->size_before, rg->rss_before,
 			     C_RSS_BEFORE);
 		size_rss_bar(p, &t, bx0, bx1, box.y + 6 + bh, bh, rg->size_after, rg->rss_after,
 			     C_ORANGE);
-		rgb(p->cr, C_BLACK);
-		font(p, TEXT_PX, 1);
-		w = text(p, area->x + 4, box.y + 15, AL_LEFT, 160, rg->role);
-		font(p, TEXT_PX, 0);
-		w += 10 + text(p, area->x + 14 + w, box.y + 15, AL_LEFT, lab_w - 24 - w, range);
+		draw_rgb(p, C_BLACK);
+		draw_font(p, TEXT_PX, 1);
+		w = draw_text(p, area->x + 4, box.y + 15, DRAW_LEFT, 160, rg->role);
+		draw_font(p, TEXT_PX, 0);
+		w += 10 + draw_text(p, area->x + 14 + w, box.y + 15, DRAW_LEFT, lab_w - 24 - w, range);
 		if (rg->how != NULL) {
-			rgb(p->cr, C_GREY);
+			draw_rgb(p, C_GREY);
 			buf_reset(&b);
 			buf_printf(&b, "(%s)", rg->how);
-			text(p, area->x + 14 + w, box.y + 15, AL_LEFT, lab_w - 22 - w, buf_str(&b));
+			draw_text(p, area->x + 14 + w, box.y + 15, DRAW_LEFT, lab_w - 22 - w, buf_str(&b));
 		}
-		rgb(p->cr, C_GREY);
-		text(p, area->x + 4, box.y + 31, AL_LEFT, lab_w - 8,
-		     rg->path != NULL && rg->path[0] != '\0' ? rg->path : "[anonymous]");
+		draw_rgb(p, C_GREY);
+		draw_text(p, area->x + 4, box.y + 31, DRAW_LEFT, lab_w - 8,
+			  rg->path != NULL && rg->path[0] != '\0' ? rg->path : "[anonymous]");
 		buf_reset(&b);
 		buf_printf(&b, "Rss %s (", from_to(&c, rg->rss_before, rg->rss_after));
 		human_delta(&b, delta(rg->rss_before, rg->rss_after));
 		buf_putc(&b, ')');
-		rgb(p->cr, C_BLACK);
-		text(p, bx1 + 14, box.y + 15, AL_LEFT, val_w, buf_str(&b));
+		draw_rgb(p, C_BLACK);
+		draw_text(p, bx1 + 14, box.y + 15, DRAW_LEFT, val_w, buf_str(&b));
 		buf_reset(&b);
 		buf_printf(&b, "Size %s", from_to(&c, rg->size_before, rg->size_after));
-		rgb(p->cr, C_GREY);
-		text(p, bx1 + 14, box.y + 31, AL_LEFT, val_w, buf_str(&b));
+		draw_rgb(p, C_GREY);
+		draw_text(p, bx1 + 14, box.y + 31, DRAW_LEFT, val_w, buf_str(&b));
 	}
 	if (rows.more) {
 		struct scale_box box = scale_row_box(&rows, rows.shown, area->x, area->w);
 
 		buf_reset(&b);
 		buf_printf(&b, "+ %d more regions", r->ntop - rows.shown);
-		rgb(p->cr, C_GREY);
-		text(p, area->x + 4, box.y + 20, AL_LEFT, area->w, buf_str(&b));
+		draw_rgb(p, C_GREY);
+		draw_text(p, area->x + 4, box.y + 20, DRAW_LEFT, area->w, buf_str(&b));
 	}
 out:
 	buf_release(&b);
@@ -909,22 +788,22 @@ panel_cgroup(struct page *p, const struct scale_box *area, const struct diff_res
 	panel_title(p, area->x, area->y + 16, area->w, "Memory cgroup",
 		    limit > 0 ? "usage before (light) and after, against the limit (the red edge)" : NULL);
 	if (limit > 0) {
-		fill_rect(p, area->x, area->y + 42, area->w, 14, C_SIZE_FILL);
-		fill_rect(p, area->x, area->y + 42, cgroup_w(&r->before->cgroup_usage, limit, area->w),
-			  6, C_RSS_BEFORE);
-		fill_rect(p, area->x, area->y + 49, cgroup_w(&a->cgroup_usage, limit, area->w), 7,
-			  C_ORANGE);
-		line(p, area->x + area->w, area->y + 38, area->x + area->w, area->y + 60, C_VERMILLION, 2);
+		draw_fill_rect(p, area->x, area->y + 42, area->w, 14, C_SIZE_FILL);
+		draw_fill_rect(p, area->x, area->y + 42, cgroup_w(&r->before->cgroup_usage, limit, area->w),
+			       6, C_RSS_BEFORE);
+		draw_fill_rect(p, area->x, area->y + 49, cgroup_w(&a->cgroup_usage, limit, area->w), 7,
+			       C_ORANGE);
+		draw_line(p, area->x + area->w, area->y + 38, area->x + area->w, area->y + 60, C_VERMILLION, 2);
 	}
 	cgroup_diff_words(&words, r->before, a, 0);
-	font(p, TEXT_PX, 0);
+	draw_font(p, TEXT_PX, 0);
 	for (s = buf_str(&words); *s != '\0'; s = semi != NULL ? semi + 2 : s + strlen(s)) {
 		semi = strstr(s, "; ");
 		buf_reset(&one);
 		buf_add(&one, s, semi != NULL ? (size_t)(semi - s) : strlen(s));
-		rgb(p->cr, strstr(buf_str(&one), "OOM kill") != NULL && a->cgroup_oom_kill.v > 0 ?
-			C_VERMILLION : C_BLACK);
-		text(p, area->x, y, AL_LEFT, area->w, buf_str(&one));
+		draw_rgb(p, strstr(buf_str(&one), "OOM kill") != NULL && a->cgroup_oom_kill.v > 0 ?
+			 C_VERMILLION : C_BLACK);
+		draw_text(p, area->x, y, DRAW_LEFT, area->w, buf_str(&one));
 		y += 18;
 	}
 	buf_release(&words);
@@ -932,10 +811,8 @@ panel_cgroup(struct page *p, const struct scale_box *area, const struct diff_res
 }
 
 static void
-draw_diff(cairo_t *cr, double w, double h, const struct diff_result *r, const struct chart_opts *o,
-	  struct buf *log, struct buf *title)
+draw_diff(struct page *p, double w, double h, const struct diff_result *r, const struct chart_opts *o)
 {
-	struct page p = { cr, w, h, log, title };
 	struct layer_group g[2];
 	struct buf line2 = BUF_INIT, line3 = BUF_INIT, c = BUF_INIT;
 	struct scale_box a = { MARGIN, 128, 600, 494 };
@@ -944,8 +821,7 @@ draw_diff(cairo_t *cr, double w, double h, const struct diff_result *r, const st
 	enum verdict v = r->verdict <= VERDICT_UNEXPLAINED ? r->verdict : VERDICT_UNEXPLAINED;
 	const char *headline = r->headline != NULL ? r->headline : verdict_name(v);
 
-	rgb(cr, 0xFFFFFF);
-	cairo_paint(cr);
+	draw_paint(p, 0xFFFFFF);
 	if (r->nfindings > 0 && r->findings[0].summary != NULL)
 		buf_puts(&line2, r->findings[0].summary);
 	else
@@ -963,19 +839,19 @@ draw_diff(cairo_t *cr, double w, double h, const struct diff_result *r, const st
 		buf_puts(&line3, "n/a");
 	buf_puts(&line3, DOT "unexplained ");
 	human_delta(&line3, r->unexplained);
-	header(&p, verdicts[v].pill, verdicts[v].colour, headline, buf_str(&line2), buf_str(&line3));
+	header(p, verdicts[v].pill, verdicts[v].colour, headline, buf_str(&line2), buf_str(&line3));
 	group_from(&g[0], "before", r->before, r->classes.known ? r->classes.before : NULL);
 	group_from(&g[1], "after", r->after, r->classes.known ? r->classes.after : NULL);
-	panel_layers(&p, &a, g, 2);
+	panel_layers(p, &a, g, 2);
 	if (cgroup_in_play(r->after)) {
 		struct scale_box cg = { bb.x, bb.y + bb.h - CGROUP_H, bb.w, CGROUP_H };
 
 		bb.h -= CGROUP_H + 10;
-		panel_cgroup(&p, &cg, r);
+		panel_cgroup(p, &cg, r);
 	}
-	panel_roles_diff(&p, &bb, r);
-	panel_regions_diff(&p, &cc, r);
-	footer(&p, r->before, r->after, o->version);
+	panel_roles_diff(p, &bb, r);
+	panel_regions_diff(p, &cc, r);
+	footer(p, r->before, r->after, o->version);
 	buf_release(&line2);
 	buf_release(&line3);
 	buf_release(&c);
@@ -1014,19 +890,19 @@ panel_roles_single(struct page *p, const struct scale_box *area, const struct sn
 		double bh = fmin(14, box.h * 0.6), base = box.y + box.h / 2 + 4.5;
 
 		if (i % 2 == 1)
-			fill_rect(p, area->x, box.y, area->w, box.h, 0xF8F8F8);
+			draw_fill_rect(p, area->x, box.y, area->w, box.h, 0xF8F8F8);
 		size_rss_bar(p, &t, bx0, bx1, box.y + (box.h - bh) / 2, bh, ri->size, ri->rss, C_ORANGE);
-		rgb(p->cr, C_BLACK);
-		font(p, TEXT_PX, 0);
-		text(p, area->x + 4, base, AL_LEFT, lab_w - 4, ri->role);
+		draw_rgb(p, C_BLACK);
+		draw_font(p, TEXT_PX, 0);
+		draw_text(p, area->x + 4, base, DRAW_LEFT, lab_w - 4, ri->role);
 		buf_reset(&b);
 		human(&b, ri->rss);
-		x = bx1 + 14 + text(p, bx1 + 14, base, AL_LEFT, 100, buf_str(&b));
+		x = bx1 + 14 + draw_text(p, bx1 + 14, base, DRAW_LEFT, 100, buf_str(&b));
 		buf_reset(&b);
 		buf_puts(&b, "of ");
 		human(&b, ri->size);
-		rgb(p->cr, C_GREY);
-		text(p, x + 8, base, AL_LEFT, area->x + area->w - x - 8, buf_str(&b));
+		draw_rgb(p, C_GREY);
+		draw_text(p, x + 8, base, DRAW_LEFT, area->x + area->w - x - 8, buf_str(&b));
 	}
 	if (rows.more) {
 		struct scale_box box = scale_row_box(&rows, rows.shown, area->x, area->w);
@@ -1037,8 +913,8 @@ panel_roles_single(struct page *p, const struct scale_box *area, const struct sn
 		buf_reset(&b);
 		buf_printf(&b, "+ %d more roles, Rss ", s->nroles - rows.shown);
 		human(&b, rest);
-		rgb(p->cr, C_GREY);
-		text(p, area->x + 4, box.y + box.h / 2 + 4.5, AL_LEFT, area->w, buf_str(&b));
+		draw_rgb(p, C_GREY);
+		draw_text(p, area->x + 4, box.y + box.h / 2 + 4.5, DRAW_LEFT, area->w, buf_str(&b));
 	}
 out:
 	buf_release(&b);
@@ -1075,9 +951,9 @@ panel_vmas(struct page *p, const struct scale_box *area, const struct chart_vma 
 	if (scale_rows_fit(&rows, nrows, rows_top, area->y + area->h - rows_top, 22, 28) != 0)
 		goto out;
 	if (rows.shown + rows.more == 0) {
-		rgb(p->cr, C_GREY);
-		font(p, TEXT_PX, 0);
-		text(p, area->x, rows_top + 16, AL_LEFT, area->w, "no VMAs given");
+		draw_rgb(p, C_GREY);
+		draw_font(p, TEXT_PX, 0);
+		draw_text(p, area->x, rows_top + 16, DRAW_LEFT, area->w, "no VMAs given");
 		goto out;
 	}
 	for (i = 0; i < rows.shown; i++) {
@@ -1092,25 +968,25 @@ panel_vmas(struct page *p, const struct scale_box *area, const struct chart_vma 
 		double bh = fmin(14, box.h * 0.6), base = box.y + box.h / 2 + 4.5, w;
 
 		if (i % 2 == 1)
-			fill_rect(p, area->x, box.y, area->w, box.h, 0xF8F8F8);
+			draw_fill_rect(p, area->x, box.y, area->w, box.h, 0xF8F8F8);
 		size_rss_bar(p, &t, bx0, bx1, box.y + (box.h - bh) / 2, bh, v[i]->size, v[i]->rss,
 			     C_ORANGE);
-		rgb(p->cr, C_BLACK);
-		font(p, TEXT_PX, 1);
-		w = text(p, area->x + 4, base, AL_LEFT, 120, v[i]->role != NULL ? v[i]->role : "?");
-		font(p, TEXT_PX, 0);
+		draw_rgb(p, C_BLACK);
+		draw_font(p, TEXT_PX, 1);
+		w = draw_text(p, area->x + 4, base, DRAW_LEFT, 120, v[i]->role != NULL ? v[i]->role : "?");
+		draw_font(p, TEXT_PX, 0);
 		buf_reset(&b);
 		buf_add(&b, v[i]->range, strnlen(v[i]->range, sizeof(v[i]->range)));
-		w += 10 + text(p, area->x + 14 + w, base, AL_LEFT, 200, buf_str(&b));
-		rgb(p->cr, C_GREY);
-		text(p, area->x + 16 + w, base, AL_LEFT, lab_w - 20 - w,
-		     v[i]->path != NULL && v[i]->path[0] != '\0' ? v[i]->path : "[anonymous]");
+		w += 10 + draw_text(p, area->x + 14 + w, base, DRAW_LEFT, 200, buf_str(&b));
+		draw_rgb(p, C_GREY);
+		draw_text(p, area->x + 16 + w, base, DRAW_LEFT, lab_w - 20 - w,
+			  v[i]->path != NULL && v[i]->path[0] != '\0' ? v[i]->path : "[anonymous]");
 		buf_reset(&b);
 		human(&b, v[i]->rss);
 		buf_puts(&b, " of ");
 		human(&b, v[i]->size);
-		rgb(p->cr, C_BLACK);
-		text(p, bx1 + 14, base, AL_LEFT, val_w, buf_str(&b));
+		draw_rgb(p, C_BLACK);
+		draw_text(p, bx1 + 14, base, DRAW_LEFT, val_w, buf_str(&b));
 	}
 	if (rows.more) {
 		struct scale_box box = scale_row_box(&rows, rows.shown, area->x, area->w);
@@ -1122,9 +998,9 @@ panel_vmas(struct page *p, const struct scale_box *area, const struct chart_vma 
 		buf_reset(&b);
 		buf_printf(&b, "+ %zu more VMAs, Rss ", n - (size_t)rows.shown);
 		human(&b, rest);
-		rgb(p->cr, C_GREY);
-		font(p, TEXT_PX, 0);
-		text(p, area->x + 4, box.y + box.h / 2 + 4.5, AL_LEFT, area->w, buf_str(&b));
+		draw_rgb(p, C_GREY);
+		draw_font(p, TEXT_PX, 0);
+		draw_text(p, area->x + 4, box.y + box.h / 2 + 4.5, DRAW_LEFT, area->w, buf_str(&b));
 	}
 out:
 	buf_release(&b);
@@ -1137,11 +1013,10 @@ struct single_input {
 };
 
 static void
-draw_single(cairo_t *cr, double w, double h, const struct single_input *in,
-	    const struct chart_opts *o, struct buf *log, struct buf *title)
+draw_single(struct page *p, double w, double h, const struct single_input *in,
+	    const struct chart_opts *o)
 {
 	const struct snapshot_info *s = in->s;
-	struct page p = { cr, w, h, log, title };
 	struct layer_group g;
 	struct go_classes gc;
 	struct buf head = BUF_INIT, line2 = BUF_INIT, line3 = BUF_INIT;
@@ -1149,8 +1024,7 @@ draw_single(cairo_t *cr, double w, double h, const struct single_input *in,
 	struct scale_box bb = { MARGIN + 640, 128, w - 2 * MARGIN - 640, 494 };
 	struct scale_box cc = { MARGIN, 632, w - 2 * MARGIN, h - 632 - 42 };
 
-	rgb(cr, 0xFFFFFF);
-	cairo_paint(cr);
+	draw_paint(p, 0xFFFFFF);
 	buf_puts(&head, "Rss ");
 	human(&head, s->rss);
 	if (s->go_estimate.known) {
@@ -1181,12 +1055,12 @@ draw_single(cairo_t *cr, double w, double h, const struct single_input *in,
 		buf_puts(&line3, DOT);
 		cgroup_words(&line3, s, 1);
 	}
-	header(&p, "SNAPSHOT", C_GREY, buf_str(&head), buf_str(&line2), buf_str(&line3));
+	header(p, "SNAPSHOT", C_GREY, buf_str(&head), buf_str(&line2), buf_str(&line3));
 	group_from(&g, "", s, go_classes_from(s, &gc) ? gc.bytes : NULL);
-	panel_layers(&p, &a, &g, 1);
-	panel_roles_single(&p, &bb, s);
-	panel_vmas(&p, &cc, in->vmas, in->nvmas);
-	footer(&p, s, NULL, o->version);
+	panel_layers(p, &a, &g, 1);
+	panel_roles_single(p, &bb, s);
+	panel_vmas(p, &cc, in->vmas, in->nvmas);
+	footer(p, s, NULL, o->version);
 	buf_release(&head);
 	buf_release(&line2);
 	buf_release(&line3);
@@ -1222,30 +1096,6 @@ struct metric {
 	enum metric_kind kind;
 	int role;
 };
-
-static void
-rgba(cairo_t *cr, unsigned hex, double alpha)
-{
-	cairo_set_source_rgba(cr, ((hex >> 16) & 255) / 255.0, ((hex >> 8) & 255) / 255.0,
-			      (hex & 255) / 255.0, alpha);
-}
-
-/* A round mark centred on (x, y): filled at alpha, outlined opaque when lw > 0. */
-static void
-disc(struct page *p, double x, double y, double radius, unsigned hex, double alpha, double lw)
-{
-	cairo_new_path(p->cr);	/* text leaves a current point: no line to the disc */
-	cairo_arc(p->cr, x, y, radius, 0, 2 * M_PI);
-	rgba(p->cr, hex, alpha);
-	if (lw <= 0) {
-		cairo_fill(p->cr);
-		return;
-	}
-	cairo_fill_preserve(p->cr);
-	rgba(p->cr, hex, 1);
-	cairo_set_line_width(p->cr, lw);
-	cairo_stroke(p->cr);
-}
 
 static int
 cohort_ok(const struct fleet_result *r, int c)
@@ -1434,24 +1284,23 @@ strip_row(struct page *p, const struct fleet_view *v, int c, const struct metric
 	int i, k = 0;
 
 	if (s == NULL || s->n == 0) {
-		rgb(p->cr, C_GREY);
-		font(p, TEXT_PX, 0);
-		text(p, x0 + 4, cy + 4.5, AL_LEFT, x1 - x0, "n/a");
+		draw_rgb(p, C_GREY);
+		draw_font(p, TEXT_PX, 0);
+		draw_text(p, x0 + 4, cy + 4.5, DRAW_LEFT, x1 - x0, "n/a");
 		return;
 	}
 	x = scale_map(t, (double)s->p10, x0, x1);
-	rgba(p->cr, col, 0.22);
-	cairo_rectangle(p->cr, x, cy - bh / 2, fmax(1, scale_map(t, (double)s->p90, x0, x1) - x), bh);
-	cairo_fill(p->cr);
+	draw_fill_rect_alpha(p, x, cy - bh / 2, fmax(1, scale_map(t, (double)s->p90, x0, x1) - x), bh,
+			     col, 0.22);
 	for (i = 0; i < r->npoints; i++) {
 		const struct fleet_point *pt = &r->points[i];
 
 		if (pt->cohort != c || !point_value(r, pt, m, &val))
 			continue;
-		disc(p, scale_map(t, val, x0, x1), cy + spread(k++) * jit, rad, col, 0.6, 0);
+		draw_disc(p, scale_map(t, val, x0, x1), cy + spread(k++) * jit, rad, col, 0.6, 0);
 	}
 	x = scale_map(t, (double)s->median, x0, x1);
-	line(p, x, cy - bh / 2 - 3, x, cy + bh / 2 + 3, C_BLACK, 2);
+	draw_line(p, x, cy - bh / 2 - 3, x, cy + bh / 2 + 3, C_BLACK, 2);
 }
 
 /* One small multiple: a title, a byte axis over [lo, hi], one strip per cohort. */
@@ -1480,14 +1329,14 @@ multiple(struct page *p, const struct fleet_view *v, const struct multiple *mu)
 	int i, rest_pods = 0;
 	double nw = 0;
 
-	rgb(p->cr, mu->title_colour);
+	draw_rgb(p, mu->title_colour);
 	if (mu->note != NULL) {
-		font(p, TEXT_PX, 1);
-		nw = text(p, mu->box.x + mu->box.w, mu->box.y + 13, AL_RIGHT, mu->box.w * 0.5,
-			  mu->note) + 10;
+		draw_font(p, TEXT_PX, 1);
+		nw = draw_text(p, mu->box.x + mu->box.w, mu->box.y + 13, DRAW_RIGHT, mu->box.w * 0.5,
+			       mu->note) + 10;
 	}
-	font(p, 14, 1);
-	text(p, mu->box.x, mu->box.y + 13, AL_LEFT, mu->box.w - nw, mu->title);
+	draw_font(p, 14, 1);
+	draw_text(p, mu->box.x, mu->box.y + 13, DRAW_LEFT, mu->box.w - nw, mu->title);
 	if (scale_rows_fit(&rows, mu->ncand, rows_top, mu->box.y + mu->box.h - rows_top, 15, 56) != 0 ||
 	    axis_ticks(p, mu->lo, mu->hi, x0, x1, &t) != 0)
 		goto out;
@@ -1499,11 +1348,8 @@ multiple(struct page *p, const struct fleet_view *v, const struct multiple *mu)
 		double base = row.y + row.h / 2 + 4.5, w = 0;
 		int compared = shown[i] == v->before || shown[i] == v->after;
 
-		if (i % 2 == 1) {
-			rgba(p->cr, 0x000000, 0.03);
-			cairo_rectangle(p->cr, row.x, row.y, row.w, row.h);
-			cairo_fill(p->cr);
-		}
+		if (i % 2 == 1)
+			draw_fill_rect_alpha(p, row.x, row.y, row.w, row.h, 0x000000, 0.03);
 		strip_row(p, v, shown[i], &mu->m, &t, x0, x1, &row);
 		if (mu->lab_w > 0) {
 			/* the cohort's name, then its n when there is room for both */
@@ -1512,24 +1358,24 @@ multiple(struct page *p, const struct fleet_view *v, const struct multiple *mu)
 			buf_reset(&b);
 			if (mu->lab_w > 100) {
 				buf_printf(&b, "n=%d", r->cohorts[shown[i]].n);
-				font(p, TEXT_PX, 0);
-				n_w = measure(p->cr, buf_str(&b)) + 6;
+				draw_font(p, TEXT_PX, 0);
+				n_w = draw_measure(p, buf_str(&b)) + 6;
 			}
-			fill_rect(p, row.x, row.y + row.h / 2 - 5, 10, 10, v->colour[shown[i]]);
-			rgb(p->cr, C_BLACK);
-			font(p, TEXT_PX, compared);
-			w = text(p, row.x + 15, base, AL_LEFT, mu->lab_w - 23 - n_w,
-				 r->cohorts[shown[i]].value);
-			rgb(p->cr, C_GREY);
-			font(p, TEXT_PX, 0);
-			text(p, row.x + 21 + w, base, AL_LEFT, n_w, buf_str(&b));
+			draw_fill_rect(p, row.x, row.y + row.h / 2 - 5, 10, 10, v->colour[shown[i]]);
+			draw_rgb(p, C_BLACK);
+			draw_font(p, TEXT_PX, compared);
+			w = draw_text(p, row.x + 15, base, DRAW_LEFT, mu->lab_w - 23 - n_w,
+				      r->cohorts[shown[i]].value);
+			draw_rgb(p, C_GREY);
+			draw_font(p, TEXT_PX, 0);
+			draw_text(p, row.x + 21 + w, base, DRAW_LEFT, n_w, buf_str(&b));
 		}
 		if (mu->val_w > 0 && s != NULL && s->n > 0) {
 			buf_reset(&b);
 			human(&b, (double)s->median);
-			rgb(p->cr, C_BLACK);
-			font(p, TEXT_PX, compared);
-			text(p, x1 + 8, base, AL_LEFT, mu->val_w - 8, buf_str(&b));
+			draw_rgb(p, C_BLACK);
+			draw_font(p, TEXT_PX, compared);
+			draw_text(p, x1 + 8, base, DRAW_LEFT, mu->val_w - 8, buf_str(&b));
 		}
 	}
 	if (rows.more) {
@@ -1540,9 +1386,9 @@ multiple(struct page *p, const struct fleet_view *v, const struct multiple *mu)
 				rest_pods += r->cohorts[mu->cand[i]].n;
 		buf_reset(&b);
 		buf_printf(&b, "+ %d more cohorts (%d pods)", mu->ncand - rows.shown, rest_pods);
-		rgb(p->cr, C_GREY);
-		font(p, TEXT_PX, 0);
-		text(p, row.x + 4, row.y + row.h / 2 + 4.5, AL_LEFT, row.w, buf_str(&b));
+		draw_rgb(p, C_GREY);
+		draw_font(p, TEXT_PX, 0);
+		draw_text(p, row.x + 4, row.y + row.h / 2 + 4.5, DRAW_LEFT, row.w, buf_str(&b));
 	}
 out:
 	free(shown);
@@ -1588,7 +1434,7 @@ panel_fleet_dist(struct page *p, const struct scale_box *area, const struct flee
 		goto out;
 	/* the roles: before and after only when all cohorts would not be readable */
 	top += tier1_h + 14;
-	line(p, area->x, top - 6, area->x + area->w, top - 6, C_GRID, 1);
+	draw_line(p, area->x, top - 6, area->x + area->w, top - 6, C_GRID, 1);
 	mh = (area->y + area->h - top - 22) / ((v->nrole + cols - 1) / cols);
 	mh = fmin(mh, 48 + 56.0 * (r->ncohorts > 2 && (mh - 38) < 15.0 * r->ncohorts ? 2 : r->ncohorts));
 	mw = (area->w - gap * (cols - 1)) / cols;
@@ -1598,9 +1444,9 @@ panel_fleet_dist(struct page *p, const struct scale_box *area, const struct flee
 	buf_puts(&t1, r->cohorts[v->after].value);
 	if (r->ncohorts > 2 && (mh - 38) < 15.0 * r->ncohorts)
 		buf_puts(&t1, " (those two cohorts only)");
-	rgb(p->cr, C_BLACK);
-	font(p, 14, 1);
-	text(p, area->x, top + 12, AL_LEFT, area->w, buf_str(&t1));
+	draw_rgb(p, C_BLACK);
+	draw_font(p, 14, 1);
+	draw_text(p, area->x, top + 12, DRAW_LEFT, area->w, buf_str(&t1));
 	for (i = 0; i < v->nrole; i++) {
 		int k = v->role[i], hot = 0, j;
 
@@ -1667,15 +1513,15 @@ cohort_legend(struct page *p, const struct fleet_view *v, double x, double y, do
 
 	for (i = 0; i < r->ncohorts; i++)
 		if (v->colour[i] != C_LIGHT) {
-			font(p, TEXT_PX, i == v->before || i == v->after);
+			draw_font(p, TEXT_PX, i == v->before || i == v->after);
 			buf_reset(&b);
 			escape_term(&b, r->cohorts[i].value, strlen(r->cohorts[i].value));
 			buf_puts(&b, i == v->before ? " (before)" : i == v->after ? " (after)" : "");
 			idx[n] = i;
-			w[n++] = fmin(measure(p->cr, buf_str(&b)), 300) + 20;
+			w[n++] = fmin(draw_measure(p, buf_str(&b)), 300) + 20;
 		}
-	font(p, TEXT_PX, 0);
-	more_w = measure(p->cr, "+ 99999 more cohorts (grey)") + 20;
+	draw_font(p, TEXT_PX, 0);
+	more_w = draw_measure(p, "+ 99999 more cohorts (grey)") + 20;
 	/* grey cohorts are always counted: their entry flows as the last one */
 	if (r->ncohorts > n)
 		w[n] = more_w;
@@ -1689,11 +1535,11 @@ cohort_legend(struct page *p, const struct fleet_view *v, double x, double y, do
 		buf_reset(&b);
 		buf_puts(&b, r->cohorts[c].value);
 		buf_puts(&b, c == v->before ? " (before)" : c == v->after ? " (after)" : "");
-		fill_rect(p, x + xs[i], y + ln[i] * 18 - 10, 14, 12, v->colour[c]);
-		rgb(p->cr, C_BLACK);
-		font(p, TEXT_PX, c == v->before || c == v->after);
-		text(p, x + xs[i] + 20, y + ln[i] * 18, AL_LEFT, fmin(w[i] - 20, max_w - 20) + 1,
-		     buf_str(&b));
+		draw_fill_rect(p, x + xs[i], y + ln[i] * 18 - 10, 14, 12, v->colour[c]);
+		draw_rgb(p, C_BLACK);
+		draw_font(p, TEXT_PX, c == v->before || c == v->after);
+		draw_text(p, x + xs[i] + 20, y + ln[i] * 18, DRAW_LEFT, fmin(w[i] - 20, max_w - 20) + 1,
+			  buf_str(&b));
 	}
 	rest = r->ncohorts - shown;
 	if (rest > 0) {
@@ -1701,10 +1547,10 @@ cohort_legend(struct page *p, const struct fleet_view *v, double x, double y, do
 		buf_printf(&b, "+ %d more cohort%s", rest, rest == 1 ? "" : "s");
 		if (r->ncohorts > v->ncoloured)
 			buf_puts(&b, " (grey)");
-		fill_rect(p, x + mx, y + my * 18 - 10, 14, 12, C_LIGHT);
-		rgb(p->cr, C_GREY);
-		font(p, TEXT_PX, 0);
-		text(p, x + mx + 20, y + my * 18, AL_LEFT, max_w - mx - 20, buf_str(&b));
+		draw_fill_rect(p, x + mx, y + my * 18 - 10, 14, 12, C_LIGHT);
+		draw_rgb(p, C_GREY);
+		draw_font(p, TEXT_PX, 0);
+		draw_text(p, x + mx + 20, y + my * 18, DRAW_LEFT, max_w - mx - 20, buf_str(&b));
 	}
 	free(idx);
 	free(w);
@@ -1736,23 +1582,8 @@ free_label(struct page *p, struct placed *pl, const struct dot *d, int nd,
 	b = cand[best];
 	if (pl->n < (int)(sizeof(pl->box) / sizeof(pl->box[0])))
 		pl->box[pl->n++] = b;
-	rgb(p->cr, colour);
-	text(p, b.x + 2, b.y + b.h - 4, AL_LEFT, b.w, s);
-}
-
-/* An arrow from (xa, ya) to (xb, yb), its head at b. */
-static void
-arrow(struct page *p, double xa, double ya, double xb, double yb, unsigned hex)
-{
-	double a = atan2(yb - ya, xb - xa);
-
-	line(p, xa, ya, xb, yb, hex, 1.6);
-	cairo_new_path(p->cr);
-	cairo_move_to(p->cr, xb, yb);
-	cairo_line_to(p->cr, xb - 9 * cos(a - 0.4), yb - 9 * sin(a - 0.4));
-	cairo_line_to(p->cr, xb - 9 * cos(a + 0.4), yb - 9 * sin(a + 0.4));
-	cairo_close_path(p->cr);
-	cairo_fill(p->cr);
+	draw_rgb(p, colour);
+	draw_text(p, b.x + 2, b.y + b.h - 4, DRAW_LEFT, b.w, s);
 }
 
 /*
@@ -1784,22 +1615,21 @@ cohort_marks(struct page *p, const struct fleet_view *v, const struct scale_tick
 		double len = hypot(mx[1] - mx[0], my[1] - my[0]), ux = (mx[1] - mx[0]) / len;
 		double uy = (my[1] - my[0]) / len;
 
-		arrow(p, mx[0] + ux * 9, my[0] + uy * 9, mx[1] - ux * 9, my[1] - uy * 9, C_BLACK);
+		draw_arrow(p, mx[0] + ux * 9, my[0] + uy * 9, mx[1] - ux * 9, my[1] - uy * 9, C_BLACK);
 		buf_puts(&b, "median Rss ");
 		human_delta(&b, delta(r->cohorts[v->before].rss.median, r->cohorts[v->after].rss.median));
-		font(p, TEXT_PX, 1);
-		lb.w = measure(p->cr, buf_str(&b)) + 4;
+		draw_font(p, TEXT_PX, 1);
+		lb.w = draw_measure(p, buf_str(&b)) + 4;
 		lb.h = 15;
 		lb.x = (mx[0] + mx[1]) / 2 - lb.w - 10;
 		if (lb.x < x0 + 4)
 			lb.x = (mx[0] + mx[1]) / 2 + 10;
 		lb.y = (my[0] + my[1]) / 2 - lb.h / 2;
 		place(pl, &lb);
-		rgba(p->cr, 0xFFFFFF, 0.85);	/* over the diagonal or grid, still readable */
-		cairo_rectangle(p->cr, lb.x - 2, lb.y, lb.w + 4, lb.h);
-		cairo_fill(p->cr);
-		rgb(p->cr, C_BLACK);
-		text(p, lb.x + 2, lb.y + 11.5, AL_LEFT, lb.w, buf_str(&b));
+		/* over the diagonal or grid, still readable */
+		draw_fill_rect_alpha(p, lb.x - 2, lb.y, lb.w + 4, lb.h, 0xFFFFFF, 0.85);
+		draw_rgb(p, C_BLACK);
+		draw_text(p, lb.x + 2, lb.y + 11.5, DRAW_LEFT, lb.w, buf_str(&b));
 	}
 	for (c = 0; c < r->ncohorts; c++) {
 		const struct fleet_cohort *co = &r->cohorts[c];
@@ -1809,16 +1639,16 @@ cohort_marks(struct page *p, const struct fleet_view *v, const struct scale_tick
 			continue;
 		x = scale_map(t, (double)co->go_estimate.median, x0, x1);
 		y = scale_map(t, (double)co->rss.median, y0, y1);
-		font(p, TEXT_PX, 1);
+		draw_font(p, TEXT_PX, 1);
 		buf_reset(&b);
 		escape_term(&b, co->value, strlen(co->value));
-		lb.w = fmin(measure(p->cr, buf_str(&b)), 160) + 4;
+		lb.w = fmin(draw_measure(p, buf_str(&b)), 160) + 4;
 		lb.h = 15;
 		lb.x = x + 12 + lb.w <= x1 ? x + 12 : x - 12 - lb.w;
 		lb.y = y - lb.h / 2;
 		place(pl, &lb);
-		rgb(p->cr, C_BLACK);
-		text(p, lb.x + 2, lb.y + 11.5, AL_LEFT, lb.w, co->value);
+		draw_rgb(p, C_BLACK);
+		draw_text(p, lb.x + 2, lb.y + 11.5, DRAW_LEFT, lb.w, co->value);
 	}
 	buf_release(&b);
 }
@@ -1877,9 +1707,9 @@ outlier_rings(struct page *p, const struct fleet_view *v, const struct dot *d, i
 
 		ring[k] = hit != NULL ? (int)hit[1] : -1;
 		if (hit != NULL)
-			disc(p, d[ring[k]].x, d[ring[k]].y, 8, C_VERMILLION, 0, 2);
+			draw_disc(p, d[ring[k]].x, d[ring[k]].y, 8, C_VERMILLION, 0, 2);
 	}
-	font(p, TEXT_PX, 1);
+	draw_font(p, TEXT_PX, 1);
 	for (k = 0; k < r->noutliers && labelled < FLEET_LABELS; k++) {
 		struct scale_box lb;
 
@@ -1887,7 +1717,7 @@ outlier_rings(struct page *p, const struct fleet_view *v, const struct dot *d, i
 			continue;
 		buf_reset(&b);
 		buf_printf(&b, "#%lld", (long long)r->outliers[k].id);
-		lb.w = measure(p->cr, buf_str(&b)) + 4;
+		lb.w = draw_measure(p, buf_str(&b)) + 4;
 		lb.h = 15;
 		lb.x = d[ring[k]].x + 10;
 		lb.y = d[ring[k]].y - lb.h / 2;
@@ -1896,8 +1726,8 @@ outlier_rings(struct page *p, const struct fleet_view *v, const struct dot *d, i
 		clear_of_rings(&lb, d, ring, r->noutliers);
 		lb.x = fmin(lb.x, x1 - lb.w);
 		place(pl, &lb);
-		rgb(p->cr, C_VERMILLION);
-		text(p, lb.x + 2, lb.y + 11.5, AL_LEFT, lb.w, buf_str(&b));
+		draw_rgb(p, C_VERMILLION);
+		draw_text(p, lb.x + 2, lb.y + 11.5, DRAW_LEFT, lb.w, buf_str(&b));
 		labelled++;
 	}
 	free(by_id);
@@ -1925,11 +1755,11 @@ panel_fleet_scatter(struct page *p, const struct scale_box *area, const struct f
 	legend_h = cohort_legend(p, v, area->x, area->y + 40, area->w);
 	/* the tint's meaning, in the legend: labels inside the plot would hide dots */
 	y = area->y + 40 + legend_h;
-	fill_rect(p, area->x, y - 10, 14, 12, C_GAP_TINT);
-	outline_rect(p, area->x, y - 10, 14, 12, C_VERMILLION, 1);
-	rgb(p->cr, C_VERMILLION);
-	font(p, TEXT_PX, 0);
-	text(p, area->x + 20, y, AL_LEFT, area->w - 20, above);
+	draw_fill_rect(p, area->x, y - 10, 14, 12, C_GAP_TINT);
+	draw_outline_rect(p, area->x, y - 10, 14, 12, C_VERMILLION, 1);
+	draw_rgb(p, C_VERMILLION);
+	draw_font(p, TEXT_PX, 0);
+	draw_text(p, area->x + 20, y, DRAW_LEFT, area->w - 20, above);
 	y1 = y + 22;
 	/* a square plot: y = x at 45 degrees */
 	side = fmax(120, fmin(area->x + area->w - 10 - x0, area->y + area->h - 200 - y1));
@@ -1940,26 +1770,18 @@ panel_fleet_scatter(struct page *p, const struct scale_box *area, const struct f
 	if (axis_ticks(p, lo, hi, x0, x1, &t) != 0)
 		goto out;
 	/* above the diagonal, tinted: what Go cannot see */
-	rgb(p->cr, C_GAP_TINT);
-	cairo_move_to(p->cr, x0, y0);
-	cairo_line_to(p->cr, x0, y1);
-	cairo_line_to(p->cr, x1, y1);
-	cairo_close_path(p->cr);
-	cairo_fill(p->cr);
+	draw_triangle(p, x0, y0, x0, y1, x1, y1, C_GAP_TINT);
 	x_axis(p, &t, x0, x1, y0 + 18, y1, y0);
 	y_axis(p, &t, x0, x1, y0, y1);
-	cairo_set_dash(p->cr, (const double[]){ 6, 4 }, 2, 0);
-	line(p, x0, y0, x1, y1, C_GREY, 1.4);
-	cairo_set_dash(p->cr, NULL, 0, 0);
-	rgb(p->cr, C_BLACK);
-	font(p, TEXT_PX, 0);
-	text(p, (x0 + x1) / 2, y0 + 38, AL_CENTER, side,
-	     "runtime-visible per pod (Sys \xe2\x88\x92 HeapReleased) \xe2\x86\x92");
-	cairo_save(p->cr);
-	cairo_translate(p->cr, area->x + 12, (y0 + y1) / 2);
-	cairo_rotate(p->cr, -M_PI / 2);
-	text(p, 0, 0, AL_CENTER, side, "Rss per pod \xe2\x86\x92");
-	cairo_restore(p->cr);
+	draw_dash(p, 6, 4);
+	draw_line(p, x0, y0, x1, y1, C_GREY, 1.4);
+	draw_dash(p, 0, 0);
+	draw_rgb(p, C_BLACK);
+	draw_font(p, TEXT_PX, 0);
+	draw_text(p, (x0 + x1) / 2, y0 + 38, DRAW_CENTER, side,
+		  "runtime-visible per pod (Sys \xe2\x88\x92 HeapReleased) \xe2\x86\x92");
+	draw_text_turned(p, area->x + 12, (y0 + y1) / 2, -M_PI / 2, DRAW_CENTER, side,
+			 "Rss per pod \xe2\x86\x92");
 	for (i = 0; i < r->npoints; i++) {
 		if (!point_value(r, &r->points[i], &mg, &xv) || !point_value(r, &r->points[i], &mr, &yv)) {
 			unknown++;
@@ -1976,14 +1798,14 @@ panel_fleet_scatter(struct page *p, const struct scale_box *area, const struct f
 
 			if ((col == C_LIGHT) != (pass == 0))
 				continue;
-			disc(p, d[i].x, d[i].y, 4, col, 0.55, 1);
+			draw_disc(p, d[i].x, d[i].y, 4, col, 0.55, 1);
 		}
 	pl.min_y = y1;
 	cohort_marks(p, v, &t, x0, x1, y0, y1, &pl);
 	outlier_rings(p, v, d, nd, x1, &pl);
 	/* below the diagonal, where the fewest dots and labels are */
-	font(p, TEXT_PX, 0);
-	tw = fmin(measure(p->cr, below), side - 12) + 4;
+	draw_font(p, TEXT_PX, 0);
+	tw = fmin(draw_measure(p, below), side - 12) + 4;
 	{
 		struct scale_box ca[5];
 
@@ -1992,56 +1814,53 @@ panel_fleet_scatter(struct page *p, const struct scale_box *area, const struct f
 		free_label(p, &pl, d, nd, ca, 5, below, C_GREY);
 	}
 	/* y = x along the diagonal near its top */
-	cairo_save(p->cr);
-	cairo_translate(p->cr, x1 - side * 0.2 - 4, y1 + side * 0.2 - 4);
-	cairo_rotate(p->cr, -M_PI / 4);
-	rgb(p->cr, C_GREY);
-	text(p, 0, 0, AL_CENTER, 120, "y = x");
-	cairo_restore(p->cr);
+	draw_rgb(p, C_GREY);
+	draw_text_turned(p, x1 - side * 0.2 - 4, y1 + side * 0.2 - 4, -M_PI / 4, DRAW_CENTER, 120,
+			 "y = x");
 	/* under the plot: pods not drawn, then the outliers and why */
 	y = y0 + 64;
-	rgb(p->cr, C_GREY);
-	font(p, TEXT_PX, 0);
+	draw_rgb(p, C_GREY);
+	draw_font(p, TEXT_PX, 0);
 	if (unknown > 0) {
 		buf_reset(&b);
 		buf_printf(&b, "%d pod%s without runtime numbers not drawn", unknown,
 			   unknown == 1 ? "" : "s");
-		text(p, area->x, y, AL_LEFT, area->w, buf_str(&b));
+		draw_text(p, area->x, y, DRAW_LEFT, area->w, buf_str(&b));
 		y += 18;
 	}
 	if (r->noutliers == 0) {
-		text(p, area->x, y, AL_LEFT, area->w,
-		     "no outliers (no pod 3 MADs from its cohort's median Rss)");
+		draw_text(p, area->x, y, DRAW_LEFT, area->w,
+			  "no outliers (no pod 3 MADs from its cohort's median Rss)");
 		goto out;
 	}
-	disc(p, area->x + 6, y - 4, 6, C_VERMILLION, 0, 2);
-	font(p, TEXT_PX, 1);
+	draw_disc(p, area->x + 6, y - 4, 6, C_VERMILLION, 0, 2);
+	draw_font(p, TEXT_PX, 1);
 	buf_reset(&b);
 	buf_printf(&b, "%d outlier%s, 3 MADs or more from the cohort median", r->noutliers,
 		   r->noutliers == 1 ? "" : "s");
-	text(p, area->x + 18, y, AL_LEFT, area->w - 18, buf_str(&b));
+	draw_text(p, area->x + 18, y, DRAW_LEFT, area->w - 18, buf_str(&b));
 	{
 		struct scale_rows rows;
 
 		if (scale_rows_fit(&rows, r->noutliers, y + 6, area->y + area->h - y - 6, 17, 17) != 0)
 			goto out;
-		font(p, TEXT_PX, 0);
+		draw_font(p, TEXT_PX, 0);
 		for (k = 0; k < rows.shown; k++) {
 			struct scale_box row = scale_row_box(&rows, k, area->x, area->w);
 
 			buf_reset(&b);
 			buf_printf(&b, "#%lld ", (long long)r->outliers[k].id);
 			buf_puts(&b, r->outliers[k].why != NULL ? r->outliers[k].why : "");
-			rgb(p->cr, C_BLACK);
-			text(p, area->x + 18, row.y + 13, AL_LEFT, area->w - 18, buf_str(&b));
+			draw_rgb(p, C_BLACK);
+			draw_text(p, area->x + 18, row.y + 13, DRAW_LEFT, area->w - 18, buf_str(&b));
 		}
 		if (rows.more) {
 			struct scale_box row = scale_row_box(&rows, rows.shown, area->x, area->w);
 
 			buf_reset(&b);
 			buf_printf(&b, "+ %d more outliers", r->noutliers - rows.shown);
-			rgb(p->cr, C_GREY);
-			text(p, area->x + 18, row.y + 13, AL_LEFT, area->w - 18, buf_str(&b));
+			draw_rgb(p, C_GREY);
+			draw_text(p, area->x + 18, row.y + 13, DRAW_LEFT, area->w - 18, buf_str(&b));
 		}
 	}
 out:
@@ -2058,10 +1877,9 @@ cohort_words(struct buf *b, const struct fleet_result *r, int c)
 }
 
 static void
-draw_fleet(cairo_t *cr, double w, double h, const struct fleet_result *r,
-	   const struct chart_opts *o, struct buf *log, struct buf *title)
+draw_fleet(struct page *p, double w, double h, const struct fleet_result *r,
+	   const struct chart_opts *o)
 {
-	struct page p = { cr, w, h, log, title };
 	struct fleet_view v;
 	struct buf line2 = BUF_INIT, line3 = BUF_INIT, foot = BUF_INIT, c = BUF_INIT;
 	double aw = floor((w - 2 * MARGIN) * 0.575);
@@ -2071,8 +1889,7 @@ draw_fleet(cairo_t *cr, double w, double h, const struct fleet_result *r,
 	const char *headline = r->headline != NULL ? r->headline : verdict_name(vd);
 
 	fleet_view_init(&v, r);
-	rgb(cr, 0xFFFFFF);
-	cairo_paint(cr);
+	draw_paint(p, 0xFFFFFF);
 	if (r->nfindings > 0 && r->findings[0].summary != NULL)
 		buf_puts(&line2, r->findings[0].summary);
 	else
@@ -2100,11 +1917,11 @@ draw_fleet(cairo_t *cr, double w, double h, const struct fleet_result *r,
 			human_delta(&line3, (double)r->paired_median_delta);
 		}
 	}
-	header(&p, verdicts[vd].pill, verdicts[vd].colour, headline, buf_str(&line2),
+	header(p, verdicts[vd].pill, verdicts[vd].colour, headline, buf_str(&line2),
 	       buf_str(&line3));
-	panel_fleet_dist(&p, &a, &v);
-	line(&p, bb.x - 18, a.y + 4, bb.x - 18, a.y + a.h - 4, C_GRID, 1);
-	panel_fleet_scatter(&p, &bb, &v);
+	panel_fleet_dist(p, &a, &v);
+	draw_line(p, bb.x - 18, a.y + 4, bb.x - 18, a.y + a.h - 4, C_GRID, 1);
+	panel_fleet_scatter(p, &bb, &v);
 	buf_puts(&foot, "by ");
 	buf_puts(&foot, r->by != NULL ? r->by : "?");
 	buf_printf(&foot, DOT "%d cohorts, %d pods", r->ncohorts, r->npoints);
@@ -2116,7 +1933,7 @@ draw_fleet(cairo_t *cr, double w, double h, const struct fleet_result *r,
 	}
 	buf_printf(&foot, DOT "%d outlier%s" DOT "bootstrap %d resamples", r->noutliers,
 		   r->noutliers == 1 ? "" : "s", r->opts.resamples);
-	footer_line(&p, buf_str(&foot), o->version);
+	footer_line(p, buf_str(&foot), o->version);
 	fleet_view_release(&v);
 	buf_release(&line2);
 	buf_release(&line3);
@@ -2134,167 +1951,18 @@ struct job {
 	const struct chart_opts *o;
 };
 
-/* The page of j on any surface; log and title collect the text drawn. */
+/* The page of the job arg (a struct job) on any surface. */
 static void
-draw(cairo_t *cr, const struct job *j, struct buf *log, struct buf *title)
+draw(struct page *p, double w, double h, const void *arg)
 {
-	cairo_font_options_t *fo = cairo_font_options_create();
+	const struct job *j = arg;
 
-	/* unhinted metrics: PNG and SVG lay text out the same way */
-	cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
-	cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
-	cairo_set_font_options(cr, fo);
-	cairo_font_options_destroy(fo);
 	if (j->diff != NULL)
-		draw_diff(cr, j->o->width, j->o->height, j->diff, j->o, log, title);
+		draw_diff(p, w, h, j->diff, j->o);
 	else if (j->fleet != NULL)
-		draw_fleet(cr, j->o->width, j->o->height, j->fleet, j->o, log, title);
+		draw_fleet(p, w, h, j->fleet, j->o);
 	else
-		draw_single(cr, j->o->width, j->o->height, j->single, j->o, log, title);
-}
-
-static cairo_status_t
-to_buf(void *closure, const unsigned char *data, unsigned int len)
-{
-	buf_add(closure, data, len);
-	return CAIRO_STATUS_SUCCESS;
-}
-
-/* The file whole or not at all (a full disk leaves no partial report.png). */
-static int
-write_file(const char *path, const struct buf *b, struct diag *d)
-{
-	return outfile_write(path, b->data, b->len, d);
-}
-
-static int
-cairo_failed(cairo_status_t st, const char *what, struct diag *d)
-{
-	return diag_fail(d, DIAG_IO, 0, "cannot draw the %s chart (cairo: %s)", what,
-			 cairo_status_to_string(st));
-}
-
-static int
-render_png(const struct job *j, const char *path, struct diag *d)
-{
-	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, j->o->width, j->o->height);
-	cairo_t *cr = cairo_create(s);
-	struct buf log = BUF_INIT, title = BUF_INIT, png = BUF_INIT;
-	cairo_status_t st;
-	int rc = -1;
-
-	draw(cr, j, &log, &title);
-	st = cairo_status(cr);
-	cairo_destroy(cr);
-	if (st == CAIRO_STATUS_SUCCESS)
-		st = cairo_surface_write_to_png_stream(s, to_buf, &png);
-	cairo_surface_destroy(s);
-	if (st != CAIRO_STATUS_SUCCESS)
-		cairo_failed(st, "PNG", d);
-	else
-		rc = write_file(path, &png, d);
-	buf_release(&log);
-	buf_release(&title);
-	buf_release(&png);
-	return rc;
-}
-
-/*
- * cairo names the page group after a process-wide surface counter
- * (id="surface7"), so two renders in one process differ: renumber every
- * "surfaceN" reference by order of first appearance.
- */
-static void
-svg_renumber(struct buf *out, const char *s, size_t len)
-{
-	unsigned long seen[64];
-	size_t nseen = 0, i = 0, k;
-
-	while (i < len) {
-		const char *hit = memmem(s + i, len - i, "surface", 7);
-		size_t at, e;
-		unsigned long num = 0;
-
-		if (hit == NULL)
-			break;
-		at = (size_t)(hit - s) + 7;
-		for (e = at; e < len && s[e] >= '0' && s[e] <= '9' && e - at < 9; e++)
-			num = num * 10 + (unsigned long)(s[e] - '0');
-		buf_add(out, s + i, at - i);
-		i = at;
-		if (e == at || (hit > s && hit[-1] != '"' && hit[-1] != '#'))
-			continue;
-		for (k = 0; k < nseen && seen[k] != num; k++)
-			;
-		if (k == nseen && nseen < sizeof(seen) / sizeof(seen[0]))
-			seen[nseen++] = num;
-		buf_printf(out, "%zu", k + 1);
-		i = e;
-	}
-	buf_add(out, s + i, len - i);
-}
-
-/* Insert <title> and <desc> (every string drawn, XML-escaped) after the <svg> tag. */
-static void
-svg_finish(struct buf *out, const struct buf *raw, const char *title, const struct buf *log)
-{
-	struct buf ren = BUF_INIT;
-	const char *svg, *gt;
-	const char *s = buf_str(log);
-	size_t head;
-
-	svg_renumber(&ren, raw->data != NULL ? raw->data : "", raw->len);
-	svg = strstr(buf_str(&ren), "<svg");
-	gt = svg != NULL ? strchr(svg, '>') : NULL;
-	head = gt != NULL ? (size_t)(gt - buf_str(&ren)) + 1 : ren.len;
-	buf_add(out, buf_str(&ren), head);
-	buf_puts(out, "\n<title>");
-	escape_xml(out, title, strlen(title));
-	buf_puts(out, "</title>\n<desc>");
-	while (*s != '\0') {
-		const char *nl = strchr(s, '\n');
-		size_t n = nl != NULL ? (size_t)(nl - s) : strlen(s);
-
-		escape_xml(out, s, n);
-		buf_putc(out, '\n');
-		s += n + (nl != NULL);
-	}
-	buf_puts(out, "</desc>");
-	buf_add(out, buf_str(&ren) + head, ren.len - head);
-	buf_release(&ren);
-}
-
-static int
-render_svg(const struct job *j, const char *path, struct diag *d)
-{
-	struct buf raw = BUF_INIT, log = BUF_INIT, title = BUF_INIT, out = BUF_INIT;
-	cairo_surface_t *s = cairo_svg_surface_create_for_stream(to_buf, &raw, j->o->width,
-								  j->o->height);
-	cairo_t *cr;
-	cairo_status_t st;
-	int rc = -1;
-
-	cairo_svg_surface_restrict_to_version(s, CAIRO_SVG_VERSION_1_1);
-	cairo_svg_surface_set_document_unit(s, CAIRO_SVG_UNIT_PX);
-	cr = cairo_create(s);
-	draw(cr, j, &log, &title);
-	st = cairo_status(cr);
-	cairo_destroy(cr);
-	cairo_surface_finish(s);
-	if (st == CAIRO_STATUS_SUCCESS)
-		st = cairo_surface_status(s);
-	cairo_surface_destroy(s);
-	if (st != CAIRO_STATUS_SUCCESS)
-		cairo_failed(st, "SVG", d);
-	else {
-		svg_finish(&out, &raw, buf_str(&title), &log);
-		rc = write_file(path, &out, d);
-	}
-	buf_release(&title);
-	buf_release(&raw);
-	buf_release(&log);
-	buf_release(&out);
-	return rc;
+		draw_single(p, w, h, j->single, j->o);
 }
 
 static int
@@ -2313,9 +1981,9 @@ check_opts(const struct chart_opts *o, uint64_t points, struct diag *d)
 static int
 render(const struct job *j, const char *png_path, const char *svg_path, struct diag *d)
 {
-	if (png_path != NULL && render_png(j, png_path, d) != 0)
+	if (png_path != NULL && draw_png(j->o->width, j->o->height, draw, j, png_path, d) != 0)
 		return -1;
-	if (svg_path != NULL && render_svg(j, svg_path, d) != 0)
+	if (svg_path != NULL && draw_svg(j->o->width, j->o->height, draw, j, svg_path, d) != 0)
 		return -1;
 	return 0;
 }
@@ -2416,22 +2084,5 @@ chart_write_fleet_files(const struct fleet_result *r, const char *dir, struct di
 const char *
 chart_font_family(void)
 {
-	static char family[128];
-	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 8, 8);
-	cairo_t *cr = cairo_create(s);
-	cairo_scaled_font_t *sf;
-	FT_Face face;
-
-	cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-	sf = cairo_get_scaled_font(cr);
-	family[0] = '\0';
-	if (cairo_scaled_font_get_type(sf) == CAIRO_FONT_TYPE_FT) {
-		face = cairo_ft_scaled_font_lock_face(sf);
-		if (face != NULL && face->family_name != NULL)
-			snprintf(family, sizeof(family), "%s", face->family_name);
-		cairo_ft_scaled_font_unlock_face(sf);
-	}
-	cairo_destroy(cr);
-	cairo_surface_destroy(s);
-	return family;
+	return draw_font_family();
 }
