@@ -81,6 +81,7 @@ REPORT_SRCS = \
 	report/draw.c \
 	report/fleetout.c \
 	report/json.c \
+	report/page_common.c \
 	report/scale.c \
 	report/summary.c \
 	report/text.c

@@ -11,522 +11,11 @@
 #include "report/cgroupout.h"
 #include "report/chart.h"
 #include "report/draw.h"
+#include "report/page_common.h"
 #include "report/scale.h"
-
-#define MARGIN 28.0
-#define TEXT_PX 12.5		/* body text; nothing smaller is drawn */
-#define ARROW " \xe2\x86\x92 "	/* " → " */
-#define DOT "  \xc2\xb7  "	/* "  ·  " */
-
-/* Okabe–Ito, safe for the common colour-vision deficiencies. */
-#define C_BLACK 0x000000
-#define C_ORANGE 0xE69F00
-#define C_SKY 0x56B4E9
-#define C_GREEN 0x009E73
-#define C_BLUE 0x0072B2
-#define C_VERMILLION 0xD55E00
-#define C_PURPLE 0xCC79A7
-#define C_GREY 0x666666
-#define C_LIGHT 0xBBBBBB
-#define C_GRID 0xE4E4E4
-#define C_SIZE_FILL 0xF1F1F1
-#define C_SIZE_LINE 0x8A8A8A
-#define C_RSS_BEFORE 0xF3CF80	/* orange, lighter, for "before" */
-
-/* A small legend swatch: kind 0 fill, 1 hatch, 2 outline (Size). */
-static double
-swatch(struct page *p, double x, double y, int kind, unsigned hex, const char *label)
-{
-	if (kind == 1)
-		draw_hatch_rect(p, x, y - 10, 14, 12, hex);
-	else if (kind == 2) {
-		draw_fill_rect(p, x, y - 10, 14, 12, C_SIZE_FILL);
-		draw_outline_rect(p, x, y - 10, 14, 12, hex, 1.5);
-	} else
-		draw_fill_rect(p, x, y - 10, 14, 12, hex);
-	draw_rgb(p, C_BLACK);
-	draw_font(p, TEXT_PX, 0);
-	return 20 + draw_text(p, x + 20, y, DRAW_LEFT, 400, label) + 18;
-}
-
-/*
- * Byte counts come from bundles: sums and differences are taken in double
- * so that hostile values cannot overflow.
- */
-static void
-human(struct buf *b, double bytes)
-{
-	num_human(b, bytes);
-}
-
-static void
-human_delta(struct buf *b, double bytes)
-{
-	num_human_delta(b, bytes);
-}
-
-/* after - before, in double. */
-static double
-delta(int64_t before, int64_t after)
-{
-	return (double)after - (double)before;
-}
-
-/* "before → after" for bytes; reset first. */
-static const char *
-from_to(struct buf *b, int64_t before, int64_t after)
-{
-	buf_reset(b);
-	human(b, before);
-	buf_puts(b, ARROW);
-	human(b, after);
-	return buf_str(b);
-}
-
-/* Panel title and a one-line explanation under it. */
-static void
-panel_title(struct page *p, double x, double y, double max_w, const char *title, const char *sub)
-{
-	draw_rgb(p, C_BLACK);
-	draw_font(p, 16, 1);
-	draw_text(p, x, y, DRAW_LEFT, max_w, title);
-	if (sub != NULL) {
-		draw_rgb(p, C_GREY);
-		draw_font(p, TEXT_PX, 0);
-		draw_text(p, x, y + 18, DRAW_LEFT, max_w, sub);
-	}
-}
-
-/* Ticks for a horizontal byte axis whose labels (TEXT_PX) never touch. */
-static int
-axis_ticks(struct page *p, double min, double max, double x0, double x1, struct scale_ticks *t)
-{
-	struct scale_measure m;
-
-	draw_measurer(p, &m);
-	draw_font(p, TEXT_PX, 0);
-	return scale_ticks_fit(min, max, x0, x1, 12, &m, t);
-}
-
-/* Vertical grid lines and tick labels above a horizontal-bar area. */
-static void
-x_axis(struct page *p, const struct scale_ticks *t, double x0, double x1, double label_y,
-       double y0, double y1)
-{
-	struct buf b = BUF_INIT;
-	int i;
-
-	draw_font(p, TEXT_PX, 0);
-	for (i = 0; i < t->n; i++) {
-		double x = scale_map(t, scale_tick_value(t, i), x0, x1);
-		int zero = fabs(scale_tick_value(t, i)) < t->step / 2;
-
-		draw_line(p, x, y0, x, y1, zero ? C_GREY : C_GRID, zero ? 1.2 : 1);
-		struct scale_box box;
-
-		buf_reset(&b);
-		scale_tick_label(&b, t, i);
-		box = scale_tick_box(t, i, x0, x1, draw_measure(p, buf_str(&b)), 0, 0);
-		draw_rgb(p, C_GREY);
-		draw_text(p, box.x, label_y, DRAW_LEFT, box.w + 1, buf_str(&b));
-	}
-	buf_release(&b);
-}
-
-/* Horizontal grid lines and tick labels left of a vertical byte axis at x0 (zero line darker). */
-static void
-y_axis(struct page *p, const struct scale_ticks *t, double x0, double x1, double y0, double y1)
-{
-	struct buf b = BUF_INIT;
-	double y;
-	int i;
-
-	draw_font(p, TEXT_PX, 0);
-	for (i = 0; i < t->n; i++) {
-		int zero = fabs(scale_tick_value(t, i)) < t->step / 2;
-
-		y = scale_map(t, scale_tick_value(t, i), y0, y1);
-		draw_line(p, x0 - 4, y, x1, y, i == 0 || zero ? C_GREY : C_GRID, 1);
-		buf_reset(&b);
-		scale_tick_label(&b, t, i);
-		draw_rgb(p, C_GREY);
-		draw_text(p, x0 - 8, y + 4, DRAW_RIGHT, 62, buf_str(&b));
-	}
-	buf_release(&b);
-}
-
-/* ------------------------------------------------------------------ */
-/* Panel A: three layers */
-
-enum { GC_HEAP_OBJECTS, GC_HEAP_SPARE, GC_STACKS, GC_METADATA, GC_N };
-
-static const struct {
-	const char *label;
-	unsigned colour;
-} layer_classes[GC_N] = {
-	[GC_HEAP_OBJECTS] = { "heap objects", C_BLUE },
-	[GC_HEAP_SPARE] = { "heap unused + free", C_SKY },
-	[GC_STACKS] = { "stacks", C_GREEN },
-	[GC_METADATA] = { "runtime metadata", C_PURPLE },
-};
-
-struct layer_group {
-	const char *name;		/* "before", "after", "" */
-	char caption[160];		/* labels of the snapshot */
-	int go_known, classes_known, rss_known;
-	int64_t go, rss, size;
-	double cls[GC_N];
-};
-
-static void
-group_classes(struct layer_group *g, const int64_t *bytes)
-{
-	double v[GO_CLASS_COUNT];
-	int i;
-
-	for (i = 0; i < GO_CLASS_COUNT; i++)
-		v[i] = bytes[i] > 0 ? (double)bytes[i] : 0;
-	g->cls[GC_HEAP_OBJECTS] = v[GO_HEAP_OBJECTS];
-	g->cls[GC_HEAP_SPARE] = v[GO_HEAP_UNUSED] + v[GO_HEAP_FREE];
-	g->cls[GC_STACKS] = v[GO_STACKS] + v[GO_OS_STACKS];
-	g->cls[GC_METADATA] = v[GO_GC] + v[GO_ALLOCATOR] + v[GO_OTHER] + v[GO_PROFILING];
-	g->classes_known = 1;
-}
-
-static void
-labels_caption(char *out, size_t n, const struct snapshot_info *s)
-{
-	struct buf b = BUF_INIT;
-	int i;
-
-	buf_printf(&b, "#%lld", (long long)s->id);
-	for (i = 0; i < s->nlabels; i++)
-		buf_printf(&b, " %s=%s", s->label_keys[i], s->label_values[i]);
-	snprintf(out, n, "%s", buf_str(&b));
-	buf_release(&b);
-}
-
-static void
-group_from(struct layer_group *g, const char *name, const struct snapshot_info *s,
-	   const int64_t *classes)
-{
-	memset(g, 0, sizeof(*g));
-	g->name = name;
-	labels_caption(g->caption, sizeof(g->caption), s);
-	g->go_known = s->go_estimate.known;
-	g->go = s->go_estimate.known && s->go_estimate.v > 0 ? s->go_estimate.v : 0;
-	g->rss_known = s->rss_known;
-	g->rss = s->rss > 0 ? s->rss : 0;
-	g->size = s->size > 0 ? s->size : 0;
-	if (classes != NULL)
-		group_classes(g, classes);
-}
-
-/* Labels already on panel A, so that the next one is moved clear of them. */
-struct placed {
-	struct scale_box box[16];
-	int n;
-	double min_y;
-};
-
-/* Reserve room for a label box: moved up past the labels already placed. */
-static void
-place(struct placed *pl, struct scale_box *b)
-{
-	scale_nudge_up(b, pl->box, pl->n, 4, pl->min_y);
-	if (pl->n < (int)(sizeof(pl->box) / sizeof(pl->box[0])))
-		pl->box[pl->n++] = *b;
-}
-
-/* Value label above a bar, clear of the other labels. */
-static void
-bar_value(struct page *p, struct placed *pl, double cx, double top, int64_t v)
-{
-	struct buf b = BUF_INIT;
-	struct scale_box box;
-
-	human(&b, v);
-	draw_rgb(p, C_BLACK);
-	draw_font(p, TEXT_PX, 0);
-	box.w = draw_measure(p, buf_str(&b)) + 4;
-	box.h = 15;
-	box.x = cx - box.w / 2;
-	box.y = top - 4 - box.h;
-	place(pl, &box);
-	draw_text(p, cx, box.y + 11.5, DRAW_CENTER, 90, buf_str(&b));
-	buf_release(&b);
-}
-
-/* The three layers of each group as bars on one byte axis, the gap bracketed. */
-static void
-panel_layers(struct page *p, const struct scale_box *area, const struct layer_group *g, int ng)
-{
-	const double pad = 10, bracket = 96, group_gap = 30;
-	double plot_top = area->y + 62, plot_bot = area->y + area->h - 140;
-	double ax = area->x + 66, gx, vmax = 1, sizemax = 0, y, bar, gw;
-	struct scale_ticks t;
-	struct buf b = BUF_INIT, c = BUF_INIT;
-	struct placed pl = { .n = 0, .min_y = area->y + 24 };
-	int i, k, clip_size;
-
-	panel_title(p, area->x, area->y + 16, area->w,
-		    "A \xc2\xb7 Three layers: what Go sees, what is resident, what is mapped",
-		    "runtime-visible = Sys \xe2\x88\x92 HeapReleased; the bracket is the gap Rss "
-		    "\xe2\x88\x92 runtime-visible");
-	for (i = 0; i < ng; i++) {
-		vmax = fmax(vmax, (double)g[i].go);
-		vmax = fmax(vmax, (double)g[i].rss);
-		sizemax = fmax(sizemax, (double)g[i].size);
-	}
-	/* a huge reservation (race shadow, arenas) would flatten Rss: clip it instead */
-	clip_size = sizemax > 2.5 * vmax;
-	if (!clip_size)
-		vmax = fmax(vmax, sizemax);
-	if (scale_byte_ticks(0, vmax, (int)((plot_bot - plot_top) / 48), &t) != 0)
-		goto out;
-	y_axis(p, &t, ax, area->x + area->w, plot_bot, plot_top);
-	/* groups share the width; a lone group gets wider bars, centred */
-	gw = (area->x + area->w - ax - 12 - group_gap * (ng - 1)) / ng;
-	bar = fmin(64, (gw - 2 * pad - bracket) / 3);
-	gw = 3 * bar + 2 * pad + bracket;
-	gx = ax + (area->x + area->w - ax - ng * gw - (ng - 1) * group_gap) / 2;
-	for (i = 0; i < ng; i++, gx += gw + group_gap) {
-		const struct layer_group *gr = &g[i];
-		double xr = gx, xs = gx + bar + pad, xv = xs + bar + bracket;
-		double ygo = scale_map(&t, (double)gr->go, plot_bot, plot_top);
-		double yrss = scale_map(&t, (double)gr->rss, plot_bot, plot_top);
-		double ysz = scale_map(&t, (double)gr->size, plot_bot, plot_top);
-		double base = plot_bot;
-
-		/* runtime-visible, stacked by class when known */
-		if (gr->go_known && gr->classes_known) {
-			for (k = 0; k < GC_N; k++) {
-				double upto = 0;
-				double top;
-				int j;
-
-				for (j = 0; j <= k; j++)
-					upto += gr->cls[j];
-				top = scale_map(&t, upto, plot_bot, plot_top);
-				draw_fill_rect(p, xr, top, bar, base - top, layer_classes[k].colour);
-				base = top;
-			}
-			bar_value(p, &pl, xr + bar / 2, fmin(ygo, base), gr->go);
-		} else if (gr->go_known) {
-			draw_fill_rect(p, xr, ygo, bar, plot_bot - ygo, C_BLUE);
-			bar_value(p, &pl, xr + bar / 2, ygo, gr->go);
-		} else {
-			draw_rgb(p, C_GREY);
-			draw_font(p, TEXT_PX, 0);
-			draw_text(p, xr + bar / 2, plot_bot - 6, DRAW_CENTER, bar + 8, "n/a");
-		}
-		/* resident */
-		if (gr->rss_known) {
-			draw_fill_rect(p, xs, yrss, bar, plot_bot - yrss, C_ORANGE);
-			bar_value(p, &pl, xs + bar / 2, yrss, gr->rss);
-		}
-		/* virtual: outline, clipped with a break when off the axis */
-		draw_fill_rect(p, xv, ysz, bar, plot_bot - ysz, C_SIZE_FILL);
-		draw_outline_rect(p, xv, ysz, bar, plot_bot - ysz, C_SIZE_LINE, 1.5);
-		if (clip_size && (double)gr->size > t.hi) {
-			double zy = plot_top + 22;
-
-			draw_fill_rect(p, xv - 2, zy - 4, bar + 4, 8, 0xFFFFFF);
-			draw_line(p, xv - 2, zy - 4, xv + bar + 2, zy - 8, C_SIZE_LINE, 1.2);
-			draw_line(p, xv - 2, zy + 4, xv + bar + 2, zy, C_SIZE_LINE, 1.2);
-		}
-		bar_value(p, &pl, xv + bar / 2, ysz, gr->size);
-		/* the gap */
-		if (gr->go_known && gr->rss_known) {
-			double top = fmin(ygo, yrss), bot = fmax(ygo, yrss), bx = xs + bar + 7;
-			double gap = delta(gr->go, gr->rss);
-			unsigned col = gap > 0 ? C_VERMILLION : C_GREY;
-
-			draw_dash(p, 4, 3);
-			draw_line(p, xr, ygo, xs + bar + 4, ygo, C_BLACK, 1);
-			draw_dash(p, 0, 0);
-			draw_line(p, bx, top, bx + 6, top, col, 2);
-			draw_line(p, bx + 6, top, bx + 6, bot, col, 2);
-			draw_line(p, bx, bot, bx + 6, bot, col, 2);
-			struct scale_box lb;
-
-			buf_reset(&b);
-			human_delta(&b, gap);
-			draw_font(p, TEXT_PX, 0);
-			lb.x = bx + 10;
-			lb.w = fmin(draw_measure(p, buf_str(&b)), bracket - 16) + 4;
-			lb.h = 33;
-			lb.y = fmin(fmax((top + bot) / 2, plot_top + 12), plot_bot - 20) - 16;
-			place(&pl, &lb);
-			draw_rgb(p, col);
-			draw_font(p, TEXT_PX, 1);
-			draw_text(p, bx + 12, lb.y + 14, DRAW_LEFT, bracket - 16, "gap");
-			draw_font(p, TEXT_PX, 0);
-			draw_text(p, bx + 12, lb.y + 30, DRAW_LEFT, bracket - 16, buf_str(&b));
-		}
-		/* bar names and the group's name */
-		draw_rgb(p, C_BLACK);
-		draw_font(p, TEXT_PX, 0);
-		draw_text(p, xr + bar / 2, plot_bot + 17, DRAW_CENTER, bar + pad, "Go");
-		draw_text(p, xs + bar / 2, plot_bot + 17, DRAW_CENTER, bar + pad, "Rss");
-		draw_text(p, xv + bar / 2, plot_bot + 17, DRAW_CENTER, bar + pad, "Size");
-		if (gr->name[0] != '\0') {
-			draw_font(p, 14, 1);
-			draw_text(p, gx + gw / 2, plot_bot + 37, DRAW_CENTER, gw, gr->name);
-		}
-		draw_rgb(p, C_GREY);
-		draw_font(p, TEXT_PX, 0);
-		draw_text(p, gx + gw / 2, plot_bot + (gr->name[0] ? 54 : 37), DRAW_CENTER, gw + group_gap - 6,
-			  gr->caption);
-	}
-	/* legend: the classes with their values, then Rss and Size */
-	y = plot_bot + 78;
-	{
-		double lx = area->x;
-		int any = 0;
-
-		for (i = 0; i < ng; i++)
-			any |= g[i].go_known && g[i].classes_known;
-		for (k = 0; k < GC_N && any; k++) {
-			double yy = y + k * 18;
-
-			buf_reset(&b);
-			buf_printf(&b, "%s ", layer_classes[k].label);
-			for (i = 0; i < ng; i++) {
-				buf_puts(&b, i > 0 ? ARROW : " ");
-				buf_reset(&c);
-				human(&c, g[i].cls[k]);
-				buf_puts(&b, g[i].classes_known ? buf_str(&c) : "n/a");
-			}
-			draw_fill_rect(p, lx, yy - 10, 14, 12, layer_classes[k].colour);
-			draw_rgb(p, C_BLACK);
-			draw_font(p, TEXT_PX, 0);
-			draw_text(p, lx + 20, yy, DRAW_LEFT, area->w - 20, buf_str(&b));
-		}
-		if (!any) {
-			draw_rgb(p, C_GREY);
-			draw_font(p, TEXT_PX, 0);
-			draw_text(p, lx, y, DRAW_LEFT, area->w,
-				  "Go memory classes unknown (no MemStats or runtime/metrics in the bundle)");
-		}
-	}
-out:
-	buf_release(&b);
-	buf_release(&c);
-}
-
-/* ------------------------------------------------------------------ */
-/* Header and footer */
-
-static void
-header(struct page *p, const char *pill, unsigned pill_colour, const char *headline,
-       const char *line2, const char *line3)
-{
-	double x = MARGIN, pw;
-
-	draw_font(p, 15, 1);
-	pw = draw_measure(p, pill) + 24;
-	draw_fill_rect(p, x, 18, pw, 30, pill_colour);
-	draw_rgb(p, 0xFFFFFF);
-	draw_text(p, x + 12, 38, DRAW_LEFT, pw, pill);
-	struct scale_measure m;
-	double avail = draw_width(p) - 2 * MARGIN, px;
-	size_t n;
-
-	draw_measurer(p, &m);
-	draw_rgb(p, C_BLACK);
-	/* the headline shrinks before it is shortened */
-	for (px = 22; px > 16; px -= 2) {
-		draw_font(p, px, 1);
-		if (draw_measure(p, headline) <= avail - pw - 14)
-			break;
-	}
-	draw_text(p, x + pw + 14, 42, DRAW_LEFT, avail - pw - 14, headline);
-	draw_title(p, "%s: %s", pill, headline);
-	/* the largest finding in up to two lines */
-	draw_font(p, 15, 0);
-	n = scale_wrap(line2, avail, &m);
-	if (n == 0 || line2[n] == '\0') {
-		draw_text(p, x, 70, DRAW_LEFT, avail, line2);
-	} else {
-		struct buf first = BUF_INIT;
-
-		buf_add(&first, line2, n);
-		draw_text(p, x, 70, DRAW_LEFT, avail, buf_str(&first));
-		while (line2[n] == ' ')
-			n++;
-		draw_text(p, x, 89, DRAW_LEFT, avail, line2 + n);
-		buf_release(&first);
-	}
-	draw_rgb(p, C_GREY);
-	draw_font(p, 14, 0);
-	draw_text(p, x, 110, DRAW_LEFT, avail, line3);
-	draw_line(p, MARGIN, 120, draw_width(p) - MARGIN, 120, C_GRID, 1);
-}
-
-static void
-snapshot_words(struct buf *b, const char *side, const struct snapshot_info *s)
-{
-	int i;
-
-	buf_printf(b, "%s%s#%lld", side, side[0] ? " " : "", (long long)s->id);
-	for (i = 0; i < s->nlabels; i++)
-		buf_printf(b, " %s=%s", s->label_keys[i], s->label_values[i]);
-	if (s->pod != NULL && s->pod[0] != '\0')
-		buf_printf(b, " pod %s", s->pod);
-	else if (s->host != NULL && s->host[0] != '\0')
-		buf_printf(b, " host %s", s->host);
-	buf_printf(b, " pid %lld", (long long)s->pid);
-	if (s->comm != NULL && s->comm[0] != '\0')
-		buf_printf(b, " (%s)", s->comm);
-	if (s->captured_at != NULL)
-		buf_printf(b, " %s", s->captured_at);
-}
-
-/* The footer line: what was drawn on the left, the rssgap version on the right. */
-static void
-footer_line(struct page *p, const char *what, const char *version)
-{
-	struct buf b = BUF_INIT;
-	double vw = 0, w = draw_width(p), h = draw_height(p);
-
-	draw_line(p, MARGIN, h - 34, w - MARGIN, h - 34, C_GRID, 1);
-	draw_rgb(p, C_GREY);
-	draw_font(p, TEXT_PX, 0);
-	if (version != NULL) {
-		buf_printf(&b, "rssgap %s", version);
-		vw = draw_text(p, w - MARGIN, h - 14, DRAW_RIGHT, 200, buf_str(&b)) + 24;
-	}
-	draw_text(p, MARGIN, h - 14, DRAW_LEFT, w - 2 * MARGIN - vw, what);
-	buf_release(&b);
-}
-
-static void
-footer(struct page *p, const struct snapshot_info *before, const struct snapshot_info *after,
-       const char *version)
-{
-	struct buf b = BUF_INIT;
-
-	snapshot_words(&b, after != NULL ? "before" : "snapshot", before);
-	if (after != NULL) {
-		buf_puts(&b, DOT);
-		snapshot_words(&b, "after", after);
-	}
-	footer_line(p, buf_str(&b), version);
-	buf_release(&b);
-}
 
 /* ------------------------------------------------------------------ */
 /* The diff page */
-
-static const struct {
-	const char *pill;
-	unsigned colour;
-} verdicts[] = {
-	[VERDICT_NO_GROWTH] = { "NO GROWTH", C_GREEN },
-	[VERDICT_EXPLAINED] = { "EXPLAINED GROWTH", C_BLUE },
-	[VERDICT_UNEXPLAINED] = { "UNEXPLAINED GROWTH", C_VERMILLION },
-};
 
 /* 1 when credit (a role, or roles joined by '+') has a finding. */
 static int
@@ -556,12 +45,12 @@ panel_roles_diff(struct page *p, const struct scale_box *area, const struct diff
 	const char *note = NULL;
 	int i;
 
-	panel_title(p, area->x, area->y + 16, area->w, "B \xc2\xb7 Rss change by role vs what Go accounts for",
-		    NULL);
+	page_panel_title(p, area->x, area->y + 16, area->w, "B \xc2\xb7 Rss change by role vs what Go accounts for",
+			 NULL);
 	x = area->x;
-	x += swatch(p, x, area->y + 36, 0, C_ORANGE, "Rss change explained");
-	x += swatch(p, x, area->y + 36, 1, C_VERMILLION, "unexplained");
-	swatch(p, x, area->y + 36, 0, C_BLUE, "runtime-visible change");
+	x += page_swatch(p, x, area->y + 36, 0, C_ORANGE, "Rss change explained");
+	x += page_swatch(p, x, area->y + 36, 1, C_VERMILLION, "unexplained");
+	page_swatch(p, x, area->y + 36, 0, C_BLUE, "runtime-visible change");
 	for (i = 0; i < r->ncredits && note == NULL; i++)
 		if (r->credits[i].nmembers > 1)
 			note = r->credits[i].role;
@@ -574,9 +63,9 @@ panel_roles_diff(struct page *p, const struct scale_box *area, const struct diff
 		lo = fmin(lo, (double)fmin(rd->rss_delta, rd->runtime_delta));
 		hi = fmax(hi, (double)fmax(rd->rss_delta, rd->runtime_delta));
 	}
-	if (axis_ticks(p, lo, hi, bx0, bx1, &t) != 0)
+	if (page_axis_ticks(p, lo, hi, bx0, bx1, &t) != 0)
 		goto out;
-	x_axis(p, &t, bx0, bx1, rows_top - 6, rows_top, rows_top + rows.row_h * rows.shown);
+	page_x_axis(p, &t, bx0, bx1, rows_top - 6, rows_top, rows_top + rows.row_h * rows.shown);
 	for (i = 0; i < rows.shown; i++) {
 		const struct role_delta *rd = &r->credits[i];
 		struct scale_box box = scale_row_box(&rows, i, area->x, area->w);
@@ -602,14 +91,14 @@ panel_roles_diff(struct page *p, const struct scale_box *area, const struct diff
 		draw_font(p, TEXT_PX, hot);
 		draw_text(p, area->x + 4, base, DRAW_LEFT, lab_w - 4, rd->role);
 		buf_reset(&b);
-		human_delta(&b, rd->rss_delta);
+		num_human_delta(&b, rd->rss_delta);
 		draw_rgb(p, C_BLACK);
 		draw_font(p, TEXT_PX, hot);
 		x = bx1 + 14 + draw_text(p, bx1 + 14, base, DRAW_LEFT, 110, buf_str(&b));
 		buf_reset(&b);
 		buf_puts(&b, "Go ");
 		if (rd->runtime_known)
-			human_delta(&b, rd->runtime_delta);
+			num_human_delta(&b, rd->runtime_delta);
 		else
 			buf_puts(&b, "n/a");
 		draw_rgb(p, C_GREY);
@@ -624,7 +113,7 @@ panel_roles_diff(struct page *p, const struct scale_box *area, const struct diff
 			rest += r->credits[i].rss_delta;
 		buf_reset(&b);
 		buf_printf(&b, "+ %d more, Rss ", r->ncredits - rows.shown);
-		human_delta(&b, rest);
+		num_human_delta(&b, rest);
 		draw_rgb(p, C_GREY);
 		draw_font(p, TEXT_PX, 0);
 		draw_text(p, area->x + 4, box.y + box.h / 2 + 4.5, DRAW_LEFT, area->w, buf_str(&b));
@@ -660,23 +149,6 @@ regions_axis_max(const struct region_delta *rg, int n, int *clip)
 	return *clip ? rmax : fmax(rmax, smax);
 }
 
-/* One Size (outline) + Rss (fill) bar; Size past the axis ends in a break mark. */
-static void
-size_rss_bar(struct page *p, const struct scale_ticks *t, double x0, double x1, double y, double h,
-	     int64_t size, int64_t rss, unsigned rss_colour)
-{
-	double xs = scale_map(t, (double)size, x0, x1), xr = scale_map(t, (double)rss, x0, x1);
-
-	draw_fill_rect(p, x0, y, xs - x0, h, C_SIZE_FILL);
-	draw_fill_rect(p, x0, y, xr - x0, h, rss_colour);
-	draw_outline_rect(p, x0, y, xs - x0, h, C_SIZE_LINE, 1.2);
-	if ((double)size > t->hi) {
-		draw_fill_rect(p, x1 - 12, y - 1, 5, h + 2, 0xFFFFFF);
-		draw_line(p, x1 - 13, y + h + 1, x1 - 10, y - 1, C_SIZE_LINE, 1.2);
-		draw_line(p, x1 - 9, y + h + 1, x1 - 6, y - 1, C_SIZE_LINE, 1.2);
-	}
-}
-
 /* Panel C of the diff: the top aligned regions, before above after. */
 static void
 panel_regions_diff(struct page *p, const struct scale_box *area, const struct diff_result *r)
@@ -688,9 +160,9 @@ panel_regions_diff(struct page *p, const struct scale_box *area, const struct di
 	struct buf b = BUF_INIT, c = BUF_INIT;
 	int i, clip;
 
-	panel_title(p, area->x, area->y + 16, area->w,
-		    "C \xc2\xb7 Top regions by Rss change: Size (outline) and Rss (fill), before above after",
-		    NULL);
+	page_panel_title(p, area->x, area->y + 16, area->w,
+			 "C \xc2\xb7 Top regions by Rss change: Size (outline) and Rss (fill), before above after",
+			 NULL);
 	if (scale_rows_fit(&rows, r->ntop, rows_top, area->y + area->h - rows_top, 36, 44) != 0)
 		goto out;
 	if (rows.shown + rows.more == 0) {
@@ -699,9 +171,9 @@ panel_regions_diff(struct page *p, const struct scale_box *area, const struct di
 		draw_text(p, area->x, rows_top + 16, DRAW_LEFT, area->w, "no aligned regions");
 		goto out;
 	}
-	if (axis_ticks(p, 0, regions_axis_max(r->top_regions, rows.shown, &clip), bx0, bx1, &t) != 0)
+	if (page_axis_ticks(p, 0, regions_axis_max(r->top_regions, rows.shown, &clip), bx0, bx1, &t) != 0)
 		goto out;
-	x_axis(p, &t, bx0, bx1, rows_top - 6, rows_top, rows_top + rows.row_h * rows.shown);
+	page_x_axis(p, &t, bx0, bx1, rows_top - 6, rows_top, rows_top + rows.row_h * rows.shown);
 	for (i = 0; i < rows.shown; i++) {
 		const struct region_delta *rg = &r->top_regions[i];
 		struct scale_box box = scale_row_box(&rows, i, area->x, area->w);
@@ -711,10 +183,10 @@ panel_regions_diff(struct page *p, const struct scale_box *area, const struct di
 
 		if (i % 2 == 1)
 			draw_fill_rect(p, area->x, box.y, area->w, box.h, 0xF8F8F8);
-		size_rss_bar(p, &t, bx0, bx1, box.y + 4, bh, rg->size_before, rg->rss_before,
-			     C_RSS_BEFORE);
-		size_rss_bar(p, &t, bx0, bx1, box.y + 6 + bh, bh, rg->size_after, rg->rss_after,
-			     C_ORANGE);
+		page_size_rss_bar(p, &t, bx0, bx1, box.y + 4, bh, rg->size_before, rg->rss_before,
+				  C_RSS_BEFORE);
+		page_size_rss_bar(p, &t, bx0, bx1, box.y + 6 + bh, bh, rg->size_after, rg->rss_after,
+				  C_ORANGE);
 		draw_rgb(p, C_BLACK);
 		draw_font(p, TEXT_PX, 1);
 		w = draw_text(p, area->x + 4, box.y + 15, DRAW_LEFT, 160, rg->role);
@@ -730,13 +202,13 @@ panel_regions_diff(struct page *p, const struct scale_box *area, const struct di
 		draw_text(p, area->x + 4, box.y + 31, DRAW_LEFT, lab_w - 8,
 			  rg->path != NULL && rg->path[0] != '\0' ? rg->path : "[anonymous]");
 		buf_reset(&b);
-		buf_printf(&b, "Rss %s (", from_to(&c, rg->rss_before, rg->rss_after));
-		human_delta(&b, delta(rg->rss_before, rg->rss_after));
+		buf_printf(&b, "Rss %s (", page_from_to(&c, rg->rss_before, rg->rss_after));
+		num_human_delta(&b, page_delta(rg->rss_before, rg->rss_after));
 		buf_putc(&b, ')');
 		draw_rgb(p, C_BLACK);
 		draw_text(p, bx1 + 14, box.y + 15, DRAW_LEFT, val_w, buf_str(&b));
 		buf_reset(&b);
-		buf_printf(&b, "Size %s", from_to(&c, rg->size_before, rg->size_after));
+		buf_printf(&b, "Size %s", page_from_to(&c, rg->size_before, rg->size_after));
 		draw_rgb(p, C_GREY);
 		draw_text(p, bx1 + 14, box.y + 31, DRAW_LEFT, val_w, buf_str(&b));
 	}
@@ -785,8 +257,8 @@ panel_cgroup(struct page *p, const struct scale_box *area, const struct diff_res
 	double y = area->y + 68;
 	int64_t limit = a->cgroup_limit.known ? a->cgroup_limit.v : 0;
 
-	panel_title(p, area->x, area->y + 16, area->w, "Memory cgroup",
-		    limit > 0 ? "usage before (light) and after, against the limit (the red edge)" : NULL);
+	page_panel_title(p, area->x, area->y + 16, area->w, "Memory cgroup",
+			 limit > 0 ? "usage before (light) and after, against the limit (the red edge)" : NULL);
 	if (limit > 0) {
 		draw_fill_rect(p, area->x, area->y + 42, area->w, 14, C_SIZE_FILL);
 		draw_fill_rect(p, area->x, area->y + 42, cgroup_w(&r->before->cgroup_usage, limit, area->w),
@@ -827,22 +299,22 @@ draw_diff(struct page *p, double w, double h, const struct diff_result *r, const
 	else
 		buf_printf(&line2, "no role's unexplained growth passed %lld MiB and %.0f%% of the before Rss",
 			   (long long)(r->opts.min_bytes >> 20), r->opts.min_percent);
-	buf_printf(&line3, "Rss %s (", from_to(&c, r->before->rss, r->after->rss));
-	human_delta(&line3, delta(r->before->rss, r->after->rss));
+	buf_printf(&line3, "Rss %s (", page_from_to(&c, r->before->rss, r->after->rss));
+	num_human_delta(&line3, page_delta(r->before->rss, r->after->rss));
 	buf_puts(&line3, ")" DOT "runtime-visible ");
 	if (r->before->go_estimate.known && r->after->go_estimate.known) {
-		buf_puts(&line3, from_to(&c, r->before->go_estimate.v, r->after->go_estimate.v));
+		buf_puts(&line3, page_from_to(&c, r->before->go_estimate.v, r->after->go_estimate.v));
 		buf_puts(&line3, " (");
-		human_delta(&line3, delta(r->before->go_estimate.v, r->after->go_estimate.v));
+		num_human_delta(&line3, page_delta(r->before->go_estimate.v, r->after->go_estimate.v));
 		buf_puts(&line3, ")");
 	} else
 		buf_puts(&line3, "n/a");
 	buf_puts(&line3, DOT "unexplained ");
-	human_delta(&line3, r->unexplained);
-	header(p, verdicts[v].pill, verdicts[v].colour, headline, buf_str(&line2), buf_str(&line3));
-	group_from(&g[0], "before", r->before, r->classes.known ? r->classes.before : NULL);
-	group_from(&g[1], "after", r->after, r->classes.known ? r->classes.after : NULL);
-	panel_layers(p, &a, g, 2);
+	num_human_delta(&line3, r->unexplained);
+	page_header(p, page_verdict_pill(v), page_verdict_colour(v), headline, buf_str(&line2), buf_str(&line3));
+	page_group_from(&g[0], "before", r->before, r->classes.known ? r->classes.before : NULL);
+	page_group_from(&g[1], "after", r->after, r->classes.known ? r->classes.after : NULL);
+	page_panel_layers(p, &a, g, 2);
 	if (cgroup_in_play(r->after)) {
 		struct scale_box cg = { bb.x, bb.y + bb.h - CGROUP_H, bb.w, CGROUP_H };
 
@@ -851,7 +323,7 @@ draw_diff(struct page *p, double w, double h, const struct diff_result *r, const
 	}
 	panel_roles_diff(p, &bb, r);
 	panel_regions_diff(p, &cc, r);
-	footer(p, r->before, r->after, o->version);
+	page_footer(p, r->before, r->after, o->version);
 	buf_release(&line2);
 	buf_release(&line3);
 	buf_release(&c);
@@ -871,19 +343,19 @@ panel_roles_single(struct page *p, const struct scale_box *area, const struct sn
 	struct buf b = BUF_INIT;
 	int i;
 
-	panel_title(p, area->x, area->y + 16, area->w, "B \xc2\xb7 Roles by Rss", NULL);
+	page_panel_title(p, area->x, area->y + 16, area->w, "B \xc2\xb7 Roles by Rss", NULL);
 	x = area->x;
-	x += swatch(p, x, area->y + 36, 0, C_ORANGE, "Rss");
-	swatch(p, x, area->y + 36, 2, C_SIZE_LINE, "Size (mapped)");
+	x += page_swatch(p, x, area->y + 36, 0, C_ORANGE, "Rss");
+	page_swatch(p, x, area->y + 36, 2, C_SIZE_LINE, "Size (mapped)");
 	if (scale_rows_fit(&rows, s->nroles, rows_top, area->y + area->h - rows_top, 19, 30) != 0)
 		goto out;
 	for (i = 0; i < rows.shown; i++) {
 		rmax = fmax(rmax, (double)s->roles[i].rss);
 		smax = fmax(smax, (double)s->roles[i].size);
 	}
-	if (axis_ticks(p, 0, smax > 3 * rmax ? rmax : fmax(rmax, smax), bx0, bx1, &t) != 0)
+	if (page_axis_ticks(p, 0, smax > 3 * rmax ? rmax : fmax(rmax, smax), bx0, bx1, &t) != 0)
 		goto out;
-	x_axis(p, &t, bx0, bx1, rows_top - 6, rows_top, rows_top + rows.row_h * rows.shown);
+	page_x_axis(p, &t, bx0, bx1, rows_top - 6, rows_top, rows_top + rows.row_h * rows.shown);
 	for (i = 0; i < rows.shown; i++) {
 		const struct role_info *ri = &s->roles[i];
 		struct scale_box box = scale_row_box(&rows, i, area->x, area->w);
@@ -891,16 +363,16 @@ panel_roles_single(struct page *p, const struct scale_box *area, const struct sn
 
 		if (i % 2 == 1)
 			draw_fill_rect(p, area->x, box.y, area->w, box.h, 0xF8F8F8);
-		size_rss_bar(p, &t, bx0, bx1, box.y + (box.h - bh) / 2, bh, ri->size, ri->rss, C_ORANGE);
+		page_size_rss_bar(p, &t, bx0, bx1, box.y + (box.h - bh) / 2, bh, ri->size, ri->rss, C_ORANGE);
 		draw_rgb(p, C_BLACK);
 		draw_font(p, TEXT_PX, 0);
 		draw_text(p, area->x + 4, base, DRAW_LEFT, lab_w - 4, ri->role);
 		buf_reset(&b);
-		human(&b, ri->rss);
+		num_human(&b, ri->rss);
 		x = bx1 + 14 + draw_text(p, bx1 + 14, base, DRAW_LEFT, 100, buf_str(&b));
 		buf_reset(&b);
 		buf_puts(&b, "of ");
-		human(&b, ri->size);
+		num_human(&b, ri->size);
 		draw_rgb(p, C_GREY);
 		draw_text(p, x + 8, base, DRAW_LEFT, area->x + area->w - x - 8, buf_str(&b));
 	}
@@ -912,7 +384,7 @@ panel_roles_single(struct page *p, const struct scale_box *area, const struct sn
 			rest += s->roles[i].rss;
 		buf_reset(&b);
 		buf_printf(&b, "+ %d more roles, Rss ", s->nroles - rows.shown);
-		human(&b, rest);
+		num_human(&b, rest);
 		draw_rgb(p, C_GREY);
 		draw_text(p, area->x + 4, box.y + box.h / 2 + 4.5, DRAW_LEFT, area->w, buf_str(&b));
 	}
@@ -946,8 +418,8 @@ panel_vmas(struct page *p, const struct scale_box *area, const struct chart_vma 
 	struct buf b = BUF_INIT;
 	int i, nrows = n > 1000000 ? 1000000 : (int)n;
 
-	panel_title(p, area->x, area->y + 16, area->w,
-		    "C \xc2\xb7 Top VMAs by Rss: Size (outline) and Rss (fill)", NULL);
+	page_panel_title(p, area->x, area->y + 16, area->w,
+			 "C \xc2\xb7 Top VMAs by Rss: Size (outline) and Rss (fill)", NULL);
 	if (scale_rows_fit(&rows, nrows, rows_top, area->y + area->h - rows_top, 22, 28) != 0)
 		goto out;
 	if (rows.shown + rows.more == 0) {
@@ -960,17 +432,17 @@ panel_vmas(struct page *p, const struct scale_box *area, const struct chart_vma 
 		rmax = fmax(rmax, (double)v[i]->rss);
 		smax = fmax(smax, (double)v[i]->size);
 	}
-	if (axis_ticks(p, 0, smax > 3 * rmax ? rmax : fmax(rmax, smax), bx0, bx1, &t) != 0)
+	if (page_axis_ticks(p, 0, smax > 3 * rmax ? rmax : fmax(rmax, smax), bx0, bx1, &t) != 0)
 		goto out;
-	x_axis(p, &t, bx0, bx1, rows_top - 6, rows_top, rows_top + rows.row_h * rows.shown);
+	page_x_axis(p, &t, bx0, bx1, rows_top - 6, rows_top, rows_top + rows.row_h * rows.shown);
 	for (i = 0; i < rows.shown; i++) {
 		struct scale_box box = scale_row_box(&rows, i, area->x, area->w);
 		double bh = fmin(14, box.h * 0.6), base = box.y + box.h / 2 + 4.5, w;
 
 		if (i % 2 == 1)
 			draw_fill_rect(p, area->x, box.y, area->w, box.h, 0xF8F8F8);
-		size_rss_bar(p, &t, bx0, bx1, box.y + (box.h - bh) / 2, bh, v[i]->size, v[i]->rss,
-			     C_ORANGE);
+		page_size_rss_bar(p, &t, bx0, bx1, box.y + (box.h - bh) / 2, bh, v[i]->size, v[i]->rss,
+				  C_ORANGE);
 		draw_rgb(p, C_BLACK);
 		draw_font(p, TEXT_PX, 1);
 		w = draw_text(p, area->x + 4, base, DRAW_LEFT, 120, v[i]->role != NULL ? v[i]->role : "?");
@@ -982,9 +454,9 @@ panel_vmas(struct page *p, const struct scale_box *area, const struct chart_vma 
 		draw_text(p, area->x + 16 + w, base, DRAW_LEFT, lab_w - 20 - w,
 			  v[i]->path != NULL && v[i]->path[0] != '\0' ? v[i]->path : "[anonymous]");
 		buf_reset(&b);
-		human(&b, v[i]->rss);
+		num_human(&b, v[i]->rss);
 		buf_puts(&b, " of ");
-		human(&b, v[i]->size);
+		num_human(&b, v[i]->size);
 		draw_rgb(p, C_BLACK);
 		draw_text(p, bx1 + 14, base, DRAW_LEFT, val_w, buf_str(&b));
 	}
@@ -997,7 +469,7 @@ panel_vmas(struct page *p, const struct scale_box *area, const struct chart_vma 
 			rest += v[j]->rss;
 		buf_reset(&b);
 		buf_printf(&b, "+ %zu more VMAs, Rss ", n - (size_t)rows.shown);
-		human(&b, rest);
+		num_human(&b, rest);
 		draw_rgb(p, C_GREY);
 		draw_font(p, TEXT_PX, 0);
 		draw_text(p, area->x + 4, box.y + box.h / 2 + 4.5, DRAW_LEFT, area->w, buf_str(&b));
@@ -1026,41 +498,41 @@ draw_single(struct page *p, double w, double h, const struct single_input *in,
 
 	draw_paint(p, 0xFFFFFF);
 	buf_puts(&head, "Rss ");
-	human(&head, s->rss);
+	num_human(&head, s->rss);
 	if (s->go_estimate.known) {
 		buf_puts(&head, ", Go sees ");
-		human(&head, s->go_estimate.v);
+		num_human(&head, s->go_estimate.v);
 		buf_puts(&head, ", gap ");
-		human_delta(&head, delta(s->go_estimate.v, s->rss));
+		num_human_delta(&head, page_delta(s->go_estimate.v, s->rss));
 	} else
 		buf_puts(&head, ", no Go runtime numbers");
-	snapshot_words(&line2, "", s);
+	page_snapshot_words(&line2, "", s);
 	buf_puts(&line3, "Size ");
-	human(&line3, s->size);
+	num_human(&line3, s->size);
 	buf_printf(&line3, " in %lld VMAs", (long long)s->vma_count);
 	if (s->lazyfree > 0) {
 		buf_puts(&line3, DOT "LazyFree ");
-		human(&line3, s->lazyfree);
+		num_human(&line3, s->lazyfree);
 		buf_puts(&line3, " (freed, still in Rss)");
 	}
 	if (s->swap > 0) {
 		buf_puts(&line3, DOT "Swap ");
-		human(&line3, s->swap);
+		num_human(&line3, s->swap);
 	}
 	if (s->pprof_inuse.known) {
 		buf_puts(&line3, DOT "pprof inuse ");
-		human(&line3, s->pprof_inuse.v);
+		num_human(&line3, s->pprof_inuse.v);
 	}
 	if (s->cgroup_usage.known) {
 		buf_puts(&line3, DOT);
 		cgroup_words(&line3, s, 1);
 	}
-	header(p, "SNAPSHOT", C_GREY, buf_str(&head), buf_str(&line2), buf_str(&line3));
-	group_from(&g, "", s, go_classes_from(s, &gc) ? gc.bytes : NULL);
-	panel_layers(p, &a, &g, 1);
+	page_header(p, "SNAPSHOT", C_GREY, buf_str(&head), buf_str(&line2), buf_str(&line3));
+	page_group_from(&g, "", s, go_classes_from(s, &gc) ? gc.bytes : NULL);
+	page_panel_layers(p, &a, &g, 1);
 	panel_roles_single(p, &bb, s);
 	panel_vmas(p, &cc, in->vmas, in->nvmas);
-	footer(p, s, NULL, o->version);
+	page_footer(p, s, NULL, o->version);
 	buf_release(&head);
 	buf_release(&line2);
 	buf_release(&line3);
@@ -1210,7 +682,7 @@ fleet_view_init(struct fleet_view *v, const struct fleet_result *r)
 		if (b->role_rss[k].median == 0 && a->role_rss[k].median == 0 &&
 		    b->role_rss[k].p90 == 0 && a->role_rss[k].p90 == 0)
 			continue;	/* absent from both: nothing to draw */
-		order[n][0] = fabs(delta(b->role_rss[k].median, a->role_rss[k].median));
+		order[n][0] = fabs(page_delta(b->role_rss[k].median, a->role_rss[k].median));
 		order[n][1] = k;
 		n++;
 	}
@@ -1219,8 +691,8 @@ fleet_view_init(struct fleet_view *v, const struct fleet_result *r)
 		int role = (int)order[k][1];
 
 		v->role[k] = role;
-		v->role_change[k] = delta(r->cohorts[v->before].role_rss[role].median,
-					  r->cohorts[v->after].role_rss[role].median);
+		v->role_change[k] = page_delta(r->cohorts[v->before].role_rss[role].median,
+					       r->cohorts[v->after].role_rss[role].median);
 	}
 	v->nrole = k;
 	free(order);
@@ -1338,10 +810,10 @@ multiple(struct page *p, const struct fleet_view *v, const struct multiple *mu)
 	draw_font(p, 14, 1);
 	draw_text(p, mu->box.x, mu->box.y + 13, DRAW_LEFT, mu->box.w - nw, mu->title);
 	if (scale_rows_fit(&rows, mu->ncand, rows_top, mu->box.y + mu->box.h - rows_top, 15, 56) != 0 ||
-	    axis_ticks(p, mu->lo, mu->hi, x0, x1, &t) != 0)
+	    page_axis_ticks(p, mu->lo, mu->hi, x0, x1, &t) != 0)
 		goto out;
 	pick_rows(v, mu->cand, mu->ncand, rows.shown, shown);
-	x_axis(p, &t, x0, x1, rows_top - 6, rows_top, rows_top + rows.row_h * rows.shown);
+	page_x_axis(p, &t, x0, x1, rows_top - 6, rows_top, rows_top + rows.row_h * rows.shown);
 	for (i = 0; i < rows.shown; i++) {
 		struct scale_box row = scale_row_box(&rows, i, mu->box.x, mu->box.w);
 		const struct fleet_stat *s = cohort_stat(r, shown[i], &mu->m);
@@ -1372,7 +844,7 @@ multiple(struct page *p, const struct fleet_view *v, const struct multiple *mu)
 		}
 		if (mu->val_w > 0 && s != NULL && s->n > 0) {
 			buf_reset(&b);
-			human(&b, (double)s->median);
+			num_human(&b, (double)s->median);
 			draw_rgb(p, C_BLACK);
 			draw_font(p, TEXT_PX, compared);
 			draw_text(p, x1 + 8, base, DRAW_LEFT, mu->val_w - 8, buf_str(&b));
@@ -1409,8 +881,8 @@ panel_fleet_dist(struct page *p, const struct scale_box *area, const struct flee
 
 	for (i = 0; i < r->ncohorts; i++)
 		all[i] = i;
-	panel_title(p, area->x, area->y + 16, area->w, "A \xc2\xb7 Per pod, by cohort",
-		    "dot: one pod" DOT "band: p10 to p90" DOT "black tick: median (value on the right)");
+	page_panel_title(p, area->x, area->y + 16, area->w, "A \xc2\xb7 Per pod, by cohort",
+			 "dot: one pod" DOT "band: p10 to p90" DOT "black tick: median (value on the right)");
 	/* Rss and what Go sees share one axis: the gap is the distance between them */
 	mu = (struct multiple){ .m = { M_RSS, 0 }, .title = "Rss", .title_colour = C_BLACK,
 				.lab_w = 132, .val_w = 86, .cand = all, .ncand = r->ncohorts };
@@ -1453,7 +925,7 @@ panel_fleet_dist(struct page *p, const struct scale_box *area, const struct flee
 		for (j = 0; j < r->nfindings; j++)
 			hot |= r->findings[j].role != NULL && strcmp(r->findings[j].role, r->roles[k]) == 0;
 		buf_reset(&note);
-		human_delta(&note, v->role_change[i]);
+		num_human_delta(&note, v->role_change[i]);
 		mu = (struct multiple){ .m = { M_ROLE, k }, .title = r->roles[k],
 					.note = buf_str(&note),
 					.title_colour = hot ? C_VERMILLION : C_BLACK,
@@ -1617,7 +1089,7 @@ cohort_marks(struct page *p, const struct fleet_view *v, const struct scale_tick
 
 		draw_arrow(p, mx[0] + ux * 9, my[0] + uy * 9, mx[1] - ux * 9, my[1] - uy * 9, C_BLACK);
 		buf_puts(&b, "median Rss ");
-		human_delta(&b, delta(r->cohorts[v->before].rss.median, r->cohorts[v->after].rss.median));
+		num_human_delta(&b, page_delta(r->cohorts[v->before].rss.median, r->cohorts[v->after].rss.median));
 		draw_font(p, TEXT_PX, 1);
 		lb.w = draw_measure(p, buf_str(&b)) + 4;
 		lb.h = 15;
@@ -1625,7 +1097,7 @@ cohort_marks(struct page *p, const struct fleet_view *v, const struct scale_tick
 		if (lb.x < x0 + 4)
 			lb.x = (mx[0] + mx[1]) / 2 + 10;
 		lb.y = (my[0] + my[1]) / 2 - lb.h / 2;
-		place(pl, &lb);
+		page_place(pl, &lb);
 		/* over the diagonal or grid, still readable */
 		draw_fill_rect_alpha(p, lb.x - 2, lb.y, lb.w + 4, lb.h, 0xFFFFFF, 0.85);
 		draw_rgb(p, C_BLACK);
@@ -1646,7 +1118,7 @@ cohort_marks(struct page *p, const struct fleet_view *v, const struct scale_tick
 		lb.h = 15;
 		lb.x = x + 12 + lb.w <= x1 ? x + 12 : x - 12 - lb.w;
 		lb.y = y - lb.h / 2;
-		place(pl, &lb);
+		page_place(pl, &lb);
 		draw_rgb(p, C_BLACK);
 		draw_text(p, lb.x + 2, lb.y + 11.5, DRAW_LEFT, lb.w, co->value);
 	}
@@ -1725,7 +1197,7 @@ outlier_rings(struct page *p, const struct fleet_view *v, const struct dot *d, i
 		scale_nudge_up(&lb, pl->box, pl->n, 4, pl->min_y);
 		clear_of_rings(&lb, d, ring, r->noutliers);
 		lb.x = fmin(lb.x, x1 - lb.w);
-		place(pl, &lb);
+		page_place(pl, &lb);
 		draw_rgb(p, C_VERMILLION);
 		draw_text(p, lb.x + 2, lb.y + 11.5, DRAW_LEFT, lb.w, buf_str(&b));
 		labelled++;
@@ -1750,8 +1222,8 @@ panel_fleet_scatter(struct page *p, const struct scale_box *area, const struct f
 	double lo = 0, hi = 1, x0 = area->x + 84, x1, y0, y1, side, legend_h, xv, yv, tw, y;
 	int i, k, nd = 0, pass, unknown = 0;
 
-	panel_title(p, area->x, area->y + 16, area->w,
-		    "B \xc2\xb7 Rss against what Go sees, one dot per pod", NULL);
+	page_panel_title(p, area->x, area->y + 16, area->w,
+			 "B \xc2\xb7 Rss against what Go sees, one dot per pod", NULL);
 	legend_h = cohort_legend(p, v, area->x, area->y + 40, area->w);
 	/* the tint's meaning, in the legend: labels inside the plot would hide dots */
 	y = area->y + 40 + legend_h;
@@ -1767,12 +1239,12 @@ panel_fleet_scatter(struct page *p, const struct scale_box *area, const struct f
 	y0 = y1 + side;
 	metric_range(r, &mr, &lo, &hi);
 	metric_range(r, &mg, &lo, &hi);
-	if (axis_ticks(p, lo, hi, x0, x1, &t) != 0)
+	if (page_axis_ticks(p, lo, hi, x0, x1, &t) != 0)
 		goto out;
 	/* above the diagonal, tinted: what Go cannot see */
 	draw_triangle(p, x0, y0, x0, y1, x1, y1, C_GAP_TINT);
-	x_axis(p, &t, x0, x1, y0 + 18, y1, y0);
-	y_axis(p, &t, x0, x1, y0, y1);
+	page_x_axis(p, &t, x0, x1, y0 + 18, y1, y0);
+	page_y_axis(p, &t, x0, x1, y0, y1);
 	draw_dash(p, 6, 4);
 	draw_line(p, x0, y0, x1, y1, C_GREY, 1.4);
 	draw_dash(p, 0, 0);
@@ -1900,25 +1372,25 @@ draw_fleet(struct page *p, double w, double h, const struct fleet_result *r,
 		const struct fleet_cohort *cb = &r->cohorts[v.before], *ca = &r->cohorts[v.after];
 
 		buf_puts(&line3, "median Rss ");
-		buf_puts(&line3, from_to(&c, cb->rss.median, ca->rss.median));
+		buf_puts(&line3, page_from_to(&c, cb->rss.median, ca->rss.median));
 		buf_puts(&line3, " (");
-		human_delta(&line3, delta(cb->rss.median, ca->rss.median));
+		num_human_delta(&line3, page_delta(cb->rss.median, ca->rss.median));
 		buf_puts(&line3, ", 90% band ");
-		human_delta(&line3, (double)r->band_low);
+		num_human_delta(&line3, (double)r->band_low);
 		buf_puts(&line3, " to ");
-		human_delta(&line3, (double)r->band_high);
+		num_human_delta(&line3, (double)r->band_high);
 		buf_puts(&line3, ")" DOT "runtime-visible ");
 		if (cb->go_estimate.n > 0 && ca->go_estimate.n > 0)
-			buf_puts(&line3, from_to(&c, cb->go_estimate.median, ca->go_estimate.median));
+			buf_puts(&line3, page_from_to(&c, cb->go_estimate.median, ca->go_estimate.median));
 		else
 			buf_puts(&line3, "n/a");
 		if (r->paired > 0) {
 			buf_printf(&line3, DOT "%d pods in both, median change ", r->paired);
-			human_delta(&line3, (double)r->paired_median_delta);
+			num_human_delta(&line3, (double)r->paired_median_delta);
 		}
 	}
-	header(p, verdicts[vd].pill, verdicts[vd].colour, headline, buf_str(&line2),
-	       buf_str(&line3));
+	page_header(p, page_verdict_pill(vd), page_verdict_colour(vd), headline, buf_str(&line2),
+		    buf_str(&line3));
 	panel_fleet_dist(p, &a, &v);
 	draw_line(p, bb.x - 18, a.y + 4, bb.x - 18, a.y + a.h - 4, C_GRID, 1);
 	panel_fleet_scatter(p, &bb, &v);
@@ -1933,7 +1405,7 @@ draw_fleet(struct page *p, double w, double h, const struct fleet_result *r,
 	}
 	buf_printf(&foot, DOT "%d outlier%s" DOT "bootstrap %d resamples", r->noutliers,
 		   r->noutliers == 1 ? "" : "s", r->opts.resamples);
-	footer_line(p, buf_str(&foot), o->version);
+	page_footer_line(p, buf_str(&foot), o->version);
 	fleet_view_release(&v);
 	buf_release(&line2);
 	buf_release(&line3);
