@@ -82,6 +82,7 @@ REPORT_SRCS = \
 	report/fleetout.c \
 	report/json.c \
 	report/page_common.c \
+	report/page_diff.c \
 	report/scale.c \
 	report/summary.c \
 	report/text.c
