@@ -83,6 +83,7 @@ REPORT_SRCS = \
 	report/json.c \
 	report/page_common.c \
 	report/page_diff.c \
+	report/page_single.c \
 	report/scale.c \
 	report/summary.c \
 	report/text.c
