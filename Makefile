@@ -83,6 +83,8 @@ REPORT_SRCS = \
 	report/json.c \
 	report/page_common.c \
 	report/page_diff.c \
+	report/page_fleet.c \
+	report/page_fleet_scatter.c \
 	report/page_single.c \
 	report/scale.c \
 	report/summary.c \

@@ -10,6 +10,7 @@
 #include "core/escape.h"
 #include "core/outfile.h"
 #include "report/draw.h"
+#include "report/scale.h"
 
 #define FONT "DejaVu Sans"
 
