@@ -38,8 +38,8 @@ panel_roles_diff(struct page *p, const struct scale_box *area, const struct diff
 	const char *note = NULL;
 	int i;
 
-	page_panel_title(p, area->x, area->y + 16, area->w, "B \xc2\xb7 Rss change by role vs what Go accounts for",
-			 NULL);
+	page_panel_title(p, area->x, area->y + 16, area->w,
+			 "B \xc2\xb7 Rss change by role vs what Go accounts for", NULL);
 	x = area->x;
 	x += page_swatch(p, x, area->y + 36, 0, C_ORANGE, "Rss change explained");
 	x += page_swatch(p, x, area->y + 36, 1, C_VERMILLION, "unexplained");
@@ -258,7 +258,8 @@ panel_cgroup(struct page *p, const struct scale_box *area, const struct diff_res
 			       6, C_RSS_BEFORE);
 		draw_fill_rect(p, area->x, area->y + 49, cgroup_w(&a->cgroup_usage, limit, area->w), 7,
 			       C_ORANGE);
-		draw_line(p, area->x + area->w, area->y + 38, area->x + area->w, area->y + 60, C_VERMILLION, 2);
+		draw_line(p, area->x + area->w, area->y + 38, area->x + area->w, area->y + 60,
+			  C_VERMILLION, 2);
 	}
 	cgroup_diff_words(&words, r->before, a, 0);
 	draw_font(p, TEXT_PX, 0);
@@ -305,7 +306,8 @@ page_diff_draw(struct page *p, double w, double h, const struct diff_result *r,
 		buf_puts(&line3, "n/a");
 	buf_puts(&line3, DOT "unexplained ");
 	num_human_delta(&line3, r->unexplained);
-	page_header(p, page_verdict_pill(v), page_verdict_colour(v), headline, buf_str(&line2), buf_str(&line3));
+	page_header(p, page_verdict_pill(v), page_verdict_colour(v), headline, buf_str(&line2),
+		    buf_str(&line3));
 	page_group_from(&g[0], "before", r->before, r->classes.known ? r->classes.before : NULL);
 	page_group_from(&g[1], "after", r->after, r->classes.known ? r->classes.after : NULL);
 	page_panel_layers(p, &a, g, 2);

@@ -152,7 +152,8 @@ cohort_marks(struct page *p, const struct fleet_view *v, const struct scale_tick
 
 		draw_arrow(p, mx[0] + ux * 9, my[0] + uy * 9, mx[1] - ux * 9, my[1] - uy * 9, C_BLACK);
 		buf_puts(&b, "median Rss ");
-		num_human_delta(&b, page_delta(r->cohorts[v->before].rss.median, r->cohorts[v->after].rss.median));
+		num_human_delta(&b, page_delta(r->cohorts[v->before].rss.median,
+					       r->cohorts[v->after].rss.median));
 		draw_font(p, TEXT_PX, 1);
 		lb.w = draw_measure(p, buf_str(&b)) + 4;
 		lb.h = 15;
@@ -318,7 +319,8 @@ page_fleet_scatter(struct page *p, const struct scale_box *area, const struct fl
 	draw_text_turned(p, area->x + 12, (y0 + y1) / 2, -M_PI / 2, DRAW_CENTER, side,
 			 "Rss per pod \xe2\x86\x92");
 	for (i = 0; i < r->npoints; i++) {
-		if (!page_fleet_point_value(r, &r->points[i], &mg, &xv) || !page_fleet_point_value(r, &r->points[i], &mr, &yv)) {
+		if (!page_fleet_point_value(r, &r->points[i], &mg, &xv) ||
+		    !page_fleet_point_value(r, &r->points[i], &mr, &yv)) {
 			unknown++;
 			continue;
 		}
