@@ -91,8 +91,14 @@ REPORT_SRCS = \
 	report/cgroupout.c \
 	report/chart.c \
 	report/diffout.c \
+	report/draw.c \
 	report/fleetout.c \
 	report/json.c \
+	report/page_common.c \
+	report/page_diff.c \
+	report/page_fleet.c \
+	report/page_fleet_scatter.c \
+	report/page_single.c \
 	report/pprofout.c \
 	report/scale.c \
 	report/summary.c \

@@ -8,7 +8,7 @@
  * the roles that moved most; B: Rss against runtime-visible per pod with the
  * diagonal y = x and the outliers ringed). Each page is
  * drawn by one function that does not know the format; PNG and SVG are two
- * surfaces around it. This header exposes no cairo type: report/chart.c is
+ * surfaces around it. This header exposes no cairo type: report/draw.c is
  * the only file that includes cairo.
  * The same input gives the same PNG and SVG bytes. Text from bundles is
  * drawn as text after escaping control bytes and invalid UTF-8; the SVG
