@@ -14,14 +14,20 @@
 #include "core/xalloc.h"
 #include "report/json.h"
 
-static const char list_usage[] =
-	"usage: rssgap list [--db FILE] [KEY=VALUE[,KEY=VALUE]] [--json]\n"
-	"\n"
+static int cmd_list(int argc, char **argv);
+
+const struct cmd_entry cmd_list_entry = {
+	.name = "list",
+	.exec = cmd_list,
+	.usage = "list [--db FILE] [KEY=VALUE[,KEY=VALUE]] [--json]",
+	.summary = "snapshots with their labels and headline numbers",
+	.help =
 	"One line per snapshot: id, capture time, host or pod, pid, labels, Rss and\n"
 	"the runtime's estimate (Sys - HeapReleased). A selector keeps the snapshots\n"
 	"whose manifest keys or labels match.\n"
 	"\n"
-	"  --json     an array of objects, one per snapshot (docs/json.md)\n";
+	"  --json     an array of objects, one per snapshot (docs/json.md)\n",
+};
 
 struct list_ctx {
 	int64_t *ids;
@@ -94,7 +100,7 @@ json_row(struct json *j, const struct snapshot_info *s)
 	json_end(j, '}');
 }
 
-int
+static int
 cmd_list(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -113,7 +119,7 @@ cmd_list(int argc, char **argv)
 	cmd_init(&c, "list");
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			return cmd_help(list_usage);
+			return cmd_help(&cmd_list_entry);
 		}
 		if (opt == OPT_JSON) {
 			as_json = 1;

@@ -17,10 +17,14 @@
 #include "report/chart.h"
 #include "report/summary.h"
 
-static const char report_usage[] =
-	"usage: rssgap report [--db FILE] BEFORE [AFTER] -o DIR [--format png,svg]\n"
-	"                     [--min-bytes N] [--min-percent P]\n"
-	"\n"
+static int cmd_report(int argc, char **argv);
+
+const struct cmd_entry cmd_report_entry = {
+	.name = "report",
+	.exec = cmd_report,
+	.usage = "report [--db FILE] BEFORE [AFTER] -o DIR [--format png,svg] [--min-bytes N] [--min-percent P]",
+	.summary = "one-page PNG/SVG report and summary.md",
+	.help =
 	"Writes DIR/report.png and DIR/report.svg (one page: the verdict, the three\n"
 	"layers before and after, per-role Rss change against what the runtime saw,\n"
 	"the top aligned regions) and DIR/summary.md (ready to paste into a ticket,\n"
@@ -32,7 +36,8 @@ static const char report_usage[] =
 	"  --min-bytes N     a finding needs at least N unexplained (default 8MiB)\n"
 	"  --min-percent P   ... and P% of the before Rss (default 5)\n"
 	"\n"
-	"The roles, evidence and pairing words are those of 'rssgap diff --help'.\n";
+	"The roles, evidence and pairing words are those of 'rssgap diff --help'.\n",
+};
 
 /* mkdir -p */
 static int
@@ -119,7 +124,7 @@ command_line(struct buf *out, const struct cmd *c, const char *verb, char **sel,
 	summary_shell_words(out, n, words);
 }
 
-int
+static int
 cmd_report(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -146,7 +151,7 @@ cmd_report(int argc, char **argv)
 	diff_opts_default(&o);
 	while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			return cmd_help(report_usage);
+			return cmd_help(&cmd_report_entry);
 		}
 		if (opt == 'o') {
 			dir = optarg;

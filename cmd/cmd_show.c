@@ -17,9 +17,14 @@
 #include "report/json.h"
 #include "report/text.h"
 
-static const char show_usage[] =
-	"usage: rssgap show [--db FILE] SNAPSHOT [--json] [--top N] [--explain]\n"
-	"\n"
+static int cmd_show(int argc, char **argv);
+
+const struct cmd_entry cmd_show_entry = {
+	.name = "show",
+	.exec = cmd_show,
+	.usage = "show [--db FILE] SNAPSHOT [--json] [--top N] [--explain]",
+	.summary = "one snapshot: three layers, roles, top VMAs",
+	.help =
 	"One snapshot: Rss against what the Go runtime says it holds (Sys -\n"
 	"HeapReleased), per-role Size/Rss/Anonymous/LazyFree/Swap, the Go memory\n"
 	"classes, and the VMAs with the most Rss. SNAPSHOT is a bundle file, an id\n"
@@ -29,7 +34,8 @@ static const char show_usage[] =
 	"  --json        the rssgap-show/1 object (docs/json.md)\n"
 	"  --explain     instead: every VMA with the text the rules match and the rule\n"
 	"                that gives its role (file:line), under the rules in effect now\n"
-	"                (with --rules FILE: try a rules file on a stored snapshot)\n";
+	"                (with --rules FILE: try a rules file on a stored snapshot)\n",
+};
 
 struct show_ctx {
 	struct buf *out;
@@ -212,7 +218,7 @@ show_text(struct cmd *c, const struct snapshot_info *s, int top, struct buf *out
 	db_kv_each(c->db, DB_KV_ERRORS, s->id, text_error, &ctx, d);
 }
 
-int
+static int
 cmd_show(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -232,7 +238,7 @@ cmd_show(int argc, char **argv)
 	cmd_init(&c, "show");
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			return cmd_help(show_usage);
+			return cmd_help(&cmd_show_entry);
 		}
 		if (opt == OPT_JSON) {
 			as_json = 1;

@@ -16,7 +16,9 @@ bash_complete() {	# bash_complete FUNCTION WORD...: COMPREPLY for completing the
 }
 # zsh: every line is completed in one session up front; zsh_complete LINE reads its answer
 zsh_lines=("rssgap " "rssgap help " "rssgap report --format " "rssgap ingest --limit member" "rssgap-capture --")
-for c in $(sed -n 's/^	{ "\([a-z]*\)", cmd_[a-z]*,.*/\1/p' main.c); do zsh_lines+=("rssgap $c --"); done
+# the commands, from the command table (rssgap --help prints each entry's usage)
+commands=$("$RSSGAP" --help | sed -n 's/^  rssgap \([a-z]*\)\( .*\)*$/\1/p' | words)
+for c in $commands; do zsh_lines+=("rssgap $c --"); done
 zsh tests/zsh-complete.zsh completion "${zsh_lines[@]}" >"$tmp/zsh.out" ||
 	not_ok "zsh tests/zsh-complete.zsh failed"
 zsh_complete() {
@@ -33,7 +35,6 @@ for m in man/rssgap.1 man/rssgap-capture.1; do
 		not_ok "$m: $(head -3 "$tmp/lint")"
 done
 
-commands=$(sed -n 's/^	{ "\([a-z]*\)", cmd_[a-z]*,.*/\1/p' main.c | words)
 [ "$(bash_complete _rssgap rssgap '' | words)" = "$(echo $commands help --help -h --version -V | words)" ] &&
 	ok "bash: rssgap <TAB> offers the commands ($commands)" || not_ok "bash top level: $(bash_complete _rssgap rssgap '')"
 [ "$(zsh_complete 'rssgap ')" = "$(echo $commands help --help -h --version -V | words)" ] &&
