@@ -23,7 +23,9 @@ const struct cmd_entry cmd_export_entry = {
 	"one row per line (RFC 4180 quoting; an empty field is SQL NULL). A text cell\n"
 	"a spreadsheet would run as a formula (one starting with = + - @, a tab or a\n"
 	"carriage return, that is not a number) gets a leading ' (its text comes from\n"
-	"bundles). Each file is written whole or not at all.\n",
+	"bundles). Each file is written whole or not at all.\n"
+	"\n"
+	"  --csv DIR     where to write (created if missing)\n",
 };
 
 struct csv {
