@@ -61,7 +61,6 @@ INGEST_SRCS = \
 	ingest/rules.c \
 	ingest/runtime.c \
 	ingest/runtime_ingest.c \
-	ingest/select.c \
 	ingest/smaps.c \
 	ingest/vma_writer.c
 

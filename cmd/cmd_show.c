@@ -37,20 +37,13 @@ const struct cmd_entry cmd_show_entry = {
 	"                (with --rules FILE: try a rules file on a stored snapshot)\n",
 };
 
+#define TOP_MAX 100000
+
 struct show_ctx {
 	struct buf *out;
 	struct json *j;
 	int n;
 };
-
-static void
-human(struct buf *b, int64_t v)
-{
-	if (v < 0)
-		buf_puts(b, "-");
-	else
-		num_human(b, (double)v);
-}
 
 static int
 text_vma(void *ctx, const struct db_vma_row *v)
@@ -60,10 +53,10 @@ text_vma(void *ctx, const struct db_vma_row *v)
 
 	buf_printf(s->out, "  %012" PRIx64 "-%012" PRIx64 " %s %-12s ", v->start, v->end, v->perms,
 		   v->role);
-	human(&cell, v->field[SMAPS_SIZE]);
+	num_bytes_or_dash(&cell, v->field[SMAPS_SIZE]);
 	buf_printf(s->out, "%11s ", buf_str(&cell));
 	buf_reset(&cell);
-	human(&cell, v->field[SMAPS_RSS]);
+	num_bytes_or_dash(&cell, v->field[SMAPS_RSS]);
 	buf_printf(s->out, "%11s  ", buf_str(&cell));
 	escape_term(s->out, v->path, strlen(v->path));
 	buf_putc(s->out, '\n');
@@ -233,6 +226,7 @@ cmd_show(int argc, char **argv)
 	struct diag d;
 	struct cmd c;
 	int opt, as_json = 0, explain = 0, top = 10, rc = RSSGAP_EXIT_FAIL;
+	uint64_t n;
 	int64_t id;
 
 	cmd_init(&c, "show");
@@ -249,9 +243,10 @@ cmd_show(int argc, char **argv)
 			continue;
 		}
 		if (opt == OPT_TOP) {
-			top = atoi(optarg);
-			if (top <= 0 || top > 100000)
-				return cmd_usage_error(&c, "bad --top \"%s\" (expected 1..100000)", optarg);
+			if (num_parse_u64(optarg, strlen(optarg), &n) != 0 || n < 1 || n > TOP_MAX)
+				return cmd_usage_error(&c, "bad --top \"%s\" (expected 1 to %d)", optarg,
+						       TOP_MAX);
+			top = (int)n;
 			continue;
 		}
 		if ((rc = cmd_other_option(&c, NULL, opt, optarg, argv[optind - 1])) != 0)
