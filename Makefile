@@ -65,13 +65,15 @@ INGEST_SRCS = \
 	ingest/vma_writer.c
 
 ANALYZE_SRCS = \
-	analyze/snapshot.c \
 	analyze/align.c \
-	analyze/credit.c \
 	analyze/attribute.c \
-	analyze/words.c \
+	analyze/credit.c \
 	analyze/fleet.c \
-	analyze/fleetstat.c
+	analyze/fleetstat.c \
+	analyze/notes.c \
+	analyze/snapshot.c \
+	analyze/topvma.c \
+	analyze/words.c
 
 REPORT_SRCS = \
 	report/cgroupout.c \
@@ -80,6 +82,7 @@ REPORT_SRCS = \
 	report/fleetout.c \
 	report/json.c \
 	report/scale.c \
+	report/showout.c \
 	report/summary.c \
 	report/text.c
 
