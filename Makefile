@@ -81,6 +81,7 @@ REPORT_SRCS = \
 	report/diffout.c \
 	report/fleetout.c \
 	report/json.c \
+	report/listout.c \
 	report/scale.c \
 	report/showout.c \
 	report/summary.c \
