@@ -73,19 +73,20 @@ INGEST_SRCS = \
 	ingest/rules.c \
 	ingest/runtime.c \
 	ingest/runtime_ingest.c \
-	ingest/select.c \
 	ingest/smaps.c \
 	ingest/vma_writer.c
 
 ANALYZE_SRCS = \
-	analyze/snapshot.c \
 	analyze/align.c \
-	analyze/credit.c \
 	analyze/attribute.c \
-	analyze/words.c \
+	analyze/credit.c \
 	analyze/fleet.c \
 	analyze/fleetstat.c \
-	analyze/memspace.c
+	analyze/memspace.c \
+	analyze/notes.c \
+	analyze/snapshot.c \
+	analyze/topvma.c \
+	analyze/words.c
 
 REPORT_SRCS = \
 	report/cgroupout.c \
@@ -94,6 +95,7 @@ REPORT_SRCS = \
 	report/draw.c \
 	report/fleetout.c \
 	report/json.c \
+	report/listout.c \
 	report/page_common.c \
 	report/page_diff.c \
 	report/page_fleet.c \
@@ -101,6 +103,7 @@ REPORT_SRCS = \
 	report/page_single.c \
 	report/pprofout.c \
 	report/scale.c \
+	report/showout.c \
 	report/summary.c \
 	report/text.c
 

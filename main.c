@@ -4,32 +4,20 @@
 #include <string.h>
 
 #include "cmd/commands.h"
+#include "cmd/common.h"
 #include "core/version.h"
 
-static const struct command {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *usage;
-	const char *summary;
-} commands[] = {
-	{ "ingest", cmd_ingest, "ingest [--db FILE] [-j N] [--rules FILE] BUNDLE...",
-	  "read bundles into the database (idempotent)" },
-	{ "list", cmd_list, "list [--db FILE] [SELECTOR] [--json]",
-	  "snapshots with their labels and headline numbers" },
-	{ "show", cmd_show, "show [--db FILE] SNAPSHOT [--json] [--top N]",
-	  "one snapshot: three layers, roles, top VMAs" },
-	{ "diff", cmd_diff, "diff [--db FILE] BEFORE AFTER [--json] [--check]",
-	  "where Rss grew between two snapshots that the runtime cannot see" },
-	{ "report", cmd_report, "report [--db FILE] BEFORE [AFTER] -o DIR [--format png,svg]",
-	  "one-page PNG/SVG report and summary.md" },
-	{ "fleet", cmd_fleet, "fleet [--db FILE] --by LABEL [--before V --after V] [--json] [-o DIR]",
-	  "cohorts of many snapshots compared" },
-	{ "profile", cmd_profile, "profile [--db FILE] SNAPSHOT -o FILE.pb.gz",
-	  "all of a snapshot's resident memory as a pprof profile (memory_space)" },
-	{ "merge", cmd_merge, "merge OUT.db SHARD.db...",
-	  "databases ingested on several machines into one" },
-	{ "export", cmd_export, "export [--db FILE] --csv DIR",
-	  "every table as CSV (for ClickHouse, DuckDB)" },
+/* The command table: each entry, with its usage and help, is in cmd/cmd_NAME.c. */
+static const struct cmd_entry *const commands[] = {
+	&cmd_ingest_entry,
+	&cmd_list_entry,
+	&cmd_show_entry,
+	&cmd_diff_entry,
+	&cmd_report_entry,
+	&cmd_fleet_entry,
+	&cmd_profile_entry,
+	&cmd_merge_entry,
+	&cmd_export_entry,
 };
 
 static void
@@ -39,8 +27,10 @@ usage(FILE *f)
 
 	fprintf(f, "usage: rssgap COMMAND [OPTIONS]\n\n"
 		   "where did resident memory (Rss) grow that the Go runtime cannot see?\n\n");
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  rssgap %s\n      %s\n", commands[i].usage, commands[i].summary);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		cmd_print_usage(f, "  rssgap ", commands[i]->usage);
+		fprintf(f, "      %s\n", commands[i]->summary);
+	}
 	fprintf(f, "\nSNAPSHOT, BEFORE, AFTER: a bundle file, a snapshot id, or key=value[,key=value]\n"
 		   "over manifest keys and labels. --db FILE (or $RSSGAP_DB) keeps a database;\n"
 		   "without it bundles go into an in-memory one.\n"
@@ -48,14 +38,14 @@ usage(FILE *f)
 		   "'rssgap -V' (--version) for the version.\n");
 }
 
-static const struct command *
+static const struct cmd_entry *
 find_command(const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(name, commands[i].name) == 0)
-			return &commands[i];
+		if (strcmp(name, commands[i]->name) == 0)
+			return commands[i];
 	return NULL;
 }
 
@@ -71,16 +61,16 @@ unknown_command(const char *name)
 static int
 help_command(const char *name)
 {
-	const struct command *c = find_command(name);
+	const struct cmd_entry *c = find_command(name);
 	char *argv[] = { (char *)c->name, "--help", NULL };
 
-	return c->fn(2, argv);
+	return c->exec(2, argv);
 }
 
 int
 main(int argc, char **argv)
 {
-	const struct command *c;
+	const struct cmd_entry *c;
 
 	opterr = 0;	/* the commands say what was wrong, once, in rssgap's form */
 	if (argc < 2) {
@@ -106,5 +96,5 @@ main(int argc, char **argv)
 	c = find_command(argv[1]);
 	if (c == NULL)
 		return unknown_command(argv[1]);
-	return c->fn(argc - 1, argv + 1);
+	return c->exec(argc - 1, argv + 1);
 }

@@ -9,10 +9,14 @@
 #include "core/buf.h"
 #include "report/diffout.h"
 
-static const char diff_usage[] =
-	"usage: rssgap diff [--db FILE] BEFORE AFTER [--json] [--check]\n"
-	"                   [--min-bytes N] [--min-percent P]\n"
-	"\n"
+static int cmd_diff(int argc, char **argv);
+
+const struct cmd_entry cmd_diff_entry = {
+	.name = "diff",
+	.exec = cmd_diff,
+	.usage = "diff [--db FILE] BEFORE AFTER [--json] [--check] [--min-bytes N] [--min-percent P]",
+	.summary = "where Rss grew between two snapshots that the runtime cannot see",
+	.help =
 	"Aligns the memory regions of two snapshots (different builds, ASLR, renamed\n"
 	"binaries, split regions), compares each role's Rss change with what the Go\n"
 	"runtime says it holds, and names the regions where Rss grew without a\n"
@@ -55,9 +59,10 @@ static const char diff_usage[] =
 	"\n"
 	"non-Go = Rss - (Sys - HeapReleased). Negative is normal: the runtime counts pages\n"
 	"it mapped but never touched; what matters is its growth. docs/attribution.md has\n"
-	"the arithmetic.\n";
+	"the arithmetic.\n",
+};
 
-int
+static int
 cmd_diff(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -80,7 +85,7 @@ cmd_diff(int argc, char **argv)
 	diff_opts_default(&o);
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			return cmd_help(diff_usage);
+			return cmd_help(&cmd_diff_entry);
 		}
 		if (opt == OPT_JSON) {
 			as_json = 1;

@@ -11,14 +11,22 @@
 #include "core/buf.h"
 #include "core/outfile.h"
 
-static const char export_usage[] =
-	"usage: rssgap export [--db FILE] --csv DIR\n"
-	"\n"
+static int cmd_export(int argc, char **argv);
+
+const struct cmd_entry cmd_export_entry = {
+	.name = "export",
+	.exec = cmd_export,
+	.usage = "export [--db FILE] --csv DIR",
+	.summary = "every table as CSV (for ClickHouse, DuckDB)",
+	.help =
 	"Writes DIR/TABLE.csv for every table of docs/schema.md: a header line, then\n"
 	"one row per line (RFC 4180 quoting; an empty field is SQL NULL). A text cell\n"
 	"a spreadsheet would run as a formula (one starting with = + - @, a tab or a\n"
 	"carriage return, that is not a number) gets a leading ' (its text comes from\n"
-	"bundles). Each file is written whole or not at all.\n";
+	"bundles). Each file is written whole or not at all.\n"
+	"\n"
+	"  --csv DIR     where to write (created if missing)\n",
+};
 
 struct csv {
 	FILE *f;
@@ -120,7 +128,7 @@ out:
 	return rc;
 }
 
-int
+static int
 cmd_export(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -135,7 +143,7 @@ cmd_export(int argc, char **argv)
 	cmd_init(&c, "export");
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			return cmd_help(export_usage);
+			return cmd_help(&cmd_export_entry);
 		}
 		if (opt == OPT_CSV) {
 			dir = optarg;

@@ -15,16 +15,23 @@
 #include "report/fleetout.h"
 #include "report/summary.h"
 
-static const char fleet_usage[] =
-	"usage: rssgap fleet [--db FILE] --by KEY [--before V --after V] [--json] [-o DIR]\n"
-	"                    [--min-bytes N] [--min-percent P]\n"
-	"\n"
+static int cmd_fleet(int argc, char **argv);
+
+const struct cmd_entry cmd_fleet_entry = {
+	.name = "fleet",
+	.exec = cmd_fleet,
+	.usage = "fleet [--db FILE] --by KEY [--before V --after V] [--json] [-o DIR] [--min-bytes N] [--min-percent P]",
+	.summary = "cohorts of many snapshots compared",
+	.help =
 	"Groups every snapshot in the database by a label or manifest key (version,\n"
 	"namespace, node, ...) and compares two cohorts: per role, the median Rss\n"
 	"change against the median change of what the Go runtime reports, with a\n"
 	"bootstrap band so a few noisy pods make no finding. Without --before and\n"
 	"--after, the first and last cohorts in version order are compared.\n"
 	"\n"
+	"  --by KEY          the label or manifest key to group by\n"
+	"  --before V        the before cohort: the snapshots whose KEY is V\n"
+	"  --after V         the after cohort (--before and --after go together)\n"
 	"  --json            the rssgap-fleet/1 object (docs/json.md)\n"
 	"  -o DIR            also write DIR/fleet.png, DIR/fleet.svg and DIR/summary.md\n"
 	"  --min-bytes N     a finding needs at least N unexplained (default 8MiB)\n"
@@ -33,9 +40,10 @@ static const char fleet_usage[] =
 	"Roles are compared per credit, as in 'rssgap diff --help': the runtime's\n"
 	"metadata goes to anon+go-runtime together when Go does not name its mappings.\n"
 	"A snapshot without Go runtime numbers adds no runtime view; a cohort with none\n"
-	"leaves the whole change unexplained (median_runtime_delta null).\n";
+	"leaves the whole change unexplained (median_runtime_delta null).\n",
+};
 
-int
+static int
 cmd_fleet(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -62,7 +70,7 @@ cmd_fleet(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
-			return cmd_help(fleet_usage);
+			return cmd_help(&cmd_fleet_entry);
 		case 'o':
 			dir = optarg;
 			continue;

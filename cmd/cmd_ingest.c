@@ -19,10 +19,14 @@
 #include "ingest/ingest.h"
 #include "ingest/rules.h"
 
-static const char ingest_usage[] =
-	"usage: rssgap ingest [--db FILE] [--rules FILE] [--limit NAME=N] [-j N] [--quiet] [--stats]\n"
-	"                     BUNDLE...\n"
-	"\n"
+static int cmd_ingest(int argc, char **argv);
+
+const struct cmd_entry cmd_ingest_entry = {
+	.name = "ingest",
+	.exec = cmd_ingest,
+	.usage = "ingest [--db FILE] [--rules FILE] [--limit NAME=N] [-j N] [--quiet] [--stats] BUNDLE...",
+	.summary = "read bundles into the database (idempotent)",
+	.help =
 	"Reads each bundle (a .tar, .tar.gz/.zst/.xz/.bz2 or a directory) into the\n"
 	"database: one line per snapshot on stdout, errors on stderr. A bad snapshot\n"
 	"is rolled back whole and the others still go in (exit 1 at the end).\n"
@@ -35,7 +39,8 @@ static const char ingest_usage[] =
 	"  --quiet          no line per snapshot\n"
 	"  --stats          at the end, on stderr: the time spent inside snapshot\n"
 	"                   transactions, which the store takes one at a time (when it\n"
-	"                   nears the wall time, more -j cannot help)\n";
+	"                   nears the wall time, more -j cannot help)\n",
+};
 
 #define JOBS_MAX 64
 #define OPT_JOBS 'j'
@@ -384,7 +389,7 @@ run_batch(struct cmd *c, char **bundles, int nbundles, int jobs, int stats)
 	return failures;
 }
 
-int
+static int
 cmd_ingest(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -400,7 +405,7 @@ cmd_ingest(int argc, char **argv)
 	cmd_init(&c, "ingest");
 	while ((opt = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			return cmd_help(ingest_usage);
+			return cmd_help(&cmd_ingest_entry);
 		}
 		if (opt == OPT_JOBS) {
 			if (num_parse_u64(optarg, strlen(optarg), &n) != 0 || n < 1 || n > JOBS_MAX)

@@ -1,6 +1,5 @@
 /* rssgap list: the snapshots in the database with labels and headline numbers. */
 #include <getopt.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,19 +8,23 @@
 #include "cmd/commands.h"
 #include "cmd/common.h"
 #include "core/buf.h"
-#include "core/escape.h"
-#include "core/num.h"
 #include "core/xalloc.h"
-#include "report/json.h"
+#include "report/listout.h"
 
-static const char list_usage[] =
-	"usage: rssgap list [--db FILE] [KEY=VALUE[,KEY=VALUE]] [--json]\n"
-	"\n"
+static int cmd_list(int argc, char **argv);
+
+const struct cmd_entry cmd_list_entry = {
+	.name = "list",
+	.exec = cmd_list,
+	.usage = "list [--db FILE] [KEY=VALUE[,KEY=VALUE]] [--json]",
+	.summary = "snapshots with their labels and headline numbers",
+	.help =
 	"One line per snapshot: id, capture time, host or pod, pid, labels, Rss and\n"
 	"the runtime's estimate (Sys - HeapReleased). A selector keeps the snapshots\n"
 	"whose manifest keys or labels match.\n"
 	"\n"
-	"  --json     an array of objects, one per snapshot (docs/json.md)\n";
+	"  --json     an array of objects, one per snapshot (docs/json.md)\n",
+};
 
 struct list_ctx {
 	int64_t *ids;
@@ -41,60 +44,7 @@ collect_id(void *ctx, const struct db_snapshot_row *row)
 	return 0;
 }
 
-static void
-text_row(struct buf *out, const struct snapshot_info *s)
-{
-	const char *who = s->pod != NULL ? s->pod : s->host != NULL ? s->host : "-";
-	struct buf cell = BUF_INIT;
-	int i;
-
-	buf_printf(out, "%-5" PRId64 " %-20s ", s->id, s->captured_at);
-	escape_term(&cell, who, strlen(who));
-	buf_printf(out, "%-24s %7" PRId64 " ", buf_str(&cell), s->pid);
-	buf_reset(&cell);
-	if (s->rss_known)
-		num_human(&cell, (double)s->rss);
-	else
-		buf_puts(&cell, "unknown");
-	buf_printf(out, "%11s ", buf_str(&cell));
-	buf_reset(&cell);
-	if (s->go_estimate.known)
-		num_human(&cell, (double)s->go_estimate.v);
-	else
-		buf_puts(&cell, "-");
-	buf_printf(out, "%11s  ", buf_str(&cell));
-	for (i = 0; i < s->nlabels; i++) {
-		if (i > 0)
-			buf_putc(out, ',');
-		escape_term(out, s->label_keys[i], strlen(s->label_keys[i]));
-		buf_putc(out, '=');
-		escape_term(out, s->label_values[i], strlen(s->label_values[i]));
-	}
-	buf_putc(out, '\n');
-	buf_release(&cell);
-}
-
-static void
-json_row(struct json *j, const struct snapshot_info *s)
-{
-	int i;
-
-	json_object(j, NULL);
-	json_int(j, "snapshot", s->id);
-	json_str(j, "captured_at", s->captured_at);
-	json_int(j, "pid", s->pid);
-	json_str(j, "host", s->host);
-	json_str(j, "pod", s->pod);
-	json_object(j, "labels");
-	for (i = 0; i < s->nlabels; i++)
-		json_str(j, s->label_keys[i], s->label_values[i]);
-	json_end(j, '}');
-	json_int_or_null(j, "rss", s->rss_known, s->rss);
-	json_int_or_null(j, "go_estimate", s->go_estimate.known, s->go_estimate.v);
-	json_end(j, '}');
-}
-
-int
+static int
 cmd_list(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -104,7 +54,7 @@ cmd_list(int argc, char **argv)
 	};
 	struct list_ctx l = { NULL, 0, 0 };
 	struct buf out = BUF_INIT;
-	struct json j;
+	struct listout lo;
 	struct diag d;
 	struct cmd c;
 	int opt, as_json = 0, rc = RSSGAP_EXIT_FAIL;
@@ -113,7 +63,7 @@ cmd_list(int argc, char **argv)
 	cmd_init(&c, "list");
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			return cmd_help(list_usage);
+			return cmd_help(&cmd_list_entry);
 		}
 		if (opt == OPT_JSON) {
 			as_json = 1;
@@ -159,27 +109,16 @@ cmd_list(int argc, char **argv)
 	} else if (db_snapshots_each(c.db, collect_id, &l, &d) != 0) {
 		goto out;
 	}
-	json_init(&j, &out, 1);
-	if (as_json)
-		json_array(&j, NULL);
-	else
-		buf_printf(&out, "%-5s %-20s %-24s %7s %11s %11s  %s\n", "ID", "CAPTURED", "POD/HOST",
-			   "PID", "RSS", "GO_EST", "LABELS");
+	listout_begin(&lo, &out, as_json);
 	for (i = 0; i < l.n; i++) {
 		struct snapshot_info *s = snapshot_info_load(c.db, l.ids[i], &d);
 
 		if (s == NULL)
 			goto out;
-		if (as_json)
-			json_row(&j, s);
-		else
-			text_row(&out, s);
+		listout_row(&lo, s);
 		snapshot_info_free(s);
 	}
-	if (as_json) {
-		json_end(&j, ']');
-		buf_putc(&out, '\n');
-	}
+	listout_end(&lo);
 	fputs(buf_str(&out), stdout);
 	rc = RSSGAP_EXIT_OK;
 out:

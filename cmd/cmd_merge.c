@@ -9,14 +9,20 @@
 #include "cmd/common.h"
 #include "core/xalloc.h"
 
-static const char merge_usage[] =
-	"usage: rssgap merge OUT.db SHARD.db...\n"
-	"\n"
+static int cmd_merge(int argc, char **argv);
+
+const struct cmd_entry cmd_merge_entry = {
+	.name = "merge",
+	.exec = cmd_merge,
+	.usage = "merge OUT.db SHARD.db...",
+	.summary = "databases ingested on several machines into one",
+	.help =
 	"Copies every snapshot of each shard into OUT.db (created if missing) with new\n"
 	"ids; a snapshot OUT.db already holds (same content digest) is skipped. One\n"
 	"transaction per shard: a shard that fails leaves OUT.db as it was. Shards\n"
 	"are opened read only and must be rssgap stores; another program's SQLite\n"
-	"file is refused, untouched.\n";
+	"file is refused, untouched.\n",
+};
 
 /* Is path an rssgap store this build reads (opened read only, never written)? Prints why not. */
 static int
@@ -35,7 +41,7 @@ shard_ok(const char *path)
 	return 1;
 }
 
-int
+static int
 cmd_merge(int argc, char **argv)
 {
 	static const struct option longopts[] = { CMD_COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
@@ -46,7 +52,7 @@ cmd_merge(int argc, char **argv)
 	cmd_init(&c, "merge");
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			return cmd_help(merge_usage);
+			return cmd_help(&cmd_merge_entry);
 		}
 		if ((rc = cmd_other_option(&c, NULL, opt, optarg, argv[optind - 1])) != 0)
 			return rc;

@@ -17,9 +17,14 @@
 #include "core/xalloc.h"
 #include "report/pprofout.h"
 
-static const char profile_usage[] =
-	"usage: rssgap profile [--db FILE] SNAPSHOT -o FILE.pb.gz\n"
-	"\n"
+static int cmd_profile(int argc, char **argv);
+
+const struct cmd_entry cmd_profile_entry = {
+	.name = "profile",
+	.exec = cmd_profile,
+	.usage = "profile [--db FILE] SNAPSHOT -o FILE.pb.gz",
+	.summary = "the resident memory of a snapshot as a pprof profile (memory_space)",
+	.help =
 	"Writes all of a snapshot's resident memory as a gzipped pprof profile, for\n"
 	"'go tool pprof', Pyroscope or Parca. Its stacks are names: the process, the\n"
 	"role, the region (a mapped file, a named mapping or an address range), and in\n"
@@ -33,11 +38,10 @@ static const char profile_usage[] =
 	"  -o FILE     where to write the profile (\"-\": standard output, not a terminal)\n"
 	"\n"
 	"Sample types: memory_space (resident bytes, the default) and inuse_space\n"
-	"(the heap profile's live bytes, on the allocation sites). Then:\n"
-	"  go tool pprof -top FILE.pb.gz\n"
-	"  go tool pprof -http=127.0.0.1:8080 FILE.pb.gz\n"
-	"  go tool pprof -diff_base=BEFORE.pb.gz -top AFTER.pb.gz\n"
-	"docs/profile.md has the tree and the rounding rule.\n";
+	"(the heap profile's live bytes, on the allocation sites). Open it with\n"
+	"'go tool pprof FILE.pb.gz'; two of them diff with its diff_base option.\n"
+	"docs/profile.md has the commands, the tree and the rounding rule.\n",
+};
 
 /* What the profile is built from, copied out of the store's rows. */
 struct profile_rows {
@@ -236,7 +240,7 @@ out:
 	return rc;
 }
 
-int
+static int
 cmd_profile(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -252,7 +256,7 @@ cmd_profile(int argc, char **argv)
 	cmd_init(&c, "profile");
 	while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		if (opt == 'h')
-			return cmd_help(profile_usage);
+			return cmd_help(&cmd_profile_entry);
 		if (opt == 'o') {
 			path = optarg;
 			continue;

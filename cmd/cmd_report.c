@@ -8,19 +8,23 @@
 #include <sys/stat.h>
 
 #include "analyze/attribute.h"
+#include "analyze/topvma.h"
 #include "cmd/commands.h"
 #include "cmd/common.h"
 #include "core/buf.h"
 #include "core/version.h"
-#include "core/vma.h"
 #include "core/xalloc.h"
 #include "report/chart.h"
 #include "report/summary.h"
 
-static const char report_usage[] =
-	"usage: rssgap report [--db FILE] BEFORE [AFTER] -o DIR [--format png,svg]\n"
-	"                     [--min-bytes N] [--min-percent P]\n"
-	"\n"
+static int cmd_report(int argc, char **argv);
+
+const struct cmd_entry cmd_report_entry = {
+	.name = "report",
+	.exec = cmd_report,
+	.usage = "report [--db FILE] BEFORE [AFTER] -o DIR [--format png,svg] [--min-bytes N] [--min-percent P]",
+	.summary = "one-page PNG/SVG report and summary.md",
+	.help =
 	"Writes DIR/report.png and DIR/report.svg (one page: the verdict, the three\n"
 	"layers before and after, per-role Rss change against what the runtime saw,\n"
 	"the top aligned regions) and DIR/summary.md (ready to paste into a ticket,\n"
@@ -32,7 +36,8 @@ static const char report_usage[] =
 	"  --min-bytes N     a finding needs at least N unexplained (default 8MiB)\n"
 	"  --min-percent P   ... and P% of the before Rss (default 5)\n"
 	"\n"
-	"The roles, evidence and pairing words are those of 'rssgap diff --help'.\n";
+	"The roles, evidence and pairing words are those of 'rssgap diff --help'.\n",
+};
 
 /* mkdir -p */
 static int
@@ -55,37 +60,24 @@ make_dirs(const char *path)
 	return rc;
 }
 
-/* Every VMA of the snapshot for the single page, up to the chart_points cap. */
-struct top_ctx {
-	struct chart_vma *v;
-	char **paths;
-	size_t n, cap, max;
-};
-
-static int
-collect_top(void *ctx, const struct db_vma_row *row)
+/* The chart's and summary's records of the top VMAs, their strings lent from l; NULL when none. */
+static struct chart_vma *
+chart_vmas(const struct topvma_list *l)
 {
-	struct top_ctx *t = ctx;
 	struct chart_vma *v;
+	size_t i;
 
-	if (t->n == t->max)
-		return 1;	/* the chart refuses more than chart_points; stop here */
-	if (t->n == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 256;
-		t->v = xreallocarray(t->v, t->cap, sizeof(*t->v));
-		t->paths = xreallocarray(t->paths, 2 * t->cap, sizeof(char *));
+	if (l->n == 0)
+		return NULL;
+	v = xcalloc(l->n, sizeof(*v));
+	for (i = 0; i < l->n; i++) {
+		snprintf(v[i].range, sizeof(v[i].range), "%s", l->v[i].range);
+		v[i].role = l->v[i].role;
+		v[i].path = l->v[i].path;
+		v[i].size = l->v[i].size;
+		v[i].rss = l->v[i].rss;
 	}
-	v = &t->v[t->n];
-
-	snprintf(v->range, sizeof(v->range), "%" PRIx64 "-%" PRIx64, row->start, row->end);
-	t->paths[2 * t->n] = xstrdup(row->role != NULL ? row->role : "anon");
-	t->paths[2 * t->n + 1] = xstrdup(row->path != NULL ? row->path : "");
-	v->role = t->paths[2 * t->n];
-	v->path = t->paths[2 * t->n + 1];
-	v->size = row->field[VMA_SIZE];
-	v->rss = row->field[VMA_RSS];
-	t->n++;
-	return 0;
+	return v;
 }
 
 /* The reproducing command: rssgap diff|show with the user's own selectors. */
@@ -119,7 +111,7 @@ command_line(struct buf *out, const struct cmd *c, const char *verb, char **sel,
 	summary_shell_words(out, n, words);
 }
 
-int
+static int
 cmd_report(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -135,18 +127,18 @@ cmd_report(int argc, char **argv)
 	struct chart_opts co;
 	struct diff_opts o;
 	struct buf md = BUF_INIT, cmdline = BUF_INIT, png = BUF_INIT, svg = BUF_INIT;
-	struct top_ctx top = { NULL, NULL, 0, 0, 0 };
+	struct topvma_list top = TOPVMA_LIST_INIT;
+	struct chart_vma *vmas = NULL;
 	struct diag d;
 	struct cmd c;
 	int opt, rc, want_png, want_svg;
 	int64_t before, after;
-	size_t i;
 
 	cmd_init(&c, "report");
 	diff_opts_default(&o);
 	while ((opt = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			return cmd_help(report_usage);
+			return cmd_help(&cmd_report_entry);
 		}
 		if (opt == 'o') {
 			dir = optarg;
@@ -197,14 +189,15 @@ cmd_report(int argc, char **argv)
 		s = snapshot_info_load(c.db, before, &d);
 		if (s == NULL)
 			goto fail;
-		top.max = c.lim.chart_points / 2;
-		if (db_vmas_top(c.db, before, (int64_t)top.max, collect_top, &top, &d) != 0)
+		/* the chart refuses more than chart_points in all */
+		if (topvma_list_load(c.db, before, c.lim.chart_points / 2, &top, &d) != 0)
 			goto fail;
-		if (chart_write_single(s, top.v, top.n, &co, want_png ? buf_str(&png) : NULL,
+		vmas = chart_vmas(&top);
+		if (chart_write_single(s, vmas, top.n, &co, want_png ? buf_str(&png) : NULL,
 				       want_svg ? buf_str(&svg) : NULL, &d) != 0)
 			goto fail;
 		command_line(&cmdline, &c, "show", argv + optind, 1, NULL);
-		summary_single(&md, s, top.v, top.n < 12 ? top.n : 12, buf_str(&cmdline));
+		summary_single(&md, s, vmas, top.n < 12 ? top.n : 12, buf_str(&cmdline));
 	}
 	buf_reset(&cmdline);
 	buf_printf(&cmdline, "%s/summary.md", dir);
@@ -220,10 +213,8 @@ cmd_report(int argc, char **argv)
 fail:
 	cmd_print_diag(&d);
 out:
-	for (i = 0; i < 2 * top.n; i++)
-		free(top.paths[i]);
-	free(top.paths);
-	free(top.v);
+	free(vmas);
+	topvma_list_release(&top);
 	diff_result_free(r);
 	snapshot_info_free(s);
 	buf_release(&md);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "analyze/attribute.h"
+#include "cmd/commands.h"
 #include "core/buf.h"
 #include "core/escape.h"
 #include "core/num.h"
@@ -67,10 +68,56 @@ cmd_usage_error(const struct cmd *c, const char *fmt, ...)
 	return RSSGAP_EXIT_USAGE;
 }
 
-int
-cmd_help(const char *usage)
+/* The length of the synopsis word at s: a bracketed group ("[--before V --after V]") is one word. */
+static size_t
+usage_word(const char *s)
 {
-	fputs(usage, stdout);
+	size_t n = 0;
+	int depth = 0;
+
+	for (; s[n] != '\0' && (depth > 0 || s[n] != ' '); n++) {
+		if (s[n] == '[')
+			depth++;
+		else if (s[n] == ']' && depth > 0)
+			depth--;
+	}
+	return n;
+}
+
+void
+cmd_print_usage(FILE *f, const char *lead, const char *usage)
+{
+	size_t col, indent, n;
+	const char *s = usage;
+
+	/* continuation lines start under the first word after the command's name */
+	n = usage_word(s);
+	fprintf(f, "%s%.*s", lead, (int)n, s);
+	col = indent = strlen(lead) + n + 1;
+	for (s += n; *s != '\0'; s += n) {
+		while (*s == ' ')
+			s++;
+		n = usage_word(s);
+		if (n == 0)
+			break;
+		if (col + n > RSSGAP_USAGE_WIDTH && col > indent) {
+			fprintf(f, "\n%*s", (int)indent, "");
+			col = indent;
+		} else {
+			fputc(' ', f);
+		}
+		fprintf(f, "%.*s", (int)n, s);
+		col += n + 1;
+	}
+	fputc('\n', f);
+}
+
+int
+cmd_help(const struct cmd_entry *e)
+{
+	cmd_print_usage(stdout, "usage: rssgap ", e->usage);
+	fputs("\n", stdout);
+	fputs(e->help, stdout);
 	fputs("\n"
 	      "Every command also takes:\n"
 	      "  --db FILE        the database (default $RSSGAP_DB); without either, bundles\n"

@@ -15,6 +15,7 @@
 #include "core/limits.h"
 
 struct buf;
+struct cmd_entry;
 struct rules;
 
 struct cmd {
@@ -58,8 +59,12 @@ void cmd_release(struct cmd *c);
  * "k=v[,k=v]" matches manifest keys and labels. Prints the error; -1 on failure.
  */
 int cmd_resolve(struct cmd *c, const char *selector, int64_t *id);
-/* Print a command's --help: its usage text, then the options every command takes; exit status. */
-int cmd_help(const char *usage);
+/* Print a command's --help: its usage and help (cmd/commands.h), then the options every command takes; exit status. */
+int cmd_help(const struct cmd_entry *e);
+/* Longest line of a synopsis that cmd_print_usage wraps. */
+#define RSSGAP_USAGE_WIDTH 79
+/* Print lead and a cmd_entry's usage, wrapped under its first option to RSSGAP_USAGE_WIDTH columns. */
+void cmd_print_usage(FILE *f, const char *lead, const char *usage);
 /* Print "rssgap: " and the message, escaped for a terminal (paths and selectors come from users and bundles). */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print a usage error for the command (escaped) and return RSSGAP_EXIT_USAGE. */
@@ -94,7 +99,6 @@ enum {
 	OPT_BY,
 	OPT_BEFORE,
 	OPT_AFTER,
-	OPT_HELP,
 	OPT_QUIET,
 	OPT_EXPLAIN,
 	OPT_CSV,

@@ -218,6 +218,15 @@ num_bytes(struct buf *out, int64_t bytes)
 }
 
 void
+num_bytes_or_dash(struct buf *out, int64_t bytes)
+{
+	if (bytes < 0)
+		buf_puts(out, "-");
+	else
+		num_bytes(out, bytes);
+}
+
+void
 num_bytes_delta(struct buf *out, int64_t bytes)
 {
 	num_human_delta(out, (double)bytes);

@@ -33,6 +33,8 @@ void num_human(struct buf *out, double bytes);
 void num_human_delta(struct buf *out, double bytes);
 /* num_human of a byte count. */
 void num_bytes(struct buf *out, int64_t bytes);
+/* num_bytes, or "-" for a negative count (a field the snapshot does not have). */
+void num_bytes_or_dash(struct buf *out, int64_t bytes);
 /* num_human_delta of a byte change. */
 void num_bytes_delta(struct buf *out, int64_t bytes);
 

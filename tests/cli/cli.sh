@@ -68,6 +68,11 @@ grep -q 'bad --min-bytes "8MiBs" (expected a size' "$tmp/err" && ok "and says a 
 for bad in x % -5 1001 5%%; do
 	expect_status 2 "--min-percent '$bad' is a usage error" "$RSSGAP" diff --min-percent "$bad" $zb $za
 done
+for bad in 0 5x -1 100001 ""; do
+	expect_status 2 "show --top '$bad' is a usage error" "$RSSGAP" show --top "$bad" $zb
+done
+grep -q 'bad --top "" (expected 1 to 100000)' "$tmp/err" && ok "and names the value and the range" ||
+	not_ok "--top '' said: $(head -1 "$tmp/err")"
 expect_status 0 "--limit member_bytes=64MiB" "$RSSGAP" ingest --quiet --limit member_bytes=64MiB $zb
 expect_status 1 "--limit line_bytes=1KiB stops a longer line" "$RSSGAP" ingest --quiet --limit line_bytes=1KiB \
 	fixtures/hostile/long-line.rssgap.tar.gz

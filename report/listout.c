@@ -1,0 +1,91 @@
+#include "report/listout.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "core/escape.h"
+#include "core/num.h"
+
+static void
+text_row(struct buf *out, const struct snapshot_info *s)
+{
+	const char *who = s->pod != NULL ? s->pod : s->host != NULL ? s->host : "-";
+	struct buf cell = BUF_INIT;
+	int i;
+
+	buf_printf(out, "%-5" PRId64 " %-20s ", s->id, s->captured_at);
+	escape_term(&cell, who, strlen(who));
+	buf_printf(out, "%-24s %7" PRId64 " ", buf_str(&cell), s->pid);
+	buf_reset(&cell);
+	if (s->rss_known)
+		num_human(&cell, (double)s->rss);
+	else
+		buf_puts(&cell, "unknown");
+	buf_printf(out, "%11s ", buf_str(&cell));
+	buf_reset(&cell);
+	if (s->go_estimate.known)
+		num_human(&cell, (double)s->go_estimate.v);
+	else
+		buf_puts(&cell, "-");
+	buf_printf(out, "%11s  ", buf_str(&cell));
+	for (i = 0; i < s->nlabels; i++) {
+		if (i > 0)
+			buf_putc(out, ',');
+		escape_term(out, s->label_keys[i], strlen(s->label_keys[i]));
+		buf_putc(out, '=');
+		escape_term(out, s->label_values[i], strlen(s->label_values[i]));
+	}
+	buf_putc(out, '\n');
+	buf_release(&cell);
+}
+
+static void
+json_row(struct json *j, const struct snapshot_info *s)
+{
+	int i;
+
+	json_object(j, NULL);
+	json_int(j, "snapshot", s->id);
+	json_str(j, "captured_at", s->captured_at);
+	json_int(j, "pid", s->pid);
+	json_str(j, "host", s->host);
+	json_str(j, "pod", s->pod);
+	json_object(j, "labels");
+	for (i = 0; i < s->nlabels; i++)
+		json_str(j, s->label_keys[i], s->label_values[i]);
+	json_end(j, '}');
+	json_int_or_null(j, "rss", s->rss_known, s->rss);
+	json_int_or_null(j, "go_estimate", s->go_estimate.known, s->go_estimate.v);
+	json_end(j, '}');
+}
+
+void
+listout_begin(struct listout *l, struct buf *out, int as_json)
+{
+	l->out = out;
+	l->as_json = as_json;
+	json_init(&l->j, out, 1);
+	if (as_json)
+		json_array(&l->j, NULL);
+	else
+		buf_printf(out, "%-5s %-20s %-24s %7s %11s %11s  %s\n", "ID", "CAPTURED", "POD/HOST",
+			   "PID", "RSS", "GO_EST", "LABELS");
+}
+
+void
+listout_row(struct listout *l, const struct snapshot_info *s)
+{
+	if (l->as_json)
+		json_row(&l->j, s);
+	else
+		text_row(l->out, s);
+}
+
+void
+listout_end(struct listout *l)
+{
+	if (l->as_json) {
+		json_end(&l->j, ']');
+		buf_putc(l->out, '\n');
+	}
+}
