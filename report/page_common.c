@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "core/buf.h"
-#include "core/num.h"
 #include "report/draw.h"
 #include "report/page_common.h"
 #include "report/scale.h"
@@ -39,9 +38,9 @@ const char *
 page_from_to(struct buf *b, int64_t before, int64_t after)
 {
 	buf_reset(b);
-	num_human(b, before);
+	scale_bytes(b, before);
 	buf_puts(b, ARROW);
-	num_human(b, after);
+	scale_bytes(b, after);
 	return buf_str(b);
 }
 
@@ -191,7 +190,7 @@ bar_value(struct page *p, struct placed *pl, double cx, double top, int64_t v)
 	struct buf b = BUF_INIT;
 	struct scale_box box;
 
-	num_human(&b, v);
+	scale_bytes(&b, v);
 	draw_rgb(p, C_BLACK);
 	draw_font(p, TEXT_PX, 0);
 	box.w = draw_measure(p, buf_str(&b)) + 4;
@@ -297,7 +296,7 @@ page_panel_layers(struct page *p, const struct scale_box *area, const struct lay
 			struct scale_box lb;
 
 			buf_reset(&b);
-			num_human_delta(&b, gap);
+			scale_bytes_delta(&b, gap);
 			draw_font(p, TEXT_PX, 0);
 			lb.x = bx + 10;
 			lb.w = fmin(draw_measure(p, buf_str(&b)), bracket - 16) + 4;
@@ -341,7 +340,7 @@ page_panel_layers(struct page *p, const struct scale_box *area, const struct lay
 			for (i = 0; i < ng; i++) {
 				buf_puts(&b, i > 0 ? ARROW : " ");
 				buf_reset(&c);
-				num_human(&c, g[i].cls[k]);
+				scale_bytes(&c, g[i].cls[k]);
 				buf_puts(&b, g[i].classes_known ? buf_str(&c) : "n/a");
 			}
 			draw_fill_rect(p, lx, yy - 10, 14, 12, layer_classes[k].colour);

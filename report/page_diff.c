@@ -2,7 +2,6 @@
 #include <string.h>
 
 #include "core/buf.h"
-#include "core/num.h"
 #include "report/cgroupout.h"
 #include "report/chart.h"
 #include "report/draw.h"
@@ -84,14 +83,14 @@ panel_roles_diff(struct page *p, const struct scale_box *area, const struct diff
 		draw_font(p, TEXT_PX, hot);
 		draw_text(p, area->x + 4, base, DRAW_LEFT, lab_w - 4, rd->role);
 		buf_reset(&b);
-		num_human_delta(&b, rd->rss_delta);
+		scale_bytes_delta(&b, rd->rss_delta);
 		draw_rgb(p, C_BLACK);
 		draw_font(p, TEXT_PX, hot);
 		x = bx1 + 14 + draw_text(p, bx1 + 14, base, DRAW_LEFT, 110, buf_str(&b));
 		buf_reset(&b);
 		buf_puts(&b, "Go ");
 		if (rd->runtime_known)
-			num_human_delta(&b, rd->runtime_delta);
+			scale_bytes_delta(&b, rd->runtime_delta);
 		else
 			buf_puts(&b, "n/a");
 		draw_rgb(p, C_GREY);
@@ -106,7 +105,7 @@ panel_roles_diff(struct page *p, const struct scale_box *area, const struct diff
 			rest += r->credits[i].rss_delta;
 		buf_reset(&b);
 		buf_printf(&b, "+ %d more, Rss ", r->ncredits - rows.shown);
-		num_human_delta(&b, rest);
+		scale_bytes_delta(&b, rest);
 		draw_rgb(p, C_GREY);
 		draw_font(p, TEXT_PX, 0);
 		draw_text(p, area->x + 4, box.y + box.h / 2 + 4.5, DRAW_LEFT, area->w, buf_str(&b));
@@ -196,7 +195,7 @@ panel_regions_diff(struct page *p, const struct scale_box *area, const struct di
 			  rg->path != NULL && rg->path[0] != '\0' ? rg->path : "[anonymous]");
 		buf_reset(&b);
 		buf_printf(&b, "Rss %s (", page_from_to(&c, rg->rss_before, rg->rss_after));
-		num_human_delta(&b, page_delta(rg->rss_before, rg->rss_after));
+		scale_bytes_delta(&b, page_delta(rg->rss_before, rg->rss_after));
 		buf_putc(&b, ')');
 		draw_rgb(p, C_BLACK);
 		draw_text(p, bx1 + 14, box.y + 15, DRAW_LEFT, val_w, buf_str(&b));
@@ -295,17 +294,17 @@ page_diff_draw(struct page *p, double w, double h, const struct diff_result *r,
 		buf_printf(&line2, "no role's unexplained growth passed %lld MiB and %.0f%% of the before Rss",
 			   (long long)(r->opts.min_bytes >> 20), r->opts.min_percent);
 	buf_printf(&line3, "Rss %s (", page_from_to(&c, r->before->rss, r->after->rss));
-	num_human_delta(&line3, page_delta(r->before->rss, r->after->rss));
+	scale_bytes_delta(&line3, page_delta(r->before->rss, r->after->rss));
 	buf_puts(&line3, ")" DOT "runtime-visible ");
 	if (r->before->go_estimate.known && r->after->go_estimate.known) {
 		buf_puts(&line3, page_from_to(&c, r->before->go_estimate.v, r->after->go_estimate.v));
 		buf_puts(&line3, " (");
-		num_human_delta(&line3, page_delta(r->before->go_estimate.v, r->after->go_estimate.v));
+		scale_bytes_delta(&line3, page_delta(r->before->go_estimate.v, r->after->go_estimate.v));
 		buf_puts(&line3, ")");
 	} else
 		buf_puts(&line3, "n/a");
 	buf_puts(&line3, DOT "unexplained ");
-	num_human_delta(&line3, r->unexplained);
+	scale_bytes_delta(&line3, r->unexplained);
 	page_header(p, page_verdict_pill(v), page_verdict_colour(v), headline, buf_str(&line2),
 		    buf_str(&line3));
 	page_group_from(&g[0], "before", r->before, r->classes.known ? r->classes.before : NULL);

@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "core/buf.h"
-#include "core/num.h"
 #include "core/xalloc.h"
 #include "report/chart.h"
 #include "report/draw.h"
@@ -294,7 +293,7 @@ multiple(struct page *p, const struct fleet_view *v, const struct multiple *mu)
 		}
 		if (mu->val_w > 0 && s != NULL && s->n > 0) {
 			buf_reset(&b);
-			num_human(&b, (double)s->median);
+			scale_bytes(&b, (double)s->median);
 			draw_rgb(p, C_BLACK);
 			draw_font(p, TEXT_PX, compared);
 			draw_text(p, x1 + 8, base, DRAW_LEFT, mu->val_w - 8, buf_str(&b));
@@ -375,7 +374,7 @@ panel_fleet_dist(struct page *p, const struct scale_box *area, const struct flee
 		for (j = 0; j < r->nfindings; j++)
 			hot |= r->findings[j].role != NULL && strcmp(r->findings[j].role, r->roles[k]) == 0;
 		buf_reset(&note);
-		num_human_delta(&note, v->role_change[i]);
+		scale_bytes_delta(&note, v->role_change[i]);
 		mu = (struct multiple){ .m = { M_ROLE, k }, .title = r->roles[k],
 					.note = buf_str(&note),
 					.title_colour = hot ? C_VERMILLION : C_BLACK,
@@ -436,11 +435,11 @@ page_fleet_draw(struct page *p, double w, double h, const struct fleet_result *r
 		buf_puts(&line3, "median Rss ");
 		buf_puts(&line3, page_from_to(&c, cb->rss.median, ca->rss.median));
 		buf_puts(&line3, " (");
-		num_human_delta(&line3, page_delta(cb->rss.median, ca->rss.median));
+		scale_bytes_delta(&line3, page_delta(cb->rss.median, ca->rss.median));
 		buf_puts(&line3, ", 90% band ");
-		num_human_delta(&line3, (double)r->band_low);
+		scale_bytes_delta(&line3, (double)r->band_low);
 		buf_puts(&line3, " to ");
-		num_human_delta(&line3, (double)r->band_high);
+		scale_bytes_delta(&line3, (double)r->band_high);
 		buf_puts(&line3, ")" DOT "runtime-visible ");
 		if (cb->go_estimate.n > 0 && ca->go_estimate.n > 0)
 			buf_puts(&line3, page_from_to(&c, cb->go_estimate.median, ca->go_estimate.median));
@@ -448,7 +447,7 @@ page_fleet_draw(struct page *p, double w, double h, const struct fleet_result *r
 			buf_puts(&line3, "n/a");
 		if (r->paired > 0) {
 			buf_printf(&line3, DOT "%d pods in both, median change ", r->paired);
-			num_human_delta(&line3, (double)r->paired_median_delta);
+			scale_bytes_delta(&line3, (double)r->paired_median_delta);
 		}
 	}
 	page_header(p, page_verdict_pill(vd), page_verdict_colour(vd), headline, buf_str(&line2),

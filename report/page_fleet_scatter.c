@@ -4,7 +4,6 @@
 
 #include "core/buf.h"
 #include "core/escape.h"
-#include "core/num.h"
 #include "core/xalloc.h"
 #include "report/draw.h"
 #include "report/page_common.h"
@@ -152,7 +151,7 @@ cohort_marks(struct page *p, const struct fleet_view *v, const struct scale_tick
 
 		draw_arrow(p, mx[0] + ux * 9, my[0] + uy * 9, mx[1] - ux * 9, my[1] - uy * 9, C_BLACK);
 		buf_puts(&b, "median Rss ");
-		num_human_delta(&b, page_delta(r->cohorts[v->before].rss.median,
+		scale_bytes_delta(&b, page_delta(r->cohorts[v->before].rss.median,
 					       r->cohorts[v->after].rss.median));
 		draw_font(p, TEXT_PX, 1);
 		lb.w = draw_measure(p, buf_str(&b)) + 4;

@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "core/buf.h"
-#include "core/num.h"
 #include "report/cgroupout.h"
 #include "report/chart.h"
 #include "report/draw.h"
@@ -47,11 +46,11 @@ panel_roles_single(struct page *p, const struct scale_box *area, const struct sn
 		draw_font(p, TEXT_PX, 0);
 		draw_text(p, area->x + 4, base, DRAW_LEFT, lab_w - 4, ri->role);
 		buf_reset(&b);
-		num_human(&b, ri->rss);
+		scale_bytes(&b, ri->rss);
 		x = bx1 + 14 + draw_text(p, bx1 + 14, base, DRAW_LEFT, 100, buf_str(&b));
 		buf_reset(&b);
 		buf_puts(&b, "of ");
-		num_human(&b, ri->size);
+		scale_bytes(&b, ri->size);
 		draw_rgb(p, C_GREY);
 		draw_text(p, x + 8, base, DRAW_LEFT, area->x + area->w - x - 8, buf_str(&b));
 	}
@@ -63,7 +62,7 @@ panel_roles_single(struct page *p, const struct scale_box *area, const struct sn
 			rest += s->roles[i].rss;
 		buf_reset(&b);
 		buf_printf(&b, "+ %d more roles, Rss ", s->nroles - rows.shown);
-		num_human(&b, rest);
+		scale_bytes(&b, rest);
 		draw_rgb(p, C_GREY);
 		draw_text(p, area->x + 4, box.y + box.h / 2 + 4.5, DRAW_LEFT, area->w, buf_str(&b));
 	}
@@ -118,9 +117,9 @@ panel_vmas(struct page *p, const struct scale_box *area, const struct chart_vma 
 		draw_text(p, area->x + 16 + w, base, DRAW_LEFT, lab_w - 20 - w,
 			  v[i]->path != NULL && v[i]->path[0] != '\0' ? v[i]->path : "[anonymous]");
 		buf_reset(&b);
-		num_human(&b, v[i]->rss);
+		scale_bytes(&b, v[i]->rss);
 		buf_puts(&b, " of ");
-		num_human(&b, v[i]->size);
+		scale_bytes(&b, v[i]->size);
 		draw_rgb(p, C_BLACK);
 		draw_text(p, bx1 + 14, base, DRAW_LEFT, val_w, buf_str(&b));
 	}
@@ -133,7 +132,7 @@ panel_vmas(struct page *p, const struct scale_box *area, const struct chart_vma 
 			rest += v[j]->rss;
 		buf_reset(&b);
 		buf_printf(&b, "+ %zu more VMAs, Rss ", n - (size_t)rows.shown);
-		num_human(&b, rest);
+		scale_bytes(&b, rest);
 		draw_rgb(p, C_GREY);
 		draw_font(p, TEXT_PX, 0);
 		draw_text(p, area->x + 4, box.y + box.h / 2 + 4.5, DRAW_LEFT, area->w, buf_str(&b));
@@ -156,30 +155,30 @@ page_single_draw(struct page *p, double w, double h, const struct page_single_in
 
 	draw_paint(p, 0xFFFFFF);
 	buf_puts(&head, "Rss ");
-	num_human(&head, s->rss);
+	scale_bytes(&head, s->rss);
 	if (s->go_estimate.known) {
 		buf_puts(&head, ", Go sees ");
-		num_human(&head, s->go_estimate.v);
+		scale_bytes(&head, s->go_estimate.v);
 		buf_puts(&head, ", gap ");
-		num_human_delta(&head, page_delta(s->go_estimate.v, s->rss));
+		scale_bytes_delta(&head, page_delta(s->go_estimate.v, s->rss));
 	} else
 		buf_puts(&head, ", no Go runtime numbers");
 	page_snapshot_words(&line2, "", s);
 	buf_puts(&line3, "Size ");
-	num_human(&line3, s->size);
+	scale_bytes(&line3, s->size);
 	buf_printf(&line3, " in %lld VMAs", (long long)s->vma_count);
 	if (s->lazyfree > 0) {
 		buf_puts(&line3, DOT "LazyFree ");
-		num_human(&line3, s->lazyfree);
+		scale_bytes(&line3, s->lazyfree);
 		buf_puts(&line3, " (freed, still in Rss)");
 	}
 	if (s->swap > 0) {
 		buf_puts(&line3, DOT "Swap ");
-		num_human(&line3, s->swap);
+		scale_bytes(&line3, s->swap);
 	}
 	if (s->pprof_inuse.known) {
 		buf_puts(&line3, DOT "pprof inuse ");
-		num_human(&line3, s->pprof_inuse.v);
+		scale_bytes(&line3, s->pprof_inuse.v);
 	}
 	if (s->cgroup_usage.known) {
 		buf_puts(&line3, DOT);

@@ -93,6 +93,39 @@ scale_tick_label(struct buf *out, const struct scale_ticks *t, int i)
 	buf_printf(out, "%.*f %s", t->decimals, v / t->unit, t->unit_name);
 }
 
+void
+scale_bytes(struct buf *out, double bytes)
+{
+	double v = fabs(bytes);
+	int u;
+
+	if (isnan(bytes)) {
+		buf_puts(out, "n/a");
+		return;
+	}
+	if (v < 0.5) {
+		buf_puts(out, "0 B");
+		return;
+	}
+	if (bytes < 0)
+		buf_putc(out, '-');
+	/* a value that would print as 1000 or more goes up a unit: 1001.7 KiB is 0.98 MiB */
+	for (u = 0; u < 6 && v >= 999.5; u++)
+		v /= 1024;
+	if (u == 0)
+		buf_printf(out, "%.0f B", v);
+	else
+		buf_printf(out, "%.*f %s", v < 9.995 ? 2 : v < 99.95 ? 1 : 0, v, unit_names[u]);
+}
+
+void
+scale_bytes_delta(struct buf *out, double bytes)
+{
+	if (bytes >= 0.5)
+		buf_putc(out, '+');
+	scale_bytes(out, bytes);
+}
+
 double
 scale_map(const struct scale_ticks *t, double v, double px0, double px1)
 {

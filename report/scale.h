@@ -33,6 +33,14 @@ int scale_byte_ticks(double min, double max, int max_ticks, struct scale_ticks *
 double scale_tick_value(const struct scale_ticks *t, int i);
 /* Append tick i's label: "0", "512 MiB", "1.5 GiB", "-200 MiB". */
 void scale_tick_label(struct buf *out, const struct scale_ticks *t, int i);
+/*
+ * Append bytes for a chart, at most three significant digits: "512 B",
+ * "0.98 MiB" (not 1001.7 KiB), "12.3 MiB", "128 MiB", "n/a" for NaN. Text
+ * output keeps core/num.h's num_human; this is for drawn numbers only.
+ */
+void scale_bytes(struct buf *out, double bytes);
+/* scale_bytes of a change, signed: "+96.1 MiB", "-48.0 KiB", "0 B". */
+void scale_bytes_delta(struct buf *out, double bytes);
 /* Map v from [t->lo, t->hi] to [px0, px1] (either direction), clamped. */
 double scale_map(const struct scale_ticks *t, double v, double px0, double px1);
 

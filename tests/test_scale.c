@@ -197,6 +197,37 @@ test_units(void **state)
 
 static const char *path60 = "/var/lib/kubelet/pods/7f9c2d/volumes/cache/libfoo-v2.so.3.14";
 
+/* Chart numbers: three significant digits at most, the unit raised before 1000. */
+static void
+test_chart_bytes(void **state)
+{
+	static const struct {
+		double v;
+		int delta;
+		const char *want;
+	} cases[] = {
+		{ 0, 0, "0 B" }, { 512, 0, "512 B" }, { 999, 0, "999 B" }, { 1000, 0, "0.98 KiB" },
+		{ 1001.7 * KiB, 0, "0.98 MiB" }, { 12.34 * MiB, 0, "12.3 MiB" },
+		{ 128 * MiB, 0, "128 MiB" }, { 9.999 * MiB, 0, "10.0 MiB" }, { 99.96 * MiB, 0, "100 MiB" },
+		{ 999.6 * MiB, 0, "0.98 GiB" }, { 1.04 * GiB, 0, "1.04 GiB" }, { 96.1 * MiB, 1, "+96.1 MiB" },
+		{ -48 * KiB, 1, "-48.0 KiB" }, { 0, 1, "0 B" }, { -0.2, 1, "0 B" }, { 8 * KiB, 1, "+8.00 KiB" },
+		{ NAN, 0, "n/a" }, { 3e18, 0, "2.60 EiB" }, { 1e22, 0, "8674 EiB" },
+	};
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_reset(&b);
+		if (cases[i].delta)
+			scale_bytes_delta(&b, cases[i].v);
+		else
+			scale_bytes(&b, cases[i].v);
+		assert_string_equal(buf_str(&b), cases[i].want);
+	}
+	buf_release(&b);
+}
+
 static void
 test_fit_middle(void **state)
 {
@@ -1066,6 +1097,7 @@ main(void)
 		cmocka_unit_test(test_ticks_bad_and_flat),
 		cmocka_unit_test(test_map),
 		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_chart_bytes),
 		cmocka_unit_test(test_fit_middle),
 		cmocka_unit_test(test_fit_middle_utf8),
 		cmocka_unit_test(test_wrap),
