@@ -120,8 +120,9 @@ draw_measurer(struct page *p, struct scale_measure *m)
  * Control bytes and invalid UTF-8 become \xHH first, so cairo never sees an
  * invalid string and its error does not stick.
  */
-double
-draw_text(struct page *p, double x, double y, enum draw_align al, double max_w, const char *s)
+static double
+text_at(struct page *p, double x, double y, enum draw_align al, double max_w, const char *s,
+	int words)
 {
 	struct buf clean = BUF_INIT, fit = BUF_INIT;
 	struct scale_measure m = { measure, p->cr };
@@ -130,7 +131,10 @@ draw_text(struct page *p, double x, double y, enum draw_align al, double max_w, 
 	if (s == NULL || *s == '\0')
 		return 0;
 	escape_term(&clean, s, strlen(s));
-	w = scale_fit_middle(&fit, buf_str(&clean), max_w, &m);
+	if (words)
+		w = scale_fit_words(&fit, buf_str(&clean), max_w, &m);
+	else
+		w = scale_fit_middle(&fit, buf_str(&clean), max_w, &m);
 	if (fit.len > 0) {
 		if (al == DRAW_CENTER)
 			x -= w / 2;
@@ -144,6 +148,19 @@ draw_text(struct page *p, double x, double y, enum draw_align al, double max_w, 
 	buf_release(&clean);
 	buf_release(&fit);
 	return w;
+}
+
+double
+draw_text(struct page *p, double x, double y, enum draw_align al, double max_w, const char *s)
+{
+	return text_at(p, x, y, al, max_w, s, 0);
+}
+
+double
+draw_text_words(struct page *p, double x, double y, enum draw_align al, double max_w,
+		const char *s)
+{
+	return text_at(p, x, y, al, max_w, s, 1);
 }
 
 double

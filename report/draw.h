@@ -47,6 +47,12 @@ void draw_measurer(struct page *p, struct scale_measure *m);
  */
 double draw_text(struct page *p, double x, double y, enum draw_align al, double max_w,
 		 const char *s);
+/*
+ * draw_text for prose and label lists: shortened at a word boundary with
+ * "…" (scale_fit_words), never in the middle of a word.
+ */
+double draw_text_words(struct page *p, double x, double y, enum draw_align al, double max_w,
+		       const char *s);
 /* draw_text at (0, 0) of the page turned by angle radians about (x, y). */
 double draw_text_turned(struct page *p, double x, double y, double angle, enum draw_align al,
 			double max_w, const char *s);

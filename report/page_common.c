@@ -51,11 +51,11 @@ page_panel_title(struct page *p, double x, double y, double max_w, const char *t
 {
 	draw_rgb(p, C_BLACK);
 	draw_font(p, 16, 1);
-	draw_text(p, x, y, DRAW_LEFT, max_w, title);
+	draw_text_words(p, x, y, DRAW_LEFT, max_w, title);
 	if (sub != NULL) {
 		draw_rgb(p, C_GREY);
 		draw_font(p, TEXT_PX, 0);
-		draw_text(p, x, y + 18, DRAW_LEFT, max_w, sub);
+		draw_text_words(p, x, y + 18, DRAW_LEFT, max_w, sub);
 	}
 }
 
@@ -321,7 +321,7 @@ page_panel_layers(struct page *p, const struct scale_box *area, const struct lay
 		}
 		draw_rgb(p, C_GREY);
 		draw_font(p, TEXT_PX, 0);
-		draw_text(p, gx + gw / 2, plot_bot + (gr->name[0] ? 54 : 37), DRAW_CENTER, gw + group_gap - 6,
+		draw_text_words(p, gx + gw / 2, plot_bot + (gr->name[0] ? 54 : 37), DRAW_CENTER, gw + group_gap - 6,
 			  gr->caption);
 	}
 	/* legend: the classes with their values, then Rss and Size */
@@ -346,12 +346,12 @@ page_panel_layers(struct page *p, const struct scale_box *area, const struct lay
 			draw_fill_rect(p, lx, yy - 10, 14, 12, layer_classes[k].colour);
 			draw_rgb(p, C_BLACK);
 			draw_font(p, TEXT_PX, 0);
-			draw_text(p, lx + 20, yy, DRAW_LEFT, area->w - 20, buf_str(&b));
+			draw_text_words(p, lx + 20, yy, DRAW_LEFT, area->w - 20, buf_str(&b));
 		}
 		if (!any) {
 			draw_rgb(p, C_GREY);
 			draw_font(p, TEXT_PX, 0);
-			draw_text(p, lx, y, DRAW_LEFT, area->w,
+			draw_text_words(p, lx, y, DRAW_LEFT, area->w,
 				  "Go memory classes unknown (no MemStats or runtime/metrics in the bundle)");
 		}
 	}
@@ -386,26 +386,26 @@ page_header(struct page *p, const char *pill, unsigned pill_colour, const char *
 		if (draw_measure(p, headline) <= avail - pw - 14)
 			break;
 	}
-	draw_text(p, x + pw + 14, 42, DRAW_LEFT, avail - pw - 14, headline);
+	draw_text_words(p, x + pw + 14, 42, DRAW_LEFT, avail - pw - 14, headline);
 	draw_title(p, "%s: %s", pill, headline);
 	/* the largest finding in up to two lines */
 	draw_font(p, 15, 0);
 	n = scale_wrap(line2, avail, &m);
 	if (n == 0 || line2[n] == '\0') {
-		draw_text(p, x, 70, DRAW_LEFT, avail, line2);
+		draw_text_words(p, x, 70, DRAW_LEFT, avail, line2);
 	} else {
 		struct buf first = BUF_INIT;
 
 		buf_add(&first, line2, n);
-		draw_text(p, x, 70, DRAW_LEFT, avail, buf_str(&first));
+		draw_text_words(p, x, 70, DRAW_LEFT, avail, buf_str(&first));
 		while (line2[n] == ' ')
 			n++;
-		draw_text(p, x, 89, DRAW_LEFT, avail, line2 + n);
+		draw_text_words(p, x, 89, DRAW_LEFT, avail, line2 + n);
 		buf_release(&first);
 	}
 	draw_rgb(p, C_GREY);
 	draw_font(p, 14, 0);
-	draw_text(p, x, 110, DRAW_LEFT, avail, line3);
+	draw_text_words(p, x, 110, DRAW_LEFT, avail, line3);
 	draw_line(p, MARGIN, 120, draw_width(p) - MARGIN, 120, C_GRID, 1);
 }
 
@@ -442,23 +442,55 @@ page_footer_line(struct page *p, const char *what, const char *version)
 		buf_printf(&b, "rssgap %s", version);
 		vw = draw_text(p, w - MARGIN, h - 14, DRAW_RIGHT, 200, buf_str(&b)) + 24;
 	}
-	draw_text(p, MARGIN, h - 14, DRAW_LEFT, w - 2 * MARGIN - vw, what);
+	draw_text_words(p, MARGIN, h - 14, DRAW_LEFT, w - 2 * MARGIN - vw, what);
 	buf_release(&b);
 }
 
+/*
+ * The footer naming the snapshot(s). When before and after do not fit on
+ * the line together, each keeps its first whole words in its share of the
+ * line (the shorter one whole when it fits in half), so both stay named.
+ */
 void
 page_footer(struct page *p, const struct snapshot_info *before, const struct snapshot_info *after,
 	    const char *version)
 {
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_INIT, bs = BUF_INIT, as = BUF_INIT, v = BUF_INIT;
+	struct scale_measure m;
+	double avail, dot, wb, wa;
 
-	page_snapshot_words(&b, after != NULL ? "before" : "snapshot", before);
-	if (after != NULL) {
+	page_snapshot_words(&bs, after != NULL ? "before" : "snapshot", before);
+	if (after != NULL)
+		page_snapshot_words(&as, "after", after);
+	draw_font(p, TEXT_PX, 0);
+	draw_measurer(p, &m);
+	avail = draw_width(p) - 2 * MARGIN;
+	if (version != NULL) {
+		buf_printf(&v, "rssgap %s", version);
+		avail -= fmin(draw_measure(p, buf_str(&v)), 200) + 24;
+	}
+	dot = draw_measure(p, DOT);
+	wb = draw_measure(p, buf_str(&bs));
+	wa = draw_measure(p, buf_str(&as));
+	if (after == NULL || wb + dot + wa <= avail) {
+		buf_puts(&b, buf_str(&bs));
+		if (after != NULL) {
+			buf_puts(&b, DOT);
+			buf_puts(&b, buf_str(&as));
+		}
+	} else {
+		double half = (avail - dot) / 2;
+		double room_b = wa < half ? avail - dot - wa : wb < half ? wb : half;
+
+		wb = scale_fit_words(&b, buf_str(&bs), room_b, &m);
 		buf_puts(&b, DOT);
-		page_snapshot_words(&b, "after", after);
+		scale_fit_words(&b, buf_str(&as), avail - dot - wb - 1, &m);
 	}
 	page_footer_line(p, buf_str(&b), version);
 	buf_release(&b);
+	buf_release(&bs);
+	buf_release(&as);
+	buf_release(&v);
 }
 
 /* One Size (outline) + Rss (fill) bar; Size past the axis ends in a break mark. */

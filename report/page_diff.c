@@ -120,7 +120,7 @@ panel_roles_diff(struct page *p, const struct scale_box *area, const struct diff
 			       "them cannot be known)", note);
 		draw_rgb(p, C_GREY);
 		draw_font(p, TEXT_PX, 0);
-		draw_text(p, area->x + 4, last.y + 16, DRAW_LEFT, area->w, buf_str(&b));
+		draw_text_words(p, area->x + 4, last.y + 16, DRAW_LEFT, area->w, buf_str(&b));
 	}
 out:
 	buf_release(&b);
@@ -268,7 +268,7 @@ panel_cgroup(struct page *p, const struct scale_box *area, const struct diff_res
 		buf_add(&one, s, semi != NULL ? (size_t)(semi - s) : strlen(s));
 		draw_rgb(p, strstr(buf_str(&one), "OOM kill") != NULL && a->cgroup_oom_kill.v > 0 ?
 			 C_VERMILLION : C_BLACK);
-		draw_text(p, area->x, y, DRAW_LEFT, area->w, buf_str(&one));
+		draw_text_words(p, area->x, y, DRAW_LEFT, area->w, buf_str(&one));
 		y += 18;
 	}
 	buf_release(&words);

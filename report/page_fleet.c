@@ -367,7 +367,7 @@ panel_fleet_dist(struct page *p, const struct scale_box *area, const struct flee
 		buf_puts(&t1, " (those two cohorts only)");
 	draw_rgb(p, C_BLACK);
 	draw_font(p, 14, 1);
-	draw_text(p, area->x, top + 12, DRAW_LEFT, area->w, buf_str(&t1));
+	draw_text_words(p, area->x, top + 12, DRAW_LEFT, area->w, buf_str(&t1));
 	for (i = 0; i < v->nrole; i++) {
 		int k = v->role[i], hot = 0, j;
 

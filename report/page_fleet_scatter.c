@@ -117,7 +117,7 @@ free_label(struct page *p, struct placed *pl, const struct dot *d, int nd,
 	if (pl->n < (int)(sizeof(pl->box) / sizeof(pl->box[0])))
 		pl->box[pl->n++] = b;
 	draw_rgb(p, colour);
-	draw_text(p, b.x + 2, b.y + b.h - 4, DRAW_LEFT, b.w, s);
+	draw_text_words(p, b.x + 2, b.y + b.h - 4, DRAW_LEFT, b.w, s);
 }
 
 /*
@@ -294,7 +294,7 @@ page_fleet_scatter(struct page *p, const struct scale_box *area, const struct fl
 	draw_outline_rect(p, area->x, y - 10, 14, 12, C_VERMILLION, 1);
 	draw_rgb(p, C_VERMILLION);
 	draw_font(p, TEXT_PX, 0);
-	draw_text(p, area->x + 20, y, DRAW_LEFT, area->w - 20, above);
+	draw_text_words(p, area->x + 20, y, DRAW_LEFT, area->w - 20, above);
 	y1 = y + 22;
 	/* a square plot: y = x at 45 degrees */
 	side = fmax(120, fmin(area->x + area->w - 10 - x0, area->y + area->h - 200 - y1));
@@ -313,7 +313,7 @@ page_fleet_scatter(struct page *p, const struct scale_box *area, const struct fl
 	draw_dash(p, 0, 0);
 	draw_rgb(p, C_BLACK);
 	draw_font(p, TEXT_PX, 0);
-	draw_text(p, (x0 + x1) / 2, y0 + 38, DRAW_CENTER, side,
+	draw_text_words(p, (x0 + x1) / 2, y0 + 38, DRAW_CENTER, side,
 		  "runtime-visible per pod (Sys \xe2\x88\x92 HeapReleased) \xe2\x86\x92");
 	draw_text_turned(p, area->x + 12, (y0 + y1) / 2, -M_PI / 2, DRAW_CENTER, side,
 			 "Rss per pod \xe2\x86\x92");
@@ -365,7 +365,7 @@ page_fleet_scatter(struct page *p, const struct scale_box *area, const struct fl
 		y += 18;
 	}
 	if (r->noutliers == 0) {
-		draw_text(p, area->x, y, DRAW_LEFT, area->w,
+		draw_text_words(p, area->x, y, DRAW_LEFT, area->w,
 			  "no outliers (no pod 3 MADs from its cohort's median Rss)");
 		goto out;
 	}
@@ -374,7 +374,7 @@ page_fleet_scatter(struct page *p, const struct scale_box *area, const struct fl
 	buf_reset(&b);
 	buf_printf(&b, "%d outlier%s, 3 MADs or more from the cohort median", r->noutliers,
 		   r->noutliers == 1 ? "" : "s");
-	draw_text(p, area->x + 18, y, DRAW_LEFT, area->w - 18, buf_str(&b));
+	draw_text_words(p, area->x + 18, y, DRAW_LEFT, area->w - 18, buf_str(&b));
 	{
 		struct scale_rows rows;
 
@@ -388,7 +388,7 @@ page_fleet_scatter(struct page *p, const struct scale_box *area, const struct fl
 			buf_printf(&b, "#%lld ", (long long)r->outliers[k].id);
 			buf_puts(&b, r->outliers[k].why != NULL ? r->outliers[k].why : "");
 			draw_rgb(p, C_BLACK);
-			draw_text(p, area->x + 18, row.y + 13, DRAW_LEFT, area->w - 18, buf_str(&b));
+			draw_text_words(p, area->x + 18, row.y + 13, DRAW_LEFT, area->w - 18, buf_str(&b));
 		}
 		if (rows.more) {
 			struct scale_box row = scale_row_box(&rows, rows.shown, area->x, area->w);
@@ -396,7 +396,7 @@ page_fleet_scatter(struct page *p, const struct scale_box *area, const struct fl
 			buf_reset(&b);
 			buf_printf(&b, "+ %d more outliers", r->noutliers - rows.shown);
 			draw_rgb(p, C_GREY);
-			draw_text(p, area->x + 18, row.y + 13, DRAW_LEFT, area->w - 18, buf_str(&b));
+			draw_text_words(p, area->x + 18, row.y + 13, DRAW_LEFT, area->w - 18, buf_str(&b));
 		}
 	}
 out:

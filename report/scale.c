@@ -218,6 +218,56 @@ scale_fit_middle(struct buf *out, const char *s, double max_width, const struct 
 	return w;
 }
 
+/* Width of s[0..n) + "…", built in try. */
+static double
+cut_width(struct buf *try, const char *s, size_t n, const struct scale_measure *m)
+{
+	buf_reset(try);
+	buf_add(try, s, n);
+	buf_puts(try, ELLIPSIS);
+	return m->width(m->ctx, buf_str(try));
+}
+
+double
+scale_fit_words(struct buf *out, const char *s, double max_width, const struct scale_measure *m)
+{
+	struct buf try = BUF_INIT;
+	size_t len = strlen(s), i, best = 0, e;
+	double w = m->width(m->ctx, s), bw = 0;
+
+	if (w <= max_width) {
+		buf_puts(out, s);
+		return w;
+	}
+	/* the longest run of whole words, its trailing blanks dropped */
+	for (i = 1; i < len; i++) {
+		if (s[i] != ' ' || s[i - 1] == ' ')
+			continue;
+		if ((w = cut_width(&try, s, i, m)) > max_width)
+			break;
+		best = i;
+		bw = w;
+	}
+	if (best == 0) {
+		/* one word wider than the room: its head, at code point boundaries */
+		for (e = 0, i = 0; i < len && s[i] != ' '; i = e) {
+			e = i + cp_len(s + i, len - i);
+			if ((w = cut_width(&try, s, e, m)) > max_width)
+				break;
+			best = e;
+			bw = w;
+		}
+	}
+	if (best == 0 && (bw = cut_width(&try, s, 0, m)) > max_width)
+		bw = 0;
+	else {
+		buf_add(out, s, best);
+		buf_puts(out, ELLIPSIS);
+	}
+	buf_release(&try);
+	return bw;
+}
+
 size_t
 scale_wrap(const char *s, double max_width, const struct scale_measure *m)
 {

@@ -68,6 +68,14 @@ size_t scale_utf8_count(const char *s);
 double scale_fit_middle(struct buf *out, const char *s, double max_width,
 			const struct scale_measure *m);
 /*
+ * Append s, or when wider than max_width, its first whole words and "…":
+ * cut at a space, never inside a word. When not even the first word fits
+ * (one long word), its head and "…" at a code point boundary; appends
+ * nothing when not even "…" fits. Returns the width of what was appended.
+ */
+double scale_fit_words(struct buf *out, const char *s, double max_width,
+		       const struct scale_measure *m);
+/*
  * Bytes of s that make its first line when wrapped at max_width: up to a
  * space (the space not counted), or all of s when it fits; 0 when not even
  * the first word fits.

@@ -228,6 +228,46 @@ test_chart_bytes(void **state)
 	buf_release(&b);
 }
 
+/* Cut at a word boundary with "…", never inside a word (10 px a code point). */
+static void
+test_fit_words(void **state)
+{
+	double adv = 10;
+	struct scale_measure m = { scale_mono_width, &adv };
+	struct buf b = BUF_INIT;
+	double w;
+
+	(void)state;
+	w = scale_fit_words(&b, "short", 50, &m);
+	assert_string_equal(buf_str(&b), "short");
+	assert_true(w == 50);
+	buf_reset(&b);
+	/* "#1 go=go1.19.8 mode=untouched" in 20 code points: two whole words */
+	w = scale_fit_words(&b, "#1 go=go1.19.8 mode=untouched", 200, &m);
+	assert_string_equal(buf_str(&b), "#1 go=go1.19.8" ELLIPSIS);
+	assert_true(w == 150);
+	buf_reset(&b);
+	/* blanks before the cut are dropped */
+	scale_fit_words(&b, "ab   cdefgh", 60, &m);
+	assert_string_equal(buf_str(&b), "ab" ELLIPSIS);
+	buf_reset(&b);
+	/* one word wider than the room: its head, at a code point boundary */
+	scale_fit_words(&b, "untouched n=20", 50, &m);
+	assert_string_equal(buf_str(&b), "unto" ELLIPSIS);
+	buf_reset(&b);
+	scale_fit_words(&b, "\xc3\xa9t\xc3\xa9-long", 30, &m);
+	assert_string_equal(buf_str(&b), "\xc3\xa9t" ELLIPSIS);
+	buf_reset(&b);
+	/* room for "…" alone, then for nothing */
+	w = scale_fit_words(&b, "word", 10, &m);
+	assert_string_equal(buf_str(&b), ELLIPSIS);
+	buf_reset(&b);
+	w = scale_fit_words(&b, "word", 5, &m);
+	assert_string_equal(buf_str(&b), "");
+	assert_true(w == 0);
+	buf_release(&b);
+}
+
 static void
 test_fit_middle(void **state)
 {
@@ -1099,6 +1139,7 @@ main(void)
 		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_chart_bytes),
 		cmocka_unit_test(test_fit_middle),
+		cmocka_unit_test(test_fit_words),
 		cmocka_unit_test(test_fit_middle_utf8),
 		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_rows_20_roles_60_chars),
