@@ -20,6 +20,9 @@ struct page {
 	double w, h;
 	struct buf *log;	/* every string drawn, one a line (for the SVG's <desc>) */
 	struct buf *title;	/* the headline, for the SVG's <title> */
+	struct buf *svg_text;	/* SVG only: each string as a <text> element, not glyph paths */
+	double font_px;
+	int bold;
 };
 
 static void
@@ -92,6 +95,8 @@ draw_font(struct page *p, double px, int bold)
 	cairo_select_font_face(p->cr, FONT, CAIRO_FONT_SLANT_NORMAL,
 			       bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
 	cairo_set_font_size(p->cr, px);
+	p->font_px = px;
+	p->bold = bold;
 }
 
 void
@@ -114,6 +119,37 @@ draw_measurer(struct page *p, struct scale_measure *m)
 {
 	m->width = measure;
 	m->ctx = p->cr;
+}
+
+/*
+ * On the SVG, text is a <text> element (searchable, copyable) at the device
+ * position of (x, y), turned as the page is, in the current font and
+ * colour; cairo would draw its glyphs as paths. The elements go on top of
+ * the drawing when the SVG is finished.
+ */
+static void
+svg_text(struct page *p, double x, double y, const char *s)
+{
+	struct buf *b = p->svg_text;
+	cairo_matrix_t mx;
+	double r = 0, g = 0, bl = 0, a = 1, dx = x, dy = y;
+
+	cairo_pattern_get_rgba(cairo_get_source(p->cr), &r, &g, &bl, &a);
+	cairo_get_matrix(p->cr, &mx);
+	cairo_user_to_device(p->cr, &dx, &dy);
+	buf_printf(b, "<text x=\"%.2f\" y=\"%.2f\" font-size=\"%.2f\"", dx, dy, p->font_px);
+	if (p->bold)
+		buf_puts(b, " font-weight=\"bold\"");
+	buf_printf(b, " fill=\"#%02x%02x%02x\"", (unsigned)lround(r * 255), (unsigned)lround(g * 255),
+		   (unsigned)lround(bl * 255));
+	if (a < 1)
+		buf_printf(b, " fill-opacity=\"%.2f\"", a);
+	if (mx.yx != 0 || mx.xy != 0)
+		buf_printf(b, " transform=\"rotate(%.2f %.2f %.2f)\"", atan2(mx.yx, mx.xx) * 180 / M_PI,
+			   dx, dy);
+	buf_putc(b, '>');
+	escape_xml(b, s, strlen(s));
+	buf_puts(b, "</text>\n");
 }
 
 /*
@@ -140,8 +176,12 @@ text_at(struct page *p, double x, double y, enum draw_align al, double max_w, co
 			x -= w / 2;
 		else if (al == DRAW_RIGHT)
 			x -= w;
-		cairo_move_to(p->cr, x, y);
-		cairo_show_text(p->cr, buf_str(&fit));
+		if (p->svg_text != NULL)
+			svg_text(p, x, y, buf_str(&fit));
+		else {
+			cairo_move_to(p->cr, x, y);
+			cairo_show_text(p->cr, buf_str(&fit));
+		}
 		buf_puts(p->log, buf_str(&fit));
 		buf_putc(p->log, '\n');
 	}
@@ -287,10 +327,10 @@ draw_disc(struct page *p, double x, double y, double radius, unsigned hex, doubl
 /* The page of fn on any surface; log and title collect the text drawn. */
 static void
 run(cairo_t *cr, double w, double h, void (*fn)(struct page *, double, double, const void *),
-    const void *arg, struct buf *log, struct buf *title)
+    const void *arg, struct buf *log, struct buf *title, struct buf *text)
 {
 	cairo_font_options_t *fo = cairo_font_options_create();
-	struct page p = { cr, w, h, log, title };
+	struct page p = { cr, w, h, log, title, text, 0, 0 };
 
 	/* unhinted metrics: PNG and SVG lay text out the same way */
 	cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
@@ -331,7 +371,7 @@ draw_png(int width, int height, void (*fn)(struct page *p, double w, double h, c
 	cairo_status_t st;
 	int rc = -1;
 
-	run(cr, width, height, fn, arg, &log, &title);
+	run(cr, width, height, fn, arg, &log, &title, NULL);
 	st = cairo_status(cr);
 	cairo_destroy(cr);
 	if (st == CAIRO_STATUS_SUCCESS)
@@ -382,14 +422,18 @@ svg_renumber(struct buf *out, const char *s, size_t len)
 	buf_add(out, s + i, len - i);
 }
 
-/* Insert <title> and <desc> (every string drawn, XML-escaped) after the <svg> tag. */
+/*
+ * Insert <title> and <desc> (every string drawn, XML-escaped) after the <svg>
+ * tag, and the <text> elements in the chart font before the closing tag.
+ */
 static void
-svg_finish(struct buf *out, const struct buf *raw, const char *title, const struct buf *log)
+svg_finish(struct buf *out, const struct buf *raw, const char *title, const struct buf *log,
+	   const struct buf *text)
 {
 	struct buf ren = BUF_INIT;
-	const char *svg, *gt;
+	const char *svg, *gt, *close;
 	const char *s = buf_str(log);
-	size_t head;
+	size_t head, end;
 
 	svg_renumber(&ren, raw->data != NULL ? raw->data : "", raw->len);
 	svg = strstr(buf_str(&ren), "<svg");
@@ -408,7 +452,17 @@ svg_finish(struct buf *out, const struct buf *raw, const char *title, const stru
 		s += n + (nl != NULL);
 	}
 	buf_puts(out, "</desc>");
-	buf_add(out, buf_str(&ren) + head, ren.len - head);
+	end = ren.len;
+	close = NULL;
+	for (svg = buf_str(&ren) + head; (svg = strstr(svg, "</svg>")) != NULL; svg++)
+		close = svg;
+	if (close != NULL)
+		end = (size_t)(close - buf_str(&ren));
+	buf_add(out, buf_str(&ren) + head, end - head);
+	buf_puts(out, "<g font-family=\"" FONT ", sans-serif\" xml:space=\"preserve\">\n");
+	buf_add(out, buf_str(text), text->len);
+	buf_puts(out, "</g>\n");
+	buf_add(out, buf_str(&ren) + end, ren.len - end);
 	buf_release(&ren);
 }
 
@@ -416,7 +470,7 @@ int
 draw_svg(int width, int height, void (*fn)(struct page *p, double w, double h, const void *arg),
 	 const void *arg, const char *path, struct diag *d)
 {
-	struct buf raw = BUF_INIT, log = BUF_INIT, title = BUF_INIT, out = BUF_INIT;
+	struct buf raw = BUF_INIT, log = BUF_INIT, title = BUF_INIT, out = BUF_INIT, text = BUF_INIT;
 	cairo_surface_t *s = cairo_svg_surface_create_for_stream(to_buf, &raw, width, height);
 	cairo_t *cr;
 	cairo_status_t st;
@@ -425,7 +479,7 @@ draw_svg(int width, int height, void (*fn)(struct page *p, double w, double h, c
 	cairo_svg_surface_restrict_to_version(s, CAIRO_SVG_VERSION_1_1);
 	cairo_svg_surface_set_document_unit(s, CAIRO_SVG_UNIT_PX);
 	cr = cairo_create(s);
-	run(cr, width, height, fn, arg, &log, &title);
+	run(cr, width, height, fn, arg, &log, &title, &text);
 	st = cairo_status(cr);
 	cairo_destroy(cr);
 	cairo_surface_finish(s);
@@ -435,13 +489,14 @@ draw_svg(int width, int height, void (*fn)(struct page *p, double w, double h, c
 	if (st != CAIRO_STATUS_SUCCESS)
 		cairo_failed(st, "SVG", d);
 	else {
-		svg_finish(&out, &raw, buf_str(&title), &log);
+		svg_finish(&out, &raw, buf_str(&title), &log, &text);
 		rc = write_file(path, &out, d);
 	}
 	buf_release(&title);
 	buf_release(&raw);
 	buf_release(&log);
 	buf_release(&out);
+	buf_release(&text);
 	return rc;
 }
 

@@ -6,7 +6,9 @@
  * which keep cairo's state (source colour, font, dash) between calls just
  * as cairo does: set the colour and the font, then draw.
  * Every string drawn is logged for the SVG's <desc>; the SVG's <title> is
- * what draw_title appended. Text is escaped (control bytes and invalid
+ * what draw_title appended. On the SVG, text is not drawn as glyph paths:
+ * each string becomes a <text> element (searchable, copyable), put on top
+ * of the drawing when the file is finished. Text is escaped (control bytes and invalid
  * UTF-8 become \xHH) before cairo sees it. cairo errors are sticky: the
  * surface checks the status once, at the end.
  */

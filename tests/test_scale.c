@@ -685,6 +685,12 @@ test_render_diff(void **state)
 	/* invalid UTF-8 and a control byte are drawn visibly, not passed to cairo */
 	assert_non_null(strstr(svg1, "\\xff\\xfe\\x01lib.so"));
 	assert_non_null(strstr(svg1, "<title>UNEXPLAINED GROWTH: Rss grew 230 MiB"));
+	/* text as <text> elements, searchable and copyable, no glyph paths */
+	assert_non_null(strstr(svg1, "font-weight=\"bold\" fill=\"#ffffff\">UNEXPLAINED GROWTH</text>"));
+	assert_non_null(strstr(svg1, "<g font-family=\"DejaVu Sans, sans-serif\" xml:space=\"preserve\">"));
+	assert_non_null(strstr(svg1, "&lt;script&gt;alert(1)&lt;/script&gt;&amp;amp;"));
+	assert_null(strstr(svg1, "glyph"));
+	assert_non_null(strstr(strstr(svg1, "<text "), "</g>\n</svg>"));
 	/* the same input, rendered again in the same process, gives the same bytes */
 	assert_int_equal(chart_write_diff(&st.r, &o, NULL, tmp("again.svg"), &d), 0);
 	svg2 = tu_read_file(tmp("again.svg"), &len2);
