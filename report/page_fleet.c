@@ -218,7 +218,8 @@ strip_row(struct page *p, const struct fleet_view *v, int c, const struct metric
 
 		if (pt->cohort != c || !page_fleet_point_value(r, pt, m, &val))
 			continue;
-		draw_disc(p, scale_map(t, val, x0, x1), cy + spread(k++) * jit, rad, col, 0.6, 0);
+		draw_disc(p, scale_clamp_in(scale_map(t, val, x0, x1), x0, x1, rad), cy + spread(k++) * jit,
+			  rad, col, 0.6, 0);
 	}
 	x = scale_map(t, (double)s->median, x0, x1);
 	draw_line(p, x, cy - bh / 2 - 3, x, cy + bh / 2 + 3, C_BLACK, 2);

@@ -141,8 +141,8 @@ cohort_marks(struct page *p, const struct fleet_view *v, const struct scale_tick
 		if (c < 0 || r->cohorts[c].go_estimate.n == 0 || r->cohorts[c].rss.n == 0)
 			continue;
 		co = &r->cohorts[c];
-		mx[k] = scale_map(t, (double)co->go_estimate.median, x0, x1);
-		my[k] = scale_map(t, (double)co->rss.median, y0, y1);
+		mx[k] = scale_clamp_in(scale_map(t, (double)co->go_estimate.median, x0, x1), x0, x1, 5);
+		my[k] = scale_clamp_in(scale_map(t, (double)co->rss.median, y0, y1), y0, y1, 5);
 		have |= 1 << k;
 	}
 	if (have == 3 && hypot(mx[1] - mx[0], my[1] - my[0]) > 30) {
@@ -172,8 +172,8 @@ cohort_marks(struct page *p, const struct fleet_view *v, const struct scale_tick
 
 		if (v->colour[c] == C_LIGHT || co->go_estimate.n == 0 || co->rss.n == 0)
 			continue;
-		x = scale_map(t, (double)co->go_estimate.median, x0, x1);
-		y = scale_map(t, (double)co->rss.median, y0, y1);
+		x = scale_clamp_in(scale_map(t, (double)co->go_estimate.median, x0, x1), x0, x1, 5);
+		y = scale_clamp_in(scale_map(t, (double)co->rss.median, y0, y1), y0, y1, 5);
 		draw_font(p, TEXT_PX, 1);
 		buf_reset(&b);
 		escape_term(&b, co->value, strlen(co->value));
@@ -323,8 +323,9 @@ page_fleet_scatter(struct page *p, const struct scale_box *area, const struct fl
 			unknown++;
 			continue;
 		}
-		d[nd].x = scale_map(&t, xv, x0, x1);
-		d[nd].y = scale_map(&t, yv, y0, y1);
+		/* a dot (radius 4, 1 px outline) at the axis end stays inside the plot */
+		d[nd].x = scale_clamp_in(scale_map(&t, xv, x0, x1), x0, x1, 5);
+		d[nd].y = scale_clamp_in(scale_map(&t, yv, y0, y1), y0, y1, 5);
 		d[nd++].point = i;
 	}
 	/* grey cohorts under coloured ones */

@@ -139,6 +139,18 @@ scale_map(const struct scale_ticks *t, double v, double px0, double px1)
 }
 
 double
+scale_clamp_in(double v, double a, double b, double r)
+{
+	double lo = fmin(a, b) + r, hi = fmax(a, b) - r;
+
+	if (lo > hi)
+		return (a + b) / 2;
+	if (!(v >= lo))		/* also NaN */
+		return lo;
+	return v > hi ? hi : v;
+}
+
+double
 scale_mono_width(void *ctx, const char *s)
 {
 	return *(const double *)ctx * (double)scale_utf8_count(s);

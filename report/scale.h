@@ -44,6 +44,13 @@ void scale_bytes_delta(struct buf *out, double bytes);
 /* Map v from [t->lo, t->hi] to [px0, px1] (either direction), clamped. */
 double scale_map(const struct scale_ticks *t, double v, double px0, double px1);
 
+/*
+ * A mark's centre v kept r pixels inside the span between a and b (either
+ * order), so that a dot at the axis end stays whole inside the plot: at most
+ * r pixels off its value. The middle of the span when it is narrower than 2r.
+ */
+double scale_clamp_in(double v, double a, double b, double r);
+
 /* An axis-aligned box in pixels. */
 struct scale_box {
 	double x, y, w, h;

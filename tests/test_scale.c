@@ -268,6 +268,18 @@ test_fit_words(void **state)
 	buf_release(&b);
 }
 
+/* Marks stay whole inside the plot. */
+static void
+test_clamp_in(void **state)
+{
+	(void)state;
+	assert_true(scale_clamp_in(300, 0, 300, 5) == 295);
+	assert_true(scale_clamp_in(-3, 300, 0, 5) == 5);
+	assert_true(scale_clamp_in(150, 0, 300, 5) == 150);
+	assert_true(scale_clamp_in(NAN, 0, 300, 5) == 5);
+	assert_true(scale_clamp_in(7, 0, 6, 5) == 3);
+}
+
 static void
 test_fit_middle(void **state)
 {
@@ -1142,6 +1154,7 @@ main(void)
 		cmocka_unit_test(test_ticks_properties),
 		cmocka_unit_test(test_ticks_bad_and_flat),
 		cmocka_unit_test(test_map),
+		cmocka_unit_test(test_clamp_in),
 		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_chart_bytes),
 		cmocka_unit_test(test_fit_middle),
