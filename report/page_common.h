@@ -50,7 +50,7 @@ struct layer_group {
 
 /* Labels already on a panel, so that the next one is moved clear of them. */
 struct placed {
-	struct scale_box box[16];
+	struct scale_box box[32];
 	int n;
 	double min_y;
 };

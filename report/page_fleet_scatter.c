@@ -196,40 +196,23 @@ cmp_dot_id(const void *pa, const void *pb)
 	return (a[0] > b[0]) - (a[0] < b[0]);
 }
 
-/* Move a label right until no ring (radius 8, 2 px line) is under it. */
-static void
-clear_of_rings(struct scale_box *lb, const struct dot *d, const int *ring, int n)
-{
-	int i, moved, passes = 0;
-
-	do {	/* x only grows, so a ring moves the label once; bounded anyway */
-		moved = 0;
-		for (i = 0; i < n; i++) {
-			const struct dot *o = ring[i] >= 0 ? &d[ring[i]] : NULL;
-
-			if (o != NULL && o->x + 10 > lb->x && o->x - 10 < lb->x + lb->w &&
-			    o->y + 10 > lb->y && o->y - 10 < lb->y + lb->h) {
-				lb->x = o->x + 11;
-				moved = 1;
-			}
-		}
-	} while (moved && ++passes < 32);
-}
-
 /*
  * Outliers on the scatter: every one ringed, the first FLEET_LABELS labelled
- * with their snapshot id right of the rings at their height (rings stack
- * when outliers share a value), clear of the labels already placed.
+ * with their snapshot id where scale_place_label finds room inside the plot,
+ * clear of the rings and of the labels already placed; a label set apart
+ * from its ring gets a leader line, one with no room is left out (the list
+ * under the plot names every outlier).
  */
 static void
-outlier_rings(struct page *p, const struct fleet_view *v, const struct dot *d, int nd, double x1,
-	      struct placed *pl)
+outlier_rings(struct page *p, const struct fleet_view *v, const struct dot *d, int nd,
+	      const struct scale_box *plot, struct placed *pl)
 {
 	const struct fleet_result *r = v->r;
 	int64_t (*by_id)[2] = xcalloc((size_t)nd + 1, sizeof(*by_id));
 	int *ring = xcalloc((size_t)r->noutliers + 1, sizeof(int));
+	struct scale_box *rings = xcalloc((size_t)r->noutliers + 1, sizeof(*rings));
 	struct buf b = BUF_INIT;
-	int i, k, labelled = 0;
+	int i, k, nrings = 0, labelled = 0;
 
 	for (i = 0; i < nd; i++) {
 		by_id[i][0] = r->points[d[i].point].id;
@@ -241,32 +224,45 @@ outlier_rings(struct page *p, const struct fleet_view *v, const struct dot *d, i
 		const int64_t *hit = bsearch(key, by_id, (size_t)nd, sizeof(*by_id), cmp_dot_id);
 
 		ring[k] = hit != NULL ? (int)hit[1] : -1;
-		if (hit != NULL)
-			draw_disc(p, d[ring[k]].x, d[ring[k]].y, 8, C_VERMILLION, 0, 2);
+		if (hit == NULL)
+			continue;
+		/* radius 8, 2 px line */
+		rings[nrings++] = (struct scale_box){ d[ring[k]].x - 9, d[ring[k]].y - 9, 18, 18 };
+		draw_disc(p, d[ring[k]].x, d[ring[k]].y, 8, C_VERMILLION, 0, 2);
 	}
 	draw_font(p, TEXT_PX, 1);
 	for (k = 0; k < r->noutliers && labelled < FLEET_LABELS; k++) {
 		struct scale_box lb;
+		double cx, cy;
+		int far;
 
 		if (ring[k] < 0)
 			continue;
+		cx = d[ring[k]].x;
+		cy = d[ring[k]].y;
 		buf_reset(&b);
 		buf_printf(&b, "#%lld", (long long)r->outliers[k].id);
-		lb.w = draw_measure(p, buf_str(&b)) + 4;
-		lb.h = 15;
-		lb.x = d[ring[k]].x + 10;
-		lb.y = d[ring[k]].y - lb.h / 2;
-		clear_of_rings(&lb, d, ring, r->noutliers);
-		scale_nudge_up(&lb, pl->box, pl->n, 4, pl->min_y);
-		clear_of_rings(&lb, d, ring, r->noutliers);
-		lb.x = fmin(lb.x, x1 - lb.w);
-		page_place(pl, &lb);
+		far = scale_place_label(cx, cy, 9, draw_measure(p, buf_str(&b)) + 4, 15, plot, pl->box,
+					pl->n, rings, nrings, &lb);
+		if (far < 0)
+			continue;
+		if (far > 0) {
+			double tx = fmin(fmax(cx, lb.x), lb.x + lb.w), ty = fmin(fmax(cy, lb.y), lb.y + lb.h);
+			double len = hypot(tx - cx, ty - cy);
+
+			if (len > 9)
+				draw_line(p, cx + (tx - cx) * 9 / len, cy + (ty - cy) * 9 / len, tx, ty,
+					  C_VERMILLION, 1);
+		}
+		if (pl->n < (int)(sizeof(pl->box) / sizeof(pl->box[0])))
+			pl->box[pl->n++] = lb;
 		draw_rgb(p, C_VERMILLION);
 		draw_text(p, lb.x + 2, lb.y + 11.5, DRAW_LEFT, lb.w, buf_str(&b));
 		labelled++;
 	}
 	free(by_id);
 	free(ring);
+	free(rings);
 	buf_release(&b);
 }
 
@@ -339,7 +335,11 @@ page_fleet_scatter(struct page *p, const struct scale_box *area, const struct fl
 		}
 	pl.min_y = y1;
 	cohort_marks(p, v, &t, x0, x1, y0, y1, &pl);
-	outlier_rings(p, v, d, nd, x1, &pl);
+	{
+		struct scale_box plot = { x0, y1, x1 - x0, y0 - y1 };
+
+		outlier_rings(p, v, d, nd, &plot, &pl);
+	}
 	/* below the diagonal, where the fewest dots and labels are */
 	draw_font(p, TEXT_PX, 0);
 	tw = fmin(draw_measure(p, below), side - 12) + 4;

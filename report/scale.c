@@ -335,6 +335,56 @@ scale_nudge_up(struct scale_box *b, const struct scale_box *placed, int n, doubl
 	}
 }
 
+/* 1 when b is inside bounds and clear of the n boxes of each list. */
+static int
+spot_free(const struct scale_box *b, const struct scale_box *bounds, const struct scale_box *placed,
+	  int nplaced, const struct scale_box *avoid, int navoid)
+{
+	int i;
+
+	if (!scale_box_inside(b, bounds))
+		return 0;
+	for (i = 0; i < nplaced; i++)
+		if (scale_boxes_intersect(b, &placed[i]))
+			return 0;
+	for (i = 0; i < navoid; i++)
+		if (scale_boxes_intersect(b, &avoid[i]))
+			return 0;
+	return 1;
+}
+
+int
+scale_place_label(double cx, double cy, double r, double w, double h,
+		  const struct scale_box *bounds, const struct scale_box *placed, int nplaced,
+		  const struct scale_box *avoid, int navoid, struct scale_box *out)
+{
+	/* right, left, above, below, then the diagonals: unit steps of the offset */
+	static const double dir[8][2] = {
+		{ 1, 0 }, { -1, 0 }, { 0, -1 }, { 0, 1 }, { 1, -1 }, { 1, 1 }, { -1, -1 }, { -1, 1 },
+	};
+	int ring, k;
+
+	for (ring = 0; ring < 6; ring++) {
+		double d = r + 2 + ring * 8, dd = d * 0.7071;
+
+		for (k = 0; k < 8; k++) {
+			double ox = dir[k][0] * (k < 4 ? d : dd), oy = dir[k][1] * (k < 4 ? d : dd);
+			struct scale_box b;
+
+			/* the label's near edge (or centre, along an axis) at the offset */
+			b.x = dir[k][0] > 0 ? cx + ox : dir[k][0] < 0 ? cx + ox - w : cx - w / 2;
+			b.y = dir[k][1] > 0 ? cy + oy : dir[k][1] < 0 ? cy + oy - h : cy - h / 2;
+			b.w = w;
+			b.h = h;
+			if (spot_free(&b, bounds, placed, nplaced, avoid, navoid)) {
+				*out = b;
+				return ring;
+			}
+		}
+	}
+	return -1;
+}
+
 int
 scale_rows_fit(struct scale_rows *r, int n, double top, double height, double min_h,
 	       double max_h)

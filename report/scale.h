@@ -118,6 +118,18 @@ int scale_nudge_up(struct scale_box *b, const struct scale_box *placed, int n, d
 		   double min_y);
 
 /*
+ * A w x h label for a mark of radius r at (cx, cy): the first spot, trying
+ * right of the mark, left, above, below and the four diagonals, at rings
+ * 8 px farther out each time (six rings), that lies inside bounds and
+ * overlaps none of the placed boxes and none of the avoid boxes (marks).
+ * Returns the ring used (0: next to the mark; more: the caller draws a
+ * leader line) with *out set, or -1 when no spot is free (drop the label).
+ */
+int scale_place_label(double cx, double cy, double r, double w, double h,
+		      const struct scale_box *bounds, const struct scale_box *placed, int nplaced,
+		      const struct scale_box *avoid, int navoid, struct scale_box *out);
+
+/*
  * Rows of a list drawn in a band [top, top+height): each row is row_h high
  * (min_h <= row_h <= max_h). When not all n rows fit at min_h, shown rows
  * are drawn and one more line of height row_h says "+ n-shown more".

@@ -280,6 +280,40 @@ test_clamp_in(void **state)
 	assert_true(scale_clamp_in(7, 0, 6, 5) == 3);
 }
 
+/* Outlier labels: #9 and #16 four pixels apart never overlap; a full plot drops one. */
+static void
+test_place_labels(void **state)
+{
+	struct scale_box plot = { 0, 0, 300, 300 }, placed[8] = { { 0, 0, 0, 0 } }, rings[3], lb;
+	int n = 0, far, i, j;
+
+	(void)state;
+	rings[0] = (struct scale_box){ 91, 91, 18, 18 };	/* #9 at (100, 100) */
+	rings[1] = (struct scale_box){ 95, 91, 18, 18 };	/* #16 at (104, 100) */
+	far = scale_place_label(100, 100, 9, 24, 15, &plot, placed, n, rings, 2, &lb);
+	assert_int_equal(far, 0);
+	placed[n++] = lb;
+	far = scale_place_label(104, 100, 9, 28, 15, &plot, placed, n, rings, 2, &lb);
+	assert_true(far >= 0);
+	placed[n++] = lb;
+	for (i = 0; i < n; i++) {
+		assert_true(scale_box_inside(&placed[i], &plot));
+		for (j = 0; j < 2; j++)
+			assert_false(scale_boxes_intersect(&placed[i], &rings[j]));
+		for (j = i + 1; j < n; j++)
+			assert_false(scale_boxes_intersect(&placed[i], &placed[j]));
+	}
+	/* at the plot's right edge the label goes left, inside the plot */
+	rings[2] = (struct scale_box){ 286, 191, 18, 18 };
+	far = scale_place_label(295, 200, 9, 30, 15, &plot, placed, n, &rings[2], 1, &lb);
+	assert_true(far >= 0);
+	assert_true(scale_box_inside(&lb, &plot));
+	assert_true(lb.x + lb.w <= 286);
+	/* no free spot: the label is dropped */
+	placed[0] = plot;
+	assert_int_equal(scale_place_label(100, 100, 9, 24, 15, &plot, placed, 1, rings, 2, &lb), -1);
+}
+
 static void
 test_fit_middle(void **state)
 {
@@ -1070,6 +1104,7 @@ test_render_fleet_many_cohorts(void **state)
 {
 	struct fleet_result *r20 = hand_fleet(20, 20, NULL), *r40 = hand_fleet(40, 10, NULL);
 	char *svg;
+	int i;
 
 	(void)state;
 	svg = fleet_svg(r20, "fleet20");
@@ -1085,6 +1120,13 @@ test_render_fleet_many_cohorts(void **state)
 		"\n7 outliers, 3 MADs or more from the cohort median\n",
 		"\n#400 api-x-7d9f-19: Rss 400 MiB above the median\n", NULL });
 	assert_null(strstr(svg, "\n1.21.0 (before)\n"));
+	/* the rings sit close together: each still gets its own label, placed apart */
+	for (i = 40; i <= 400; i += 60) {
+		char want[32];
+
+		snprintf(want, sizeof(want), "fill=\"#d55e00\">#%d</text>", i);
+		assert_non_null(strstr(svg, want));
+	}
 	free(svg);
 	svg = fleet_svg(r40, "fleet40");
 	/* 40 cohorts: not all rows fit; the compared two are kept, the rest counted */
@@ -1165,6 +1207,7 @@ main(void)
 		cmocka_unit_test(test_rows_overfull),
 		cmocka_unit_test(test_tick_labels_never_touch),
 		cmocka_unit_test(test_nudge_bar_labels),
+		cmocka_unit_test(test_place_labels),
 		cmocka_unit_test(test_flow_legend),
 		cmocka_unit_test(test_render_diff),
 		cmocka_unit_test(test_render_single_many),
