@@ -321,8 +321,10 @@ page_panel_layers(struct page *p, const struct scale_box *area, const struct lay
 		}
 		draw_rgb(p, C_GREY);
 		draw_font(p, TEXT_PX, 0);
-		draw_text_words(p, gx + gw / 2, plot_bot + (gr->name[0] ? 54 : 37), DRAW_CENTER, gw + group_gap - 6,
-			  gr->caption);
+		/* a lone group has the panel's width for its caption */
+		draw_text_words(p, gx + gw / 2, plot_bot + (gr->name[0] ? 54 : 37), DRAW_CENTER,
+				ng == 1 ? 2 * fmin(gx + gw / 2 - area->x, area->x + area->w - gx - gw / 2)
+					: gw + group_gap - 6, gr->caption);
 	}
 	/* legend: the classes with their values, then Rss and Size */
 	y = plot_bot + 78;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/escape.h"
 #include "core/xalloc.h"
 #include "report/chart.h"
 #include "report/draw.h"
@@ -274,7 +275,7 @@ multiple(struct page *p, const struct fleet_view *v, const struct multiple *mu)
 			draw_fill_rect_alpha(p, row.x, row.y, row.w, row.h, 0x000000, 0.03);
 		strip_row(p, v, shown[i], &mu->m, &t, x0, x1, &row);
 		if (mu->lab_w > 0) {
-			/* the cohort's name, then its n when there is room for both */
+			/* the cohort's name, then its n when there is room for both: the name first */
 			double n_w = 0;
 
 			buf_reset(&b);
@@ -282,6 +283,11 @@ multiple(struct page *p, const struct fleet_view *v, const struct multiple *mu)
 				buf_printf(&b, "n=%d", r->cohorts[shown[i]].n);
 				draw_font(p, TEXT_PX, 0);
 				n_w = draw_measure(p, buf_str(&b)) + 6;
+				draw_font(p, TEXT_PX, compared);
+				if (draw_measure(p, r->cohorts[shown[i]].value) > mu->lab_w - 23 - n_w) {
+					n_w = 0;
+					buf_reset(&b);
+				}
 			}
 			draw_fill_rect(p, row.x, row.y + row.h / 2 - 5, 10, 10, v->colour[shown[i]]);
 			draw_rgb(p, C_BLACK);
@@ -317,6 +323,28 @@ out:
 	buf_release(&b);
 }
 
+/*
+ * Room for the cohort names of cand[0..n) left of a role panel's strips:
+ * 78 px, widened up to max so that a name like "untouched" is not cut
+ * (the name's own width and the swatch's 23 px, and 2 to spare).
+ */
+static double
+role_label_w(struct page *p, const struct fleet_result *r, const int *cand, int n, double max)
+{
+	struct buf b = BUF_INIT;
+	double w = 78;
+	int i;
+
+	draw_font(p, TEXT_PX, 1);
+	for (i = 0; i < n; i++) {
+		buf_reset(&b);
+		escape_term(&b, r->cohorts[cand[i]].value, strlen(r->cohorts[cand[i]].value));
+		w = fmax(w, draw_measure(p, buf_str(&b)) + 25);
+	}
+	buf_release(&b);
+	return fmin(w, fmax(78, max));
+}
+
 /* Panel A: Rss and runtime-visible per pod by cohort, then the roles that moved most. */
 static void
 panel_fleet_dist(struct page *p, const struct scale_box *area, const struct fleet_view *v)
@@ -326,8 +354,9 @@ panel_fleet_dist(struct page *p, const struct scale_box *area, const struct flee
 	int *all = xcalloc((size_t)r->ncohorts + 1, sizeof(int));
 	int pair[2] = { v->before, v->after }, i, cols = 3;
 	double top = area->y + 46, avail = area->y + area->h - top, lo = 0, hi = 1;
-	double gap = 24, tier1_h, mw, mh;
+	double gap = 24, tier1_h, mw, mh, role_w;
 	struct multiple mu;
+	int two;
 
 	for (i = 0; i < r->ncohorts; i++)
 		all[i] = i;
@@ -369,6 +398,8 @@ panel_fleet_dist(struct page *p, const struct scale_box *area, const struct flee
 	draw_rgb(p, C_BLACK);
 	draw_font(p, 14, 1);
 	draw_text_words(p, area->x, top + 12, DRAW_LEFT, area->w, buf_str(&t1));
+	two = r->ncohorts > 2 && (mh - 38) < 15.0 * r->ncohorts;
+	role_w = role_label_w(p, r, two ? pair : all, two ? 2 : r->ncohorts, mw * 0.45);
 	for (i = 0; i < v->nrole; i++) {
 		int k = v->role[i], hot = 0, j;
 
@@ -379,10 +410,10 @@ panel_fleet_dist(struct page *p, const struct scale_box *area, const struct flee
 		mu = (struct multiple){ .m = { M_ROLE, k }, .title = r->roles[k],
 					.note = buf_str(&note),
 					.title_colour = hot ? C_VERMILLION : C_BLACK,
-					.lab_w = 78, .val_w = 0 };
+					.lab_w = role_w, .val_w = 0 };
 		mu.box = (struct scale_box){ area->x + (i % cols) * (mw + gap),
 					     top + 24 + (i / cols) * mh, mw, mh - 10 };
-		if (r->ncohorts > 2 && (mh - 38) < 15.0 * r->ncohorts) {
+		if (two) {
 			mu.cand = pair;
 			mu.ncand = 2;
 		} else {
