@@ -34,6 +34,11 @@ add_vma(void *ctx, const struct db_vma_row *row)
 	v->anonymous = row->field[VMA_ANONYMOUS];
 	v->lazyfree = row->field[VMA_LAZYFREE];
 	v->swap = row->field[VMA_SWAP];
+	v->pss = row->field[VMA_PSS];
+	v->uss = -1;
+	if (row->field[VMA_PRIVATE_CLEAN] >= 0 && row->field[VMA_PRIVATE_DIRTY] >= 0 &&
+	    row->field[VMA_PRIVATE_CLEAN] <= INT64_MAX - row->field[VMA_PRIVATE_DIRTY])
+		v->uss = row->field[VMA_PRIVATE_CLEAN] + row->field[VMA_PRIVATE_DIRTY];
 	return 0;
 }
 

@@ -19,6 +19,8 @@ struct topvma {
 	char *role;		/* "anon" when the store has none */
 	char *path;		/* "" for anonymous memory */
 	int64_t size, rss, anonymous, lazyfree, swap;	/* -1 when the bundle lacks the field */
+	int64_t pss;
+	int64_t uss;		/* Private_Clean + Private_Dirty; -1 unless both are known */
 };
 
 struct topvma_list {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "analyze/notes.h"
+#include "analyze/rolemem.h"
 #include "analyze/snapshot.h"
 #include "analyze/topvma.h"
 #include "cmd/commands.h"
@@ -22,9 +23,10 @@ const struct cmd_entry cmd_show_entry = {
 	.summary = "one snapshot: three layers, roles, top VMAs",
 	.help =
 	"One snapshot: Rss against what the Go runtime says it holds (Sys -\n"
-	"HeapReleased), per-role Size/Rss/Anonymous/LazyFree/Swap, the Go memory\n"
-	"classes, and the VMAs with the most Rss. SNAPSHOT is a bundle file, an id\n"
-	"or key=value[,key=value].\n"
+	"HeapReleased), per-role Size/Rss/PSS/USS/Anonymous/LazyFree/Swap (USS:\n"
+	"Private_Clean + Private_Dirty, as smem counts it), the Go memory classes,\n"
+	"and the VMAs with the most Rss. SNAPSHOT is a bundle file, an id or\n"
+	"key=value[,key=value].\n"
 	"\n"
 	"  --top N       how many VMAs to list (default 10)\n"
 	"  --json        the rssgap-show/1 object (docs/json.md)\n"
@@ -47,6 +49,7 @@ cmd_show(int argc, char **argv)
 	};
 	struct snapshot_info *s = NULL;
 	struct topvma_list top_vmas = TOPVMA_LIST_INIT;
+	struct rolemem_list roles = ROLEMEM_LIST_INIT;
 	struct notes notes = NOTES_INIT;
 	struct buf out = BUF_INIT;
 	struct diag d;
@@ -92,12 +95,13 @@ cmd_show(int argc, char **argv)
 		goto fail;
 	if (explain)
 		explain_snapshot(c.db, id, c.rules, &out, &d);
-	else if (topvma_list_load(c.db, id, (size_t)top, &top_vmas, &d) != 0)
+	else if (topvma_list_load(c.db, id, (size_t)top, &top_vmas, &d) != 0 ||
+		 rolemem_load(c.db, s, &roles, &d) != 0)
 		goto fail;
 	else if (as_json)
-		showout_json(&out, s, &top_vmas);
+		showout_json(&out, s, &roles, &top_vmas);
 	else if (notes_load(c.db, id, &notes, &d) == 0)
-		showout_text(&out, s, &top_vmas, top, &notes);
+		showout_text(&out, s, &roles, &top_vmas, top, &notes);
 	if (d.kind != DIAG_NONE)
 		goto fail;
 	fputs(buf_str(&out), stdout);
@@ -107,6 +111,7 @@ fail:
 	cmd_print_diag(&d);
 out:
 	topvma_list_release(&top_vmas);
+	rolemem_list_release(&roles);
 	notes_release(&notes);
 	snapshot_info_free(s);
 	buf_release(&out);

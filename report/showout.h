@@ -3,18 +3,22 @@
 #define RSSGAP_SHOWOUT_H
 
 #include "analyze/notes.h"
+#include "analyze/rolemem.h"
 #include "analyze/snapshot.h"
 #include "analyze/topvma.h"
 #include "core/buf.h"
 
 /*
- * The header, the three layers, the roles, the Go memory classes, what the
+ * The header, the three layers, the roles (with their PSS and USS, in the
+ * order of roles), the Go memory classes, what the
  * runtime's classes are credited to, the top VMAs (top_asked: the --top
  * asked for) and the notes and capture errors.
  */
-void showout_text(struct buf *out, const struct snapshot_info *s, const struct topvma_list *top,
-		  int top_asked, const struct notes *n);
+void showout_text(struct buf *out, const struct snapshot_info *s,
+		  const struct rolemem_list *roles, const struct topvma_list *top, int top_asked,
+		  const struct notes *n);
 /* The rssgap-show/1 object of docs/json.md, pretty-printed, with a final newline. */
-void showout_json(struct buf *out, const struct snapshot_info *s, const struct topvma_list *top);
+void showout_json(struct buf *out, const struct snapshot_info *s,
+		  const struct rolemem_list *roles, const struct topvma_list *top);
 
 #endif

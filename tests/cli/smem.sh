@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# smem's and pprof's habits on real bundles: show's PSS and USS per role
+# (USS = Private_Clean + Private_Dirty) against the bundle's own smaps
+# summed with awk, unknown without smaps; --sort, --top, --csv and
+# profile --sample-index, each with a bad value refused as a usage error.
+set -u
+. tests/clilib.sh
+
+B=fixtures/bundles/cgo-after.rssgap.tar.gz
+smaps_of() { tar -xOzf "$1" --wildcards '*/proc/smaps'; }
+# field sums of the bundle's smaps in bytes: awk_sum BUNDLE REGEX
+awk_sum() { smaps_of "$1" | awk -v re="$2" '$1 ~ re { s += $2 } END { printf "%d\n", s * 1024 }'; }
+# jfield EXPR: python expression over j (show --json of $B) printed
+jq_py() { python3 -c 'import json,sys; j=json.load(sys.stdin); print('"$1"')'; }
+
+# ---- 1. PSS and USS per role ----
+"$RSSGAP" show --json "$B" >"$tmp/show.json"
+uss_awk=$(awk_sum "$B" '^Private_(Clean|Dirty):$')
+pss_awk=$(awk_sum "$B" '^Pss:$')
+uss_roles=$(jq_py 'sum(r["uss"] for r in j["roles"])' <"$tmp/show.json")
+pss_roles=$(jq_py 'sum(r["pss"] for r in j["roles"])' <"$tmp/show.json")
+if [ "$uss_roles" = "$uss_awk" ] && [ "$uss_awk" -gt 0 ]; then
+	ok "show: roles' USS sum to the smaps' Private_Clean+Private_Dirty ($uss_awk)"
+else not_ok "show: roles' USS $uss_roles, smaps say $uss_awk"; fi
+if [ "$pss_roles" = "$pss_awk" ] && [ "$pss_awk" -gt 0 ]; then
+	ok "show: roles' PSS sum to the smaps' Pss ($pss_awk)"
+else not_ok "show: roles' PSS $pss_roles, smaps say $pss_awk"; fi
+# one role by itself: lib's VMAs are the ranges show --explain gives that role
+"$RSSGAP" show --explain "$B" | awk '$3 == "lib" { print $1 }' >"$tmp/lib.ranges"
+lib_awk=$(smaps_of "$B" | awk 'NR == FNR { want[$1] = 1; next }
+	/^[0-9a-f]+-[0-9a-f]+ / { on = ($1 in want) }
+	on && /^Private_(Clean|Dirty):/ { s += $2 } END { printf "%d\n", s * 1024 }' "$tmp/lib.ranges" -)
+lib_json=$(jq_py '[r["uss"] for r in j["roles"] if r["role"] == "lib"][0]' <"$tmp/show.json")
+if [ "$lib_json" = "$lib_awk" ] && [ -s "$tmp/lib.ranges" ]; then
+	ok "show: lib's USS is its $(wc -l <"$tmp/lib.ranges") VMAs' private pages ($lib_awk)"
+else not_ok "show: lib's USS $lib_json, smaps say $lib_awk"; fi
+# the top VMA's own uss and pss, from its range in smaps
+range=$(jq_py 'j["top_vmas"][0]["range"]' <"$tmp/show.json")
+vma_awk=$(smaps_of "$B" | awk -v r="$range" '/^[0-9a-f]+-[0-9a-f]+ / { on = ($1 == r) }
+	on && /^Private_(Clean|Dirty):/ { u += $2 } on && /^Pss:/ { p += $2 }
+	END { printf "%d %d\n", u * 1024, p * 1024 }')
+vma_json=$(jq_py 'str(j["top_vmas"][0]["uss"]) + " " + str(j["top_vmas"][0]["pss"])' <"$tmp/show.json")
+if [ "$vma_json" = "$vma_awk" ]; then ok "show: top VMA $range has uss pss $vma_awk"
+else not_ok "show: top VMA $range: $vma_json, smaps say $vma_awk"; fi
+"$RSSGAP" show "$B" >"$tmp/show.txt"
+if grep -q '^ROLE  *VMAS  *SIZE  *RSS  *PSS  *USS  *ANONYMOUS' "$tmp/show.txt"; then
+	ok "show: the role table has PSS and USS next to RSS"
+else not_ok "show: no PSS/USS columns"; sed -n '/ROLE/p' "$tmp/show.txt"; fi
+
+# a bundle with proc/maps only (the same capture without smaps): unknown, never 0
+mkdir -p "$tmp/mo"
+tar -xzf "$B" -C "$tmp/mo"
+rm -f "$tmp"/mo/*/proc/smaps "$tmp"/mo/*/proc/smaps_rollup
+(cd "$tmp/mo" && tar -czf ../maps-only.rssgap.tar.gz ./*)
+MO=$tmp/maps-only.rssgap.tar.gz
+"$RSSGAP" show --json "$MO" >"$tmp/mo.json" 2>"$tmp/err"
+nulls=$(jq_py 'all(r["pss"] is None and r["uss"] is None for r in j["roles"]) and len(j["roles"]) > 0' <"$tmp/mo.json")
+if [ "$nulls" = True ]; then ok "show --json: maps only: every role's pss and uss is null"
+else not_ok "show --json: maps only: pss/uss not all null"; fi
+"$RSSGAP" show "$MO" >"$tmp/mo.txt" 2>"$tmp/err"
+if awk '/^ROLE/ { on = 1; next } /^$/ { on = 0 } on && ($5 != "unknown" || $6 != "unknown") { bad = 1 }
+	END { exit bad }' "$tmp/mo.txt"; then ok "show: maps only: PSS and USS are unknown"
+else not_ok "show: maps only: a PSS or USS is not unknown"; sed -n '/ROLE/,/^$/p' "$tmp/mo.txt"; fi
+
+finish
