@@ -82,6 +82,58 @@ rolemem_load(struct db *db, const struct snapshot_info *s, struct rolemem_list *
 	return 0;
 }
 
+/* a before b: the larger count first (unknown, -1, last), then Size, then name */
+static int
+cmp_count(const struct rolemem *a, const struct rolemem *b, int64_t ka, int64_t kb)
+{
+	if (ka != kb)
+		return ka > kb ? -1 : 1;
+	if (a->info->size != b->info->size)
+		return a->info->size > b->info->size ? -1 : 1;
+	return strcmp(a->info->role, b->info->role);
+}
+
+#define CMP_BY(name, key)							\
+	static int								\
+	cmp_##name(const void *pa, const void *pb)				\
+	{									\
+		const struct rolemem *a = pa, *b = pb;				\
+		return cmp_count(a, b, a->key, b->key);				\
+	}
+CMP_BY(rss, info->rss)
+CMP_BY(pss, pss)
+CMP_BY(uss, uss)
+CMP_BY(size, info->size)
+CMP_BY(swap, info->swap)
+CMP_BY(anonymous, info->anonymous)
+CMP_BY(lazyfree, info->lazyfree)
+
+static int
+cmp_name(const void *pa, const void *pb)
+{
+	const struct rolemem *a = pa, *b = pb;
+
+	return strcmp(a->info->role, b->info->role);
+}
+
+static int (*const cmp_of[])(const void *, const void *) = {
+	[TOPVMA_SORT_RSS] = cmp_rss,
+	[TOPVMA_SORT_PSS] = cmp_pss,
+	[TOPVMA_SORT_USS] = cmp_uss,
+	[TOPVMA_SORT_SIZE] = cmp_size,
+	[TOPVMA_SORT_SWAP] = cmp_swap,
+	[TOPVMA_SORT_ANON] = cmp_anonymous,
+	[TOPVMA_SORT_LAZYFREE] = cmp_lazyfree,
+	[TOPVMA_SORT_NAME] = cmp_name,
+};
+
+void
+rolemem_sort(struct rolemem_list *l, enum topvma_sort sort)
+{
+	if (l->n > 1 && (size_t)sort < sizeof(cmp_of) / sizeof(cmp_of[0]))
+		qsort(l->v, l->n, sizeof(*l->v), cmp_of[sort]);
+}
+
 void
 rolemem_list_release(struct rolemem_list *l)
 {

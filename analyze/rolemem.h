@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "analyze/snapshot.h"
+#include "analyze/topvma.h"
 #include "core/db.h"
 #include "core/diag.h"
 
@@ -31,6 +32,11 @@ struct rolemem_list {
 /* Sum PSS and USS per role of s (snapshot s->id in db) into l; 0 ok, -1 with d filled. */
 int rolemem_load(struct db *db, const struct snapshot_info *s, struct rolemem_list *l,
 		 struct diag *d);
+/*
+ * Order l by sort: a count largest first (unknown last), then Size, then
+ * the role's name, as the store orders roles by Rss; or by the role's name.
+ */
+void rolemem_sort(struct rolemem_list *l, enum topvma_sort sort);
 /* Free what l holds and empty it. */
 void rolemem_list_release(struct rolemem_list *l);
 

@@ -190,7 +190,8 @@ cmd_report(int argc, char **argv)
 		if (s == NULL)
 			goto fail;
 		/* the chart refuses more than chart_points in all */
-		if (topvma_list_load(c.db, before, c.lim.chart_points / 2, &top, &d) != 0)
+		if (topvma_list_load(c.db, before, c.lim.chart_points / 2, TOPVMA_SORT_RSS, &top,
+				      &d) != 0)
 			goto fail;
 		vmas = chart_vmas(&top);
 		if (chart_write_single(s, vmas, top.n, &co, want_png ? buf_str(&png) : NULL,

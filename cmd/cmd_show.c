@@ -19,7 +19,7 @@ static int cmd_show(int argc, char **argv);
 const struct cmd_entry cmd_show_entry = {
 	.name = "show",
 	.exec = cmd_show,
-	.usage = "show [--db FILE] SNAPSHOT [--json] [--top N] [--explain]",
+	.usage = "show [--db FILE] SNAPSHOT [--json] [--top N] [--sort COLUMN] [--explain]",
 	.summary = "one snapshot: three layers, roles, top VMAs",
 	.help =
 	"One snapshot: Rss against what the Go runtime says it holds (Sys -\n"
@@ -29,6 +29,9 @@ const struct cmd_entry cmd_show_entry = {
 	"key=value[,key=value].\n"
 	"\n"
 	"  --top N       how many VMAs to list (default 10)\n"
+	"  --sort COLUMN order the roles and pick and order the top VMAs by rss (the\n"
+	"                default), pss, uss, size, swap, anon or lazyfree (largest\n"
+	"                first, unknown last) or name (a role's name, a VMA's path)\n"
 	"  --json        the rssgap-show/1 object (docs/json.md)\n"
 	"  --explain     instead: every VMA with the text the rules match and the rule\n"
 	"                that gives its role (file:line), under the rules in effect now\n"
@@ -36,6 +39,9 @@ const struct cmd_entry cmd_show_entry = {
 };
 
 #define TOP_MAX 100000
+
+/* show's own options, past the shared ones of cmd/common.h */
+enum { OPT_SORT = 1100 };
 
 static int
 cmd_show(int argc, char **argv)
@@ -45,6 +51,7 @@ cmd_show(int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "top", required_argument, NULL, OPT_TOP },
 		{ "explain", no_argument, NULL, OPT_EXPLAIN },
+		{ "sort", required_argument, NULL, OPT_SORT },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct snapshot_info *s = NULL;
@@ -55,6 +62,7 @@ cmd_show(int argc, char **argv)
 	struct diag d;
 	struct cmd c;
 	int opt, as_json = 0, explain = 0, top = 10, rc = RSSGAP_EXIT_FAIL;
+	enum topvma_sort sort = TOPVMA_SORT_RSS;
 	uint64_t n;
 	int64_t id;
 
@@ -69,6 +77,12 @@ cmd_show(int argc, char **argv)
 		}
 		if (opt == OPT_EXPLAIN) {
 			explain = 1;
+			continue;
+		}
+		if (opt == OPT_SORT) {
+			if (topvma_sort_parse(optarg, &sort) != 0)
+				return cmd_usage_error(&c, "bad --sort \"%s\" (expected one of %s)",
+						       optarg, topvma_sort_choices);
 			continue;
 		}
 		if (opt == OPT_TOP) {
@@ -95,13 +109,17 @@ cmd_show(int argc, char **argv)
 		goto fail;
 	if (explain)
 		explain_snapshot(c.db, id, c.rules, &out, &d);
-	else if (topvma_list_load(c.db, id, (size_t)top, &top_vmas, &d) != 0 ||
+	else if (topvma_list_load(c.db, id, (size_t)top, sort, &top_vmas, &d) != 0 ||
 		 rolemem_load(c.db, s, &roles, &d) != 0)
 		goto fail;
-	else if (as_json)
-		showout_json(&out, s, &roles, &top_vmas);
-	else if (notes_load(c.db, id, &notes, &d) == 0)
-		showout_text(&out, s, &roles, &top_vmas, top, &notes);
+	else {
+		if (sort != TOPVMA_SORT_RSS)	/* else the store's order: by Rss */
+			rolemem_sort(&roles, sort);
+		if (as_json)
+			showout_json(&out, s, &roles, &top_vmas, sort);
+		else if (notes_load(c.db, id, &notes, &d) == 0)
+			showout_text(&out, s, &roles, &top_vmas, top, sort, &notes);
+	}
 	if (d.kind != DIAG_NONE)
 		goto fail;
 	fputs(buf_str(&out), stdout);

@@ -98,7 +98,8 @@ text_error(struct buf *out, const struct capture_error *e)
 
 void
 showout_text(struct buf *out, const struct snapshot_info *s, const struct rolemem_list *roles,
-	     const struct topvma_list *top, int top_asked, const struct notes *n)
+	     const struct topvma_list *top, int top_asked, enum topvma_sort sort,
+	     const struct notes *n)
 {
 	size_t i;
 
@@ -114,7 +115,9 @@ showout_text(struct buf *out, const struct snapshot_info *s, const struct roleme
 		text_credits(out, s);
 		buf_putc(out, '\n');
 	}
-	buf_printf(out, "Top %d VMAs by Rss\n", top_asked);
+	buf_printf(out, "Top %d VMAs by %s\n", top_asked, topvma_sort_label(sort));
+	buf_printf(out, "  %-25s %-4s %-12s %11s %11s %11s %11s  %s\n", "RANGE", "PERM", "ROLE",
+		   "SIZE", "RSS", "PSS", "USS", "PATH");
 	for (i = 0; i < top->n; i++)
 		text_vma(out, &top->v[i]);
 	buf_puts(out, "\nNotes\n");
@@ -162,7 +165,7 @@ json_role(struct json *j, const struct rolemem *m)
 
 void
 showout_json(struct buf *out, const struct snapshot_info *s, const struct rolemem_list *roles,
-	     const struct topvma_list *top)
+	     const struct topvma_list *top, enum topvma_sort sort)
 {
 	struct json j;
 	struct go_classes g;
@@ -210,6 +213,7 @@ showout_json(struct buf *out, const struct snapshot_info *s, const struct roleme
 			json_int(&j, go_class_name(i), g.bytes[i]);
 		json_end(&j, '}');
 	}
+	json_str(&j, "sort", topvma_sort_name(sort));
 	json_array(&j, "top_vmas");
 	for (k = 0; k < top->n; k++)
 		json_vma(&j, &top->v[k]);

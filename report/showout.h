@@ -12,13 +12,14 @@
  * The header, the three layers, the roles (with their PSS and USS, in the
  * order of roles), the Go memory classes, what the
  * runtime's classes are credited to, the top VMAs (top_asked: the --top
- * asked for) and the notes and capture errors.
+ * asked for, sort: the order they were picked in) and the notes and capture errors.
  */
 void showout_text(struct buf *out, const struct snapshot_info *s,
 		  const struct rolemem_list *roles, const struct topvma_list *top, int top_asked,
-		  const struct notes *n);
+		  enum topvma_sort sort, const struct notes *n);
 /* The rssgap-show/1 object of docs/json.md, pretty-printed, with a final newline. */
 void showout_json(struct buf *out, const struct snapshot_info *s,
-		  const struct rolemem_list *roles, const struct topvma_list *top);
+		  const struct rolemem_list *roles, const struct topvma_list *top,
+		  enum topvma_sort sort);
 
 #endif

@@ -62,4 +62,33 @@ if awk '/^ROLE/ { on = 1; next } /^$/ { on = 0 } on && ($5 != "unknown" || $6 !=
 	END { exit bad }' "$tmp/mo.txt"; then ok "show: maps only: PSS and USS are unknown"
 else not_ok "show: maps only: a PSS or USS is not unknown"; sed -n '/ROLE/,/^$/p' "$tmp/mo.txt"; fi
 
+# ---- 2. --sort ----
+# the top 5 VMAs by USS are the smaps' 5 largest Private_Clean+Private_Dirty (ties: larger Size, lower address)
+smaps_of "$B" | awk '/^[0-9a-f]+-[0-9a-f]+ / { r = $1; split(r, a, "-") }
+	/^Size:/ { sz[r] = $2 } /^Private_(Clean|Dirty):/ { u[r] += $2 * 1024 }
+	END { for (r in u) printf "%d %d %s\n", u[r], sz[r], r }' |
+	sort -k1,1nr -k2,2nr -k3,3 | head -5 | awk '{ print $3 }' >"$tmp/uss.awk"
+"$RSSGAP" show --json --sort uss --top 5 "$B" |
+	jq_py '"\n".join(v["range"] for v in j["top_vmas"])' >"$tmp/uss.json"
+sed 's/^0*//; s/-0*/-/' "$tmp/uss.awk" >"$tmp/uss.want"
+if cmp -s "$tmp/uss.want" "$tmp/uss.json"; then ok "show --sort uss --top 5: the smaps' five largest USS VMAs, in order"
+else not_ok "show --sort uss: VMAs differ from smaps"; diff "$tmp/uss.want" "$tmp/uss.json" | head -5; fi
+# the roles by uss are in descending uss order; by name in name order
+"$RSSGAP" show --json --sort uss "$B" >"$tmp/s.json"
+sorted=$(jq_py 'j["sort"] == "uss" and [r["uss"] for r in j["roles"]] == sorted([r["uss"] for r in j["roles"]], reverse=True)' <"$tmp/s.json")
+[ "$sorted" = True ] && ok "show --sort uss: roles largest USS first, \"sort\": \"uss\"" || not_ok "show --sort uss: roles not by uss"
+"$RSSGAP" show --json --sort name "$B" >"$tmp/s.json"
+sorted=$(jq_py '[r["role"] for r in j["roles"]] == sorted(r["role"] for r in j["roles"]) and all(v["path"] != "" for v in j["top_vmas"])' <"$tmp/s.json")
+[ "$sorted" = True ] && ok "show --sort name: roles by name, named VMAs first" || not_ok "show --sort name: not by name"
+"$RSSGAP" show --sort pss --top 3 "$B" >"$tmp/s.txt"
+grep -q '^Top 3 VMAs by PSS$' "$tmp/s.txt" && ok "show --sort pss: the table says what it is ordered by" ||
+	not_ok "show --sort pss: no 'Top 3 VMAs by PSS'"
+# the default is the store's order, the same as --sort rss
+"$RSSGAP" show --json "$B" >"$tmp/a.json"; "$RSSGAP" show --json --sort rss "$B" >"$tmp/b.json"
+cmp -s "$tmp/a.json" "$tmp/b.json" && ok "show: --sort rss is the default" || not_ok "show: --sort rss differs from the default"
+expect_status 2 "show --sort bogus: usage error" "$RSSGAP" show --sort bogus "$B"
+grep -q 'bad --sort "bogus" (expected one of rss, pss, uss, size, swap, anon, lazyfree, name)' "$tmp/err" &&
+	ok "show --sort bogus: names the value and the choices" || not_ok "show --sort bogus: $(head -1 "$tmp/err")"
+expect_status 2 "show --sort RSS: columns are lowercase" "$RSSGAP" show --sort RSS "$B"
+
 finish
