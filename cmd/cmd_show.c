@@ -63,7 +63,6 @@ cmd_show(int argc, char **argv)
 	struct cmd c;
 	int opt, as_json = 0, explain = 0, top = 10, rc = RSSGAP_EXIT_FAIL;
 	enum topvma_sort sort = TOPVMA_SORT_RSS;
-	uint64_t n;
 	int64_t id;
 
 	cmd_init(&c, "show");
@@ -86,10 +85,8 @@ cmd_show(int argc, char **argv)
 			continue;
 		}
 		if (opt == OPT_TOP) {
-			if (num_parse_u64(optarg, strlen(optarg), &n) != 0 || n < 1 || n > TOP_MAX)
-				return cmd_usage_error(&c, "bad --top \"%s\" (expected 1 to %d)", optarg,
-						       TOP_MAX);
-			top = (int)n;
+			if (cmd_parse_top(&c, optarg, TOP_MAX, &top) != 0)
+				return RSSGAP_EXIT_USAGE;
 			continue;
 		}
 		if ((rc = cmd_other_option(&c, NULL, opt, optarg, argv[optind - 1])) != 0)

@@ -14,8 +14,8 @@ _rssgap_options()
 	ingest) echo "-j --jobs --stats" ;;
 	list) echo "--json" ;;
 	show) echo "--json --top --sort --explain" ;;
-	diff) echo "--json --check --min-bytes --min-percent" ;;
-	report) echo "-o --format --min-bytes --min-percent" ;;
+	diff) echo "--json --check --min-bytes --min-percent --top" ;;
+	report) echo "-o --format --min-bytes --min-percent --top" ;;
 	fleet) echo "--by --before --after --json -o --min-bytes --min-percent" ;;
 	profile) echo "-o" ;;
 	merge) echo "" ;;

@@ -91,4 +91,41 @@ grep -q 'bad --sort "bogus" (expected one of rss, pss, uss, size, swap, anon, la
 	ok "show --sort bogus: names the value and the choices" || not_ok "show --sort bogus: $(head -1 "$tmp/err")"
 expect_status 2 "show --sort RSS: columns are lowercase" "$RSSGAP" show --sort RSS "$B"
 
+# ---- 3. --top on diff and report ----
+BASE=fixtures/bundles/baseline.rssgap.tar.gz
+RACE=fixtures/bundles/race-after.rssgap.tar.gz
+"$RSSGAP" diff --json "$BASE" "$RACE" >"$tmp/d10.json"
+"$RSSGAP" diff --json --top 2 "$BASE" "$RACE" >"$tmp/d2.json"
+counts=$(jq_py '[len(f["regions"]) for f in j["findings"]]' <"$tmp/d10.json")
+counts2=$(jq_py '[len(f["regions"]) for f in j["findings"]]' <"$tmp/d2.json")
+same=$(python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2]))
+print(all(fb["regions"] == fa["regions"][:2] for fa, fb in zip(a["findings"], b["findings"])) and a["roles"] == b["roles"])' \
+	"$tmp/d10.json" "$tmp/d2.json")
+if [ "$counts" = "[4, 1]" ] && [ "$counts2" = "[2, 1]" ] && [ "$same" = True ]; then
+	ok "diff --top 2: each finding keeps its 2 largest regions (of $counts), every role still there"
+else not_ok "diff --top 2: regions $counts2 of $counts, same prefix: $same"; fi
+"$RSSGAP" diff --top 1 "$BASE" "$RACE" >"$tmp/d1.txt"
+n=$(grep -c '^    .*  size .*, rss ' "$tmp/d1.txt")
+[ "$n" = 2 ] && ok "diff --top 1: one region line under each of the 2 findings" || not_ok "diff --top 1: $n region lines"
+"$RSSGAP" report -o "$tmp/rep" --top 3 "$BASE" "$RACE" >/dev/null 2>"$tmp/err"
+n=$(sed -n '/^## Top regions/,/^## /p' "$tmp/rep/summary.md" | grep -c '^| [-0-9a-f]* | ')
+if [ "$n" = 3 ] && grep -q -- '--top 3$' "$tmp/rep/summary.md"; then
+	ok "report --top 3 (diff): summary.md names 3 regions and reproduces with --top 3"
+else not_ok "report --top 3 (diff): $n regions"; fi
+"$RSSGAP" report -o "$tmp/rep1" --top 2 "$B" >/dev/null 2>"$tmp/err"
+n=$(sed -n '/^## Top VMAs/,/^## /p' "$tmp/rep1/summary.md" | grep -c '^| [0-9a-f]*-[0-9a-f]* | ')
+"$RSSGAP" show --json --top 2 "$B" | jq_py '"\n".join(v["range"] for v in j["top_vmas"])' >"$tmp/top2"
+if [ "$n" = 2 ] && grep -q "$(head -1 "$tmp/top2")" "$tmp/rep1/summary.md" && grep -q "$(tail -1 "$tmp/top2")" "$tmp/rep1/summary.md"; then
+	ok "report --top 2 (one snapshot): summary.md lists show's top 2 VMAs"
+else not_ok "report --top 2 (one snapshot): $n VMAs"; fi
+for v in 0 -1 x 2x 100001 99999999999999999999; do
+	expect_status 2 "diff --top $v: usage error" "$RSSGAP" diff --top "$v" "$BASE" "$RACE"
+	grep -q "bad --top \"$v\" (expected 1 to 100000)" "$tmp/err" || not_ok "diff --top $v: $(head -1 "$tmp/err")"
+	expect_status 2 "report --top $v: usage error" "$RSSGAP" report -o "$tmp/rep" --top "$v" "$B"
+done
+expect_status 2 "report --top 6 with --limit chart_points=10 (one snapshot): more VMAs than the chart takes" \
+	"$RSSGAP" report -o "$tmp/rep" --limit chart_points=10 --top 6 "$B"
+grep -q 'bad --top "6" (expected 1 to 5, half of --limit chart_points)' "$tmp/err" &&
+	ok "report --top 6: names the cap" || not_ok "report --top 6: $(head -1 "$tmp/err")"
+
 finish
