@@ -19,7 +19,7 @@ static int cmd_show(int argc, char **argv);
 const struct cmd_entry cmd_show_entry = {
 	.name = "show",
 	.exec = cmd_show,
-	.usage = "show [--db FILE] SNAPSHOT [--json] [--top N] [--sort COLUMN] [--explain]",
+	.usage = "show [--db FILE] SNAPSHOT [--json | --csv] [--top N] [--sort COLUMN] [--explain]",
 	.summary = "one snapshot: three layers, roles, top VMAs",
 	.help =
 	"One snapshot: Rss against what the Go runtime says it holds (Sys -\n"
@@ -33,6 +33,10 @@ const struct cmd_entry cmd_show_entry = {
 	"                default), pss, uss, size, swap, anon or lazyfree (largest\n"
 	"                first, unknown last) or name (a role's name, a VMA's path)\n"
 	"  --json        the rssgap-show/1 object (docs/json.md)\n"
+	"  --csv         the roles and the top VMAs as one CSV table on stdout (RFC\n"
+	"                4180, CRLF): kind (role or vma), role, range, perms, path,\n"
+	"                vmas, size, rss, pss, uss, anonymous, lazyfree, swap; unknown\n"
+	"                is an empty field; a formula-like cell gets a leading '\n"
 	"  --explain     instead: every VMA with the text the rules match and the rule\n"
 	"                that gives its role (file:line), under the rules in effect now\n"
 	"                (with --rules FILE: try a rules file on a stored snapshot)\n",
@@ -52,6 +56,7 @@ cmd_show(int argc, char **argv)
 		{ "top", required_argument, NULL, OPT_TOP },
 		{ "explain", no_argument, NULL, OPT_EXPLAIN },
 		{ "sort", required_argument, NULL, OPT_SORT },
+		{ "csv", no_argument, NULL, OPT_CSV },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct snapshot_info *s = NULL;
@@ -61,7 +66,7 @@ cmd_show(int argc, char **argv)
 	struct buf out = BUF_INIT;
 	struct diag d;
 	struct cmd c;
-	int opt, as_json = 0, explain = 0, top = 10, rc = RSSGAP_EXIT_FAIL;
+	int opt, as_json = 0, as_csv = 0, explain = 0, top = 10, rc = RSSGAP_EXIT_FAIL;
 	enum topvma_sort sort = TOPVMA_SORT_RSS;
 	int64_t id;
 
@@ -72,6 +77,10 @@ cmd_show(int argc, char **argv)
 		}
 		if (opt == OPT_JSON) {
 			as_json = 1;
+			continue;
+		}
+		if (opt == OPT_CSV) {
+			as_csv = 1;
 			continue;
 		}
 		if (opt == OPT_EXPLAIN) {
@@ -94,8 +103,11 @@ cmd_show(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cmd_usage_error(&c, "expected one SNAPSHOT");
-	if (explain && as_json)
-		return cmd_usage_error(&c, "--explain prints text: leave out --json");
+	if (explain && (as_json || as_csv))
+		return cmd_usage_error(&c, "--explain prints text: leave out --%s",
+				       as_json ? "json" : "csv");
+	if (as_json && as_csv)
+		return cmd_usage_error(&c, "--json or --csv, not both");
 	if (cmd_open_selectors(&c, argv + optind, 1) != 0)
 		return RSSGAP_EXIT_FAIL;
 	rc = RSSGAP_EXIT_FAIL;
@@ -114,6 +126,8 @@ cmd_show(int argc, char **argv)
 			rolemem_sort(&roles, sort);
 		if (as_json)
 			showout_json(&out, s, &roles, &top_vmas, sort);
+		else if (as_csv)
+			showout_csv(&out, &roles, &top_vmas);
 		else if (notes_load(c.db, id, &notes, &d) == 0)
 			showout_text(&out, s, &roles, &top_vmas, top, sort, &notes);
 	}

@@ -12,8 +12,8 @@ _rssgap_options()
 {
 	case $1 in
 	ingest) echo "-j --jobs --stats" ;;
-	list) echo "--json" ;;
-	show) echo "--json --top --sort --explain" ;;
+	list) echo "--json --csv" ;;
+	show) echo "--json --csv --top --sort --explain" ;;
 	diff) echo "--json --check --min-bytes --min-percent --top" ;;
 	report) echo "-o --format --min-bytes --min-percent --top" ;;
 	fleet) echo "--by --before --after --json -o --min-bytes --min-percent" ;;
@@ -44,11 +44,13 @@ _rssgap()
 		compopt -o filenames 2>/dev/null
 		return ;;
 	-o | --csv)
-		# profile writes a file; report and fleet a directory
-		if [ "$cmd" = profile ]; then COMPREPLY=($(compgen -f -- "$cur")); else
-			COMPREPLY=($(compgen -d -- "$cur")); fi
-		compopt -o filenames 2>/dev/null
-		return ;;
+		# profile writes a file; report, fleet and export a directory; list and show's --csv takes none
+		if [ "$prev" = -o ] || [ "$cmd" = export ]; then
+			if [ "$cmd" = profile ]; then COMPREPLY=($(compgen -f -- "$cur")); else
+				COMPREPLY=($(compgen -d -- "$cur")); fi
+			compopt -o filenames 2>/dev/null
+			return
+		fi ;;
 	--limit)
 		COMPREPLY=($(compgen -W "$_rssgap_limits" -- "$cur"))
 		compopt -o nospace 2>/dev/null

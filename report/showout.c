@@ -221,3 +221,54 @@ showout_json(struct buf *out, const struct snapshot_info *s, const struct roleme
 	json_end(&j, '}');
 	buf_putc(out, '\n');
 }
+
+/* A CSV field of a byte count, empty when unknown (-1). */
+static void
+csv_bytes(struct buf *out, int64_t v)
+{
+	buf_putc(out, ',');
+	if (v >= 0)
+		buf_printf(out, "%" PRId64, v);
+}
+
+void
+showout_csv(struct buf *out, const struct rolemem_list *roles, const struct topvma_list *top)
+{
+	size_t i;
+
+	buf_puts(out, "kind,role,range,perms,path,vmas,size,rss,pss,uss,anonymous,lazyfree,swap\r\n");
+	for (i = 0; i < roles->n; i++) {
+		const struct role_info *r = roles->v[i].info;
+
+		buf_puts(out, "role,");
+		escape_csv(out, r->role);
+		buf_printf(out, ",,,,%" PRId64, r->vmas);
+		csv_bytes(out, r->size);
+		csv_bytes(out, r->rss);
+		csv_bytes(out, roles->v[i].pss);
+		csv_bytes(out, roles->v[i].uss);
+		csv_bytes(out, r->anonymous);
+		csv_bytes(out, r->lazyfree);
+		csv_bytes(out, r->swap);
+		buf_puts(out, "\r\n");
+	}
+	for (i = 0; i < top->n; i++) {
+		const struct topvma *v = &top->v[i];
+
+		buf_puts(out, "vma,");
+		escape_csv(out, v->role);
+		buf_printf(out, ",%s,", v->range);
+		escape_csv(out, v->perms);
+		buf_putc(out, ',');
+		escape_csv(out, v->path);
+		buf_puts(out, ",1");
+		csv_bytes(out, v->size);
+		csv_bytes(out, v->rss);
+		csv_bytes(out, v->pss);
+		csv_bytes(out, v->uss);
+		csv_bytes(out, v->anonymous);
+		csv_bytes(out, v->lazyfree);
+		csv_bytes(out, v->swap);
+		buf_puts(out, "\r\n");
+	}
+}

@@ -21,5 +21,13 @@ void showout_text(struct buf *out, const struct snapshot_info *s,
 void showout_json(struct buf *out, const struct snapshot_info *s,
 		  const struct rolemem_list *roles, const struct topvma_list *top,
 		  enum topvma_sort sort);
+/*
+ * The role table and the top VMAs as one CSV table (RFC 4180, CRLF, a
+ * header row): kind ("role" or "vma"), role, range, perms, path, vmas,
+ * size, rss, pss, uss, anonymous, lazyfree, swap; a role row leaves range,
+ * perms and path empty; unknown is an empty field; text from the bundle
+ * goes through escape_csv (a formula-like cell gets a leading ').
+ */
+void showout_csv(struct buf *out, const struct rolemem_list *roles, const struct topvma_list *top);
 
 #endif

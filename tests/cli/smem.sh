@@ -128,4 +128,56 @@ expect_status 2 "report --top 6 with --limit chart_points=10 (one snapshot): mor
 grep -q 'bad --top "6" (expected 1 to 5, half of --limit chart_points)' "$tmp/err" &&
 	ok "report --top 6: names the cap" || not_ok "report --top 6: $(head -1 "$tmp/err")"
 
+# ---- 4. --csv on list and show ----
+"$RSSGAP" show --csv "$B" >"$tmp/show.csv"
+csv_check=$(python3 - "$tmp/show.csv" "$tmp/show.json" <<'PY'
+import csv, json, sys
+raw = open(sys.argv[1], newline="").read()
+rows = list(csv.reader(raw.splitlines()))
+j = json.load(open(sys.argv[2]))
+head = rows[0]
+roles = [dict(zip(head, r)) for r in rows[1:] if r[0] == "role"]
+vmas = [dict(zip(head, r)) for r in rows[1:] if r[0] == "vma"]
+ok = raw.endswith("\r\n") and raw.count("\r\n") == len(rows) and all(len(r) == len(head) for r in rows)
+ok = ok and [r["role"] for r in roles] == [r["role"] for r in j["roles"]]
+ok = ok and all(int(a["uss"]) == b["uss"] and int(a["pss"]) == b["pss"] and int(a["rss"]) == b["rss"] for a, b in zip(roles, j["roles"]))
+ok = ok and [v["range"] for v in vmas] == [v["range"] for v in j["top_vmas"]]
+print(ok, sum(int(r["uss"]) for r in roles))
+PY
+)
+if [ "$csv_check" = "True $uss_awk" ]; then ok "show --csv: CRLF rows of equal width, the JSON's roles and VMAs, USS summing to smaps' $uss_awk"
+else not_ok "show --csv: $csv_check (want True $uss_awk)"; fi
+"$RSSGAP" show --csv "$MO" >"$tmp/mo.csv" 2>/dev/null
+if awk -F, 'NR > 1 && $1 == "role" && ($8 != "" || $9 != "" || $10 != "") { bad = 1 } END { exit bad }' "$tmp/mo.csv"; then
+	ok "show --csv: maps only: rss, pss, uss are empty fields, not 0"
+else not_ok "show --csv: maps only: a 0 where unknown"; fi
+# hostile text from a bundle: the labels and perms of formula-bidi, guarded as export --csv guards them
+"$RSSGAP" ingest --db "$tmp/csv.db" "$B" fixtures/hostile/formula-bidi.rssgap.tar.gz >/dev/null 2>&1
+"$RSSGAP" list --db "$tmp/csv.db" --csv >"$tmp/list.csv"
+"$RSSGAP" export --db "$tmp/csv.db" --csv "$tmp/export" >/dev/null
+list_check=$(python3 - "$tmp/list.csv" "$tmp/export/manifest.csv" "$tmp/export/snapshot.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+snaps = {r["id"]: r for r in csv.DictReader(open(sys.argv[3], newline=""))}
+ok = len(rows) == 2 and all(r["rss"] == snaps[r["snapshot"]]["rss"] and r["pss"] == snaps[r["snapshot"]]["pss"] for r in rows)
+# a label cell as one field, and export's guarded manifest cell
+bad = [r for r in rows if "HYPERLINK" in r["labels"]]
+guarded = [m["value"] for m in csv.DictReader(open(sys.argv[2], newline="")) if "HYPERLINK" in m["value"]]
+print(ok and len(bad) == 1 and guarded and guarded[0].startswith("'="))
+PY
+)
+[ "$list_check" = True ] && ok "list --csv: one row per snapshot, rss and pss as export's snapshot table, labels one field" ||
+	not_ok "list --csv: $list_check"
+id=$(awk -F, 'NR > 1 && /HYPERLINK/ { print $1 }' "$tmp/list.csv")
+"$RSSGAP" show --db "$tmp/csv.db" --csv --sort name --top 1000 "$id" >"$tmp/h.csv"
+"$RSSGAP" export --db "$tmp/csv.db" --csv "$tmp/export" >/dev/null
+grep -q "^vma,[a-z-]*,[0-9a-f-]*,\"'---p\"," "$tmp/h.csv" && grep -q "\"'---p\"" "$tmp/export/vma.csv" &&
+	ok "show --csv: a formula-like cell (---p) gets the leading ' export --csv gives it" ||
+	not_ok "show --csv: ---p not guarded as export does"
+expect_status 2 "show --csv --json: usage error" "$RSSGAP" show --csv --json "$B"
+grep -q -- '--json or --csv, not both' "$tmp/err" && ok "show --csv --json: says why" || not_ok "show --csv --json: $(head -1 "$tmp/err")"
+expect_status 2 "show --csv --explain: usage error" "$RSSGAP" show --csv --explain "$B"
+expect_status 2 "list --csv --json: usage error" "$RSSGAP" list --db "$tmp/csv.db" --csv --json
+expect_status 2 "list --csv=x: takes no value" "$RSSGAP" list --db "$tmp/csv.db" --csv=x
+
 finish
