@@ -17,7 +17,7 @@ _rssgap_options()
 	diff) echo "--json --check --min-bytes --min-percent --top" ;;
 	report) echo "-o --format --min-bytes --min-percent --top" ;;
 	fleet) echo "--by --before --after --json -o --min-bytes --min-percent" ;;
-	profile) echo "-o" ;;
+	profile) echo "-o --sample-index" ;;
 	merge) echo "" ;;
 	export) echo "--csv" ;;
 	esac
@@ -60,6 +60,9 @@ _rssgap()
 		return ;;
 	--sort)
 		COMPREPLY=($(compgen -W "rss pss uss size swap anon lazyfree name" -- "$cur"))
+		return ;;
+	--sample-index)
+		COMPREPLY=($(compgen -W "inuse_space alloc_space inuse_objects alloc_objects" -- "$cur"))
 		return ;;
 	-j | --jobs | --top | --min-bytes | --min-percent | --by | --before | --after)
 		return ;;

@@ -180,4 +180,11 @@ expect_status 2 "show --csv --explain: usage error" "$RSSGAP" show --csv --expla
 expect_status 2 "list --csv --json: usage error" "$RSSGAP" list --db "$tmp/csv.db" --csv --json
 expect_status 2 "list --csv=x: takes no value" "$RSSGAP" list --db "$tmp/csv.db" --csv=x
 
+# ---- 5. profile --sample-index (go tool pprof's checks are in profile.sh) ----
+expect_status 0 "profile --sample-index alloc_objects writes a profile" \
+	"$RSSGAP" profile "$B" --sample-index alloc_objects -o "$tmp/ao.pb.gz"
+expect_status 2 "profile --sample-index alloc: usage error" "$RSSGAP" profile "$B" --sample-index alloc -o "$tmp/x.pb.gz"
+grep -q 'bad --sample-index "alloc" (expected one of inuse_space, alloc_space, inuse_objects, alloc_objects)' "$tmp/err" &&
+	ok "profile --sample-index alloc: names the value and the choices" || not_ok "profile --sample-index alloc: $(head -1 "$tmp/err")"
+
 finish
