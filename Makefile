@@ -84,6 +84,7 @@ ANALYZE_SRCS = \
 	analyze/fleetstat.c \
 	analyze/memspace.c \
 	analyze/notes.c \
+	analyze/rolemem.c \
 	analyze/snapshot.c \
 	analyze/topvma.c \
 	analyze/words.c

@@ -51,6 +51,42 @@ static const enum go_class part_class[P_UNACCOUNTED] = {
 #define OTHER_SITES "other allocation sites"
 #define NO_NAME ((size_t)-1)
 
+static const struct {
+	const char *name, *unit;
+} indexes[MEMSPACE_INDEX_COUNT] = {
+	[MEMSPACE_INUSE_SPACE] = { "inuse_space", "bytes" },
+	[MEMSPACE_ALLOC_SPACE] = { "alloc_space", "bytes" },
+	[MEMSPACE_INUSE_OBJECTS] = { "inuse_objects", "count" },
+	[MEMSPACE_ALLOC_OBJECTS] = { "alloc_objects", "count" },
+};
+
+const char memspace_index_choices[] = "inuse_space, alloc_space, inuse_objects, alloc_objects";
+
+int
+memspace_index_parse(const char *name, enum memspace_index *index)
+{
+	int i;
+
+	for (i = 0; i < MEMSPACE_INDEX_COUNT; i++)
+		if (strcmp(name, indexes[i].name) == 0) {
+			*index = (enum memspace_index)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+memspace_index_name(enum memspace_index index)
+{
+	return (unsigned)index < MEMSPACE_INDEX_COUNT ? indexes[index].name : "?";
+}
+
+const char *
+memspace_index_unit(enum memspace_index index)
+{
+	return (unsigned)index < MEMSPACE_INDEX_COUNT ? indexes[index].unit : "?";
+}
+
 /* ---- apportionment ---- */
 
 struct rem {
@@ -233,6 +269,7 @@ struct build {
 	struct region *regions;	/* by role rank, then address */
 	size_t nregions;
 	size_t process;		/* the root frame's name */
+	const struct opt_i64 *total;	/* the heap profile's total of the sites' sample type */
 };
 
 static size_t
@@ -427,8 +464,8 @@ split_by_site(struct build *b, struct leaves *l, int64_t objects)
 		top += w[i];
 	}
 	/* the sites past the stored top ones: the profile's total less the top */
-	if (in->info->pprof_inuse.known && in->info->pprof_inuse.v > top)
-		other = in->info->pprof_inuse.v - top;
+	if (b->total->known && b->total->v > top)
+		other = b->total->v - top;
 	w[n] = other;
 	if (top > 0 || other > 0) {
 		memspace_apportion(objects, w, n + 1, got);
@@ -565,6 +602,13 @@ process_name(struct memspace *m, const struct snapshot_info *info)
 struct memspace *
 memspace_build(const struct memspace_input *in, struct diag *d)
 {
+	return memspace_build_by(in, MEMSPACE_INUSE_SPACE, &in->info->pprof_inuse, d);
+}
+
+struct memspace *
+memspace_build_by(const struct memspace_input *in, enum memspace_index index,
+		  const struct opt_i64 *total, struct diag *d)
+{
 	struct memspace *m;
 	struct build b;
 	struct credit_plan plan = { 0 };
@@ -582,7 +626,9 @@ memspace_build(const struct memspace_input *in, struct diag *d)
 	memset(&b, 0, sizeof(b));
 	b.m = m;
 	b.in = in;
+	b.total = total;
 	m->rss = in->info->rss;
+	m->index = index;
 	b.process = process_name(m, in->info);
 	if (build_regions(&b, d) != 0)
 		goto fail;

@@ -58,10 +58,39 @@ struct memspace_vma {
 	int64_t rss;		/* bytes; negative (unknown) counts 0 */
 };
 
+/*
+ * The heap profile's sample type that splits the heap objects among the
+ * allocation sites and is the profile's second sample type (go tool
+ * pprof's -sample_index, rssgap profile --sample-index): inuse_space by
+ * default. Whichever it is, the resident bytes (memory_space) sum exactly
+ * as before; only how the heap objects' share is divided changes.
+ */
+enum memspace_index {
+	MEMSPACE_INUSE_SPACE,
+	MEMSPACE_ALLOC_SPACE,
+	MEMSPACE_INUSE_OBJECTS,
+	MEMSPACE_ALLOC_OBJECTS,
+	MEMSPACE_INDEX_COUNT
+};
+
+/* The choices, for a usage message: "inuse_space, alloc_space, ...". */
+extern const char memspace_index_choices[];
+/* The index named name ("alloc_space") into *index; 0 ok, -1 not one of the choices. */
+int memspace_index_parse(const char *name, enum memspace_index *index);
+/* Its pprof sample type name ("inuse_space"). */
+const char *memspace_index_name(enum memspace_index index);
+/* Its pprof unit: "bytes" or "count". */
+const char *memspace_index_unit(enum memspace_index index);
+
 /* One stored allocation site of the heap profile; strings lent. */
 struct memspace_site {
 	const char *frames;	/* "leaf <- caller <- ...", as the store keeps it */
-	int64_t inuse_space;	/* negative (unknown) counts 0 */
+	/*
+	 * The site's value of the sample type that splits the heap objects:
+	 * inuse_space for memspace_build, the index of memspace_build_by.
+	 * Negative (unknown) counts 0.
+	 */
+	int64_t inuse_space;
 };
 
 struct memspace_input {
@@ -76,7 +105,11 @@ struct memspace_sample {
 	size_t first;		/* its frames are frames[first .. first + nframes), root first */
 	size_t nframes;
 	int64_t memory_space;	/* resident bytes */
-	int64_t inuse_space;	/* an allocation site's live heap bytes (the heap profile's), else 0 */
+	/*
+	 * An allocation site's value of the heap profile's index sample type
+	 * (inuse_space: its live heap bytes), else 0.
+	 */
+	int64_t inuse_space;
 };
 
 struct memspace {
@@ -87,7 +120,8 @@ struct memspace {
 	struct memspace_sample *samples;
 	size_t nsamples, samples_cap;
 	int64_t rss;		/* the snapshot's Rss: what memory_space sums to */
-	int64_t inuse;		/* what inuse_space sums to */
+	int64_t inuse;		/* what inuse_space (the index's values) sums to */
+	enum memspace_index index;	/* the sample type inuse_space holds */
 	int runtime;		/* 1 when the runtime's parts are in the tree */
 	int sites;		/* allocation sites split the heap objects */
 	int scaled;		/* a credit's runtime parts were scaled down to its Rss */
@@ -102,6 +136,15 @@ struct memspace {
  * DIAG_FORMAT.
  */
 struct memspace *memspace_build(const struct memspace_input *in, struct diag *d);
+/*
+ * memspace_build with the sites' values (memspace_site.inuse_space) of the
+ * heap profile's sample type index, whose total in the heap profile is
+ * total (what the stored sites lack of it is "other allocation sites");
+ * memspace_build is memspace_build_by(in, MEMSPACE_INUSE_SPACE,
+ * &in->info->pprof_inuse, d).
+ */
+struct memspace *memspace_build_by(const struct memspace_input *in, enum memspace_index index,
+				   const struct opt_i64 *total, struct diag *d);
 /* Free m (NULL is a no-op). */
 void memspace_free(struct memspace *m);
 /*

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/xalloc.h"
 #include "core/vma.h"
@@ -34,20 +35,137 @@ add_vma(void *ctx, const struct db_vma_row *row)
 	v->anonymous = row->field[VMA_ANONYMOUS];
 	v->lazyfree = row->field[VMA_LAZYFREE];
 	v->swap = row->field[VMA_SWAP];
+	v->pss = row->field[VMA_PSS];
+	v->uss = -1;
+	if (row->field[VMA_PRIVATE_CLEAN] >= 0 && row->field[VMA_PRIVATE_DIRTY] >= 0 &&
+	    row->field[VMA_PRIVATE_CLEAN] <= INT64_MAX - row->field[VMA_PRIVATE_DIRTY])
+		v->uss = row->field[VMA_PRIVATE_CLEAN] + row->field[VMA_PRIVATE_DIRTY];
 	return 0;
 }
 
+static const struct {
+	const char *name, *label;
+} sorts[] = {
+	[TOPVMA_SORT_RSS] = { "rss", "Rss" },
+	[TOPVMA_SORT_PSS] = { "pss", "PSS" },
+	[TOPVMA_SORT_USS] = { "uss", "USS" },
+	[TOPVMA_SORT_SIZE] = { "size", "Size" },
+	[TOPVMA_SORT_SWAP] = { "swap", "Swap" },
+	[TOPVMA_SORT_ANON] = { "anon", "Anonymous" },
+	[TOPVMA_SORT_LAZYFREE] = { "lazyfree", "LazyFree" },
+	[TOPVMA_SORT_NAME] = { "name", "path" },
+};
+
+const char topvma_sort_choices[] = "rss, pss, uss, size, swap, anon, lazyfree, name";
+
 int
-topvma_list_load(struct db *db, int64_t id, size_t max, struct topvma_list *l, struct diag *d)
+topvma_sort_parse(const char *name, enum topvma_sort *sort)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(sorts) / sizeof(sorts[0]); i++)
+		if (strcmp(name, sorts[i].name) == 0) {
+			*sort = (enum topvma_sort)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+topvma_sort_name(enum topvma_sort sort)
+{
+	return (size_t)sort < sizeof(sorts) / sizeof(sorts[0]) ? sorts[sort].name : "?";
+}
+
+const char *
+topvma_sort_label(enum topvma_sort sort)
+{
+	return (size_t)sort < sizeof(sorts) / sizeof(sorts[0]) ? sorts[sort].label : "?";
+}
+
+/* a before b: the larger count first (unknown, -1, below every known one), then Size, then address */
+static int
+cmp_count(const struct topvma *a, const struct topvma *b, int64_t ka, int64_t kb)
+{
+	if (ka != kb)
+		return ka > kb ? -1 : 1;
+	if (a->size != b->size)
+		return a->size > b->size ? -1 : 1;
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+#define CMP_BY(field)								\
+	static int								\
+	cmp_##field(const void *pa, const void *pb)				\
+	{									\
+		const struct topvma *a = pa, *b = pb;				\
+		return cmp_count(a, b, a->field, b->field);			\
+	}
+CMP_BY(pss)
+CMP_BY(uss)
+CMP_BY(size)
+CMP_BY(swap)
+CMP_BY(anonymous)
+CMP_BY(lazyfree)
+
+/* by path, unnamed mappings last, then address */
+static int
+cmp_name(const void *pa, const void *pb)
+{
+	const struct topvma *a = pa, *b = pb;
+	int c;
+
+	if ((a->path[0] == '\0') != (b->path[0] == '\0'))
+		return a->path[0] == '\0' ? 1 : -1;
+	if ((c = strcmp(a->path, b->path)) != 0)
+		return c;
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+static int (*const cmp_of[])(const void *, const void *) = {
+	[TOPVMA_SORT_PSS] = cmp_pss,
+	[TOPVMA_SORT_USS] = cmp_uss,
+	[TOPVMA_SORT_SIZE] = cmp_size,
+	[TOPVMA_SORT_SWAP] = cmp_swap,
+	[TOPVMA_SORT_ANON] = cmp_anonymous,
+	[TOPVMA_SORT_LAZYFREE] = cmp_lazyfree,
+	[TOPVMA_SORT_NAME] = cmp_name,
+};
+
+static void
+free_vma(struct topvma *v)
+{
+	free(v->perms);
+	free(v->role);
+	free(v->path);
+}
+
+int
+topvma_list_load(struct db *db, int64_t id, size_t max, enum topvma_sort sort,
+		 struct topvma_list *l, struct diag *d)
 {
 	struct load_ctx c = { l, 0 };
+	size_t i;
+	int rc;
 
 	topvma_list_release(l);
 	if (max > INT64_MAX)
 		max = INT64_MAX;
-	if (db_vmas_top(db, id, (int64_t)max, add_vma, &c, d) != 0) {
+	/* by Rss the store picks them (ORDER BY ... LIMIT); else every VMA is read and sorted */
+	if (sort == TOPVMA_SORT_RSS)
+		rc = db_vmas_top(db, id, (int64_t)max, add_vma, &c, d);
+	else
+		rc = db_vmas_each(db, id, add_vma, &c, d);
+	if (rc != 0) {
 		topvma_list_release(l);
 		return -1;
+	}
+	if (sort != TOPVMA_SORT_RSS && l->n > 0) {
+		qsort(l->v, l->n, sizeof(*l->v), cmp_of[sort]);
+		for (i = max; i < l->n; i++)
+			free_vma(&l->v[i]);
+		if (l->n > max)
+			l->n = max;
 	}
 	return 0;
 }
@@ -57,11 +175,8 @@ topvma_list_release(struct topvma_list *l)
 {
 	size_t i;
 
-	for (i = 0; i < l->n; i++) {
-		free(l->v[i].perms);
-		free(l->v[i].role);
-		free(l->v[i].path);
-	}
+	for (i = 0; i < l->n; i++)
+		free_vma(&l->v[i]);
 	free(l->v);
 	l->v = NULL;
 	l->n = 0;

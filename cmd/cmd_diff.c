@@ -11,10 +11,13 @@
 
 static int cmd_diff(int argc, char **argv);
 
+#define TOP_MAX 100000
+
 const struct cmd_entry cmd_diff_entry = {
 	.name = "diff",
 	.exec = cmd_diff,
-	.usage = "diff [--db FILE] BEFORE AFTER [--json] [--check] [--min-bytes N] [--min-percent P]",
+	.usage = "diff [--db FILE] BEFORE AFTER [--json] [--check] [--min-bytes N] [--min-percent P]"
+		 " [--top N]",
 	.summary = "where Rss grew between two snapshots that the runtime cannot see",
 	.help =
 	"Aligns the memory regions of two snapshots (different builds, ASLR, renamed\n"
@@ -27,6 +30,8 @@ const struct cmd_entry cmd_diff_entry = {
 	"  --min-bytes N     a finding needs at least N unexplained (default 8MiB; a size:\n"
 	"                    8MiB, 512KiB, 1G, bytes)\n"
 	"  --min-percent P   ... and P% of the before Rss (default 5; \"5%\" too)\n"
+	"  --top N           how many regions to list under each finding, largest Rss\n"
+	"                    growth first (default 10); every role is always listed\n"
 	"\n"
 	"RUNTIME SAW is what the Go runtime's own numbers say a role holds changed by:\n"
 	"go-heap gets HeapSys - HeapReleased + StackInuse, the runtime's metadata goes\n"
@@ -71,6 +76,7 @@ cmd_diff(int argc, char **argv)
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "min-bytes", required_argument, NULL, OPT_MIN_BYTES },
 		{ "min-percent", required_argument, NULL, OPT_MIN_PERCENT },
+		{ "top", required_argument, NULL, OPT_TOP },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct diff_result *r = NULL;
@@ -93,6 +99,11 @@ cmd_diff(int argc, char **argv)
 		}
 		if (opt == OPT_CHECK) {
 			check = 1;
+			continue;
+		}
+		if (opt == OPT_TOP) {
+			if (cmd_parse_top(&c, optarg, TOP_MAX, &o.max_regions) != 0)
+				return RSSGAP_EXIT_USAGE;
 			continue;
 		}
 		if ((rc = cmd_other_option(&c, &o, opt, optarg, argv[optind - 1])) != 0)

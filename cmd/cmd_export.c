@@ -9,6 +9,7 @@
 #include "cmd/commands.h"
 #include "cmd/common.h"
 #include "core/buf.h"
+#include "core/escape.h"
 #include "core/outfile.h"
 
 static int cmd_export(int argc, char **argv);
@@ -33,40 +34,15 @@ struct csv {
 	int header_done;
 };
 
-/* A spreadsheet reads "=...", "+...", "-...", "@..." as a formula; "-12" is a number. */
-static int
-formula_like(const char *s)
-{
-	char *end;
-
-	if (strchr("=+-@\t\r", s[0]) == NULL || s[0] == '\0')
-		return 0;
-	errno = 0;
-	(void)strtod(s, &end);
-	return end == s || *end != '\0' || errno != 0;
-}
-
+/* One field, escaped as core/escape.h's escape_csv does (show --csv and list --csv share it). */
 static void
 csv_field(FILE *f, const char *s)
 {
-	int guard;
+	struct buf cell = BUF_INIT;
 
-	if (s == NULL)
-		return;
-	guard = formula_like(s);
-	if (!guard && strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	if (guard)
-		fputc('\'', f);
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
+	escape_csv(&cell, s);
+	fputs(buf_str(&cell), f);
+	buf_release(&cell);
 }
 
 static int

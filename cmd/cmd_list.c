@@ -16,14 +16,18 @@ static int cmd_list(int argc, char **argv);
 const struct cmd_entry cmd_list_entry = {
 	.name = "list",
 	.exec = cmd_list,
-	.usage = "list [--db FILE] [KEY=VALUE[,KEY=VALUE]] [--json]",
+	.usage = "list [--db FILE] [KEY=VALUE[,KEY=VALUE]] [--json | --csv]",
 	.summary = "snapshots with their labels and headline numbers",
 	.help =
 	"One line per snapshot: id, capture time, host or pod, pid, labels, Rss and\n"
 	"the runtime's estimate (Sys - HeapReleased). A selector keeps the snapshots\n"
 	"whose manifest keys or labels match.\n"
 	"\n"
-	"  --json     an array of objects, one per snapshot (docs/json.md)\n",
+	"  --json     an array of objects, one per snapshot (docs/json.md)\n"
+	"  --csv      CSV on stdout (RFC 4180, CRLF): snapshot, captured_at, pid, host,\n"
+	"             pod, rss, pss, go_estimate, labels (\"k=v,k=v\"); unknown is an\n"
+	"             empty field; a cell a spreadsheet would run as a formula gets a\n"
+	"             leading ' (as export --csv)\n",
 };
 
 struct list_ctx {
@@ -50,6 +54,7 @@ cmd_list(int argc, char **argv)
 	static const struct option longopts[] = {
 		CMD_COMMON_LONGOPTS,
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "csv", no_argument, NULL, OPT_CSV },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct list_ctx l = { NULL, 0, 0 };
@@ -57,7 +62,8 @@ cmd_list(int argc, char **argv)
 	struct listout lo;
 	struct diag d;
 	struct cmd c;
-	int opt, as_json = 0, rc = RSSGAP_EXIT_FAIL;
+	enum listout_format format = LISTOUT_TEXT;
+	int opt, as_json = 0, as_csv = 0, rc = RSSGAP_EXIT_FAIL;
 	size_t i;
 
 	cmd_init(&c, "list");
@@ -69,11 +75,18 @@ cmd_list(int argc, char **argv)
 			as_json = 1;
 			continue;
 		}
+		if (opt == OPT_CSV) {
+			as_csv = 1;
+			continue;
+		}
 		if ((rc = cmd_other_option(&c, NULL, opt, optarg, argv[optind - 1])) != 0)
 			return rc;
 	}
 	if (argc - optind > 1)
 		return cmd_usage_error(&c, "at most one selector");
+	if (as_json && as_csv)
+		return cmd_usage_error(&c, "--json or --csv, not both");
+	format = as_json ? LISTOUT_JSON : as_csv ? LISTOUT_CSV : LISTOUT_TEXT;
 	if (c.db_path == NULL)
 		return cmd_usage_error(&c, "needs a database: --db FILE or RSSGAP_DB "
 					   "(ingest the bundles first)");
@@ -109,7 +122,7 @@ cmd_list(int argc, char **argv)
 	} else if (db_snapshots_each(c.db, collect_id, &l, &d) != 0) {
 		goto out;
 	}
-	listout_begin(&lo, &out, as_json);
+	listout_begin(&lo, &out, format);
 	for (i = 0; i < l.n; i++) {
 		struct snapshot_info *s = snapshot_info_load(c.db, l.ids[i], &d);
 

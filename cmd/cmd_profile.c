@@ -19,10 +19,13 @@
 
 static int cmd_profile(int argc, char **argv);
 
+/* profile's own option, past the shared ones of cmd/common.h */
+enum { OPT_SAMPLE_INDEX = 1100 };
+
 const struct cmd_entry cmd_profile_entry = {
 	.name = "profile",
 	.exec = cmd_profile,
-	.usage = "profile [--db FILE] SNAPSHOT -o FILE.pb.gz",
+	.usage = "profile [--db FILE] SNAPSHOT -o FILE.pb.gz [--sample-index TYPE]",
 	.summary = "the resident memory of a snapshot as a pprof profile (memory_space)",
 	.help =
 	"Writes all of a snapshot's resident memory as a gzipped pprof profile, for\n"
@@ -36,9 +39,16 @@ const struct cmd_entry cmd_profile_entry = {
 	"by the runtime\". SNAPSHOT is a bundle file, an id or key=value.\n"
 	"\n"
 	"  -o FILE     where to write the profile (\"-\": standard output, not a terminal)\n"
+	"  --sample-index TYPE\n"
+	"              the heap profile's sample type that splits the heap objects among\n"
+	"              the allocation sites and is the profile's second sample type:\n"
+	"              inuse_space (the default), alloc_space, inuse_objects or\n"
+	"              alloc_objects, as go tool pprof's sample_index option names them;\n"
+	"              the resident bytes (memory_space) still add up to the Rss exactly\n"
 	"\n"
 	"Sample types: memory_space (resident bytes, the default) and inuse_space\n"
-	"(the heap profile's live bytes, on the allocation sites). Open it with\n"
+	"(the heap profile's live bytes, on the allocation sites; or the TYPE of\n"
+	"--sample-index). Open it with\n"
 	"'go tool pprof FILE.pb.gz'; two of them diff with its diff_base option.\n"
 	"docs/profile.md has the commands, the tree and the rounding rule.\n",
 };
@@ -51,6 +61,9 @@ struct profile_rows {
 	size_t nroles;
 	struct memspace_site *sites;
 	size_t nsites;
+	enum memspace_index index;	/* --sample-index: which value of a site is kept */
+	const char *index_name;		/* its name, whose total is read */
+	struct opt_i64 index_total;
 };
 
 static const char *
@@ -94,8 +107,27 @@ on_site(void *ctx, const struct db_site_row *row)
 
 	p->sites = xreallocarray(p->sites, p->nsites + 1, sizeof(*p->sites));
 	p->sites[p->nsites].frames = xstrdup(row->frames);
-	p->sites[p->nsites].inuse_space = row->inuse_space;
+	p->sites[p->nsites].inuse_space =
+		p->index == MEMSPACE_ALLOC_SPACE ? row->alloc_space :
+		p->index == MEMSPACE_INUSE_OBJECTS ? row->inuse_objects :
+		p->index == MEMSPACE_ALLOC_OBJECTS ? row->alloc_objects : row->inuse_space;
 	p->nsites++;
+	return 0;
+}
+
+/* The heap profile's total of the --sample-index type (group = unit, key = sample type). */
+static int
+on_total(void *ctx, const char *unit, const char *type, int has_value, int64_t value,
+	 const char *text)
+{
+	struct profile_rows *p = ctx;
+
+	(void)unit;
+	(void)text;
+	if (has_value && type != NULL && strcmp(type, p->index_name) == 0) {
+		p->index_total.known = 1;
+		p->index_total.v = value;
+	}
 	return 0;
 }
 
@@ -157,10 +189,12 @@ comments_of(const struct snapshot_info *s, const struct memspace *m, struct buf 
 			   m->scaled ? "; runtime parts scaled down to the Rss of their roles" : "");
 	}
 	if (m->sites)
-		buf_printf(&c[3], "heap objects split by the heap profile's inuse_space, %" PRId64
-			   " bytes", m->inuse);
+		buf_printf(&c[3], "heap objects split by the heap profile's %s, %" PRId64 " %s",
+			   memspace_index_name(m->index), m->inuse,
+			   m->index == MEMSPACE_INUSE_SPACE || m->index == MEMSPACE_ALLOC_SPACE ?
+			   "bytes" : "objects");
 	else
-		buf_puts(&c[3], "no allocation sites: inuse_space is 0");
+		buf_printf(&c[3], "no allocation sites: %s is 0", memspace_index_name(m->index));
 }
 
 /*
@@ -184,7 +218,7 @@ write_stdout(const struct buf *gz)
 
 /* The gzipped profile of snapshot id in gz; prints the error, -1 on failure. */
 static int
-build_profile(struct cmd *c, int64_t id, struct buf *gz)
+build_profile(struct cmd *c, int64_t id, enum memspace_index index, struct buf *gz)
 {
 	struct profile_rows rows;
 	struct memspace_input in;
@@ -198,19 +232,24 @@ build_profile(struct cmd *c, int64_t id, struct buf *gz)
 	int rc = -1;
 
 	memset(&rows, 0, sizeof(rows));
+	rows.index = index;
+	rows.index_name = memspace_index_name(index);
 	for (i = 0; i < 4; i++)
 		buf_init(&comment[i]);
 	diag_clear(&d);
 	s = snapshot_info_load(c->db, id, &d);
 	if (s == NULL || db_vmas_each(c->db, id, on_vma, &rows, &d) != 0 ||
-	    db_pprof_sites_each(c->db, id, on_site, &rows, &d) != 0)
+	    db_pprof_sites_each(c->db, id, on_site, &rows, &d) != 0 ||
+	    db_pprof_total_each(c->db, id, on_total, &rows, &d) != 0)
 		goto fail;
 	in.info = s;
 	in.vmas = rows.vmas;
 	in.nvmas = rows.nvmas;
 	in.sites = rows.sites;
 	in.nsites = rows.nsites;
-	m = memspace_build(&in, &d);
+	/* inuse_space: the snapshot's pprof_inuse, as memspace_build reads it */
+	m = index == MEMSPACE_INUSE_SPACE ? memspace_build(&in, &d) :
+		memspace_build_by(&in, index, &rows.index_total, &d);
 	if (m == NULL)
 		goto fail;
 	comments_of(s, m, comment);
@@ -245,8 +284,10 @@ cmd_profile(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CMD_COMMON_LONGOPTS,
+		{ "sample-index", required_argument, NULL, OPT_SAMPLE_INDEX },
 		{ NULL, 0, NULL, 0 },
 	};
+	enum memspace_index index = MEMSPACE_INUSE_SPACE;
 	struct buf gz = BUF_INIT;
 	struct cmd c;
 	const char *path = NULL;
@@ -259,6 +300,12 @@ cmd_profile(int argc, char **argv)
 			return cmd_help(&cmd_profile_entry);
 		if (opt == 'o') {
 			path = optarg;
+			continue;
+		}
+		if (opt == OPT_SAMPLE_INDEX) {
+			if (memspace_index_parse(optarg, &index) != 0)
+				return cmd_usage_error(&c, "bad --sample-index \"%s\" (expected one of %s)",
+						       optarg, memspace_index_choices);
 			continue;
 		}
 		if ((rc = cmd_other_option(&c, NULL, opt, optarg, argv[optind - 1])) != 0)
@@ -274,7 +321,7 @@ cmd_profile(int argc, char **argv)
 	if (cmd_open_selectors(&c, argv + optind, 1) != 0)
 		return RSSGAP_EXIT_FAIL;
 	rc = RSSGAP_EXIT_FAIL;
-	if (cmd_resolve(&c, argv[optind], &id) != 0 || build_profile(&c, id, &gz) != 0)
+	if (cmd_resolve(&c, argv[optind], &id) != 0 || build_profile(&c, id, index, &gz) != 0)
 		goto out;
 	if (strcmp(path, "-") == 0) {
 		rc = write_stdout(&gz);

@@ -19,10 +19,13 @@
 
 static int cmd_report(int argc, char **argv);
 
+#define TOP_MAX 100000
+
 const struct cmd_entry cmd_report_entry = {
 	.name = "report",
 	.exec = cmd_report,
-	.usage = "report [--db FILE] BEFORE [AFTER] -o DIR [--format png,svg] [--min-bytes N] [--min-percent P]",
+	.usage = "report [--db FILE] BEFORE [AFTER] -o DIR [--format png,svg] [--min-bytes N] [--min-percent P]"
+		 " [--top N]",
 	.summary = "one-page PNG/SVG report and summary.md",
 	.help =
 	"Writes DIR/report.png and DIR/report.svg (one page: the verdict, the three\n"
@@ -35,6 +38,9 @@ const struct cmd_entry cmd_report_entry = {
 	"  --format LIST     png, svg or png,svg (default png,svg); summary.md always\n"
 	"  --min-bytes N     a finding needs at least N unexplained (default 8MiB)\n"
 	"  --min-percent P   ... and P% of the before Rss (default 5)\n"
+	"  --top N           how many regions the diff page and summary.md name (default\n"
+	"                    10), or with one snapshot how many VMAs (default: as many as\n"
+	"                    fit; at most half of --limit chart_points)\n"
 	"\n"
 	"The roles, evidence and pairing words are those of 'rssgap diff --help'.\n",
 };
@@ -83,10 +89,10 @@ chart_vmas(const struct topvma_list *l)
 /* The reproducing command: rssgap diff|show with the user's own selectors. */
 static void
 command_line(struct buf *out, const struct cmd *c, const char *verb, char **sel, int nsel,
-	     const struct diff_opts *o)
+	     const struct diff_opts *o, int top)
 {
 	struct diff_opts def;
-	char *words[16], num[64], pct[64];
+	char *words[16], num[64], pct[64], topn[32];
 	int n = 0, i;
 
 	diff_opts_default(&def);
@@ -108,6 +114,11 @@ command_line(struct buf *out, const struct cmd *c, const char *verb, char **sel,
 		words[n++] = "--min-percent";
 		words[n++] = pct;
 	}
+	if (top > 0) {
+		snprintf(topn, sizeof(topn), "%d", top);
+		words[n++] = "--top";
+		words[n++] = topn;
+	}
 	summary_shell_words(out, n, words);
 }
 
@@ -119,6 +130,7 @@ cmd_report(int argc, char **argv)
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "min-bytes", required_argument, NULL, OPT_MIN_BYTES },
 		{ "min-percent", required_argument, NULL, OPT_MIN_PERCENT },
+		{ "top", required_argument, NULL, OPT_TOP },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = NULL, *formats = "png,svg";
@@ -127,11 +139,11 @@ cmd_report(int argc, char **argv)
 	struct chart_opts co;
 	struct diff_opts o;
 	struct buf md = BUF_INIT, cmdline = BUF_INIT, png = BUF_INIT, svg = BUF_INIT;
-	struct topvma_list top = TOPVMA_LIST_INIT;
+	struct topvma_list vma_list = TOPVMA_LIST_INIT;
 	struct chart_vma *vmas = NULL;
 	struct diag d;
 	struct cmd c;
-	int opt, rc, want_png, want_svg;
+	int opt, rc, want_png, want_svg, top = 0;
 	int64_t before, after;
 
 	cmd_init(&c, "report");
@@ -148,6 +160,11 @@ cmd_report(int argc, char **argv)
 			formats = optarg;
 			continue;
 		}
+		if (opt == OPT_TOP) {
+			if (cmd_parse_top(&c, optarg, TOP_MAX, &top) != 0)
+				return RSSGAP_EXIT_USAGE;
+			continue;
+		}
 		if ((rc = cmd_other_option(&c, &o, opt, optarg, argv[optind - 1])) != 0)
 			return rc;
 	}
@@ -159,6 +176,13 @@ cmd_report(int argc, char **argv)
 		return cmd_usage_error(&c, "no output directory (-o DIR)");
 	if (argc - optind < 1 || argc - optind > 2)
 		return cmd_usage_error(&c, "expected BEFORE [AFTER]");
+	/* the chart refuses more than chart_points in all: half for the VMAs of one snapshot */
+	if (argc - optind == 1 && top > (int)(c.lim.chart_points / 2))
+		return cmd_usage_error(&c, "bad --top \"%d\" (expected 1 to %" PRIu64
+				       ", half of --limit chart_points)", top,
+				       (uint64_t)(c.lim.chart_points / 2));
+	if (top > 0)
+		o.max_regions = top;
 	if (make_dirs(dir) != 0) {
 		cmd_error("%s: cannot create directory: %s", dir, strerror(errno));
 		return RSSGAP_EXIT_FAIL;
@@ -183,21 +207,21 @@ cmd_report(int argc, char **argv)
 		if (chart_write_diff(r, &co, want_png ? buf_str(&png) : NULL,
 				     want_svg ? buf_str(&svg) : NULL, &d) != 0)
 			goto fail;
-		command_line(&cmdline, &c, "diff", argv + optind, 2, &o);
+		command_line(&cmdline, &c, "diff", argv + optind, 2, &o, top);
 		summary_diff(&md, r, buf_str(&cmdline));
 	} else {
 		s = snapshot_info_load(c.db, before, &d);
 		if (s == NULL)
 			goto fail;
-		/* the chart refuses more than chart_points in all */
-		if (topvma_list_load(c.db, before, c.lim.chart_points / 2, &top, &d) != 0)
+		if (topvma_list_load(c.db, before, top > 0 ? (size_t)top : c.lim.chart_points / 2,
+				      TOPVMA_SORT_RSS, &vma_list, &d) != 0)
 			goto fail;
-		vmas = chart_vmas(&top);
-		if (chart_write_single(s, vmas, top.n, &co, want_png ? buf_str(&png) : NULL,
+		vmas = chart_vmas(&vma_list);
+		if (chart_write_single(s, vmas, vma_list.n, &co, want_png ? buf_str(&png) : NULL,
 				       want_svg ? buf_str(&svg) : NULL, &d) != 0)
 			goto fail;
-		command_line(&cmdline, &c, "show", argv + optind, 1, NULL);
-		summary_single(&md, s, vmas, top.n < 12 ? top.n : 12, buf_str(&cmdline));
+		command_line(&cmdline, &c, "show", argv + optind, 1, NULL, top);
+		summary_single(&md, s, vmas, vma_list.n < 12 ? vma_list.n : 12, buf_str(&cmdline));
 	}
 	buf_reset(&cmdline);
 	buf_printf(&cmdline, "%s/summary.md", dir);
@@ -214,7 +238,7 @@ fail:
 	cmd_print_diag(&d);
 out:
 	free(vmas);
-	topvma_list_release(&top);
+	topvma_list_release(&vma_list);
 	diff_result_free(r);
 	snapshot_info_free(s);
 	buf_release(&md);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "analyze/notes.h"
+#include "analyze/rolemem.h"
 #include "analyze/snapshot.h"
 #include "analyze/topvma.h"
 #include "cmd/commands.h"
@@ -18,22 +19,33 @@ static int cmd_show(int argc, char **argv);
 const struct cmd_entry cmd_show_entry = {
 	.name = "show",
 	.exec = cmd_show,
-	.usage = "show [--db FILE] SNAPSHOT [--json] [--top N] [--explain]",
+	.usage = "show [--db FILE] SNAPSHOT [--json | --csv] [--top N] [--sort COLUMN] [--explain]",
 	.summary = "one snapshot: three layers, roles, top VMAs",
 	.help =
 	"One snapshot: Rss against what the Go runtime says it holds (Sys -\n"
-	"HeapReleased), per-role Size/Rss/Anonymous/LazyFree/Swap, the Go memory\n"
-	"classes, and the VMAs with the most Rss. SNAPSHOT is a bundle file, an id\n"
-	"or key=value[,key=value].\n"
+	"HeapReleased), per-role Size/Rss/PSS/USS/Anonymous/LazyFree/Swap (USS:\n"
+	"Private_Clean + Private_Dirty, as smem counts it), the Go memory classes,\n"
+	"and the VMAs with the most Rss. SNAPSHOT is a bundle file, an id or\n"
+	"key=value[,key=value].\n"
 	"\n"
 	"  --top N       how many VMAs to list (default 10)\n"
+	"  --sort COLUMN order the roles and pick and order the top VMAs by rss (the\n"
+	"                default), pss, uss, size, swap, anon or lazyfree (largest\n"
+	"                first, unknown last) or name (a role's name, a VMA's path)\n"
 	"  --json        the rssgap-show/1 object (docs/json.md)\n"
+	"  --csv         the roles and the top VMAs as one CSV table on stdout (RFC\n"
+	"                4180, CRLF): kind (role or vma), role, range, perms, path,\n"
+	"                vmas, size, rss, pss, uss, anonymous, lazyfree, swap; unknown\n"
+	"                is an empty field; a formula-like cell gets a leading '\n"
 	"  --explain     instead: every VMA with the text the rules match and the rule\n"
 	"                that gives its role (file:line), under the rules in effect now\n"
 	"                (with --rules FILE: try a rules file on a stored snapshot)\n",
 };
 
 #define TOP_MAX 100000
+
+/* show's own options, past the shared ones of cmd/common.h */
+enum { OPT_SORT = 1100 };
 
 static int
 cmd_show(int argc, char **argv)
@@ -43,16 +55,19 @@ cmd_show(int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "top", required_argument, NULL, OPT_TOP },
 		{ "explain", no_argument, NULL, OPT_EXPLAIN },
+		{ "sort", required_argument, NULL, OPT_SORT },
+		{ "csv", no_argument, NULL, OPT_CSV },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct snapshot_info *s = NULL;
 	struct topvma_list top_vmas = TOPVMA_LIST_INIT;
+	struct rolemem_list roles = ROLEMEM_LIST_INIT;
 	struct notes notes = NOTES_INIT;
 	struct buf out = BUF_INIT;
 	struct diag d;
 	struct cmd c;
-	int opt, as_json = 0, explain = 0, top = 10, rc = RSSGAP_EXIT_FAIL;
-	uint64_t n;
+	int opt, as_json = 0, as_csv = 0, explain = 0, top = 10, rc = RSSGAP_EXIT_FAIL;
+	enum topvma_sort sort = TOPVMA_SORT_RSS;
 	int64_t id;
 
 	cmd_init(&c, "show");
@@ -64,15 +79,23 @@ cmd_show(int argc, char **argv)
 			as_json = 1;
 			continue;
 		}
+		if (opt == OPT_CSV) {
+			as_csv = 1;
+			continue;
+		}
 		if (opt == OPT_EXPLAIN) {
 			explain = 1;
 			continue;
 		}
+		if (opt == OPT_SORT) {
+			if (topvma_sort_parse(optarg, &sort) != 0)
+				return cmd_usage_error(&c, "bad --sort \"%s\" (expected one of %s)",
+						       optarg, topvma_sort_choices);
+			continue;
+		}
 		if (opt == OPT_TOP) {
-			if (num_parse_u64(optarg, strlen(optarg), &n) != 0 || n < 1 || n > TOP_MAX)
-				return cmd_usage_error(&c, "bad --top \"%s\" (expected 1 to %d)", optarg,
-						       TOP_MAX);
-			top = (int)n;
+			if (cmd_parse_top(&c, optarg, TOP_MAX, &top) != 0)
+				return RSSGAP_EXIT_USAGE;
 			continue;
 		}
 		if ((rc = cmd_other_option(&c, NULL, opt, optarg, argv[optind - 1])) != 0)
@@ -80,8 +103,11 @@ cmd_show(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cmd_usage_error(&c, "expected one SNAPSHOT");
-	if (explain && as_json)
-		return cmd_usage_error(&c, "--explain prints text: leave out --json");
+	if (explain && (as_json || as_csv))
+		return cmd_usage_error(&c, "--explain prints text: leave out --%s",
+				       as_json ? "json" : "csv");
+	if (as_json && as_csv)
+		return cmd_usage_error(&c, "--json or --csv, not both");
 	if (cmd_open_selectors(&c, argv + optind, 1) != 0)
 		return RSSGAP_EXIT_FAIL;
 	rc = RSSGAP_EXIT_FAIL;
@@ -92,12 +118,19 @@ cmd_show(int argc, char **argv)
 		goto fail;
 	if (explain)
 		explain_snapshot(c.db, id, c.rules, &out, &d);
-	else if (topvma_list_load(c.db, id, (size_t)top, &top_vmas, &d) != 0)
+	else if (topvma_list_load(c.db, id, (size_t)top, sort, &top_vmas, &d) != 0 ||
+		 rolemem_load(c.db, s, &roles, &d) != 0)
 		goto fail;
-	else if (as_json)
-		showout_json(&out, s, &top_vmas);
-	else if (notes_load(c.db, id, &notes, &d) == 0)
-		showout_text(&out, s, &top_vmas, top, &notes);
+	else {
+		if (sort != TOPVMA_SORT_RSS)	/* else the store's order: by Rss */
+			rolemem_sort(&roles, sort);
+		if (as_json)
+			showout_json(&out, s, &roles, &top_vmas, sort);
+		else if (as_csv)
+			showout_csv(&out, &roles, &top_vmas);
+		else if (notes_load(c.db, id, &notes, &d) == 0)
+			showout_text(&out, s, &roles, &top_vmas, top, sort, &notes);
+	}
 	if (d.kind != DIAG_NONE)
 		goto fail;
 	fputs(buf_str(&out), stdout);
@@ -107,6 +140,7 @@ fail:
 	cmd_print_diag(&d);
 out:
 	topvma_list_release(&top_vmas);
+	rolemem_list_release(&roles);
 	notes_release(&notes);
 	snapshot_info_free(s);
 	buf_release(&out);

@@ -446,3 +446,16 @@ cmd_other_option(struct cmd *c, struct diff_opts *o, int opt, const char *arg, c
 		return cmd_usage_error(c, "unknown option \"%s\"", given);
 	return 0;
 }
+
+int
+cmd_parse_top(struct cmd *c, const char *arg, int max, int *top)
+{
+	uint64_t n;
+
+	if (num_parse_u64(arg, strlen(arg), &n) != 0 || n < 1 || n > (uint64_t)max) {
+		cmd_usage_error(c, "bad --top \"%s\" (expected 1 to %d)", arg, max);
+		return -1;
+	}
+	*top = (int)n;
+	return 0;
+}

@@ -111,4 +111,10 @@ enum {
 	{ "quiet", no_argument, NULL, OPT_QUIET }, \
 	{ "help", no_argument, NULL, 'h' }
 
+/*
+ * Parse --top's argument (decimal, core/num.h) into *top: 1 to max, else
+ * print a usage error naming the value and the range; 0 ok, -1 bad.
+ */
+int cmd_parse_top(struct cmd *c, const char *arg, int max, int *top);
+
 #endif

@@ -12,12 +12,12 @@ _rssgap_options()
 {
 	case $1 in
 	ingest) echo "-j --jobs --stats" ;;
-	list) echo "--json" ;;
-	show) echo "--json --top --explain" ;;
-	diff) echo "--json --check --min-bytes --min-percent" ;;
-	report) echo "-o --format --min-bytes --min-percent" ;;
+	list) echo "--json --csv" ;;
+	show) echo "--json --csv --top --sort --explain" ;;
+	diff) echo "--json --check --min-bytes --min-percent --top" ;;
+	report) echo "-o --format --min-bytes --min-percent --top" ;;
 	fleet) echo "--by --before --after --json -o --min-bytes --min-percent" ;;
-	profile) echo "-o" ;;
+	profile) echo "-o --sample-index" ;;
 	merge) echo "" ;;
 	export) echo "--csv" ;;
 	esac
@@ -44,17 +44,25 @@ _rssgap()
 		compopt -o filenames 2>/dev/null
 		return ;;
 	-o | --csv)
-		# profile writes a file; report and fleet a directory
-		if [ "$cmd" = profile ]; then COMPREPLY=($(compgen -f -- "$cur")); else
-			COMPREPLY=($(compgen -d -- "$cur")); fi
-		compopt -o filenames 2>/dev/null
-		return ;;
+		# profile writes a file; report, fleet and export a directory; list and show's --csv takes none
+		if [ "$prev" = -o ] || [ "$cmd" = export ]; then
+			if [ "$cmd" = profile ]; then COMPREPLY=($(compgen -f -- "$cur")); else
+				COMPREPLY=($(compgen -d -- "$cur")); fi
+			compopt -o filenames 2>/dev/null
+			return
+		fi ;;
 	--limit)
 		COMPREPLY=($(compgen -W "$_rssgap_limits" -- "$cur"))
 		compopt -o nospace 2>/dev/null
 		return ;;
 	--format)
 		COMPREPLY=($(compgen -W "png svg png,svg" -- "$cur"))
+		return ;;
+	--sort)
+		COMPREPLY=($(compgen -W "rss pss uss size swap anon lazyfree name" -- "$cur"))
+		return ;;
+	--sample-index)
+		COMPREPLY=($(compgen -W "inuse_space alloc_space inuse_objects alloc_objects" -- "$cur"))
 		return ;;
 	-j | --jobs | --top | --min-bytes | --min-percent | --by | --before | --after)
 		return ;;

@@ -1,5 +1,7 @@
 #include "core/escape.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 size_t
@@ -230,4 +232,40 @@ escape_md(struct buf *out, const char *s, size_t n)
 		buf_add(out, p + i, k);
 		i += k;
 	}
+}
+
+/* A spreadsheet reads "=...", "+...", "-...", "@..." as a formula; "-12" is a number. */
+static int
+formula_like(const char *s)
+{
+	char *end;
+
+	if (strchr("=+-@\t\r", s[0]) == NULL || s[0] == '\0')
+		return 0;
+	errno = 0;
+	(void)strtod(s, &end);
+	return end == s || *end != '\0' || errno != 0;
+}
+
+void
+escape_csv(struct buf *out, const char *s)
+{
+	int guard;
+
+	if (s == NULL)
+		return;
+	guard = formula_like(s);
+	if (!guard && strpbrk(s, ",\"\r\n") == NULL) {
+		buf_puts(out, s);
+		return;
+	}
+	buf_putc(out, '"');
+	if (guard)
+		buf_putc(out, '\'');
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			buf_putc(out, '"');
+		buf_putc(out, *s);
+	}
+	buf_putc(out, '"');
 }

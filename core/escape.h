@@ -20,6 +20,13 @@ void escape_json(struct buf *out, const char *s, size_t n);
 void escape_xml(struct buf *out, const char *s, size_t n);
 /* Markdown table cell / inline text: HTML and Markdown specials backslashed or entity-coded. */
 void escape_md(struct buf *out, const char *s, size_t n);
+/*
+ * One CSV field (RFC 4180): quoted when it holds a comma, a quote, CR or
+ * LF, quotes doubled; a cell a spreadsheet would run as a formula (it
+ * starts with = + - @, a tab or CR and is not a number) gets a leading '
+ * inside quotes. NULL (SQL NULL, unknown) appends nothing: an empty field.
+ */
+void escape_csv(struct buf *out, const char *s);
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid or truncated. */
 size_t utf8_seq_len(const unsigned char *s, size_t n);
 /* 1 if all n bytes are valid UTF-8 with no C0 control characters but tab. */

@@ -59,14 +59,52 @@ json_row(struct json *j, const struct snapshot_info *s)
 	json_end(j, '}');
 }
 
+/* A CSV field of a count, empty when unknown. */
+static void
+csv_int(struct buf *out, int known, int64_t v)
+{
+	if (known)
+		buf_printf(out, "%" PRId64, v);
+}
+
+/* The same fields as the JSON row, labels as one "k=v,k=v" cell. */
+static void
+csv_row(struct buf *out, const struct snapshot_info *s)
+{
+	struct buf labels = BUF_INIT;
+	int i;
+
+	buf_printf(out, "%" PRId64 ",", s->id);
+	escape_csv(out, s->captured_at);
+	buf_printf(out, ",%" PRId64 ",", s->pid);
+	escape_csv(out, s->host);
+	buf_putc(out, ',');
+	escape_csv(out, s->pod);
+	buf_putc(out, ',');
+	csv_int(out, s->rss_known, s->rss);
+	buf_putc(out, ',');
+	csv_int(out, s->rss_known, s->pss);
+	buf_putc(out, ',');
+	csv_int(out, s->go_estimate.known, s->go_estimate.v);
+	buf_putc(out, ',');
+	for (i = 0; i < s->nlabels; i++)
+		buf_printf(&labels, "%s%s=%s", i > 0 ? "," : "", s->label_keys[i],
+			   s->label_values[i]);
+	escape_csv(out, buf_str(&labels));
+	buf_puts(out, "\r\n");
+	buf_release(&labels);
+}
+
 void
-listout_begin(struct listout *l, struct buf *out, int as_json)
+listout_begin(struct listout *l, struct buf *out, enum listout_format format)
 {
 	l->out = out;
-	l->as_json = as_json;
+	l->format = format;
 	json_init(&l->j, out, 1);
-	if (as_json)
+	if (format == LISTOUT_JSON)
 		json_array(&l->j, NULL);
+	else if (format == LISTOUT_CSV)
+		buf_puts(out, "snapshot,captured_at,pid,host,pod,rss,pss,go_estimate,labels\r\n");
 	else
 		buf_printf(out, "%-5s %-20s %-24s %7s %11s %11s  %s\n", "ID", "CAPTURED", "POD/HOST",
 			   "PID", "RSS", "GO_EST", "LABELS");
@@ -75,8 +113,10 @@ listout_begin(struct listout *l, struct buf *out, int as_json)
 void
 listout_row(struct listout *l, const struct snapshot_info *s)
 {
-	if (l->as_json)
+	if (l->format == LISTOUT_JSON)
 		json_row(&l->j, s);
+	else if (l->format == LISTOUT_CSV)
+		csv_row(l->out, s);
 	else
 		text_row(l->out, s);
 }
@@ -84,7 +124,7 @@ listout_row(struct listout *l, const struct snapshot_info *s)
 void
 listout_end(struct listout *l)
 {
-	if (l->as_json) {
+	if (l->format == LISTOUT_JSON) {
 		json_end(&l->j, ']');
 		buf_putc(l->out, '\n');
 	}

@@ -101,10 +101,13 @@ void
 pprofout_encode(const struct memspace *m, const struct pprofout_meta *meta, struct buf *out)
 {
 	struct buf msg = BUF_INIT, packed = BUF_INIT, line = BUF_INIT;
+	int count_unit = strcmp(memspace_index_unit(m->index), "bytes") != 0;
 	size_t i, j;
 
 	put_value_type(out, PROFILE_SAMPLE_TYPE, S_MEMORY_SPACE, S_BYTES, &msg);
-	put_value_type(out, PROFILE_SAMPLE_TYPE, S_INUSE_SPACE, S_BYTES, &msg);
+	/* a count unit is one more string, after everything else: a bytes index adds none */
+	put_value_type(out, PROFILE_SAMPLE_TYPE, S_INUSE_SPACE,
+		       count_unit ? S_NAMES + m->nnames + meta->ncomments + 1 : S_BYTES, &msg);
 	for (i = 0; i < m->nsamples; i++) {
 		const struct memspace_sample *s = &m->samples[i];
 
@@ -140,12 +143,14 @@ pprofout_encode(const struct memspace *m, const struct pprofout_meta *meta, stru
 	put_string(out, "");
 	put_string(out, "memory_space");
 	put_string(out, "bytes");
-	put_string(out, "inuse_space");
+	put_string(out, memspace_index_name(m->index));
 	for (i = 0; i < m->nnames; i++)
 		put_string(out, m->names[i]);
 	for (i = 0; i < meta->ncomments; i++)
 		put_string(out, meta->comments[i]);
 	put_string(out, meta->main_file != NULL ? meta->main_file : "");
+	if (count_unit)
+		put_string(out, memspace_index_unit(m->index));
 	if (meta->time_nanos > 0)
 		put_uint(out, PROFILE_TIME_NANOS, (uint64_t)meta->time_nanos);
 	put_value_type(out, PROFILE_PERIOD_TYPE, S_MEMORY_SPACE, S_BYTES, &msg);

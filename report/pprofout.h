@@ -4,7 +4,9 @@
  * gzipped, as `go tool pprof`, Pyroscope and Parca read it.
  *
  * Sample types: memory_space/bytes (resident bytes, the default) and
- * inuse_space/bytes (the heap profile's live bytes on allocation sites);
+ * inuse_space/bytes (the heap profile's live bytes on allocation sites),
+ * or in its place the memspace's index (alloc_space/bytes,
+ * inuse_objects/count, alloc_objects/count);
  * period type memory_space/bytes. Every distinct frame name is one Function
  * and one Location (id = name index + 1, no address) of one Mapping whose
  * functions are known (has_functions: nothing to symbolize); a

@@ -9,6 +9,48 @@
 #include "report/json.h"
 #include "report/text.h"
 
+/* A byte count in human units, "unknown" when it is not known (-1), in format fmt. */
+static void
+cell(struct buf *out, const char *fmt, int64_t bytes)
+{
+	struct buf c = BUF_INIT;
+
+	if (bytes >= 0)
+		num_human(&c, (double)bytes);
+	else
+		buf_puts(&c, "unknown");
+	buf_printf(out, fmt, buf_str(&c));
+	buf_release(&c);
+}
+
+/*
+ * Per role: Size, Rss, PSS and USS (smem's columns), Anonymous, LazyFree,
+ * Swap; a sum the bundle cannot give is "unknown", never 0.
+ */
+static void
+text_roles_mem(struct buf *out, const struct rolemem_list *roles)
+{
+	size_t i;
+
+	buf_printf(out, "%-14s %6s %11s %11s %11s %11s %11s %11s %11s\n", "ROLE", "VMAS", "SIZE",
+		   "RSS", "PSS", "USS", "ANONYMOUS", "LAZYFREE", "SWAP");
+	for (i = 0; i < roles->n; i++) {
+		const struct role_info *r = roles->v[i].info;
+		struct buf name = BUF_INIT;
+
+		escape_term(&name, r->role, strlen(r->role));
+		buf_printf(out, "%-14s %6" PRId64, buf_str(&name), r->vmas);
+		cell(out, " %11s", r->size);
+		cell(out, " %11s", r->rss);
+		cell(out, " %11s", roles->v[i].pss);
+		cell(out, " %11s", roles->v[i].uss);
+		cell(out, " %11s", r->anonymous);
+		cell(out, " %11s", r->lazyfree);
+		cell(out, " %11s\n", r->swap);
+		buf_release(&name);
+	}
+}
+
 static void
 text_vma(struct buf *out, const struct topvma *v)
 {
@@ -20,6 +62,12 @@ text_vma(struct buf *out, const struct topvma *v)
 	buf_printf(out, "%11s ", buf_str(&cell));
 	buf_reset(&cell);
 	num_bytes_or_dash(&cell, v->rss);
+	buf_printf(out, "%11s ", buf_str(&cell));
+	buf_reset(&cell);
+	num_bytes_or_dash(&cell, v->pss);
+	buf_printf(out, "%11s ", buf_str(&cell));
+	buf_reset(&cell);
+	num_bytes_or_dash(&cell, v->uss);
 	buf_printf(out, "%11s  ", buf_str(&cell));
 	escape_term(out, v->path, strlen(v->path));
 	buf_putc(out, '\n');
@@ -49,8 +97,9 @@ text_error(struct buf *out, const struct capture_error *e)
 }
 
 void
-showout_text(struct buf *out, const struct snapshot_info *s, const struct topvma_list *top,
-	     int top_asked, const struct notes *n)
+showout_text(struct buf *out, const struct snapshot_info *s, const struct rolemem_list *roles,
+	     const struct topvma_list *top, int top_asked, enum topvma_sort sort,
+	     const struct notes *n)
 {
 	size_t i;
 
@@ -58,7 +107,7 @@ showout_text(struct buf *out, const struct snapshot_info *s, const struct topvma
 	buf_putc(out, '\n');
 	text_layers(out, s);
 	buf_putc(out, '\n');
-	text_roles(out, s);
+	text_roles_mem(out, roles);
 	buf_putc(out, '\n');
 	if (text_go_classes(out, s))
 		buf_putc(out, '\n');
@@ -66,7 +115,9 @@ showout_text(struct buf *out, const struct snapshot_info *s, const struct topvma
 		text_credits(out, s);
 		buf_putc(out, '\n');
 	}
-	buf_printf(out, "Top %d VMAs by Rss\n", top_asked);
+	buf_printf(out, "Top %d VMAs by %s\n", top_asked, topvma_sort_label(sort));
+	buf_printf(out, "  %-25s %-4s %-12s %11s %11s %11s %11s  %s\n", "RANGE", "PERM", "ROLE",
+		   "SIZE", "RSS", "PSS", "USS", "PATH");
 	for (i = 0; i < top->n; i++)
 		text_vma(out, &top->v[i]);
 	buf_puts(out, "\nNotes\n");
@@ -89,12 +140,16 @@ json_vma(struct json *j, const struct topvma *v)
 	json_int_or_null(j, "anonymous", v->anonymous >= 0, v->anonymous);
 	json_int_or_null(j, "lazyfree", v->lazyfree >= 0, v->lazyfree);
 	json_int_or_null(j, "swap", v->swap >= 0, v->swap);
+	json_int_or_null(j, "pss", v->pss >= 0, v->pss);
+	json_int_or_null(j, "uss", v->uss >= 0, v->uss);
 	json_end(j, '}');
 }
 
 static void
-json_role(struct json *j, const struct role_info *r)
+json_role(struct json *j, const struct rolemem *m)
 {
+	const struct role_info *r = m->info;
+
 	json_object(j, NULL);
 	json_str(j, "role", r->role);
 	json_int(j, "vmas", r->vmas);
@@ -103,11 +158,14 @@ json_role(struct json *j, const struct role_info *r)
 	json_int_or_null(j, "anonymous", r->anonymous >= 0, r->anonymous);
 	json_int_or_null(j, "lazyfree", r->lazyfree >= 0, r->lazyfree);
 	json_int_or_null(j, "swap", r->swap >= 0, r->swap);
+	json_int_or_null(j, "pss", m->pss >= 0, m->pss);
+	json_int_or_null(j, "uss", m->uss >= 0, m->uss);
 	json_end(j, '}');
 }
 
 void
-showout_json(struct buf *out, const struct snapshot_info *s, const struct topvma_list *top)
+showout_json(struct buf *out, const struct snapshot_info *s, const struct rolemem_list *roles,
+	     const struct topvma_list *top, enum topvma_sort sort)
 {
 	struct json j;
 	struct go_classes g;
@@ -141,8 +199,8 @@ showout_json(struct buf *out, const struct snapshot_info *s, const struct topvma
 			 s->rss - s->go_estimate.v);
 	cgroup_json(&j, s);
 	json_array(&j, "roles");
-	for (i = 0; i < s->nroles; i++)
-		json_role(&j, &s->roles[i]);
+	for (k = 0; k < roles->n; k++)
+		json_role(&j, &roles->v[k]);
 	json_end(&j, ']');
 	json_object(&j, "runtime");
 	for (i = 0; i < RT_NFIELDS; i++)
@@ -155,10 +213,62 @@ showout_json(struct buf *out, const struct snapshot_info *s, const struct topvma
 			json_int(&j, go_class_name(i), g.bytes[i]);
 		json_end(&j, '}');
 	}
+	json_str(&j, "sort", topvma_sort_name(sort));
 	json_array(&j, "top_vmas");
 	for (k = 0; k < top->n; k++)
 		json_vma(&j, &top->v[k]);
 	json_end(&j, ']');
 	json_end(&j, '}');
 	buf_putc(out, '\n');
+}
+
+/* A CSV field of a byte count, empty when unknown (-1). */
+static void
+csv_bytes(struct buf *out, int64_t v)
+{
+	buf_putc(out, ',');
+	if (v >= 0)
+		buf_printf(out, "%" PRId64, v);
+}
+
+void
+showout_csv(struct buf *out, const struct rolemem_list *roles, const struct topvma_list *top)
+{
+	size_t i;
+
+	buf_puts(out, "kind,role,range,perms,path,vmas,size,rss,pss,uss,anonymous,lazyfree,swap\r\n");
+	for (i = 0; i < roles->n; i++) {
+		const struct role_info *r = roles->v[i].info;
+
+		buf_puts(out, "role,");
+		escape_csv(out, r->role);
+		buf_printf(out, ",,,,%" PRId64, r->vmas);
+		csv_bytes(out, r->size);
+		csv_bytes(out, r->rss);
+		csv_bytes(out, roles->v[i].pss);
+		csv_bytes(out, roles->v[i].uss);
+		csv_bytes(out, r->anonymous);
+		csv_bytes(out, r->lazyfree);
+		csv_bytes(out, r->swap);
+		buf_puts(out, "\r\n");
+	}
+	for (i = 0; i < top->n; i++) {
+		const struct topvma *v = &top->v[i];
+
+		buf_puts(out, "vma,");
+		escape_csv(out, v->role);
+		buf_printf(out, ",%s,", v->range);
+		escape_csv(out, v->perms);
+		buf_putc(out, ',');
+		escape_csv(out, v->path);
+		buf_puts(out, ",1");
+		csv_bytes(out, v->size);
+		csv_bytes(out, v->rss);
+		csv_bytes(out, v->pss);
+		csv_bytes(out, v->uss);
+		csv_bytes(out, v->anonymous);
+		csv_bytes(out, v->lazyfree);
+		csv_bytes(out, v->swap);
+		buf_puts(out, "\r\n");
+	}
 }

@@ -164,4 +164,47 @@ expect_status 1 "-o - to a full disk fails" bash -c "'$RSSGAP' profile $b -o - >
 grep -q 'error writing' "$tmp/err" && ok "and says so" || not_ok "full disk message: $(cat "$tmp/err")"
 expect_status 1 "a directory that does not exist fails" "$RSSGAP" profile $b -o "$tmp/no/such/dir/p.pb.gz"
 [ ! -e "$tmp/no" ] && ok "and leaves nothing" || not_ok "left $tmp/no"
+# ---- --sample-index: what splits the heap objects among the allocation sites ----
+# (go tool pprof's -sample_index names). memory_space still sums to the Rss; the
+# second sample type is the chosen one, totalling the bundle's own heap profile.
+CH=fixtures/truth/churn-go126/after.rssgap.tar.gz
+tar -xOzf "$CH" --wildcards '*/runtime/heap.pb.gz' >"$tmp/heap.pb.gz"
+rss=$(rss_of "$CH")
+"$RSSGAP" profile "$CH" -o "$tmp/si-default.pb.gz" >/dev/null
+for si in inuse_space alloc_space inuse_objects alloc_objects; do
+	if ! "$RSSGAP" profile "$CH" --sample-index "$si" -o "$tmp/si-$si.pb.gz" >/dev/null 2>"$tmp/err"; then
+		not_ok "profile --sample-index $si failed: $(head -1 "$tmp/err")"; continue
+	fi
+	top=$(top_line -sample_index=memory_space "$tmp/si-$si.pb.gz")
+	[ "$top" = "Showing nodes accounting for ${rss}B, 100% of ${rss}B total" ] &&
+		[ "$(raw_total "$tmp/si-$si.pb.gz")" = "$rss" ] &&
+		ok "--sample-index $si: memory_space still adds up to the Rss ($rss B)" ||
+		not_ok "--sample-index $si: memory_space \"$top\", Rss $rss"
+	want=$(pprof -top -sample_index="$si" -unit=B -nodefraction=0 "$tmp/heap.pb.gz" 2>/dev/null |
+		sed -n 's/^Showing nodes accounting for .* of \([0-9]*\)B* total$/\1/p')
+	got=$(pprof -top -sample_index="$si" -unit=B -nodefraction=0 "$tmp/si-$si.pb.gz" 2>/dev/null |
+		sed -n 's/^Showing nodes accounting for .* of \([0-9]*\)B* total$/\1/p')
+	[ -n "$want" ] && [ "$got" = "$want" ] &&
+		ok "--sample-index $si: the profile's $si totals the bundle's heap profile ($want)" ||
+		not_ok "--sample-index $si: $si totals \"$got\", the heap profile says \"$want\""
+	pprof -top -sample_index="$si" "$tmp/si-$si.pb.gz" 2>/dev/null | grep -q "^Type: $si\$" &&
+		pprof -comments "$tmp/si-$si.pb.gz" 2>/dev/null | grep -q "split by the heap profile's $si" &&
+		ok "--sample-index $si: its sample type and comment say so" || not_ok "--sample-index $si: type or comment"
+done
+cmp -s "$tmp/si-default.pb.gz" "$tmp/si-inuse_space.pb.gz" &&
+	ok "--sample-index inuse_space is the default, to the byte" || not_ok "--sample-index inuse_space differs from the default"
+# the heap objects take the same resident bytes, split otherwise: alloc_space gives a site what it allocated
+heap_of() { pprof -top -sample_index=memory_space -unit=B -nodefraction=0 -focus='^heap objects' "$1" 2>/dev/null |
+	sed -n 's/^Showing nodes accounting for \([0-9]*\)B.*/\1/p'; }
+a=$(heap_of "$tmp/si-inuse_space.pb.gz"); b=$(heap_of "$tmp/si-alloc_space.pb.gz")
+[ -n "$a" ] && [ "$a" = "$b" ] && ! cmp -s "$tmp/si-inuse_space.pb.gz" "$tmp/si-alloc_space.pb.gz" &&
+	ok "--sample-index alloc_space: the heap objects keep their $a B, split differently" ||
+	not_ok "--sample-index alloc_space: heap objects $b B, inuse_space's $a B"
+for bad in bogus inuse-space INUSE_SPACE memory_space ''; do
+	expect_status 2 "profile --sample-index '$bad': usage error" "$RSSGAP" profile "$CH" --sample-index "$bad" -o "$tmp/bad.pb.gz"
+	grep -q "bad --sample-index \"$bad\" (expected one of inuse_space, alloc_space, inuse_objects, alloc_objects)" "$tmp/err" ||
+		not_ok "profile --sample-index '$bad': $(head -1 "$tmp/err")"
+done
+[ ! -e "$tmp/bad.pb.gz" ] && ok "a bad --sample-index writes no profile" || not_ok "a bad --sample-index wrote a profile"
+
 finish
