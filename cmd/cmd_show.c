@@ -18,14 +18,16 @@ static int cmd_show(int argc, char **argv);
 const struct cmd_entry cmd_show_entry = {
 	.name = "show",
 	.exec = cmd_show,
-	.usage = "show [--db FILE] SNAPSHOT [--json] [--top N] [--explain]",
+	.usage = "show [--db FILE] SNAPSHOT|--pid N [--json] [--top N] [--explain]",
 	.summary = "one snapshot: three layers, roles, top VMAs",
 	.help =
 	"One snapshot: Rss against what the Go runtime says it holds (Sys -\n"
 	"HeapReleased), per-role Size/Rss/Anonymous/LazyFree/Swap, the Go memory\n"
 	"classes, and the VMAs with the most Rss. SNAPSHOT is a bundle file, an id\n"
-	"or key=value[,key=value].\n"
+	"or key=value[,key=value]; also /proc/PID (a live process) or a bare\n"
+	"smaps, smaps_rollup or pprof heap profile file.\n"
 	"\n"
+	"  --pid N       the live process N, read from /proc/N now (as /proc/N)\n"
 	"  --top N       how many VMAs to list (default 10)\n"
 	"  --json        the rssgap-show/1 object (docs/json.md)\n"
 	"  --explain     instead: every VMA with the text the rules match and the rule\n"
@@ -43,6 +45,7 @@ cmd_show(int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "top", required_argument, NULL, OPT_TOP },
 		{ "explain", no_argument, NULL, OPT_EXPLAIN },
+		{ "pid", required_argument, NULL, OPT_PID },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct snapshot_info *s = NULL;
@@ -51,6 +54,7 @@ cmd_show(int argc, char **argv)
 	struct buf out = BUF_INIT;
 	struct diag d;
 	struct cmd c;
+	const char *live = NULL;
 	int opt, as_json = 0, explain = 0, top = 10, rc = RSSGAP_EXIT_FAIL;
 	uint64_t n;
 	int64_t id;
@@ -68,6 +72,11 @@ cmd_show(int argc, char **argv)
 			explain = 1;
 			continue;
 		}
+		if (opt == OPT_PID) {
+			if ((live = cmd_pid_option(&c, optarg)) == NULL)
+				return RSSGAP_EXIT_USAGE;
+			continue;
+		}
 		if (opt == OPT_TOP) {
 			if (num_parse_u64(optarg, strlen(optarg), &n) != 0 || n < 1 || n > TOP_MAX)
 				return cmd_usage_error(&c, "bad --top \"%s\" (expected 1 to %d)", optarg,
@@ -78,6 +87,10 @@ cmd_show(int argc, char **argv)
 		if ((rc = cmd_other_option(&c, NULL, opt, optarg, argv[optind - 1])) != 0)
 			return rc;
 	}
+	if (live != NULL && argc - optind != 0)
+		return cmd_usage_error(&c, "--pid is the SNAPSHOT: give no other");
+	if (live != NULL)
+		argv[--optind] = (char *)live;
 	if (argc - optind != 1)
 		return cmd_usage_error(&c, "expected one SNAPSHOT");
 	if (explain && as_json)

@@ -13,7 +13,7 @@ _rssgap_options()
 	case $1 in
 	ingest) echo "-j --jobs --stats" ;;
 	list) echo "--json" ;;
-	show) echo "--json --top --explain" ;;
+	show) echo "--json --top --explain --pid" ;;
 	diff) echo "--json --check --min-bytes --min-percent" ;;
 	report) echo "-o --format --min-bytes --min-percent" ;;
 	fleet) echo "--by --before --after --json -o --min-bytes --min-percent" ;;
@@ -55,6 +55,9 @@ _rssgap()
 		return ;;
 	--format)
 		COMPREPLY=($(compgen -W "png svg png,svg" -- "$cur"))
+		return ;;
+	--pid)
+		COMPREPLY=($(compgen -W "$(cd /proc 2>/dev/null && printf '%s ' [0-9]*)" -- "$cur"))
 		return ;;
 	-j | --jobs | --top | --min-bytes | --min-percent | --by | --before | --after)
 		return ;;

@@ -93,6 +93,15 @@ int ingest_bundle(struct db *db, const char *path, const struct ingest_opts *o,
 		  ingest_event_fn fn, void *ctx);
 
 /*
+ * Ingest the live process pid, read from /proc/PID (smaps, smaps_rollup,
+ * status, maps and its memory cgroup) into memory and parsed as a bundle's
+ * snapshot is, with a manifest made here (captured_at now, host from
+ * uname, source=live). Nothing is written to disk. As ingest_bundle.
+ */
+int ingest_live(struct db *db, int64_t pid, const struct ingest_opts *o, ingest_event_fn fn,
+		void *ctx);
+
+/*
  * Several threads ingesting into one database, each with its own struct
  * rules, share one ingest_lock: it serialises their transactions inside
  * the process (BEGIN IMMEDIATE and busy_timeout still serialise other

@@ -21,6 +21,7 @@
 #include "ingest/vma_writer.h"
 
 struct bundle;
+struct bundle_member;
 struct classifier;
 struct member_digest;	/* a member's name and content hash (ingest/ingest_member.c) */
 struct runtime_ingest;
@@ -169,6 +170,7 @@ struct ingest {
 	size_t ndone, cap_done;
 	uint64_t held_bytes;	/* the data of the pending members */
 	uint64_t snapshots;
+	const char *bare;	/* a bare file's kind ("smaps" ...): no manifest; NULL for bundles */
 };
 
 /* ---- ingest/ingest.c ---- */
@@ -178,6 +180,25 @@ void emit(struct ingest *in, enum ingest_event_kind kind, int64_t id, const char
 	  const struct diag *d);
 /* Remember that the snapshot of directory dir was closed, and how. */
 void mark_done(struct ingest *in, const char *dir, enum done_state state, int64_t id);
+
+/* Walk members held in memory (named in->path) as a bundle; the number of failures. */
+int ingest_members(struct ingest *in, const struct bundle_member *m, size_t n, struct diag *d);
+
+/* ---- ingest/live.c ---- */
+
+/* Read process pid from /proc into memory and ingest it; the number of failures. */
+int live_ingest(struct ingest *in, int64_t pid, struct diag *d);
+
+/* ---- ingest/bare.c ---- */
+
+/*
+ * When in->path is a bare smaps, smaps_rollup or heap profile file (told
+ * by its content), ingest it as a snapshot of one member: the number of
+ * failures; -1 when it is not one (read it as a bundle).
+ */
+int bare_ingest(struct ingest *in, struct diag *d);
+/* A bundle that could not be opened: when it is a file, say what else it could have been. */
+void bare_hint(const char *path, struct diag *d);
 
 /* ---- ingest/ingest_member.c ---- */
 
