@@ -240,6 +240,7 @@ struct resolve_ctx {
 	int64_t ids[2];
 	int n;
 	int failed;
+	const char *selector;
 };
 
 static void
@@ -250,6 +251,11 @@ on_resolve_event(void *ctx, const struct ingest_event *ev)
 	switch (ev->kind) {
 	case INGEST_SNAPSHOT_NEW:
 	case INGEST_SNAPSHOT_DUPLICATE:
+		if (ev->headline != NULL && ev->headline->bare != NULL)
+			cmd_error("note: %s: a bare %s file: no manifest, so pid, comm, captured_at "
+				  "and host are unknown%s", r->selector, ev->headline->bare,
+				  ev->headline->vma_count == 0 && !ev->headline->rss_known ?
+				  "; no memory map (no VMAs, Rss unknown)" : "");
 		if (r->n < 2)
 			r->ids[r->n] = ev->id;
 		r->n++;
@@ -296,7 +302,7 @@ cmd_resolve(struct cmd *c, const char *selector, int64_t *id)
 	diag_clear(&d);
 	if ((live = live_selector(selector, &pid)) || stat(selector, &st) == 0) {
 		struct ingest_opts o = { &c->lim, c->rules, NULL };
-		struct resolve_ctx r = { { 0, 0 }, 0, 0 };
+		struct resolve_ctx r = { { 0, 0 }, 0, 0, selector };
 
 		if (live)
 			ingest_live(c->db, pid, &o, on_resolve_event, &r);

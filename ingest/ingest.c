@@ -362,7 +362,11 @@ int
 ingest_members(struct ingest *in, const struct bundle_member *m, size_t n, struct diag *d)
 {
 	struct bundle *b = bundle_open_members(in->path, m, n, in->o->lim, d);
-	int rc = walk(in, b, d);
+	int rc;
+
+	if (in->bare != NULL)
+		open_snapshot_bare(in, d);
+	rc = walk(in, b, d);
 
 	bundle_free(b);
 	return rc;

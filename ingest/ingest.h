@@ -64,6 +64,8 @@ struct ingest_headline {
 	int rss_known;			/* 0: VMAs from proc/maps only, rss unknown */
 	int64_t rss;			/* bytes, when rss_known */
 	int64_t vma_count;
+	const char *bare;		/* a bare file's kind ("smaps", "smaps_rollup", "heap profile"):
+					   no manifest, pid, comm, captured_at and host unknown; NULL */
 	size_t nwarnings;		/* INGEST_SNAPSHOT_NEW only, in the order stored */
 	const struct ingest_warning *warnings;
 };
