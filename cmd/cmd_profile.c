@@ -22,7 +22,7 @@ static int cmd_profile(int argc, char **argv);
 const struct cmd_entry cmd_profile_entry = {
 	.name = "profile",
 	.exec = cmd_profile,
-	.usage = "profile [--db FILE] SNAPSHOT -o FILE.pb.gz",
+	.usage = "profile [--db FILE] SNAPSHOT|--pid N -o FILE.pb.gz",
 	.summary = "the resident memory of a snapshot as a pprof profile (memory_space)",
 	.help =
 	"Writes all of a snapshot's resident memory as a gzipped pprof profile, for\n"
@@ -33,9 +33,11 @@ const struct cmd_entry cmd_profile_entry = {
 	"goroutine stacks, GC and allocator metadata. The samples add up to the\n"
 	"snapshot's Rss exactly; where the runtime counts more than is resident, its\n"
 	"parts are scaled down to the Rss, and what it counts less is \"not accounted\n"
-	"by the runtime\". SNAPSHOT is a bundle file, an id or key=value.\n"
+	"by the runtime\". SNAPSHOT is a bundle file, an id or key=value; also\n"
+	"/proc/PID (a live process) or a bare smaps file.\n"
 	"\n"
 	"  -o FILE     where to write the profile (\"-\": standard output, not a terminal)\n"
+	"  --pid N     the live process N, read from /proc/N now (as /proc/N)\n"
 	"\n"
 	"Sample types: memory_space (resident bytes, the default) and inuse_space\n"
 	"(the heap profile's live bytes, on the allocation sites). Open it with\n"
@@ -245,11 +247,12 @@ cmd_profile(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CMD_COMMON_LONGOPTS,
+		{ "pid", required_argument, NULL, OPT_PID },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct buf gz = BUF_INIT;
 	struct cmd c;
-	const char *path = NULL;
+	const char *path = NULL, *live = NULL;
 	int opt, rc;
 	int64_t id;
 
@@ -261,11 +264,20 @@ cmd_profile(int argc, char **argv)
 			path = optarg;
 			continue;
 		}
+		if (opt == OPT_PID) {
+			if ((live = cmd_pid_option(&c, optarg)) == NULL)
+				return RSSGAP_EXIT_USAGE;
+			continue;
+		}
 		if ((rc = cmd_other_option(&c, NULL, opt, optarg, argv[optind - 1])) != 0)
 			return rc;
 	}
 	if (path == NULL)
 		return cmd_usage_error(&c, "no output file (-o FILE.pb.gz, or -o - for standard output)");
+	if (live != NULL && argc - optind != 0)
+		return cmd_usage_error(&c, "--pid is the SNAPSHOT: give no other");
+	if (live != NULL)
+		argv[--optind] = (char *)live;
 	if (argc - optind != 1)
 		return cmd_usage_error(&c, "expected one SNAPSHOT");
 	if (strcmp(path, "-") == 0 && isatty(STDOUT_FILENO))

@@ -17,7 +17,7 @@ _rssgap_options()
 	diff) echo "--json --check --min-bytes --min-percent" ;;
 	report) echo "-o --format --min-bytes --min-percent" ;;
 	fleet) echo "--by --before --after --json -o --min-bytes --min-percent" ;;
-	profile) echo "-o" ;;
+	profile) echo "-o --pid" ;;
 	merge) echo "" ;;
 	export) echo "--csv" ;;
 	esac

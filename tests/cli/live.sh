@@ -52,6 +52,8 @@ grep -q "^bundle: /proc/$sp\$" "$tmp/out" && ok "show /proc/N: the source is /pr
 grep -q '^exe ' "$tmp/out" && grep -q '^lib ' "$tmp/out" && ok "show /proc/N: exe and lib roles from the rules" ||
 	not_ok "show /proc/N: no exe/lib roles"
 expect_status 0 "diff BUNDLE /proc/N runs" "$RSSGAP" diff "$b" "/proc/$sp"
+expect_status 0 "profile --pid N writes a profile" "$RSSGAP" profile --pid "$sp" -o "$tmp/live.pb.gz"
+gzip -t "$tmp/live.pb.gz" 2>/dev/null && ok "profile --pid: the profile is gzip" || not_ok "profile --pid: not gzip"
 "$RSSGAP" ingest --quiet --db "$tmp/live.db" "$b" 2>/dev/null
 expect_status 0 "show --db FILE --pid N stores the snapshot" "$RSSGAP" show --db "$tmp/live.db" --pid "$sp"
 expect_status 0 "list shows it" "$RSSGAP" list --db "$tmp/live.db"
