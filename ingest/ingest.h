@@ -82,7 +82,10 @@ struct ingest_event {
 typedef void (*ingest_event_fn)(void *ctx, const struct ingest_event *ev);
 
 /*
- * Ingest the bundle at path (a file or a directory). Every outcome is
+ * Ingest the bundle at path (a file or a directory). A file that is a
+ * bare proc/smaps, proc/smaps_rollup or pprof heap profile (told by its
+ * content) is a snapshot of that one member, without a manifest: its
+ * headline's bare says so. Every outcome is
  * reported through fn. Returns the number of failures (snapshots that did
  * not go in, refused members, an unreadable bundle): 0 when all went in.
  *
