@@ -125,6 +125,10 @@ done
 cmp -s "$tmp/want.inuse" "$tmp/got.inuse" && ok "bare heap.pb.gz: pprof in-use is the bundle's ($(cat "$tmp/got.inuse"))" ||
 	not_ok "bare heap.pb.gz: pprof_inuse $(cat "$tmp/got.inuse"), bundle $(cat "$tmp/want.inuse")"
 
+expect_status 0 "ingest of a bare smaps exits 0" "$RSSGAP" ingest "$tmp/smaps"
+grep -q '^ingested snapshot 1: - pid unknown (a bare smaps file, no manifest) rss 129.3 MiB, 64 VMAs$' "$tmp/out" &&
+	ok "ingest of a bare smaps: its line says pid unknown" || not_ok "ingest: $(cat "$tmp/out")"
+
 # ---- none of these ----
 printf 'hello\nworld\n' >"$tmp/hello.txt"
 expect_status 1 "show of a text file exits 1" "$RSSGAP" show "$tmp/hello.txt"
