@@ -53,6 +53,7 @@ CORE_SRCS = \
 	core/xalloc.c
 
 INGEST_SRCS = \
+	ingest/bare.c \
 	ingest/bundle.c \
 	ingest/cgroup.c \
 	ingest/expvar.c \
@@ -60,6 +61,7 @@ INGEST_SRCS = \
 	ingest/ingest_commit.c \
 	ingest/ingest_hold.c \
 	ingest/ingest_member.c \
+	ingest/live.c \
 	ingest/manifest.c \
 	ingest/memstats.c \
 	ingest/pprof.c \

@@ -148,7 +148,10 @@ print_snapshot(struct ingest_run *r, const char *what, int64_t id,
 		escape_term(&line, h->host, strlen(h->host));
 	else
 		buf_puts(&line, "-");
-	buf_printf(&line, " pid %" PRId64, h->pid);
+	if (h->bare != NULL)
+		buf_printf(&line, " pid unknown (a bare %s file, no manifest)", h->bare);
+	else
+		buf_printf(&line, " pid %" PRId64, h->pid);
 	if (h->comm != NULL) {
 		buf_puts(&line, " (");
 		escape_term(&line, h->comm, strlen(h->comm));
@@ -163,6 +166,8 @@ print_snapshot(struct ingest_run *r, const char *what, int64_t id,
 	buf_puts(&line, " rss ");
 	if (h->rss_known)
 		num_human(&line, (double)h->rss);
+	else if (h->bare != NULL)
+		buf_puts(&line, "unknown (no memory map)");
 	else
 		buf_puts(&line, "unknown (maps only)");
 	buf_printf(&line, ", %" PRId64 " VMAs", h->vma_count);

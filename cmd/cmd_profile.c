@@ -25,7 +25,7 @@ enum { OPT_SAMPLE_INDEX = 1100 };
 const struct cmd_entry cmd_profile_entry = {
 	.name = "profile",
 	.exec = cmd_profile,
-	.usage = "profile [--db FILE] SNAPSHOT -o FILE.pb.gz [--sample-index TYPE]",
+	.usage = "profile [--db FILE] SNAPSHOT|--pid N -o FILE.pb.gz [--sample-index TYPE]",
 	.summary = "the resident memory of a snapshot as a pprof profile (memory_space)",
 	.help =
 	"Writes all of a snapshot's resident memory as a gzipped pprof profile, for\n"
@@ -36,9 +36,11 @@ const struct cmd_entry cmd_profile_entry = {
 	"goroutine stacks, GC and allocator metadata. The samples add up to the\n"
 	"snapshot's Rss exactly; where the runtime counts more than is resident, its\n"
 	"parts are scaled down to the Rss, and what it counts less is \"not accounted\n"
-	"by the runtime\". SNAPSHOT is a bundle file, an id or key=value.\n"
+	"by the runtime\". SNAPSHOT is a bundle file, an id or key=value; also\n"
+	"/proc/PID (a live process) or a bare smaps file.\n"
 	"\n"
 	"  -o FILE     where to write the profile (\"-\": standard output, not a terminal)\n"
+	"  --pid N     the live process N, read from /proc/N now (as /proc/N)\n"
 	"  --sample-index TYPE\n"
 	"              the heap profile's sample type that splits the heap objects among\n"
 	"              the allocation sites and is the profile's second sample type:\n"
@@ -284,13 +286,14 @@ cmd_profile(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CMD_COMMON_LONGOPTS,
+		{ "pid", required_argument, NULL, OPT_PID },
 		{ "sample-index", required_argument, NULL, OPT_SAMPLE_INDEX },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum memspace_index index = MEMSPACE_INUSE_SPACE;
 	struct buf gz = BUF_INIT;
 	struct cmd c;
-	const char *path = NULL;
+	const char *path = NULL, *live = NULL;
 	int opt, rc;
 	int64_t id;
 
@@ -308,11 +311,20 @@ cmd_profile(int argc, char **argv)
 						       optarg, memspace_index_choices);
 			continue;
 		}
+		if (opt == OPT_PID) {
+			if ((live = cmd_pid_option(&c, optarg)) == NULL)
+				return RSSGAP_EXIT_USAGE;
+			continue;
+		}
 		if ((rc = cmd_other_option(&c, NULL, opt, optarg, argv[optind - 1])) != 0)
 			return rc;
 	}
 	if (path == NULL)
 		return cmd_usage_error(&c, "no output file (-o FILE.pb.gz, or -o - for standard output)");
+	if (live != NULL && argc - optind != 0)
+		return cmd_usage_error(&c, "--pid is the SNAPSHOT: give no other");
+	if (live != NULL)
+		argv[--optind] = (char *)live;
 	if (argc - optind != 1)
 		return cmd_usage_error(&c, "expected one SNAPSHOT");
 	if (strcmp(path, "-") == 0 && isatty(STDOUT_FILENO))

@@ -19,15 +19,17 @@ static int cmd_show(int argc, char **argv);
 const struct cmd_entry cmd_show_entry = {
 	.name = "show",
 	.exec = cmd_show,
-	.usage = "show [--db FILE] SNAPSHOT [--json | --csv] [--top N] [--sort COLUMN] [--explain]",
+	.usage = "show [--db FILE] SNAPSHOT|--pid N [--json | --csv] [--top N] [--sort COLUMN] [--explain]",
 	.summary = "one snapshot: three layers, roles, top VMAs",
 	.help =
 	"One snapshot: Rss against what the Go runtime says it holds (Sys -\n"
 	"HeapReleased), per-role Size/Rss/PSS/USS/Anonymous/LazyFree/Swap (USS:\n"
 	"Private_Clean + Private_Dirty, as smem counts it), the Go memory classes,\n"
 	"and the VMAs with the most Rss. SNAPSHOT is a bundle file, an id or\n"
-	"key=value[,key=value].\n"
+	"key=value[,key=value]; also /proc/PID (a live process) or a bare smaps,\n"
+	"smaps_rollup or pprof heap profile file.\n"
 	"\n"
+	"  --pid N       the live process N, read from /proc/N now (as /proc/N)\n"
 	"  --top N       how many VMAs to list (default 10)\n"
 	"  --sort COLUMN order the roles and pick and order the top VMAs by rss (the\n"
 	"                default), pss, uss, size, swap, anon or lazyfree (largest\n"
@@ -57,6 +59,7 @@ cmd_show(int argc, char **argv)
 		{ "explain", no_argument, NULL, OPT_EXPLAIN },
 		{ "sort", required_argument, NULL, OPT_SORT },
 		{ "csv", no_argument, NULL, OPT_CSV },
+		{ "pid", required_argument, NULL, OPT_PID },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct snapshot_info *s = NULL;
@@ -66,6 +69,7 @@ cmd_show(int argc, char **argv)
 	struct buf out = BUF_INIT;
 	struct diag d;
 	struct cmd c;
+	const char *live = NULL;
 	int opt, as_json = 0, as_csv = 0, explain = 0, top = 10, rc = RSSGAP_EXIT_FAIL;
 	enum topvma_sort sort = TOPVMA_SORT_RSS;
 	int64_t id;
@@ -93,6 +97,11 @@ cmd_show(int argc, char **argv)
 						       optarg, topvma_sort_choices);
 			continue;
 		}
+		if (opt == OPT_PID) {
+			if ((live = cmd_pid_option(&c, optarg)) == NULL)
+				return RSSGAP_EXIT_USAGE;
+			continue;
+		}
 		if (opt == OPT_TOP) {
 			if (cmd_parse_top(&c, optarg, TOP_MAX, &top) != 0)
 				return RSSGAP_EXIT_USAGE;
@@ -101,6 +110,10 @@ cmd_show(int argc, char **argv)
 		if ((rc = cmd_other_option(&c, NULL, opt, optarg, argv[optind - 1])) != 0)
 			return rc;
 	}
+	if (live != NULL && argc - optind != 0)
+		return cmd_usage_error(&c, "--pid is the SNAPSHOT: give no other");
+	if (live != NULL)
+		argv[--optind] = (char *)live;
 	if (argc - optind != 1)
 		return cmd_usage_error(&c, "expected one SNAPSHOT");
 	if (explain && (as_json || as_csv))

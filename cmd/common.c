@@ -181,15 +181,47 @@ err:
 	return -1;
 }
 
+/* Is s "/proc/PID" (a trailing '/' allowed)? 1 with *pid set, else 0. */
+static int
+live_selector(const char *s, int64_t *pid)
+{
+	uint64_t v;
+	size_t n;
+
+	if (strncmp(s, "/proc/", 6) != 0)
+		return 0;
+	s += 6;
+	n = strcspn(s, "/");
+	if (n == 0 || (s[n] == '/' && s[n + 1] != '\0') || num_parse_u64(s, n, &v) != 0 ||
+	    v == 0 || v > INT32_MAX)
+		return 0;
+	*pid = (int64_t)v;
+	return 1;
+}
+
+const char *
+cmd_pid_option(struct cmd *c, const char *arg)
+{
+	uint64_t v;
+
+	if (num_parse_u64(arg, strlen(arg), &v) != 0 || v == 0 || v > INT32_MAX) {
+		cmd_usage_error(c, "bad --pid \"%s\" (expected a process id)", arg);
+		return NULL;
+	}
+	snprintf(c->pid_selector, sizeof(c->pid_selector), "/proc/%" PRIu64, v);
+	return c->pid_selector;
+}
+
 int
 cmd_open_selectors(struct cmd *c, char *const *selectors, int n)
 {
 	struct stat st;
+	int64_t pid;
 	int i;
 
 	/* a bundle named is ingested into the store (DESIGN: bundles as selectors) */
 	for (i = 0; i < n; i++)
-		if (stat(selectors[i], &st) == 0)
+		if (live_selector(selectors[i], &pid) || stat(selectors[i], &st) == 0)
 			c->db_mode = DB_WRITE;
 	return cmd_open(c);
 }
@@ -208,6 +240,7 @@ struct resolve_ctx {
 	int64_t ids[2];
 	int n;
 	int failed;
+	const char *selector;
 };
 
 static void
@@ -218,6 +251,11 @@ on_resolve_event(void *ctx, const struct ingest_event *ev)
 	switch (ev->kind) {
 	case INGEST_SNAPSHOT_NEW:
 	case INGEST_SNAPSHOT_DUPLICATE:
+		if (ev->headline != NULL && ev->headline->bare != NULL)
+			cmd_error("note: %s: a bare %s file: no manifest, so pid, comm, captured_at "
+				  "and host are unknown%s", r->selector, ev->headline->bare,
+				  ev->headline->vma_count == 0 && !ev->headline->rss_known ?
+				  "; no memory map (no VMAs, Rss unknown)" : "");
 		if (r->n < 2)
 			r->ids[r->n] = ev->id;
 		r->n++;
@@ -258,13 +296,18 @@ cmd_resolve(struct cmd *c, const char *selector, int64_t *id)
 	struct stat st;
 	struct diag d;
 	uint64_t num;
+	int64_t pid;
+	int live;
 
 	diag_clear(&d);
-	if (stat(selector, &st) == 0) {
+	if ((live = live_selector(selector, &pid)) || stat(selector, &st) == 0) {
 		struct ingest_opts o = { &c->lim, c->rules, NULL };
-		struct resolve_ctx r = { { 0, 0 }, 0, 0 };
+		struct resolve_ctx r = { { 0, 0 }, 0, 0, selector };
 
-		ingest_bundle(c->db, selector, &o, on_resolve_event, &r);
+		if (live)
+			ingest_live(c->db, pid, &o, on_resolve_event, &r);
+		else
+			ingest_bundle(c->db, selector, &o, on_resolve_event, &r);
 		if (r.n == 1 && !r.failed) {
 			*id = r.ids[0];
 			return 0;

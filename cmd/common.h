@@ -28,6 +28,7 @@ struct cmd {
 	struct rule_files rule_files;	/* read by cmd_open, for workers to compile again */
 	struct rules *rules;
 	int quiet;
+	char pid_selector[32];	/* --pid N as the selector "/proc/N" (cmd_pid_option) */
 };
 
 /* Exit codes (rssgap(1), EXIT STATUS). */
@@ -51,12 +52,19 @@ int cmd_open(struct cmd *c);
  * be written (DB_WRITE), else only read.
  */
 int cmd_open_selectors(struct cmd *c, char *const *selectors, int n);
+/*
+ * --pid N: check N and give the selector "/proc/N" (held in c) that
+ * cmd_resolve reads as the live process; NULL after printing a usage error.
+ */
+const char *cmd_pid_option(struct cmd *c, const char *arg);
 /* Close everything cmd_open opened. */
 void cmd_release(struct cmd *c);
 /*
- * Resolve a selector to exactly one snapshot id: an existing file or
- * directory is ingested (into the open store), a number is an id, and
- * "k=v[,k=v]" matches manifest keys and labels. Prints the error; -1 on failure.
+ * Resolve a selector to exactly one snapshot id: "/proc/PID" is the live
+ * process, read from /proc into the open store (ingest_live); an existing
+ * file or directory is ingested (a bundle, or a bare smaps, smaps_rollup
+ * or heap profile file), a number is an id, and "k=v[,k=v]" matches
+ * manifest keys and labels. Prints the error; -1 on failure.
  */
 int cmd_resolve(struct cmd *c, const char *selector, int64_t *id);
 /* Print a command's --help: its usage and help (cmd/commands.h), then the options every command takes; exit status. */
@@ -103,6 +111,7 @@ enum {
 	OPT_EXPLAIN,
 	OPT_CSV,
 	OPT_STATS,
+	OPT_PID,
 };
 #define CMD_COMMON_LONGOPTS \
 	{ "db", required_argument, NULL, OPT_DB }, \

@@ -13,11 +13,11 @@ _rssgap_options()
 	case $1 in
 	ingest) echo "-j --jobs --stats" ;;
 	list) echo "--json --csv" ;;
-	show) echo "--json --csv --top --sort --explain" ;;
+	show) echo "--json --csv --top --sort --explain --pid" ;;
 	diff) echo "--json --check --min-bytes --min-percent --top" ;;
 	report) echo "-o --format --min-bytes --min-percent --top" ;;
 	fleet) echo "--by --before --after --json -o --min-bytes --min-percent" ;;
-	profile) echo "-o --sample-index" ;;
+	profile) echo "-o --pid --sample-index" ;;
 	merge) echo "" ;;
 	export) echo "--csv" ;;
 	esac
@@ -57,6 +57,9 @@ _rssgap()
 		return ;;
 	--format)
 		COMPREPLY=($(compgen -W "png svg png,svg" -- "$cur"))
+		return ;;
+	--pid)
+		COMPREPLY=($(compgen -W "$(cd /proc 2>/dev/null && printf '%s ' [0-9]*)" -- "$cur"))
 		return ;;
 	--sort)
 		COMPREPLY=($(compgen -W "rss pss uss size swap anon lazyfree name" -- "$cur"))

@@ -15,6 +15,9 @@
 #include "core/xalloc.h"
 
 #define BLOCK_BYTES (1024 * 1024)
+
+struct bundle;
+static int check_name(struct bundle *b, const char *name, struct diag *d);
 #define RATIO_FLOOR (16ull * 1024 * 1024)
 
 struct bundle {
@@ -37,6 +40,9 @@ struct bundle {
 	uint64_t file_bytes;	/* the bundle file's size */
 	locale_t utf8;		/* C.UTF-8 while libarchive reads headers, or (locale_t)0 */
 	int at_end;		/* libarchive found the end of the archive */
+	const struct bundle_member *mem;	/* members held in memory, or NULL */
+	size_t nmem, next_mem;
+	int mem_read;		/* the current memory member was handed out */
 };
 
 /* A libarchive error: inside a member at its offset, else at the compressed offset. */
@@ -129,6 +135,94 @@ bundle_open(const char *path, const struct limits *lim, struct diag *d)
 		return NULL;
 	}
 	return b;
+}
+
+struct bundle *
+bundle_open_members(const char *label, const struct bundle_member *m, size_t n,
+		    const struct limits *lim, struct diag *d)
+{
+	struct bundle *b = xcalloc(1, sizeof(*b));
+
+	(void)d;
+	b->lim = lim;
+	b->path = xstrdup(label);
+	b->mem = m;
+	b->nmem = n;
+	buf_init(&b->name);
+	buf_init(&b->raw);
+	buf_init(&b->warning);
+	diag_where(d, label, NULL);
+	return b;
+}
+
+/* bundle_next for members held in memory. */
+static int
+next_mem(struct bundle *b, const char **name, struct diag *d)
+{
+	if (b->next_mem == b->nmem) {
+		b->at_end = 1;
+		return 0;
+	}
+	buf_reset(&b->name);
+	buf_puts(&b->name, b->mem[b->next_mem++].name);
+	diag_where(d, NULL, buf_str(&b->name));
+	if (++b->members > b->lim->members) {
+		b->dead = 1;
+		return diag_fail(d, DIAG_LIMIT, 0, "more than %llu members (limit members)",
+				 (unsigned long long)b->lim->members);
+	}
+	if (check_name(b, buf_str(&b->name), d) != 0)
+		return -1;
+	b->member_offset = 0;
+	b->in_member = 1;
+	b->mem_read = 0;
+	*name = buf_str(&b->name);
+	return 1;
+}
+
+int
+bundle_peek(const char *path, size_t max, char **head, size_t *len, int *compressed,
+	    struct diag *d)
+{
+	struct archive *ar = archive_read_new();
+	struct archive_entry *e;
+	struct buf b = BUF_INIT;
+	int rc = -1;
+
+	archive_read_support_filter_all(ar);
+	archive_read_support_format_raw(ar);
+	diag_where(d, path, NULL);
+	if (archive_read_open_filename(ar, path, 65536) != ARCHIVE_OK ||
+	    archive_read_next_header(ar, &e) != ARCHIVE_OK) {
+		diag_fail(d, DIAG_IO, 0, "cannot read: %s",
+			  archive_error_string(ar) ? archive_error_string(ar) : "unknown");
+		goto out;
+	}
+	*compressed = archive_filter_count(ar) > 1;
+	while (b.len < max) {
+		char chunk[16384];
+		size_t want = max - b.len < sizeof(chunk) ? max - b.len : sizeof(chunk);
+		la_ssize_t n = archive_read_data(ar, chunk, want);
+
+		if (n == 0)
+			break;
+		if (n < 0) {
+			if (b.len > 0)
+				break;	/* what was read is enough to tell what it is */
+			diag_fail(d, DIAG_FORMAT, 0, "cannot read: %s",
+				  archive_error_string(ar) ? archive_error_string(ar) : "unknown");
+			goto out;
+		}
+		buf_add(&b, chunk, (size_t)n);
+	}
+	buf_putc(&b, '\0');
+	b.len--;
+	*head = buf_detach(&b, len);
+	rc = 0;
+out:
+	buf_release(&b);
+	archive_read_free(ar);
+	return rc;
 }
 
 void
@@ -251,7 +345,7 @@ bundle_check_end(struct bundle *b, struct diag *d)
 {
 	la_int64_t used;
 
-	if (b->is_dir || !b->at_end)
+	if (b->is_dir || b->mem != NULL || !b->at_end)
 		return 0;
 	used = archive_filter_bytes(b->ar, -1);
 	if (used < 0 || (uint64_t)used >= b->file_bytes || zeros_from(b->path, (uint64_t)used))
@@ -297,6 +391,8 @@ bundle_next(struct bundle *b, const char **name, struct diag *d)
 		return -1;
 	if (b->dead)
 		return 0;
+	if (b->mem != NULL)
+		return next_mem(b, name, d);
 	for (;;) {
 		rc = read_header(b, &e);
 		if (rc == ARCHIVE_EOF) {
@@ -398,6 +494,27 @@ bundle_read(struct bundle *b, const void **data, struct diag *d)
 
 	if (!b->in_member)
 		return 0;
+	if (b->mem != NULL) {
+		const struct bundle_member *m = &b->mem[b->next_mem - 1];
+
+		if (b->mem_read || m->len == 0) {
+			b->in_member = 0;
+			return 0;
+		}
+		b->mem_read = 1;
+		*data = m->data;
+		size = m->len;
+		b->member_offset += size;
+		b->inflated += size;
+		if (b->inflated > b->lim->inflated_bytes) {
+			b->in_member = 0;
+			b->dead = 1;
+			return diag_fail_at(d, DIAG_LIMIT, 0,
+					    "members pass %llu bytes (limit inflated_bytes)",
+					    (unsigned long long)b->lim->inflated_bytes);
+		}
+		return (int64_t)size;
+	}
 	rc = archive_read_data_block(b->ar, data, &size, &off);
 	if (rc == ARCHIVE_EOF) {
 		b->in_member = 0;

@@ -16,8 +16,29 @@
 
 struct bundle;
 
+/* A member held in memory (bundle_open_members): name and bytes lent by the caller. */
+struct bundle_member {
+	const char *name;
+	const void *data;
+	size_t len;
+};
+
 /* Open a bundle file or directory for reading; NULL with d filled. */
 struct bundle *bundle_open(const char *path, const struct limits *lim, struct diag *d);
+/*
+ * A bundle of members held in memory (a live process read from /proc, a
+ * bare file): read as a bundle file is, names checked and caps enforced the
+ * same way. label names it in messages; members are lent until bundle_free.
+ */
+struct bundle *bundle_open_members(const char *label, const struct bundle_member *m, size_t n,
+				   const struct limits *lim, struct diag *d);
+/*
+ * The first max bytes of the file at path, decompressed when it is
+ * compressed (gzip, zstd, xz ... as libarchive reads); *compressed says
+ * whether it was. 0 with *head allocated (free it), -1 with d filled.
+ */
+int bundle_peek(const char *path, size_t max, char **head, size_t *len, int *compressed,
+		struct diag *d);
 /* Close b (NULL is a no-op). */
 void bundle_free(struct bundle *b);
 /*

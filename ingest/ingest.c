@@ -266,6 +266,73 @@ ingest_bundle(struct db *db, const char *path, const struct ingest_opts *o, inge
 	return ingest_bundle_shared(db, path, o, NULL, fn, ctx);
 }
 
+/* Walk the members of b into the store; returns the number of failures. */
+static int
+walk(struct ingest *in, struct bundle *b, struct diag *d)
+{
+	const char *name;
+	size_t i;
+	int rc;
+
+	in->w = vma_writer_new(in->db);
+	while ((rc = bundle_next(b, &name, d)) != 0) {
+		if (rc < 0) {
+			/*
+			 * A member refused (unsafe) or lost (a damaged header)
+			 * taints the snapshot being read: it may be one of its.
+			 */
+			if (in->s.open) {
+				if (d->member[0] == '\0')
+					note_rolled_back(d, in->s.dir);
+				fail_snapshot(in, d);
+			} else {
+				emit(in, bundle_dead(b) ? INGEST_BUNDLE_FAILED : INGEST_MEMBER_ERROR, 0,
+				     NULL, d);
+				in->failures++;
+			}
+			continue;	/* bundle_next returns 0 once the bundle is dead */
+		}
+		if (bundle_warning(b) != NULL)
+			on_warning(in, b, name, d);
+		if (on_member(in, b, name, d) != 0)
+			break;
+	}
+	finish_current(in, d);
+	if (bundle_check_end(b, d) != 0) {
+		emit(in, INGEST_MEMBER_ERROR, 0, NULL, d);
+		in->failures++;
+	}
+	remove_split(in, d);
+	report_no_manifest(in, d);
+	if (in->ndone == 0 && in->failures == 0) {
+		diag_where(d, NULL, NULL);
+		diag_fail(d, DIAG_MISSING, 0, "bundle holds no snapshot (no member named manifest)");
+		diag_hint(d, "make bundles with capture/rssgap-capture");
+		emit(in, INGEST_BUNDLE_FAILED, 0, NULL, d);
+		in->failures++;
+	}
+	free(in->pending);
+	for (i = 0; i < in->ndone; i++)
+		free(in->done[i].dir);
+	free(in->done);
+	vma_writer_free(in->w);
+	held_release(&in->held);
+	return in->failures;
+}
+
+static void
+ingest_setup(struct ingest *in, struct db *db, const char *path, const struct ingest_opts *o,
+	     struct ingest_lock *lock, ingest_event_fn fn, void *ctx)
+{
+	memset(in, 0, sizeof(*in));
+	in->db = db;
+	in->lock = lock;
+	in->o = o;
+	in->path = path;
+	in->fn = fn;
+	in->ctx = ctx;
+}
+
 int
 ingest_bundle_shared(struct db *db, const char *path, const struct ingest_opts *o,
 		     struct ingest_lock *lock, ingest_event_fn fn, void *ctx)
@@ -273,66 +340,48 @@ ingest_bundle_shared(struct db *db, const char *path, const struct ingest_opts *
 	struct ingest in;
 	struct diag d;
 	struct bundle *b;
-	const char *name;
-	size_t i;
 	int rc;
 
-	memset(&in, 0, sizeof(in));
-	in.db = db;
-	in.lock = lock;
-	in.o = o;
-	in.path = path;
-	in.fn = fn;
-	in.ctx = ctx;
+	ingest_setup(&in, db, path, o, lock, fn, ctx);
 	diag_clear(&d);
+	rc = bare_ingest(&in, &d);
+	if (rc >= 0)
+		return rc;
 	b = bundle_open(path, o->lim, &d);
 	if (b == NULL) {
+		bare_hint(path, &d);
 		emit(&in, INGEST_BUNDLE_FAILED, 0, NULL, &d);
 		return 1;
 	}
-	in.w = vma_writer_new(db);
-	while ((rc = bundle_next(b, &name, &d)) != 0) {
-		if (rc < 0) {
-			/*
-			 * A member refused (unsafe) or lost (a damaged header)
-			 * taints the snapshot being read: it may be one of its.
-			 */
-			if (in.s.open) {
-				if (d.member[0] == '\0')
-					note_rolled_back(&d, in.s.dir);
-				fail_snapshot(&in, &d);
-			} else {
-				emit(&in, bundle_dead(b) ? INGEST_BUNDLE_FAILED : INGEST_MEMBER_ERROR, 0,
-				     NULL, &d);
-				in.failures++;
-			}
-			continue;	/* bundle_next returns 0 once the bundle is dead */
-		}
-		if (bundle_warning(b) != NULL)
-			on_warning(&in, b, name, &d);
-		if (on_member(&in, b, name, &d) != 0)
-			break;
-	}
-	finish_current(&in, &d);
-	if (bundle_check_end(b, &d) != 0) {
-		emit(&in, INGEST_MEMBER_ERROR, 0, NULL, &d);
-		in.failures++;
-	}
-	remove_split(&in, &d);
-	report_no_manifest(&in, &d);
-	if (in.ndone == 0 && in.failures == 0) {
-		diag_where(&d, NULL, NULL);
-		diag_fail(&d, DIAG_MISSING, 0, "bundle holds no snapshot (no member named manifest)");
-		diag_hint(&d, "make bundles with capture/rssgap-capture");
-		emit(&in, INGEST_BUNDLE_FAILED, 0, NULL, &d);
-		in.failures++;
-	}
-	free(in.pending);
-	for (i = 0; i < in.ndone; i++)
-		free(in.done[i].dir);
-	free(in.done);
-	vma_writer_free(in.w);
-	held_release(&in.held);
+	rc = walk(&in, b, &d);
 	bundle_free(b);
-	return in.failures;
+	return rc;
+}
+
+int
+ingest_members(struct ingest *in, const struct bundle_member *m, size_t n, struct diag *d)
+{
+	struct bundle *b = bundle_open_members(in->path, m, n, in->o->lim, d);
+	int rc;
+
+	if (in->bare != NULL)
+		open_snapshot_bare(in, d);
+	rc = walk(in, b, d);
+
+	bundle_free(b);
+	return rc;
+}
+
+int
+ingest_live(struct db *db, int64_t pid, const struct ingest_opts *o, ingest_event_fn fn,
+	    void *ctx)
+{
+	struct ingest in;
+	struct diag d;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%" PRId64, pid);
+	ingest_setup(&in, db, path, o, NULL, fn, ctx);
+	diag_clear(&d);
+	return live_ingest(&in, pid, &d);
 }

@@ -64,6 +64,8 @@ struct ingest_headline {
 	int rss_known;			/* 0: VMAs from proc/maps only, rss unknown */
 	int64_t rss;			/* bytes, when rss_known */
 	int64_t vma_count;
+	const char *bare;		/* a bare file's kind ("smaps", "smaps_rollup", "heap profile"):
+					   no manifest, pid, comm, captured_at and host unknown; NULL */
 	size_t nwarnings;		/* INGEST_SNAPSHOT_NEW only, in the order stored */
 	const struct ingest_warning *warnings;
 };
@@ -80,7 +82,10 @@ struct ingest_event {
 typedef void (*ingest_event_fn)(void *ctx, const struct ingest_event *ev);
 
 /*
- * Ingest the bundle at path (a file or a directory). Every outcome is
+ * Ingest the bundle at path (a file or a directory). A file that is a
+ * bare proc/smaps, proc/smaps_rollup or pprof heap profile (told by its
+ * content) is a snapshot of that one member, without a manifest: its
+ * headline's bare says so. Every outcome is
  * reported through fn. Returns the number of failures (snapshots that did
  * not go in, refused members, an unreadable bundle): 0 when all went in.
  *
@@ -91,6 +96,15 @@ typedef void (*ingest_event_fn)(void *ctx, const struct ingest_event *ev);
  */
 int ingest_bundle(struct db *db, const char *path, const struct ingest_opts *o,
 		  ingest_event_fn fn, void *ctx);
+
+/*
+ * Ingest the live process pid, read from /proc/PID (smaps, smaps_rollup,
+ * status, maps and its memory cgroup) into memory and parsed as a bundle's
+ * snapshot is, with a manifest made here (captured_at now, host from
+ * uname, source=live). Nothing is written to disk. As ingest_bundle.
+ */
+int ingest_live(struct db *db, int64_t pid, const struct ingest_opts *o, ingest_event_fn fn,
+		void *ctx);
 
 /*
  * Several threads ingesting into one database, each with its own struct

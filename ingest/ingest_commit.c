@@ -219,6 +219,7 @@ emit_headline(struct ingest *in, enum ingest_event_kind kind, int64_t id)
 	h.rss_known = s->rss_known;
 	h.rss = s->rss;
 	h.vma_count = (int64_t)s->vmas;
+	h.bare = in->bare;
 	if (kind == INGEST_SNAPSHOT_NEW) {
 		h.nwarnings = s->nwarnings;
 		h.warnings = s->warnings;
@@ -275,7 +276,16 @@ close_snapshot(struct ingest *in, struct diag *d)
 		if (smaps_parse(s->maps_data, s->maps_len, 1, in->o->lim, classify_vma, in, d) != 0)
 			return -1;
 	}
-	if (!s->have_smaps && s->maps_data == NULL) {
+	if (!s->have_smaps && s->maps_data == NULL && in->bare != NULL) {
+		/* a bare rollup has totals and no VMAs; a bare heap profile neither */
+		s->rss_known = s->have_rollup;
+		s->rss = s->ro_rss;
+		s->pss = s->ro_pss;
+		s->anonymous = s->ro_anonymous;
+		s->lazyfree = s->ro_lazyfree;
+		s->anon_huge_pages = s->ro_anon_huge_pages;
+		s->swap = s->ro_swap;
+	} else if (!s->have_smaps && s->maps_data == NULL) {
 		where_in(d, s, NULL);
 		diag_fail(d, DIAG_MISSING, 0, "snapshot has neither proc/smaps nor proc/maps");
 		diag_hint(d, "the capture could not read /proc/PID/smaps; see the bundle's errors member");
@@ -305,9 +315,11 @@ close_snapshot(struct ingest *in, struct diag *d)
 	if (snap_begin(in, d) != 0 || store_ready(in, d) < 0 ||
 	    held_flush(&in->held, in->db, s->id, d) != 0)
 		return -1;
-	if (!s->have_smaps &&
+	if (!s->have_smaps && s->maps_data != NULL &&
 	    db_note_put(in->db, s->id, "proc/maps", 0,
 			"no proc/smaps: VMAs from proc/maps, Rss unknown", d) != 0)
+		return -1;
+	if (in->bare != NULL && bare_notes(in, d) != 0)
 		return -1;
 	for (i = 0; i < s->nroles; i++) {
 		struct db_role_totals rt = s->roles[i].t;
@@ -318,8 +330,10 @@ close_snapshot(struct ingest *in, struct diag *d)
 		if (db_role_put(in->db, s->id, &rt, d) != 0)
 			return -1;
 	}
+	/* whose runtime numbers: a bare file has no manifest to say, and no map to check against */
 	if (runtime_ingest_store(s->rt, in->db, s->id, d) != 0 ||
-	    provenance_check(in->db, s->id, s->size, keep_warning, s, d) != 0)
+	    (in->bare == NULL &&
+	     provenance_check(in->db, s->id, s->size, keep_warning, s, d) != 0))
 		return -1;
 	existing = checked ? 0 : db_snapshot_by_digest(in->db, digest, d);
 	if (existing < 0)
@@ -330,7 +344,8 @@ close_snapshot(struct ingest *in, struct diag *d)
 	}
 	memset(&t, 0, sizeof(t));
 	t.digest = digest;
-	t.vma_source = s->have_smaps ? "smaps" : "maps";
+	t.vma_source = s->have_smaps ? "smaps" : s->maps_data != NULL ? "maps" :
+		       s->have_rollup ? "rollup" : "none";
 	t.vma_count = (int64_t)s->vmas;
 	t.unknown_fields = (int64_t)s->unknown_fields;
 	t.rss_known = s->rss_known;

@@ -21,6 +21,7 @@
 #include "ingest/vma_writer.h"
 
 struct bundle;
+struct bundle_member;
 struct classifier;
 struct member_digest;	/* a member's name and content hash (ingest/ingest_member.c) */
 struct runtime_ingest;
@@ -145,6 +146,8 @@ struct snap {
 	uint64_t unknown_fields;
 	int64_t size, rss, pss, anonymous, lazyfree, anon_huge_pages, swap;
 	int rss_known;
+	int have_rollup;	/* proc/smaps_rollup read: its totals below */
+	int64_t ro_rss, ro_pss, ro_anonymous, ro_lazyfree, ro_anon_huge_pages, ro_swap;
 	struct role_acc *roles;
 	size_t nroles, cap_roles;
 	struct runtime_ingest *rt;
@@ -169,6 +172,7 @@ struct ingest {
 	size_t ndone, cap_done;
 	uint64_t held_bytes;	/* the data of the pending members */
 	uint64_t snapshots;
+	const char *bare;	/* a bare file's kind ("smaps" ...): no manifest; NULL for bundles */
 };
 
 /* ---- ingest/ingest.c ---- */
@@ -178,6 +182,27 @@ void emit(struct ingest *in, enum ingest_event_kind kind, int64_t id, const char
 	  const struct diag *d);
 /* Remember that the snapshot of directory dir was closed, and how. */
 void mark_done(struct ingest *in, const char *dir, enum done_state state, int64_t id);
+
+/* Walk members held in memory (named in->path) as a bundle; the number of failures. */
+int ingest_members(struct ingest *in, const struct bundle_member *m, size_t n, struct diag *d);
+
+/* ---- ingest/live.c ---- */
+
+/* Read process pid from /proc into memory and ingest it; the number of failures. */
+int live_ingest(struct ingest *in, int64_t pid, struct diag *d);
+
+/* ---- ingest/bare.c ---- */
+
+/*
+ * When in->path is a bare smaps, smaps_rollup or heap profile file (told
+ * by its content), ingest it as a snapshot of one member: the number of
+ * failures; -1 when it is not one (read it as a bundle).
+ */
+int bare_ingest(struct ingest *in, struct diag *d);
+/* The notes a bare snapshot gets: what it lacks (inside its transaction); 0 or -1. */
+int bare_notes(struct ingest *in, struct diag *d);
+/* A bundle that could not be opened: when it is a file, say what else it could have been. */
+void bare_hint(const char *path, struct diag *d);
 
 /* ---- ingest/ingest_member.c ---- */
 
@@ -197,6 +222,8 @@ int slurp_capped(struct ingest *in, struct bundle *b, uint64_t held, char **data
 int slurp(struct ingest *in, struct bundle *b, char **data, size_t *len, struct diag *d);
 /* Stream proc/smaps of the open snapshot into the classifier and the VMA writer. */
 int stream_smaps(struct ingest *in, struct bundle *b, const char *rel, struct diag *d);
+/* Open the snapshot of a bare file (in->bare): no manifest, so no pid, comm, time or host. */
+int open_snapshot_bare(struct ingest *in, struct diag *d);
 /* Open a snapshot for dir from its manifest; its transaction begins later (snap_begin). */
 int open_snapshot(struct ingest *in, const char *dir, const char *data, size_t len,
 		  struct diag *d);

@@ -268,6 +268,19 @@ put_kv(void *ctx, const char *group, const char *key, int has_value, int64_t val
 	if (++k->rows > k->in->o->lim->kv_rows)
 		return diag_fail(d, DIAG_LIMIT, line, "more than %llu values in one member (limit kv_rows)",
 				 (unsigned long long)k->in->o->lim->kv_rows);
+	if (k->table == DB_KV_ROLLUP && has_value) {
+		struct snap *s = &k->in->s;
+		static const enum vma_field f[] = { VMA_RSS, VMA_PSS, VMA_ANONYMOUS, VMA_LAZYFREE,
+						    VMA_ANON_HUGE_PAGES, VMA_SWAP };
+		int64_t *to[] = { &s->ro_rss, &s->ro_pss, &s->ro_anonymous, &s->ro_lazyfree,
+				  &s->ro_anon_huge_pages, &s->ro_swap };
+		size_t i;
+
+		s->have_rollup = 1;
+		for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+			if (strcmp(key, vma_field_name(f[i])) == 0)
+				*to[i] = value;
+	}
 	/* written with the member's own row (member_put) */
 	held_put(&k->in->held, db_rows_of_kv(k->table), group, key, has_value, value, text);
 	return 0;
@@ -445,26 +458,15 @@ stream_smaps(struct ingest *in, struct bundle *b, const char *rel, struct diag *
 	return rc;
 }
 
-/* Open a snapshot for dir from its manifest; its transaction begins later (snap_begin). */
-int
-open_snapshot(struct ingest *in, const char *dir, const char *data, size_t len, struct diag *d)
+/* Start the open snapshot s of directory dir with the manifest keys m (taken). */
+static void
+snap_start(struct ingest *in, const char *dir, struct manifest_keys m)
 {
-	struct manifest_keys m = { 0 };
-	struct kv_sink sink = { collect_manifest, &m };
-	struct db_snapshot *row;
 	struct snap *s = &in->s;
-	const char *ps;
+	struct db_snapshot *row;
+	const char *ps, *pid;
 	size_t i;
 
-	if (manifest_parse(data, len, in->o->lim, &sink, d) != 0) {
-		manifest_keys_release(&m);
-		return -1;
-	}
-	if (++in->snapshots > in->o->lim->snapshots) {
-		manifest_keys_release(&m);
-		return diag_fail(d, DIAG_LIMIT, 0, "more than %llu snapshots (limit snapshots)",
-				 (unsigned long long)in->o->lim->snapshots);
-	}
 	s->open = 1;
 	s->dir = xstrdup(dir);
 	s->rss_known = 1;
@@ -477,8 +479,12 @@ open_snapshot(struct ingest *in, const char *dir, const char *data, size_t len, 
 	memset(row, 0, sizeof(*row));
 	row->bundle = in->path;
 	row->dir = s->dir;
+	/* a bare file's are unknown: "" and 0 in the store, never made up */
 	row->captured_at = manifest_get(&s->m, "captured_at");
-	row->pid = strtoll(manifest_get(&s->m, "pid"), NULL, 10);
+	if (row->captured_at == NULL)
+		row->captured_at = "";
+	pid = manifest_get(&s->m, "pid");
+	row->pid = pid != NULL ? strtoll(pid, NULL, 10) : 0;
 	row->comm = manifest_get(&s->m, "comm");
 	row->host = manifest_get(&s->m, "host");
 	row->pod = manifest_get(&s->m, "pod");
@@ -490,6 +496,39 @@ open_snapshot(struct ingest *in, const char *dir, const char *data, size_t len, 
 	row->tool = manifest_get(&s->m, "tool");
 	ps = manifest_get(&s->m, "page_size");
 	row->page_size = ps != NULL ? strtoll(ps, NULL, 10) : -1;
+}
+
+int
+open_snapshot_bare(struct ingest *in, struct diag *d)
+{
+	struct manifest_keys m = { 0 };
+
+	(void)d;
+	collect_manifest(&m, NULL, "source", 0, 0, "bare", 0, NULL);
+	collect_manifest(&m, NULL, "bare", 0, 0, in->bare, 0, NULL);
+	in->snapshots++;
+	snap_start(in, "", m);
+	return 0;
+}
+
+/* Open a snapshot for dir from its manifest; its transaction begins later (snap_begin). */
+int
+open_snapshot(struct ingest *in, const char *dir, const char *data, size_t len, struct diag *d)
+{
+	struct manifest_keys m = { 0 };
+	struct kv_sink sink = { collect_manifest, &m };
+	struct snap *s = &in->s;
+
+	if (manifest_parse(data, len, in->o->lim, &sink, d) != 0) {
+		manifest_keys_release(&m);
+		return -1;
+	}
+	if (++in->snapshots > in->o->lim->snapshots) {
+		manifest_keys_release(&m);
+		return diag_fail(d, DIAG_LIMIT, 0, "more than %llu snapshots (limit snapshots)",
+				 (unsigned long long)in->o->lim->snapshots);
+	}
+	snap_start(in, dir, m);
 	digest_add(s, "manifest", XXH3_128bits(data, len));
 	return member_put(in, "manifest", (int64_t)len, "ok", d);
 }

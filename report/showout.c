@@ -176,8 +176,8 @@ showout_json(struct buf *out, const struct snapshot_info *s, const struct roleme
 	json_object(&j, NULL);
 	json_str(&j, "format", "rssgap-show/1");
 	json_int(&j, "snapshot", s->id);
-	json_str(&j, "captured_at", s->captured_at);
-	json_int(&j, "pid", s->pid);
+	json_str(&j, "captured_at", s->captured_at[0] != '\0' ? s->captured_at : NULL);
+	json_int_or_null(&j, "pid", s->pid > 0, s->pid);
 	json_str(&j, "host", s->host);
 	json_str(&j, "pod", s->pod);
 	json_object(&j, "labels");

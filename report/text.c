@@ -29,14 +29,22 @@ text_snapshot_header(struct buf *out, const struct snapshot_info *s)
 	int i;
 
 	buf_printf(out, "snapshot %" PRId64 ": ", s->id);
+	/* a bare file (no manifest): who, pid and when are unknown, said so */
+	if (s->pid <= 0 && s->host == NULL && s->pod == NULL)
+		who = "unknown host";
 	escape_term(out, who, strlen(who));
-	buf_printf(out, " pid %" PRId64, s->pid);
+	if (s->pid > 0)
+		buf_printf(out, " pid %" PRId64, s->pid);
+	else
+		buf_puts(out, " pid unknown");
 	if (s->comm != NULL) {
 		buf_puts(out, " (");
 		escape_term(out, s->comm, strlen(s->comm));
 		buf_putc(out, ')');
+	} else if (s->pid <= 0) {
+		buf_puts(out, " (comm unknown)");
 	}
-	buf_printf(out, ", captured %s\n", s->captured_at);
+	buf_printf(out, ", captured %s\n", s->captured_at[0] != '\0' ? s->captured_at : "unknown");
 	buf_puts(out, "bundle: ");
 	escape_term(out, s->bundle, strlen(s->bundle));
 	if (s->dir != NULL && s->dir[0] != '\0') {
@@ -60,12 +68,19 @@ text_snapshot_header(struct buf *out, const struct snapshot_info *s)
 void
 text_layers(struct buf *out, const struct snapshot_info *s)
 {
+	int no_map = s->vma_source != NULL && (strcmp(s->vma_source, "none") == 0 ||
+					     strcmp(s->vma_source, "rollup") == 0);
+
 	buf_puts(out, "Three layers\n");
 	cell_bytes(out, "  resident (Rss, smaps)              %12s", s->rss_known, s->rss);
-	if (!s->rss_known)
+	if (!s->rss_known && no_map)
+		buf_puts(out, "   (no memory map: Rss unknown)");
+	else if (!s->rss_known)
 		buf_puts(out, "   (only proc/maps: Rss unknown)");
+	else if (no_map)
+		buf_puts(out, "   from smaps_rollup (no memory map)");
 	buf_putc(out, '\n');
-	cell_bytes(out, "  virtual (Size)                     %12s\n", 1, s->size);
+	cell_bytes(out, "  virtual (Size)                     %12s\n", !no_map, s->size);
 	cell_bytes(out, "  runtime-visible (Sys-HeapReleased) %12s", s->go_estimate.known,
 		   s->go_estimate.v);
 	if (!s->go_estimate.known && s->runtime_missing != NULL) {
