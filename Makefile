@@ -89,6 +89,7 @@ ANALYZE_SRCS = \
 	analyze/rolemem.c \
 	analyze/snapshot.c \
 	analyze/topvma.c \
+	analyze/trend.c \
 	analyze/words.c
 
 REPORT_SRCS = \
@@ -104,11 +105,13 @@ REPORT_SRCS = \
 	report/page_fleet.c \
 	report/page_fleet_scatter.c \
 	report/page_single.c \
+	report/page_trend.c \
 	report/pprofout.c \
 	report/scale.c \
 	report/showout.c \
 	report/summary.c \
-	report/text.c
+	report/text.c \
+	report/trendout.c
 
 CMD_SRCS = \
 	cmd/cmd_diff.c \
@@ -120,6 +123,7 @@ CMD_SRCS = \
 	cmd/cmd_profile.c \
 	cmd/cmd_report.c \
 	cmd/cmd_show.c \
+	cmd/cmd_trend.c \
 	cmd/common.c \
 	cmd/explain.c \
 	cmd/rule_files.c
@@ -149,6 +153,7 @@ TESTS = \
 	tests/test_runtime \
 	tests/test_scale \
 	tests/test_smaps \
+	tests/test_trend \
 	tests/test_truth
 TEST_BINS = $(TESTS:tests/%=$(B)/tests/%)
 

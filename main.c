@@ -13,6 +13,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_list_entry,
 	&cmd_show_entry,
 	&cmd_diff_entry,
+	&cmd_trend_entry,
 	&cmd_report_entry,
 	&cmd_fleet_entry,
 	&cmd_profile_entry,

@@ -26,6 +26,7 @@ extern const struct cmd_entry cmd_ingest_entry;
 extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_show_entry;
 extern const struct cmd_entry cmd_diff_entry;
+extern const struct cmd_entry cmd_trend_entry;
 extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_fleet_entry;
 extern const struct cmd_entry cmd_profile_entry;

@@ -502,3 +502,87 @@ cmd_parse_top(struct cmd *c, const char *arg, int max, int *top)
 	*top = (int)n;
 	return 0;
 }
+
+struct resolve_all_ctx {
+	int64_t *ids;
+	int64_t n, cap;
+	int failed;
+};
+
+static void
+on_resolve_all_event(void *ctx, const struct ingest_event *ev)
+{
+	struct resolve_all_ctx *r = ctx;
+
+	switch (ev->kind) {
+	case INGEST_SNAPSHOT_NEW:
+	case INGEST_SNAPSHOT_DUPLICATE:
+		if (r->n == r->cap) {
+			r->cap = r->cap ? r->cap * 2 : 16;
+			r->ids = xreallocarray(r->ids, (size_t)r->cap, sizeof(*r->ids));
+		}
+		r->ids[r->n++] = ev->id;
+		break;
+	case INGEST_MEMBER_WARNING:
+		cmd_print_diag(ev->diag);
+		break;
+	default:
+		r->failed = 1;
+		cmd_print_diag(ev->diag);
+		break;
+	}
+}
+
+int
+cmd_resolve_all(struct cmd *c, const char *selector, int64_t **ids, int64_t *n)
+{
+	struct stat st;
+	struct diag d;
+	int64_t pid, one;
+
+	*ids = NULL;
+	*n = 0;
+	diag_clear(&d);
+	if (!live_selector(selector, &pid) && stat(selector, &st) == 0) {
+		struct ingest_opts o = { &c->lim, c->rules, NULL };
+		struct resolve_all_ctx r = { NULL, 0, 0, 0 };
+
+		ingest_bundle(c->db, selector, &o, on_resolve_all_event, &r);
+		if (r.failed || r.n == 0) {
+			if (!r.failed)
+				cmd_error("%s: no snapshot could be read", selector);
+			free(r.ids);
+			return -1;
+		}
+		*ids = r.ids;
+		*n = r.n;
+		return 0;
+	}
+	if (strchr(selector, '=') != NULL && !live_selector(selector, &pid)) {
+		char *spec = xstrdup(selector), *keys[16], *values[16];
+		int k = split_pairs(spec, keys, values, 16), rc = -1;
+
+		if (k <= 0)
+			cmd_error("bad selector \"%s\" (expected key=value[,key=value])", selector);
+		else if (db_select_ids(c->db, (const char *const *)keys, (const char *const *)values, k,
+				       ids, n, &d) != 0)
+			cmd_print_diag(&d);
+		else if (*n == 0)
+			cmd_error("selector \"%s\" matches no snapshot", selector);
+		else
+			rc = 0;
+		free(spec);
+		if (rc != 0) {
+			free(*ids);
+			*ids = NULL;
+			*n = 0;
+		}
+		return rc;
+	}
+	if (cmd_resolve(c, selector, &one) != 0)
+		return -1;
+	*ids = xcalloc(1, sizeof(**ids));
+	(*ids)[0] = one;
+	*n = 1;
+	return 0;
+}

@@ -67,6 +67,13 @@ void cmd_release(struct cmd *c);
  * manifest keys and labels. Prints the error; -1 on failure.
  */
 int cmd_resolve(struct cmd *c, const char *selector, int64_t *id);
+/*
+ * Resolve a selector to every snapshot it names: a bundle's snapshots (all
+ * of them, ingested), every match of "k=v[,k=v]" (none is an error), or the
+ * one snapshot of an id or /proc/PID (cmd_resolve). *ids is the caller's
+ * (free). Prints the error; -1 on failure.
+ */
+int cmd_resolve_all(struct cmd *c, const char *selector, int64_t **ids, int64_t *n);
 /* Print a command's --help: its usage and help (cmd/commands.h), then the options every command takes; exit status. */
 int cmd_help(const struct cmd_entry *e);
 /* Longest line of a synopsis that cmd_print_usage wraps. */

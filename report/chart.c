@@ -9,6 +9,7 @@
 #include "report/page_diff.h"
 #include "report/page_fleet.h"
 #include "report/page_single.h"
+#include "report/page_trend.h"
 
 /* What to draw: one of diff, single and fleet, with the options. */
 struct job {
@@ -16,6 +17,7 @@ struct job {
 	const struct page_single_input *single;
 	const struct fleet_result *fleet;
 	const struct chart_opts *o;
+	const struct trend_result *trend;
 };
 
 /* The page of the job arg (a struct job) on any surface. */
@@ -24,7 +26,9 @@ draw(struct page *p, double w, double h, const void *arg)
 {
 	const struct job *j = arg;
 
-	if (j->diff != NULL)
+	if (j->trend != NULL)
+		page_trend_draw(p, w, h, j->trend, j->o);
+	else if (j->diff != NULL)
 		page_diff_draw(p, w, h, j->diff, j->o);
 	else if (j->fleet != NULL)
 		page_fleet_draw(p, w, h, j->fleet, j->o);
@@ -87,7 +91,7 @@ int
 chart_write_diff(const struct diff_result *r, const struct chart_opts *o, const char *png_path,
 		 const char *svg_path, struct diag *d)
 {
-	struct job j = { r, NULL, NULL, o };
+	struct job j = { r, NULL, NULL, o, NULL };
 	uint64_t points = 0;
 	int i;
 
@@ -108,7 +112,7 @@ chart_write_single(const struct snapshot_info *s, const struct chart_vma *vmas, 
 {
 	const struct chart_vma **sorted;
 	struct page_single_input in;
-	struct job j = { NULL, &in, NULL, o };
+	struct job j = { NULL, &in, NULL, o, NULL };
 	size_t i;
 	int rc;
 
@@ -130,7 +134,7 @@ int
 chart_write_fleet(const struct fleet_result *r, const struct chart_opts *o, const char *png_path,
 		  const char *svg_path, struct diag *d)
 {
-	struct job j = { NULL, NULL, r, o };
+	struct job j = { NULL, NULL, r, o, NULL };
 	uint64_t points;
 	int i;
 
@@ -162,6 +166,20 @@ chart_write_fleet_files(const struct fleet_result *r, const char *dir, struct di
 	buf_release(&png);
 	buf_release(&svg);
 	return rc;
+}
+
+int
+chart_write_trend(const struct trend_result *r, const struct chart_opts *o, const char *png_path,
+		  const char *svg_path, struct diag *d)
+{
+	struct job j = { NULL, NULL, NULL, o, r };
+
+	if (r->n < 2)
+		return diag_fail(d, DIAG_USAGE, 0, "a trend page needs at least two snapshots");
+	if (check_opts(o, (uint64_t)r->n * TREND_NSERIES + (uint64_t)(r->nroles > 0 ? r->nroles : 0),
+		       d) != 0)
+		return -1;
+	return render(&j, png_path, svg_path, d);
 }
 
 const char *

@@ -23,6 +23,7 @@
 #include "analyze/attribute.h"
 #include "analyze/fleet.h"
 #include "analyze/snapshot.h"
+#include "analyze/trend.h"
 #include "core/diag.h"
 
 #define CHART_WIDTH 1400
@@ -65,6 +66,12 @@ int chart_write_fleet(const struct fleet_result *r, const struct chart_opts *o,
 		      const char *png_path, const char *svg_path, struct diag *d);
 /* chart_write_fleet with chart_opts_default into DIR/fleet.png and DIR/fleet.svg (DIR exists). */
 int chart_write_fleet_files(const struct fleet_result *r, const char *dir, struct diag *d);
+/*
+ * Draw the trend page of r (a series of one process, at least two
+ * snapshots) into png_path and/or svg_path; 0 ok, -1 with d filled.
+ */
+int chart_write_trend(const struct trend_result *r, const struct chart_opts *o,
+		      const char *png_path, const char *svg_path, struct diag *d);
 /* Family name fontconfig gives for the chart font (for tests: "DejaVu Sans"); lent, static. */
 const char *chart_font_family(void);
 
