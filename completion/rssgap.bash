@@ -15,6 +15,7 @@ _rssgap_options()
 	list) echo "--json --csv" ;;
 	show) echo "--json --csv --top --sort --explain --pid" ;;
 	diff) echo "--json --check --min-bytes --min-percent --top" ;;
+	trend) echo "--json -o --min-bytes --min-percent --top" ;;
 	report) echo "-o --format --min-bytes --min-percent --top" ;;
 	fleet) echo "--by --before --after --json -o --min-bytes --min-percent" ;;
 	profile) echo "-o --pid --sample-index" ;;
@@ -26,7 +27,7 @@ _rssgap_options()
 _rssgap()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local commands="ingest list show diff report fleet profile merge export help"
+	local commands="ingest list show diff trend report fleet profile merge export help"
 	local cmd=${COMP_WORDS[1]}	# the command comes first: rssgap COMMAND [OPTIONS]
 
 	COMPREPLY=()
@@ -44,7 +45,7 @@ _rssgap()
 		compopt -o filenames 2>/dev/null
 		return ;;
 	-o | --csv)
-		# profile writes a file; report, fleet and export a directory; list and show's --csv takes none
+		# profile writes a file; report, trend, fleet and export a directory; list and show's --csv takes none
 		if [ "$prev" = -o ] || [ "$cmd" = export ]; then
 			if [ "$cmd" = profile ]; then COMPREPLY=($(compgen -f -- "$cur")); else
 				COMPREPLY=($(compgen -d -- "$cur")); fi

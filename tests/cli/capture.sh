@@ -254,6 +254,16 @@ for sh in dash "busybox sh"; do
 	check "$tag: per-pid labels go to that pid only" bash -c "tar -xzOf '$b' snap-$gopid-2/manifest | grep -qx label.version=v1 && tar -xzOf '$b' snap-$sleeppid-1/manifest | grep -qx label.version=v2 && ! tar -xzOf '$b' snap-$sleeppid-1/manifest | grep -q label.role="
 	check "$tag: bundle labels go to every snapshot" test "$(tar -xzOf "$b" --wildcards '*/manifest' | grep -cx label.fleet=yes)" -eq 4
 	check "$tag: --pid-http applies to its pid only" bash -c "tar -tzf '$b' | grep -qx snap-$gopid-1/runtime/heap.txt && tar -tzf '$b' | grep -qx snap-$sleeppid-1/errors"
+	# a series: seq=1,2 and one series= per process, named by host, pid and start_time
+	st=$(sed 's/.*) //' "/proc/$sleeppid/stat" | awk '{ print $20 }')
+	check "$tag: --count 2: start_time is field 22 of /proc/PID/stat" bash -c "tar -xzOf '$b' snap-$sleeppid-1/manifest | grep -qx start_time=$st"
+	check "$tag: --count 2: seq=1 and seq=2 on each process" bash -c "[ \$(tar -xzOf '$b' snap-$gopid-1/manifest snap-$sleeppid-1/manifest | grep -cx label.seq=1) -eq 2 ] && [ \$(tar -xzOf '$b' snap-$gopid-2/manifest snap-$sleeppid-2/manifest | grep -cx label.seq=2) -eq 2 ]"
+	check "$tag: --count 2: series=HOST-PID-START, one per process" bash -c "tar -xzOf '$b' snap-$sleeppid-1/manifest snap-$sleeppid-2/manifest | grep -c '^label.series=.*-$sleeppid-$st\$' | grep -qx 2 && [ \$(tar -xzOf '$b' --wildcards '*/manifest' | grep '^label.series=' | sort -u | wc -l) -eq 2 ]"
+	b=$tmp/series-$tag.rssgap.tar.gz
+	run_capture "$sh" --pid "$sleeppid" --no-http --count 2 --interval 0 --label series=mine -o "$b"
+	check "$tag: --label series=NAME wins over the capture's own" bash -c "[ $rc -eq 0 ] && [ \$(tar -xzOf '$b' --wildcards '*/manifest' | grep -c '^label.series=') -eq 2 ] && [ \$(tar -xzOf '$b' --wildcards '*/manifest' | grep -cx label.series=mine) -eq 2 ]"
+	run_capture "$sh" --pid "$sleeppid" --no-http -o "$b" --force
+	check "$tag: one snapshot: no seq= or series= label" bash -c "[ $rc -eq 0 ] && ! tar -xzOf '$b' --wildcards '*/manifest' | grep -q -e '^label.seq=' -e '^label.series='"
 
 	# --name.
 	b=$tmp/name-$tag.rssgap.tar.gz

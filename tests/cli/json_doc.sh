@@ -12,6 +12,7 @@ db=$tmp/j.db
 "$RSSGAP" diff --db "$db" scenario=lazyfree-before scenario=lazyfree-after --json >>"$tmp/diff.json"
 "$RSSGAP" fleet --db "$db" --by version --before v1 --after v2 --json >"$tmp/fleet.json"
 "$RSSGAP" list --db "$db" --json >"$tmp/list.json"
+"$RSSGAP" trend fixtures/trend/mmap-grows/series.rssgap.tar.gz --json >"$tmp/trend.json"
 # every key of every object, except those under "labels" and a cohort's "roles"
 keys() {
 	python3 -c '
@@ -37,7 +38,7 @@ while i < len(text):
     walk(v, False)
 ' "$1" | sort -u
 }
-for f in show diff fleet list; do
+for f in show diff fleet list trend; do
 	[ -s "$tmp/$f.json" ] || { not_ok "$f --json printed nothing"; continue; }
 	missing=""
 	for k in $(keys "$tmp/$f.json"); do
@@ -47,6 +48,7 @@ for f in show diff fleet list; do
 		not_ok "$f --json: not in docs/json.md:$missing"
 done
 grep -q '"format": "rssgap-show/1"' "$tmp/show.json" && grep -q '"format": "rssgap-diff/1"' "$tmp/diff.json" &&
-	grep -q '"format": "rssgap-fleet/1"' "$tmp/fleet.json" && ok "each object names its format" ||
+	grep -q '"format": "rssgap-fleet/1"' "$tmp/fleet.json" &&
+	grep -q '"format": "rssgap-trend/1"' "$tmp/trend.json" && ok "each object names its format" ||
 	not_ok "a format line is missing"
 finish
