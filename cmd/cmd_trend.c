@@ -248,6 +248,15 @@ cmd_trend(int argc, char **argv)
 		return cmd_usage_error(&c, "expected a SELECTOR (bundles, ids or key=value)");
 	if (argc - optind > 4096)
 		return cmd_usage_error(&c, "at most 4096 selectors");
+	if (c.db_path == NULL) {
+		int a, direct = 0;
+
+		for (a = optind; a < argc; a++)
+			direct |= !is_filter(argv[a]);
+		if (!direct)
+			return cmd_usage_error(&c, "key=value selects from a database: pass --db FILE "
+						   "(or set RSSGAP_DB), or give the bundles");
+	}
 	if (dir != NULL && mkdir(dir, 0777) != 0 && errno != EEXIST) {
 		cmd_error("%s: cannot create directory: %s", dir, strerror(errno));
 		return RSSGAP_EXIT_FAIL;

@@ -567,9 +567,12 @@ cmd_resolve_all(struct cmd *c, const char *selector, int64_t **ids, int64_t *n)
 		else if (db_select_ids(c->db, (const char *const *)keys, (const char *const *)values, k,
 				       ids, n, &d) != 0)
 			cmd_print_diag(&d);
-		else if (*n == 0)
+		else if (*n == 0) {
 			cmd_error("selector \"%s\" matches no snapshot", selector);
-		else
+			if (c->db_path == NULL)
+				fprintf(stderr, "rssgap: hint: pass --db FILE (or set RSSGAP_DB) to "
+						"select from ingested snapshots, or give the bundles\n");
+		} else
 			rc = 0;
 		free(spec);
 		if (rc != 0) {

@@ -125,6 +125,45 @@ add_file(struct live *l, const char *rel, const char *path, const struct limits 
 	return 0;
 }
 
+/*
+ * Field 22 of /proc/PID/stat (starttime: clock ticks since boot, what the
+ * capture records as start_time) into out[cap], "" when unreadable. comm,
+ * field 2, may hold spaces and ')': the fields are counted after the last ')'.
+ */
+static void
+start_time_of(struct live *l, char *out, size_t cap)
+{
+	struct buf stat = BUF_INIT;
+	struct diag d;
+	char path[64];
+	const char *p, *e;
+	int field = 3;
+
+	out[0] = '\0';
+	diag_clear(&d);
+	snprintf(path, sizeof(path), "/proc/%" PRId64 "/stat", l->pid);
+	if (read_whole(l, path, 4096, 1, &stat, &d) != 0 || stat.len == 0)
+		goto out;
+	p = strrchr(buf_str(&stat), ')');
+	if (p == NULL)
+		goto out;
+	for (p++; field <= 22; field++) {
+		if (*p != ' ')
+			goto out;
+		p++;
+		if (field == 22)
+			break;
+		p += strcspn(p, " ");
+	}
+	e = p + strspn(p, "0123456789");
+	if (e > p && (*e == ' ' || *e == '\n' || *e == '\0') && (size_t)(e - p) < cap) {
+		memcpy(out, p, (size_t)(e - p));
+		out[e - p] = '\0';
+	}
+out:
+	buf_release(&stat);
+}
+
 /* A manifest value: one line, printable ASCII (comm may hold any byte). */
 static void
 kv(struct buf *b, const char *key, const char *value)
@@ -210,7 +249,7 @@ out:
 
 /* The manifest: who and when, as the capture writes it (docs/capturing.md). */
 static void
-add_manifest(struct live *l, const char *comm)
+add_manifest(struct live *l, const char *comm, const char *start_time)
 {
 	struct buf *b = &l->data[l->n];
 	struct utsname u;
@@ -237,6 +276,8 @@ add_manifest(struct live *l, const char *comm)
 		snprintf(num, sizeof(num), "%ld", ps);
 		kv(b, "page_size", num);
 	}
+	if (start_time[0] != '\0')
+		kv(b, "start_time", start_time);
 	kv(b, "source", "live");
 	kv(b, "tool", "rssgap/" RSSGAP_VERSION);
 	l->names[l->n] = xstrdup("manifest");
@@ -263,7 +304,7 @@ live_ingest(struct ingest *in, int64_t pid, struct diag *d)
 	struct live l;
 	struct buf comm = BUF_INIT;
 	const struct limits *lim = in->o->lim;
-	char path[96];
+	char path[96], start[32];
 	size_t smaps_at;
 	int rc;
 
@@ -281,7 +322,8 @@ live_ingest(struct ingest *in, int64_t pid, struct diag *d)
 		goto fail;
 	while (comm.len > 0 && comm.data[comm.len - 1] == '\n')
 		comm.data[--comm.len] = '\0';
-	add_manifest(&l, buf_str(&comm));
+	start_time_of(&l, start, sizeof(start));
+	add_manifest(&l, buf_str(&comm), start);
 	/* the order the capture reads them in: rollup first, status last */
 	snprintf(path, sizeof(path), "/proc/%" PRId64 "/smaps_rollup", pid);
 	if (add_file(&l, "proc/smaps_rollup", path, lim, 1, d) < 0)

@@ -66,7 +66,19 @@ grep -q 'matches no snapshot' "$tmp/err" && ok "... says it matches no snapshot"
 expect_status 1 "one snapshot is no trend" "$RSSGAP" trend --db "$db" 1
 grep -q 'at least two snapshots' "$tmp/err" && ok "... says a trend needs two" || not_ok "one: $(cat "$tmp/err")"
 
+# a live process read twice: its start_time is the one /proc/PID/stat says
+sleep 30 &
+sp=$!
+st=$(sed 's/.*) //' "/proc/$sp/stat" | awk '{ print $20 }')
+expect_status 0 "trend /proc/PID /proc/PID" "$RSSGAP" trend "/proc/$sp" "/proc/$sp" --json
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["process"]["start_time"] == sys.argv[2] and len(j["snapshots"]) == 2' "$tmp/out" "$st" &&
+	ok "... one process, start_time $st from /proc/PID/stat" || not_ok "live: $(head -c 300 "$tmp/out")"
+kill "$sp" 2>/dev/null
+wait "$sp" 2>/dev/null
+
 expect_status 2 "no selector is a usage error" "$RSSGAP" trend
+RSSGAP_DB= expect_status 2 "key=value alone without a database is a usage error" "$RSSGAP" trend series=x
+grep -q 'pass --db FILE' "$tmp/err" && ok "... and says to pass --db" || not_ok "no db: $(cat "$tmp/err")"
 expect_status 2 "bad --min-bytes" "$RSSGAP" trend "$heap" --min-bytes lots
 expect_status 0 "--min-bytes 1GiB makes the growing series steady" "$RSSGAP" trend "$heap" --min-bytes 1GiB
 grep -qx 'reading: steady' "$tmp/out" && ok "... reads steady under a 1 GiB floor" || not_ok "floor: $(sed -n 2p "$tmp/out")"
