@@ -406,7 +406,8 @@ db_select_ids(struct db *db, const char *const *keys, const char *const *values,
 		}
 		got = list.v;
 		ngot = list.n;
-		qsort(got, (size_t)ngot, sizeof(*got), cmp_id);
+		if (ngot > 0)
+			qsort(got, (size_t)ngot, sizeof(*got), cmp_id);
 		if (i == 0) {
 			acc = got;
 			nacc = ngot;

@@ -179,6 +179,9 @@ panel_roles(struct page *p, const struct scale_box *area, const struct trend_res
 		lo = fmin(lo, r->roles[i].s.fitted);
 		hi = fmax(hi, r->roles[i].s.fitted);
 	}
+	/* at least the noise floor wide: a change under it draws as the small thing it is */
+	if (hi - lo < (double)r->threshold)
+		hi = lo + (double)r->threshold;
 	if (page_axis_ticks(p, lo, hi, bx0, bx1, &t) != 0)
 		goto out;
 	page_x_axis(p, &t, bx0, bx1, rows_top - 6, rows_top, rows_top + rows.row_h * rows.shown);
