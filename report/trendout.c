@@ -73,7 +73,7 @@ trendout_says(struct buf *out, const struct trend_result *r, int for_chart)
 		along(out, est, for_chart);
 		buf_puts(out, ": the gap moved ");
 		human_delta(out, gap->fitted, for_chart);
-		buf_puts(out, ", under the noise floor; the runtime holds the growth");
+		buf_puts(out, ", so the runtime's numbers hold the growth");
 		break;
 	case TREND_GROWING_BEYOND_RUNTIME:
 		buf_puts(out, "Rss ");
