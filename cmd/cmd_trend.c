@@ -20,6 +20,7 @@
 static int cmd_trend(int argc, char **argv);
 
 #define TOP_MAX 100000
+#define LIST_MAX 20	/* processes named when a selection holds several */
 
 const struct cmd_entry cmd_trend_entry = {
 	.name = "trend",
@@ -156,7 +157,7 @@ too_many(const struct trend_process *p, int np)
 
 	fprintf(stderr, "rssgap: trend: the selection holds snapshots of %d processes "
 			"(a trend follows one):\n", np);
-	for (i = 0; i < np; i++) {
+	for (i = 0; i < np && i < LIST_MAX; i++) {
 		const char *who = p[i].pod != NULL && p[i].pod[0] ? p[i].pod : p[i].host;
 
 		buf_reset(&b);
@@ -177,6 +178,9 @@ too_many(const struct trend_process *p, int np)
 		}
 		fprintf(stderr, ")\n");
 	}
+	if (np > LIST_MAX)
+		fprintf(stderr, "rssgap:   ... and %d more processes ('rssgap list' shows every "
+				"snapshot)\n", np - LIST_MAX);
 	fprintf(stderr, "rssgap: hint: add one of these as an argument (or series=NAME of a "
 			"--count capture) to follow that process\n");
 	buf_release(&b);

@@ -51,6 +51,10 @@ expect_status 0 "the listed selector picks one process" "$RSSGAP" trend "$heap" 
 python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["reading"]["word"] == "growing-with-runtime" and len(j["snapshots"]) == 5' "$tmp/out" &&
 	ok "... the heap-grows series, alone" || not_ok "picked: $(head -c 300 "$tmp/out")"
 
+"$RSSGAP" trend fixtures/bundles/fleet.rssgap.tar.gz 2>"$tmp/err" >/dev/null
+[ "$(grep -c '^rssgap:   host=\|^rssgap:   pod=' "$tmp/err")" -eq 20 ] && grep -q '^rssgap:   \.\.\. and 20 more processes' "$tmp/err" &&
+	ok "40 processes: 20 named, the rest counted" || not_ok "many processes: $(head -3 "$tmp/err")"
+
 # in a database, by the series label the capture wrote
 db=$tmp/t.db
 "$RSSGAP" ingest --quiet --db "$db" "$heap" "$mmap" "$saw"
