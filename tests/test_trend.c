@@ -333,7 +333,7 @@ test_real_series(void **state)
 		ncases++;
 	}
 	free(text);
-	assert_true(ncases >= 4);
+	assert_true(ncases >= 5);
 }
 
 static void
