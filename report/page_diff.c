@@ -98,7 +98,6 @@ panel_roles_diff(struct page *p, const struct scale_box *area, const struct diff
 		draw_text(p, x + 8, base, DRAW_LEFT, area->x + area->w - x - 8, buf_str(&b));
 	}
 	if (rows.more) {
-		struct scale_box box = scale_row_box(&rows, rows.shown, area->x, area->w);
 		double rest = 0;
 
 		for (i = rows.shown; i < r->ncredits; i++)
@@ -106,9 +105,7 @@ panel_roles_diff(struct page *p, const struct scale_box *area, const struct diff
 		buf_reset(&b);
 		buf_printf(&b, "+ %d more, Rss ", r->ncredits - rows.shown);
 		scale_bytes_delta(&b, rest);
-		draw_rgb(p, C_GREY);
-		draw_font(p, TEXT_PX, 0);
-		draw_text(p, area->x + 4, box.y + box.h / 2 + 4.5, DRAW_LEFT, area->w, buf_str(&b));
+		page_more_line(p, &rows, area->x, area->w, buf_str(&b));
 	}
 	if (note != NULL) {
 		/* a credit of several roles: say why its runtime share is not split */
