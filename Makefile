@@ -87,6 +87,7 @@ ANALYZE_SRCS = \
 	analyze/memspace.c \
 	analyze/notes.c \
 	analyze/rolemem.c \
+	analyze/sites.c \
 	analyze/snapshot.c \
 	analyze/topvma.c \
 	analyze/words.c
@@ -107,6 +108,7 @@ REPORT_SRCS = \
 	report/pprofout.c \
 	report/scale.c \
 	report/showout.c \
+	report/sitesout.c \
 	report/summary.c \
 	report/text.c
 
