@@ -108,9 +108,8 @@ coverage_text(struct buf *out, const struct site_diff *s)
 		      " not among them)\n");
 }
 
-/* The go-heap role's Rss change, or 0. */
-static int64_t
-go_heap_delta(const struct diff_result *r)
+int64_t
+sitesout_go_heap_delta(const struct diff_result *r)
 {
 	int i;
 
@@ -156,7 +155,7 @@ large_text(struct buf *out, const struct diff_result *r, const struct site_diff 
 	buf_puts(out, " after (");
 	num_bytes_delta(out, s->after.large_space - s->before.large_space);
 	buf_puts(out, "), while go-heap's Rss changed by ");
-	num_bytes_delta(out, go_heap_delta(r));
+	num_bytes_delta(out, sitesout_go_heap_delta(r));
 	buf_puts(out, "\n\n");
 	buf_release(&c);
 }
@@ -348,6 +347,6 @@ sitesout_markdown(struct buf *out, const struct diff_result *r)
 	buf_puts(out, " after (");
 	num_bytes_delta(out, s->after.large_space - s->before.large_space);
 	buf_puts(out, "), while go-heap's Rss changed by ");
-	num_bytes_delta(out, go_heap_delta(r));
+	num_bytes_delta(out, sitesout_go_heap_delta(r));
 	buf_puts(out, ".\n");
 }

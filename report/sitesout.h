@@ -27,5 +27,7 @@ const char *sitesout_title(const struct diff_result *r);
  * list (changed or grew), in order; returns how many.
  */
 int sitesout_pick(const struct diff_result *r, int *idx, int max);
+/* The go-heap role's Rss change, 0 without one. */
+int64_t sitesout_go_heap_delta(const struct diff_result *r);
 
 #endif
