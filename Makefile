@@ -150,6 +150,7 @@ TESTS = \
 	tests/test_rules \
 	tests/test_runtime \
 	tests/test_scale \
+	tests/test_sites \
 	tests/test_smaps \
 	tests/test_truth
 TEST_BINS = $(TESTS:tests/%=$(B)/tests/%)

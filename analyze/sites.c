@@ -279,6 +279,15 @@ holds_go_heap(const char *credit)
 	return 0;
 }
 
+/* bytes pass --min-bytes and --min-percent of the before Rss. */
+static int
+grew_past(const struct diff_result *r, int64_t bytes)
+{
+	double pct = r->before->rss > 0 ? 100.0 * (double)bytes / (double)r->before->rss : 100.0;
+
+	return bytes > 0 && bytes >= r->opts.min_bytes && pct >= r->opts.min_percent;
+}
+
 void
 site_diff_judge(struct site_diff *s, const struct diff_result *r)
 {
@@ -293,9 +302,10 @@ site_diff_judge(struct site_diff *s, const struct diff_result *r)
 			s->view = SITES_FINDING;
 			return;
 		}
+	/* go-heap's own growth passes the diff's thresholds, as a finding's must */
 	for (i = 0; i < r->nroles; i++)
-		if (strcmp(r->roles[i].role, "go-heap") == 0 && r->roles[i].rss_delta > 0 &&
-		    r->verdict != VERDICT_NO_GROWTH) {
+		if (strcmp(r->roles[i].role, "go-heap") == 0 &&
+		    grew_past(r, r->roles[i].rss_delta)) {
 			s->view = SITES_GREW;
 			return;
 		}

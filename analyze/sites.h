@@ -27,7 +27,7 @@
 enum sites_view {
 	SITES_NONE,		/* no heap profile on a side, or nothing of go-heap to explain */
 	SITES_FINDING,		/* a finding in go-heap: the sites that changed most, large objects */
-	SITES_GREW,		/* go-heap grew, explained: the sites that grew */
+	SITES_GREW,		/* go-heap grew past the diff's thresholds, explained: the sites that grew */
 };
 
 /* One side's heap profile. */

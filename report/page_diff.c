@@ -221,18 +221,28 @@ out:
 
 #define SITES_ROWS_MAX 5	/* sites the panel can show */
 
+/* 1 when a row of the finding view has a second line: the site's large objects. */
+static int
+site_two_lines(const struct diff_result *r, const struct site_delta *v)
+{
+	return r->sites->view == SITES_FINDING &&
+	       (v->large_space_before != 0 || v->large_space_after != 0);
+}
+
 /* Height of the allocation-site block under panel B: 0 when there is none. */
 static double
 sites_h(const struct diff_result *r, int *n, int *idx)
 {
-	int max = r->opts.max_sites < SITES_ROWS_MAX ? r->opts.max_sites : SITES_ROWS_MAX;
+	int max = r->opts.max_sites < SITES_ROWS_MAX ? r->opts.max_sites : SITES_ROWS_MAX, i;
+	double h = 64;
 
 	*n = 0;
 	if (sitesout_title(r) == NULL)
 		return 0;
 	*n = sitesout_pick(r, idx, max > 0 ? max : 1);
-	return 64 + (*n > 0 ? *n : 1) * (r->sites->view == SITES_FINDING ? 34 : 22) +
-	       (r->sites->view == SITES_FINDING ? 22 : 0);
+	for (i = 0; i < *n; i++)
+		h += site_two_lines(r, &r->sites->sites[idx[i]]) ? 36 : 22;
+	return h + (*n == 0 ? 22 : 0) + (r->sites->view == SITES_FINDING ? 22 : 0);
 }
 
 /* "2099 x 256 KiB", "no large objects". */
@@ -261,8 +271,8 @@ panel_sites(struct page *p, const struct scale_box *area, const struct diff_resu
 {
 	const struct site_diff *s = r->sites;
 	int finding = s->view == SITES_FINDING, i;
-	double lab_w = 250, val_w = 200, bx0 = area->x + lab_w + 10;
-	double bx1 = area->x + area->w - val_w - 14, y = area->y + 60, row_h = finding ? 34 : 22;
+	double lab_w = 220, val_w = 240, bx0 = area->x + lab_w + 10;
+	double bx1 = area->x + area->w - val_w - 14, y = area->y + 60, row_h;
 	double hi = 1;
 	struct buf b = BUF_INIT, c = BUF_INIT;
 
@@ -287,6 +297,7 @@ panel_sites(struct page *p, const struct scale_box *area, const struct diff_resu
 		const struct site_delta *v = &s->sites[idx[i]];
 		double base = y + 13;
 
+		row_h = site_two_lines(r, v) ? 36 : 22;
 		if (i % 2 == 1)
 			draw_fill_rect(p, area->x, y, area->w, row_h, 0xF8F8F8);
 		draw_fill_rect(p, bx0, y + 4, (bx1 - bx0) * (double)v->inuse_before / hi, 6,
@@ -300,7 +311,7 @@ panel_sites(struct page *p, const struct scale_box *area, const struct diff_resu
 		scale_bytes_delta(&b, (double)site_delta_change(v));
 		buf_putc(&b, ')');
 		draw_text(p, bx1 + 14, base, DRAW_LEFT, val_w, buf_str(&b));
-		if (finding) {
+		if (site_two_lines(r, v)) {
 			buf_reset(&b);
 			buf_puts(&b, "large objects (> 32 KiB): ");
 			large_words(&b, v->large_space_before, v->large_objects_before);
