@@ -70,9 +70,10 @@ const struct cmd_entry cmd_diff_entry = {
 	"ALLOCATION SITES (when both snapshots have a heap profile): under a go-heap\n"
 	"finding, the sites whose inuse_space changed most and the sites holding large\n"
 	"objects (over 32 KiB each: count x size = in use, before and after); when\n"
-	"go-heap grew explained, the sites that grew (as go tool pprof -diff_base shows\n"
-	"them). A site is its first five frames, matched by function names. Each heap\n"
-	"profile is as of its process's last completed GC; Rss is as of the capture.\n",
+	"go-heap grew explained, the sites that grew (what go tool pprof shows against\n"
+	"the before profile as its diff base). A site is its first five frames, matched\n"
+	"by function names. Each heap profile is as of its process's last completed GC;\n"
+	"Rss is as of the capture.\n",
 };
 
 static int
