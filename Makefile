@@ -154,6 +154,7 @@ TESTS = \
 	tests/test_rules \
 	tests/test_runtime \
 	tests/test_scale \
+	tests/test_chart \
 	tests/test_sites \
 	tests/test_smaps \
 	tests/test_trend \
