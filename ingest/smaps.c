@@ -10,6 +10,24 @@
 #include "core/num.h"
 #include "core/xalloc.h"
 
+/*
+ * The kernel prints the same fields in the same order for every VMA, each
+ * "Name:" padded to 16 columns, the number to 8, then " kB". Line k after
+ * a header remembers the last such line seen there: its first 16 bytes,
+ * field and value bytes. A line whose first 16 bytes are the same is that
+ * field without a lookup, and a value whose 8 bytes are the same is the
+ * same number without parsing it. w0 == 0 (no name starts with NUL) is a
+ * slot never filled.
+ */
+#define TMPL_MAX 40
+
+struct tmpl {
+	uint64_t w0, w1;	/* bytes 0..16 as loaded from the line */
+	uint64_t raw;		/* bytes 16..24: the padded number */
+	int64_t bytes;		/* its value in bytes */
+	int field;
+};
+
 struct smaps_parser {
 	int maps_only;
 	int rollup;		/* Size stays -1 when absent: the range spans everything */
@@ -26,6 +44,9 @@ struct smaps_parser {
 	struct buf partial;	/* smaps_parser_feed: a line not yet ended */
 	uint64_t lineno;	/* smaps_parser_feed: lines delivered */
 	int failed;		/* smaps_parser_feed returned -1 once */
+	unsigned pos;		/* lines read since the VMA's header */
+	int tmpl_ok;		/* a 27-byte line is within the line_bytes cap */
+	struct tmpl tmpl[TMPL_MAX];
 };
 
 /* Fields the kernel prints as a plain number, not "N kB". */
@@ -168,6 +189,7 @@ smaps_parser_new(int maps_only, const struct limits *lim, smaps_emit_fn emit, vo
 	p->lim = lim;
 	p->emit = emit;
 	p->ctx = ctx;
+	p->tmpl_ok = lim->line_bytes >= 27;
 	buf_init(&p->path);
 	buf_init(&p->vmflags);
 	buf_init(&p->partial);
@@ -311,64 +333,76 @@ token_len(const char *s, size_t n, size_t i)
 	return j - i;
 }
 
+/* 1 if s[i] ends a token: the end of the line or a blank. */
+static inline int
+token_end(const char *s, size_t n, size_t i)
+{
+	return i == n || is_space((unsigned char)s[i]);
+}
+
+/*
+ * A header line, "START-END PERMS OFFSET MAJOR:MINOR INODE PATH". Each
+ * token is scanned once; its length is only counted to quote it in an error.
+ */
 static int
 parse_header(struct smaps_parser *p, const char *s, size_t n, uint64_t lineno, struct diag *d)
 {
 	uint64_t start, end, offset, inode = 0, major, minor;
-	size_t i = 0, t, offset_at, dev_at, dev_len, path_at;
+	size_t i = 0, offset_at, dev_at, dev_len, path_at, inode_at;
 	const char *nul;
 	char perms[5];
 	struct vma *v;
-	int k;
 
-	t = token_len(s, n, 0);
 	if (scan_hex(s, n, &i, &start) != 0 || i >= n || s[i] != '-')
-		return bad_header(d, lineno, "address range", s, t, "hex START-END");
+		return bad_header(d, lineno, "address range", s, token_len(s, n, 0), "hex START-END");
 	i++;
-	if (scan_hex(s, n, &i, &end) != 0 || i != t)
-		return bad_header(d, lineno, "address range", s, t, "hex START-END");
+	if (scan_hex(s, n, &i, &end) != 0 || !token_end(s, n, i))
+		return bad_header(d, lineno, "address range", s, token_len(s, n, 0), "hex START-END");
 	if (start > end)
-		return bad_header(d, lineno, "address range", s, t, "START <= END");
+		return bad_header(d, lineno, "address range", s, i, "START <= END");
 	/* the kernel lists each VMA once, in address order: another would count its pages twice */
 	if (p->have_prev && start < p->prev_end)
 		return diag_fail(d, DIAG_FORMAT, lineno,
 				 "VMA \"%.*s\" overlaps or comes before the VMA at line %llu, which ends"
 				 " at %llx (expected VMAs in address order, each once)",
-				 QLEN(t), s, (unsigned long long)p->prev_line,
+				 QLEN(i), s, (unsigned long long)p->prev_line,
 				 (unsigned long long)p->prev_end);
 	i = skip_blanks(s, i, n);
-	t = token_len(s, n, i);
-	if (t != 4 || (s[i] != 'r' && s[i] != '-') || (s[i + 1] != 'w' && s[i + 1] != '-') ||
-	    (s[i + 2] != 'x' && s[i + 2] != '-') || (s[i + 3] != 'p' && s[i + 3] != 's'))
-		return bad_header(d, lineno, "permissions", s + i, t, "like rw-p");
+	if (n - i < 4 || (s[i] != 'r' && s[i] != '-') || (s[i + 1] != 'w' && s[i + 1] != '-') ||
+	    (s[i + 2] != 'x' && s[i + 2] != '-') || (s[i + 3] != 'p' && s[i + 3] != 's') ||
+	    !token_end(s, n, i + 4))
+		return bad_header(d, lineno, "permissions", s + i, token_len(s, n, i), "like rw-p");
 	memcpy(perms, s + i, 4);
 	perms[4] = '\0';
 	i += 4;
 	i = skip_blanks(s, i, n);
 	offset_at = i;
-	t = token_len(s, n, i);
-	if (scan_hex(s, n, &i, &offset) != 0 || i != offset_at + t)
-		return bad_header(d, lineno, "offset", s + offset_at, t, "hex");
+	if (scan_hex(s, n, &i, &offset) != 0 || !token_end(s, n, i))
+		return bad_header(d, lineno, "offset", s + offset_at, token_len(s, n, offset_at),
+				  "hex");
 	i = skip_blanks(s, i, n);
 	dev_at = i;
-	dev_len = token_len(s, n, i);
 	if (scan_hex(s, n, &i, &major) != 0 || i >= n || s[i] != ':')
-		return bad_header(d, lineno, "device", s + dev_at, dev_len, "hex MAJOR:MINOR");
+		return bad_header(d, lineno, "device", s + dev_at, token_len(s, n, dev_at),
+				  "hex MAJOR:MINOR");
 	i++;
-	if (scan_hex(s, n, &i, &minor) != 0 || i != dev_at + dev_len || dev_len >= sizeof(v->dev))
-		return bad_header(d, lineno, "device", s + dev_at, dev_len, "hex MAJOR:MINOR");
+	if (scan_hex(s, n, &i, &minor) != 0 || !token_end(s, n, i) ||
+	    i - dev_at >= sizeof(v->dev))
+		return bad_header(d, lineno, "device", s + dev_at, token_len(s, n, dev_at),
+				  "hex MAJOR:MINOR");
+	dev_len = i - dev_at;
 	i = skip_blanks(s, i, n);
-	t = token_len(s, n, i);
-	if (t == 0 || t > 20)
-		return bad_header(d, lineno, "inode", s + i, t, "a decimal number");
-	for (k = 0; k < (int)t; k++) {
-		unsigned dg = (unsigned char)s[i + (size_t)k] - '0';
+	inode_at = i;
+	for (; i < n && !is_space((unsigned char)s[i]); i++) {
+		unsigned dg = (unsigned char)s[i] - '0';
 
-		if (dg > 9 || __builtin_mul_overflow(inode, 10, &inode) ||
+		if (dg > 9 || i - inode_at >= 20 || __builtin_mul_overflow(inode, 10, &inode) ||
 		    __builtin_add_overflow(inode, dg, &inode))
-			return bad_header(d, lineno, "inode", s + i, t, "a decimal number");
+			return bad_header(d, lineno, "inode", s + inode_at,
+					  token_len(s, n, inode_at), "a decimal number");
 	}
-	i += t;
+	if (i == inode_at)
+		return bad_header(d, lineno, "inode", s + i, 0, "a decimal number");
 	i = skip_blanks(s, i, n);
 	path_at = i;
 	/* the kernel never prints a NUL: a path holding one would be cut short wherever it is read */
@@ -407,6 +441,7 @@ parse_header(struct smaps_parser *p, const char *s, size_t n, uint64_t lineno, s
 	v->path = NULL;
 	v->path_len = n - path_at;
 	p->pending = 1;
+	p->pos = 0;
 	if (p->maps_only)
 		return flush(p, d);
 	return 0;
@@ -522,12 +557,123 @@ fast_field(struct smaps_parser *p, const char *s, size_t n, size_t name_len, int
 	return 1;
 }
 
+/*
+ * 1 if the 8 bytes at s are a number as the kernel pads it ("%8lu": blanks,
+ * then 1 to 8 digits), its value in *out; 0 for anything else. One pass over
+ * a word: no loop per digit.
+ */
+static inline int
+padded8(const char *s, uint64_t *out)
+{
+	const uint64_t lows = 0x7f7f7f7f7f7f7f7full, highs = 0x8080808080808080ull;
+	uint64_t x, y, nonblank, lead, v;
+	unsigned k;
+
+	memcpy(&x, s, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	x = __builtin_bswap64(x);
+#endif
+	/* high bit of each byte that is not a space, exactly (no borrow between bytes) */
+	y = x ^ 0x2020202020202020ull;
+	nonblank = (((y & lows) + lows) | y) & highs;
+	if (nonblank == 0)
+		return 0;
+	k = (unsigned)__builtin_ctzll(nonblank) / 8;	/* leading spaces */
+	lead = k == 0 ? 0 : ~0ull >> (64 - 8 * k);
+	x += lead & 0x1010101010101010ull;	/* leading ' ' (0x20) reads as '0' (0x30) */
+	/* every byte now '0'..'9': high nibble 3, and adding 6 keeps it 3 */
+	if ((x & 0xf0f0f0f0f0f0f0f0ull) != 0x3030303030303030ull ||
+	    ((x + 0x0606060606060606ull) & 0xf0f0f0f0f0f0f0f0ull) != 0x3030303030303030ull)
+		return 0;
+	/* the first digit is the lowest byte: pairs, then fours, then eight */
+	v = x & 0x0f0f0f0f0f0f0f0full;
+	v = (v * 2561) >> 8;
+	v = ((v & 0x00ff00ff00ff00ffull) * 6553601) >> 16;
+	v = ((v & 0x0000ffff0000ffffull) * 42949672960001ull) >> 32;
+	*out = v;
+	return 1;
+}
+
+/*
+ * The line exactly as the kernel prints a "N kB" field: the name and blanks
+ * filling 16 columns, the number right-aligned in 8, then " kB" (27 bytes).
+ * colon is where colon_in_16 found the ':' (1..15). Stores the value and
+ * returns 1, or 0 for fast_field to decide.
+ */
 static inline __attribute__((always_inline)) int
+kernel_field(struct smaps_parser *p, const char *s, size_t n, size_t colon, int f)
+{
+	uint64_t a, b, blanks_a, blanks_b, num;
+	struct tmpl *t;
+
+	if (n != 27 || plain[f] || p->cur.field[f] >= 0 || memcmp(s + 24, " kB", 3) != 0)
+		return 0;
+	/* columns colon+1 .. 15 are spaces */
+	memcpy(&a, s, 8);
+	memcpy(&b, s + 8, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	a = __builtin_bswap64(a);
+	b = __builtin_bswap64(b);
+#endif
+	colon++;
+	blanks_a = colon >= 8 ? 0 : ~0ull << (8 * colon);
+	blanks_b = colon <= 8 ? ~0ull : colon >= 16 ? 0 : ~0ull << (8 * (colon - 8));
+	if (((a ^ 0x2020202020202020ull) & blanks_a) != 0 ||
+	    ((b ^ 0x2020202020202020ull) & blanks_b) != 0 || !padded8(s + 16, &num))
+		return 0;
+	p->cur.field[f] = (int64_t)(num * 1024);
+	if (p->pos - 1 < TMPL_MAX) {
+		/* remember the line for the VMAs after this one (see struct tmpl) */
+		t = &p->tmpl[p->pos - 1];
+		memcpy(&t->w0, s, 8);
+		memcpy(&t->w1, s + 8, 8);
+		memcpy(&t->raw, s + 16, 8);
+		t->bytes = p->cur.field[f];
+		t->field = f;
+	}
+	return 1;
+}
+
+/*
+ * A 27-byte line the same as the one remembered at its place after the
+ * header but for the number (see struct tmpl): stored, returns 1. 0 for
+ * anything else, with nothing changed: parse_line decides.
+ */
+static inline __attribute__((always_inline)) int
+tmpl_field(struct smaps_parser *p, const char *s)
+{
+	struct tmpl *t;
+	uint64_t a, b, raw, num;
+
+	if (p->pos >= TMPL_MAX || !p->pending || !p->tmpl_ok)
+		return 0;
+	t = &p->tmpl[p->pos];
+	memcpy(&a, s, 8);
+	memcpy(&b, s + 8, 8);
+	memcpy(&raw, s + 16, 8);
+	if (a != t->w0 || b != t->w1 || s[24] != ' ' || s[25] != 'k' || s[26] != 'B' ||
+	    p->cur.field[t->field] >= 0)
+		return 0;
+	if (raw != t->raw) {
+		if (!padded8(s + 16, &num))
+			return 0;
+		t->raw = raw;
+		t->bytes = (int64_t)(num * 1024);
+	}
+	p->cur.field[t->field] = t->bytes;
+	p->pos++;
+	return 1;
+}
+
+/* Any line but those tmpl_field takes. */
+static __attribute__((noinline)) int
 parse_line(struct smaps_parser *p, const char *s, size_t n, uint64_t lineno, struct diag *d)
 {
 	uint64_t w0, w1 = 0;
 	size_t i, t;
 	unsigned c;
+
+	p->pos++;	/* a header sets it back to 0 */
 
 	if (__builtin_expect(n > p->lim->line_bytes, 0)) {
 		diag_fail(d, DIAG_LIMIT, lineno, "line longer than %llu bytes (limit line_bytes)",
@@ -550,7 +696,8 @@ parse_line(struct smaps_parser *p, const char *s, size_t n, uint64_t lineno, str
 		int f;
 
 		if (colon > 0 && (f = field_by_words(w0, w1)) >= 0) {
-			if (f < VMA_NFIELDS && p->pending && fast_field(p, s, n, colon, f))
+			if (f < VMA_NFIELDS && p->pending &&
+			    (kernel_field(p, s, n, colon, f) || fast_field(p, s, n, colon, f)))
 				return 0;
 			return parse_field(p, s, n, colon, f, lineno, d);
 		}
@@ -594,13 +741,15 @@ smaps_parser_line(struct smaps_parser *p, const char *line, size_t len, uint64_t
 }
 
 /* Hand line [s, e) to the parser, dropping a '\r' before its end as core/lines.c does. */
-static inline int
+static inline __attribute__((always_inline)) int
 deliver(struct smaps_parser *p, const char *s, const char *e, uint64_t lineno, struct diag *d)
 {
 	size_t n = (size_t)(e - s);
 
 	if (n > 0 && s[n - 1] == '\r')
 		n--;
+	if (n == 27 && tmpl_field(p, s))
+		return 0;
 	return parse_line(p, s, n, lineno, d);
 }
 
