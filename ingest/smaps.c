@@ -26,6 +26,7 @@ struct tmpl {
 	uint64_t raw;		/* bytes 16..24: the padded number */
 	int64_t bytes;		/* its value in bytes */
 	int field;
+	unsigned len;		/* 27 for "N kB", 24 for a plain number */
 };
 
 struct smaps_parser {
@@ -41,10 +42,11 @@ struct smaps_parser {
 	struct vma cur;
 	struct buf path;	/* storage of cur.path, reused from VMA to VMA */
 	struct buf vmflags;	/* storage of cur.vmflags */
+	struct buf vmflags_line;	/* the last VmFlags line taken, as read */
 	struct buf partial;	/* smaps_parser_feed: a line not yet ended */
 	uint64_t lineno;	/* smaps_parser_feed: lines delivered */
 	int failed;		/* smaps_parser_feed returned -1 once */
-	unsigned pos;		/* lines read since the VMA's header */
+	unsigned pos;		/* lines read since the VMA's header; TMPL_MAX when no VMA is open */
 	int tmpl_ok;		/* a 27-byte line is within the line_bytes cap */
 	struct tmpl tmpl[TMPL_MAX];
 };
@@ -190,8 +192,10 @@ smaps_parser_new(int maps_only, const struct limits *lim, smaps_emit_fn emit, vo
 	p->emit = emit;
 	p->ctx = ctx;
 	p->tmpl_ok = lim->line_bytes >= 27;
+	p->pos = TMPL_MAX;
 	buf_init(&p->path);
 	buf_init(&p->vmflags);
+	buf_init(&p->vmflags_line);
 	buf_init(&p->partial);
 	return p;
 }
@@ -209,6 +213,7 @@ smaps_parser_free(struct smaps_parser *p)
 		return;
 	buf_release(&p->path);
 	buf_release(&p->vmflags);
+	buf_release(&p->vmflags_line);
 	buf_release(&p->partial);
 	free(p);
 }
@@ -301,6 +306,7 @@ flush(struct smaps_parser *p, struct diag *d)
 	if (!p->pending)
 		return 0;
 	p->pending = 0;
+	p->pos = TMPL_MAX;	/* no VMA is open: tmpl_field stays out */
 	if (v->field[VMA_SIZE] < 0 && !p->rollup) {
 		uint64_t size = v->end - v->start;
 
@@ -441,7 +447,7 @@ parse_header(struct smaps_parser *p, const char *s, size_t n, uint64_t lineno, s
 	v->path = NULL;
 	v->path_len = n - path_at;
 	p->pending = 1;
-	p->pos = 0;
+	p->pos = p->tmpl_ok ? 0 : TMPL_MAX;
 	if (p->maps_only)
 		return flush(p, d);
 	return 0;
@@ -477,10 +483,14 @@ parse_field(struct smaps_parser *p, const char *s, size_t n, size_t name_len, in
 		if (v->vmflags != NULL)
 			return diag_fail(d, DIAG_FORMAT, lineno,
 					 "duplicate field \"VmFlags\" (expected one per VMA)");
+		buf_reset(&p->vmflags_line);
+		buf_add(&p->vmflags_line, s, n);
 		while (n > i && is_space((unsigned char)s[n - 1]))
 			n--;
-		if (memchr(s + i, '\0', n - i) != NULL)
+		if (memchr(s + i, '\0', n - i) != NULL) {
+			buf_reset(&p->vmflags_line);
 			return diag_fail(d, DIAG_FORMAT, lineno, "NUL byte in VmFlags (expected text)");
+		}
 		buf_reset(&p->vmflags);
 		buf_add(&p->vmflags, s + i, n - i);
 		v->vmflags = "";	/* marks it present; pointed at the buf in flush */
@@ -595,8 +605,9 @@ padded8(const char *s, uint64_t *out)
 }
 
 /*
- * The line exactly as the kernel prints a "N kB" field: the name and blanks
- * filling 16 columns, the number right-aligned in 8, then " kB" (27 bytes).
+ * The line exactly as the kernel prints a field: the name and blanks filling
+ * 16 columns, the number right-aligned in 8, then " kB" (27 bytes) or, for
+ * the plain fields, nothing (24 bytes).
  * colon is where colon_in_16 found the ':' (1..15). Stores the value and
  * returns 1, or 0 for fast_field to decide.
  */
@@ -606,7 +617,8 @@ kernel_field(struct smaps_parser *p, const char *s, size_t n, size_t colon, int 
 	uint64_t a, b, blanks_a, blanks_b, num;
 	struct tmpl *t;
 
-	if (n != 27 || plain[f] || p->cur.field[f] >= 0 || memcmp(s + 24, " kB", 3) != 0)
+	if (p->cur.field[f] >= 0 ||
+	    (plain[f] ? n != 24 : n != 27 || memcmp(s + 24, " kB", 3) != 0))
 		return 0;
 	/* columns colon+1 .. 15 are spaces */
 	memcpy(&a, s, 8);
@@ -621,7 +633,7 @@ kernel_field(struct smaps_parser *p, const char *s, size_t n, size_t colon, int 
 	if (((a ^ 0x2020202020202020ull) & blanks_a) != 0 ||
 	    ((b ^ 0x2020202020202020ull) & blanks_b) != 0 || !padded8(s + 16, &num))
 		return 0;
-	p->cur.field[f] = (int64_t)(num * 1024);
+	p->cur.field[f] = (int64_t)(plain[f] ? num : num * 1024);
 	if (p->pos - 1 < TMPL_MAX) {
 		/* remember the line for the VMAs after this one (see struct tmpl) */
 		t = &p->tmpl[p->pos - 1];
@@ -630,35 +642,36 @@ kernel_field(struct smaps_parser *p, const char *s, size_t n, size_t colon, int 
 		memcpy(&t->raw, s + 16, 8);
 		t->bytes = p->cur.field[f];
 		t->field = f;
+		t->len = (unsigned)n;
 	}
 	return 1;
 }
 
 /*
- * A 27-byte line the same as the one remembered at its place after the
- * header but for the number (see struct tmpl): stored, returns 1. 0 for
+ * A 27- or 24-byte line the same as the one remembered at its place after
+ * the header but for the number (see struct tmpl): stored, returns 1. 0 for
  * anything else, with nothing changed: parse_line decides.
  */
 static inline __attribute__((always_inline)) int
-tmpl_field(struct smaps_parser *p, const char *s)
+tmpl_field(struct smaps_parser *p, const char *s, size_t n)
 {
 	struct tmpl *t;
 	uint64_t a, b, raw, num;
 
-	if (p->pos >= TMPL_MAX || !p->pending || !p->tmpl_ok)
+	if (p->pos >= TMPL_MAX)	/* also when no VMA is open (see struct smaps_parser) */
 		return 0;
 	t = &p->tmpl[p->pos];
 	memcpy(&a, s, 8);
 	memcpy(&b, s + 8, 8);
 	memcpy(&raw, s + 16, 8);
-	if (a != t->w0 || b != t->w1 || s[24] != ' ' || s[25] != 'k' || s[26] != 'B' ||
+	if (a != t->w0 || b != t->w1 || n != t->len || (n == 27 && memcmp(s + 24, " kB", 3) != 0) ||
 	    p->cur.field[t->field] >= 0)
 		return 0;
 	if (raw != t->raw) {
 		if (!padded8(s + 16, &num))
 			return 0;
 		t->raw = raw;
-		t->bytes = (int64_t)(num * 1024);
+		t->bytes = (int64_t)(n == 24 ? num : num * 1024);
 	}
 	p->cur.field[t->field] = t->bytes;
 	p->pos++;
@@ -748,8 +761,15 @@ deliver(struct smaps_parser *p, const char *s, const char *e, uint64_t lineno, s
 
 	if (n > 0 && s[n - 1] == '\r')
 		n--;
-	if (n == 27 && tmpl_field(p, s))
+	if ((n == 27 || n == 24) && tmpl_field(p, s, n))
 		return 0;
+	/* the VmFlags line of the VMA before, byte for byte: the flags parse_field kept */
+	if (n == p->vmflags_line.len && n > 0 && p->pending && p->cur.vmflags == NULL &&
+	    memcmp(s, p->vmflags_line.data, n) == 0) {
+		p->cur.vmflags = "";
+		p->pos++;
+		return 0;
+	}
 	return parse_line(p, s, n, lineno, d);
 }
 
