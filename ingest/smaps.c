@@ -154,18 +154,68 @@ skip_blanks(const char *s, size_t i, size_t n)
 #define QUOTE_MAX 64
 #define QLEN(n) ((int)((n) > QUOTE_MAX ? QUOTE_MAX : (n)))
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/*
+ * The hex digits that open the 8 bytes at s (first byte lowest): how many
+ * (0..8) and their value. Every byte below 0x80 plus a constant below 0x80
+ * stays in its byte, so "byte >= c" is the high bit of byte + (0x80 - c);
+ * a byte of 0x80 or more is no digit, and what it carries into the bytes
+ * after it does not matter, as they come after a non-digit.
+ */
+static inline unsigned
+hex8(const char *s, uint64_t *out)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t x, y, digit, letter, valid, nib, z;
+	unsigned k;
+
+	memcpy(&x, s, 8);
+	y = x | 0x2020202020202020ull;	/* 'A'..'F' as 'a'..'f' */
+	digit = (x + ones * (0x80 - '0')) & ~(x + ones * (0x80 - '9' - 1));
+	letter = (y + ones * (0x80 - 'a')) & ~(y + ones * (0x80 - 'f' - 1));
+	valid = (digit | letter) & ~x & highs;
+	k = valid == highs ? 8 : (unsigned)__builtin_ctzll(~valid & highs) / 8;
+	if (k == 0)
+		return 0;
+	/* '0'..'9' keep their low nibble; 'a'..'f' and 'A'..'F' have 1..6 there: add 9 */
+	nib = (x & 0x0f0f0f0f0f0f0f0full) + ((letter >> 7) & ones) * 9;
+	/* the k digits at the top, then reversed: the last digit in the lowest byte */
+	z = __builtin_bswap64(nib << (8 * (8 - k)));
+	z = (z | (z >> 4)) & 0x00ff00ff00ff00ffull;
+	z = (z | (z >> 8)) & 0x0000ffff0000ffffull;
+	z = (z | (z >> 16)) & 0x00000000ffffffffull;
+	*out = z;
+	return k;
+}
+#endif
+
 /* Hex digits up to a delimiter; *pos advanced. 0 ok, -1 bad or more than 16 digits. */
-static inline int
+static inline __attribute__((always_inline)) int
 scan_hex(const char *s, size_t n, size_t *pos, uint64_t *out)
 {
 	size_t i = *pos, start = i;
 	uint64_t v = 0;
 	int dgt;
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* eight digits a step while eight bytes are left; 17 digits are too many anyway */
+	while (i + 8 <= n && i - start <= 16) {
+		uint64_t part;
+		unsigned k = hex8(s + i, &part);
+
+		v = k == 8 ? v << 32 | part : k == 0 ? v : v << (4 * k) | part;
+		i += k;
+		if (k < 8)
+			goto done;
+	}
+#endif
 	while (i < n && (dgt = hex_digit((unsigned char)s[i])) >= 0) {
 		v = (v << 4) | (unsigned)dgt;
 		i++;
 	}
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+done:
+#endif
 	if (i == start || i - start > 16)
 		return -1;
 	*pos = i;
@@ -607,6 +657,11 @@ parse_line(struct smaps_parser *p, const char *s, size_t n, uint64_t lineno, str
 			return parse_field(p, s, n, i, i < 16 ? smaps_field_by_words(w0, w1) : -1, lineno,
 					   d);
 	}
+	/* the usual header: hex digits, then the range's '-' */
+	for (i = 0; i < n && hex_digit((unsigned char)s[i]) >= 0; i++)
+		;
+	if (i < n && s[i] == '-')
+		return parse_header(p, s, n, lineno, d);
 	t = token_len(s, n, 0);
 	if (t == 0)
 		goto neither;
