@@ -534,6 +534,36 @@ tmpl_field(struct smaps_parser *p, const char *s, size_t n)
 	return 1;
 }
 
+/*
+ * 1 if the line at s may be the one the template remembers at its place:
+ * its '\n' is where that line's would be (and 28 bytes can be read).
+ */
+static inline __attribute__((always_inline)) int
+tmpl_ready(const struct smaps_parser *p, const char *s, const char *end)
+{
+	unsigned len;
+
+	if (p->pos >= TMPL_MAX || end - s < 28)
+		return 0;
+	len = p->tmpl[p->pos].len;
+	return len != 0 && s[len] == '\n';
+}
+
+/* Take the lines at s tmpl_field takes, one after another; returns where it stopped. */
+static inline __attribute__((always_inline)) const char *
+tmpl_run(struct smaps_parser *p, const char *s, const char *end)
+{
+	do {
+		unsigned len = p->tmpl[p->pos].len;
+
+		if (!tmpl_field(p, s, len))
+			break;
+		p->lineno++;
+		s += len + 1;
+	} while (tmpl_ready(p, s, end));
+	return s;
+}
+
 /* Any line but those tmpl_field takes. */
 static __attribute__((noinline)) int
 parse_line(struct smaps_parser *p, const char *s, size_t n, uint64_t lineno, struct diag *d)
@@ -663,7 +693,7 @@ too_long(struct smaps_parser *p, struct diag *d)
 int
 smaps_parser_feed(struct smaps_parser *p, const char *data, size_t n, struct diag *d)
 {
-	const char *line = data, *end = data + n, *q = data, *e;
+	const char *line = data, *end = data + n, *q, *e;
 
 	if (p->failed)
 		return diag_fail(d, DIAG_FORMAT, p->lineno, "smaps parser fed after an error");
@@ -679,30 +709,53 @@ smaps_parser_feed(struct smaps_parser *p, const char *data, size_t n, struct dia
 			    d) != 0)
 			goto fail;
 		buf_reset(&p->partial);
-		line = q = e + 1;
+		line = e + 1;
 	}
 	/*
 	 * The lines core/lines.c would deliver, found without a call per line:
 	 * smaps lines are short (~30 bytes), and a memchr per line cost a
-	 * third of the parse. Line length is capped in parse_line.
+	 * third of the parse. Line length is capped in parse_line. Runs of
+	 * lines the field template knows are taken where they stand, their
+	 * '\n' checked at the length the template expects.
 	 */
 #ifdef __SSE2__
-	for (; (size_t)(end - q) >= 64; q += 64) {
-		uint64_t m = newline_mask(q);
+	while ((size_t)(end - line) >= 64) {
+		uint64_t m;
 
-		while (m != 0) {
+		q = line;
+		if (tmpl_ready(p, line, end) && (q = tmpl_run(p, line, end)) != line) {
+			line = q;
+			continue;
+		}
+		m = newline_mask(q);
+		if (m == 0) {
+			/* a line of 64 bytes or more (a long path) */
+			if ((e = memchr(q + 64, '\n', (size_t)(end - q - 64))) == NULL)
+				break;
+			if (deliver(p, line, e, ++p->lineno, d) != 0)
+				goto fail;
+			line = e + 1;
+			continue;
+		}
+		do {
 			e = q + __builtin_ctzll(m);
 			m &= m - 1;
 			if (deliver(p, line, e, ++p->lineno, d) != 0)
 				goto fail;
 			line = e + 1;
-		}
+		} while (m != 0 && !tmpl_ready(p, line, end));
 	}
 #endif
-	while (q < end && (e = memchr(q, '\n', (size_t)(end - q))) != NULL) {
+	while (line < end) {
+		if (tmpl_ready(p, line, end) && (q = tmpl_run(p, line, end)) != line) {
+			line = q;
+			continue;
+		}
+		if ((e = memchr(line, '\n', (size_t)(end - line))) == NULL)
+			break;
 		if (deliver(p, line, e, ++p->lineno, d) != 0)
 			goto fail;
-		line = q = e + 1;
+		line = e + 1;
 	}
 	if (line < end) {
 		if ((size_t)(end - line) > p->lim->line_bytes)
