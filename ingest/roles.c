@@ -184,6 +184,10 @@ put_perms(char *p, const char *perms)
 {
 	size_t n = 0;
 
+	if (perms[0] != '\0' && perms[1] != '\0' && perms[2] != '\0' && perms[3] != '\0') {
+		memcpy(p, perms, 4);	/* what the parser leaves: one copy */
+		return p + 4;
+	}
 	while (n < 4 && perms[n] != '\0') {
 		p[n] = perms[n];
 		n++;
