@@ -76,6 +76,7 @@ INGEST_SRCS = \
 	ingest/runtime.c \
 	ingest/runtime_ingest.c \
 	ingest/smaps.c \
+	ingest/smaps_field.c \
 	ingest/vma_writer.c
 
 ANALYZE_SRCS = \

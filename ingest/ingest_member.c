@@ -13,7 +13,6 @@
 #include <xxhash.h>
 
 #include "core/buf.h"
-#include "core/num.h"
 #include "core/xalloc.h"
 #include "ingest/bundle.h"
 #include "ingest/cgroup.h"
@@ -163,8 +162,12 @@ role_for(struct snap *s, const char *role)
 {
 	size_t i;
 
+	/* roles are names the rules lend: the same pointer, but for a name two rules give */
 	for (i = 0; i < s->nroles; i++)
-		if (s->roles[i].role == role || strcmp(s->roles[i].role, role) == 0)
+		if (s->roles[i].role == role)
+			return &s->roles[i];
+	for (i = 0; i < s->nroles; i++)
+		if (strcmp(s->roles[i].role, role) == 0)
 			return &s->roles[i];
 	if (s->nroles == s->cap_roles) {
 		s->cap_roles = s->cap_roles ? s->cap_roles * 2 : 16;
@@ -205,8 +208,8 @@ add_totals(struct snap *s, struct role_acc *r, const struct vma *v, struct diag 
 	for (i = 0; i < sizeof(total_fields) / sizeof(total_fields[0]); i++) {
 		int64_t x = field_or_zero(v, total_fields[i]);
 
-		if ((snap_total[i] != NULL && num_add_i64(snap_total[i], x) != 0) ||
-		    num_add_i64(role_total[i], x) != 0)
+		if ((snap_total[i] != NULL && __builtin_add_overflow(*snap_total[i], x, snap_total[i])) ||
+		    __builtin_add_overflow(*role_total[i], x, role_total[i]))
 			return diag_fail(d, DIAG_FORMAT, v->line,
 					 "the snapshot's %s total passes 2^63 bytes at this VMA"
 					 " (expected a real address space)",

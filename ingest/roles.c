@@ -169,24 +169,29 @@ static const char hexdig[] = "0123456789abcdef";
 static char *
 put_hex(char *p, uint64_t x)
 {
-	char tmp[16];
-	size_t i = sizeof(tmp);
+	size_t digits = (size_t)(67 - __builtin_clzll(x | 1)) / 4, i = digits;
 
 	do {
-		tmp[--i] = hexdig[x & 0xf];
+		p[--i] = hexdig[x & 0xf];
 		x >>= 4;
-	} while (x != 0);
-	memcpy(p, tmp + i, sizeof(tmp) - i);
-	return p + sizeof(tmp) - i;
+	} while (i > 0);
+	return p + digits;
 }
 
 /* Write perms: at most 4 bytes whatever the parser left in the field. */
 static char *
 put_perms(char *p, const char *perms)
 {
-	size_t n = strnlen(perms, 4);
+	size_t n = 0;
 
-	memcpy(p, perms, n);
+	if (perms[0] != '\0' && perms[1] != '\0' && perms[2] != '\0' && perms[3] != '\0') {
+		memcpy(p, perms, 4);	/* what the parser leaves: one copy */
+		return p + 4;
+	}
+	while (n < 4 && perms[n] != '\0') {
+		p[n] = perms[n];
+		n++;
+	}
 	return p + n;
 }
 
@@ -198,10 +203,38 @@ put_str(char *p, const char *s)
 	return p;
 }
 
+static inline char *
+put_mem(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static inline char *
+put_bit(char *p, int x)
+{
+	*p = x ? '1' : '0';
+	return p + 1;
+}
+
+/* Write a string literal (its length known when compiling: an inline copy). */
+#define PUT_LIT(p, lit) put_mem(p, lit, sizeof(lit) - 1)
 /* Write " key=value" (key a literal). */
-#define PUT_KEY(p, key, value) \
-	(memcpy(p, " " key "=", sizeof(key) + 1), put_str((p) + sizeof(key) + 1, value))
-#define BIT(x) ((x) ? "1" : "0")
+#define PUT_KEY(p, key, value) put_str(PUT_LIT(p, " " key "="), value)
+/* Write " key=0" or " key=1". */
+#define PUT_BIT(p, key, x) put_bit(PUT_LIT(p, " " key "="), x)
+
+/* 1 if one of the 8 bytes of w is a control byte, DEL, '@' or '\\' (put_name escapes them). */
+static inline int
+word_needs_escape(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	uint64_t at = w ^ (ones * '@'), bs = w ^ (ones * '\\'), del = w ^ (ones * 0x7f);
+
+	/* each test may flag a byte above a flagged one, never one below: a yes is checked bytewise */
+	return ((((w - ones * 0x20) & ~w) | ((at - ones) & ~at) | ((bs - ones) & ~bs) |
+		 ((del - ones) & ~del)) & highs) != 0;
+}
 
 /*
  * The name as it appears in a descriptor: verbatim but for control bytes,
@@ -213,11 +246,19 @@ static char *
 put_name(char *p, const struct vma *v)
 {
 	const unsigned char *s = (const unsigned char *)v->path;
-	size_t i, run = 0;
+	size_t i = 0, run = 0;
 
 	if (v->path_len == 0)
-		return put_str(p, "[anon]");
-	for (i = 0; i < v->path_len; i++) {
+		return PUT_LIT(p, "[anon]");
+	/* most names need no escape: copy them eight bytes at a time */
+	for (; i + 8 <= v->path_len; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		if (word_needs_escape(w))
+			break;
+	}
+	for (; i < v->path_len; i++) {
 		unsigned char ch = s[i];
 
 		if (ch >= 0x20 && ch != 0x7f && ch != '@' && ch != '\\')
@@ -234,25 +275,60 @@ put_name(char *p, const struct vma *v)
 	return p + (i - run);
 }
 
+/* High bit of each byte of w equal to c, exactly (no borrow from byte to byte). */
+static inline uint64_t
+bytes_equal(uint64_t w, unsigned char c)
+{
+	const uint64_t lows = 0x7f7f7f7f7f7f7f7full;
+	uint64_t y = w ^ (0x0101010101010101ull * c);
+
+	return ~(((y & lows) + lows) | y) & ~lows;
+}
+
 /* VmFlags "rd wr mr" as "rd,wr,mr"; "-" when smaps had none (maps input). */
 static char *
 put_flags(char *p, const char *flags)
 {
-	int first = 1;
+	int first = 1, blank = 0;
+	size_t len, i = 0;
 
-	p = put_str(p, " flags=");
+	p = PUT_LIT(p, " flags=");
 	if (flags == NULL) {
 		*p++ = '-';
 		return p;
 	}
-	for (; *flags != '\0'; flags++) {
-		if (*flags == ' ' || *flags == '\t') {
+	len = strlen(flags);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/*
+	 * Eight bytes at a time while each blank in them is one space between
+	 * two flags (none first, none last in the word, no tab, no two
+	 * together): then each space is exactly the ',' the loop below writes.
+	 */
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w, spaces;
+
+		memcpy(&w, flags + i, 8);
+		spaces = bytes_equal(w, ' ');
+		if (bytes_equal(w, '\t') != 0 || (spaces & (spaces >> 8)) != 0 ||
+		    (spaces >> 56) != 0 || (i == 0 && (spaces & 0x80) != 0))
+			break;
+		w += (spaces >> 7) * (',' - ' ');
+		memcpy(p, &w, 8);
+		p += 8;
+		first = 0;
+	}
+#endif
+	for (; i < len; i++) {
+		char ch = flags[i];
+
+		if (ch == ' ' || ch == '\t') {
+			blank = 1;
 			continue;
 		}
-		if (!first && (flags[-1] == ' ' || flags[-1] == '\t'))
+		if (blank && !first)
 			*p++ = ',';
-		*p++ = *flags;
-		first = 0;
+		*p++ = ch;
+		first = blank = 0;
 	}
 	if (first)
 		*p++ = '-';
@@ -284,22 +360,21 @@ roles_descriptor(struct buf *out, const struct vma *v, const struct roles_contex
 	p = put_hex(p, v->offset);
 	*p++ = ' ';
 	p = put_name(p, v);
-	*p++ = ' ';
-	*p++ = '@';
+	p = PUT_LIT(p, " @");
 	p = put_hex(p, v->start);
-	p = put_str(p, " size=");
+	p = PUT_LIT(p, " size=");
 	p = put_hex(p, v->end - v->start);
-	p = PUT_KEY(p, "exe", BIT(cx->exe));
+	p = PUT_BIT(p, "exe", cx->exe);
 	p = PUT_KEY(p, "shape", cx->shape != NULL ? cx->shape : "-");
-	p = PUT_KEY(p, "guard", BIT(guard));
+	p = PUT_BIT(p, "guard", guard);
 	p = PUT_KEY(p, "prev", prev_role);
-	p = PUT_KEY(p, "adjprev", BIT(adjprev));
-	p = put_str(p, " prevperms=");
-	p = prev != NULL ? put_perms(p, prev->perms) : put_str(p, "-");
-	p = PUT_KEY(p, "adjnext", BIT(adjnext));
-	p = put_str(p, " nextperms=");
-	p = next != NULL ? put_perms(p, next->perms) : put_str(p, "-");
-	p = PUT_KEY(p, "a64m", BIT(v->start % ARENA_BYTES == 0));
+	p = PUT_BIT(p, "adjprev", adjprev);
+	p = PUT_LIT(p, " prevperms=");
+	p = prev != NULL ? put_perms(p, prev->perms) : PUT_LIT(p, "-");
+	p = PUT_BIT(p, "adjnext", adjnext);
+	p = PUT_LIT(p, " nextperms=");
+	p = next != NULL ? put_perms(p, next->perms) : PUT_LIT(p, "-");
+	p = PUT_BIT(p, "a64m", v->start % ARENA_BYTES == 0);
 	p = put_flags(p, v->vmflags);
 	*p = '\0';
 	out->len = (size_t)(p - out->data);

@@ -55,9 +55,14 @@ struct plan {
  * partial match on the prefix alone never matches, so it is left out.
  * The prefixes only speed things up; a descriptor with none uses all rules.
  */
-static const char *const fast_prefixes[] = {
-	"rw-p 0 [anon] @", "---p 0 [anon] @", "r--p 0 [anon] @", "r-xp 0 [anon] @",
-	"r--p 0 /", "r-xp 0 /", "rw-p 0 /", "r--s 0 /",
+#define FAST(s) { s, sizeof(s) - 1 }
+static const struct {
+	const char *s;
+	size_t len;
+} fast_prefixes[] = {
+	FAST("rw-p 0 [anon] @"), FAST("---p 0 [anon] @"), FAST("r--p 0 [anon] @"),
+	FAST("r-xp 0 [anon] @"),
+	FAST("r--p 0 /"), FAST("r-xp 0 /"), FAST("rw-p 0 /"), FAST("r--s 0 /"),
 };
 #define NFAST (sizeof(fast_prefixes) / sizeof(fast_prefixes[0]))
 
@@ -239,7 +244,7 @@ build_plans(struct rules *r)
 	plan_build(r, &r->all, idx, r->n);
 	for (k = 0; k < NFAST; k++) {
 		for (i = 0, n = 0; i < r->n; i++)
-			if (may_match_prefix(r, &r->v[i], fast_prefixes[k]))
+			if (may_match_prefix(r, &r->v[i], fast_prefixes[k].s))
 				idx[n++] = i;
 		plan_build(r, &r->fast[k], idx, n);
 	}
@@ -481,18 +486,27 @@ match_each(const struct rules *r, const struct group *g, const char *descriptor,
 	return 0;
 }
 
-/* The plan for a descriptor: the one of its fast prefix, or all rules. */
+/*
+ * The plan for a descriptor: the one of its fast prefix, or all rules.
+ * Every fast prefix is PERMS, " 0 ", then "[anon] @" or "/": the bytes
+ * after PERMS pick the kind and PERMS the prefix, with no call per prefix.
+ */
 static const struct plan *
 plan_for(const struct rules *r, const char *descriptor, size_t len)
 {
-	size_t k;
+	size_t k, n;
 
-	for (k = 0; k < NFAST; k++) {
-		size_t n = strlen(fast_prefixes[k]);
-
-		if (len >= n && memcmp(descriptor, fast_prefixes[k], n) == 0)
+	if (len < 8 || memcmp(descriptor + 4, " 0 ", 3) != 0)
+		return &r->all;
+	if (descriptor[7] == '/')
+		n = 8;
+	else if (len >= 15 && memcmp(descriptor + 7, "[anon] @", 8) == 0)
+		n = 15;
+	else
+		return &r->all;
+	for (k = 0; k < NFAST; k++)
+		if (fast_prefixes[k].len == n && memcmp(descriptor, fast_prefixes[k].s, 4) == 0)
 			return &r->fast[k];
-	}
 	return &r->all;
 }
 

@@ -9,6 +9,26 @@
 #include "core/buf.h"
 #include "core/num.h"
 #include "core/xalloc.h"
+#include "ingest/smaps_field.h"
+
+/*
+ * The kernel prints the same fields in the same order for every VMA, each
+ * "Name:" padded to 16 columns, the number to 8, then " kB". Line k after
+ * a header remembers the last such line seen there: its first 16 bytes,
+ * field and value bytes. A line whose first 16 bytes are the same is that
+ * field without a lookup, and a value whose 8 bytes are the same is the
+ * same number without parsing it. w0 == 0 (no name starts with NUL) is a
+ * slot never filled.
+ */
+#define TMPL_MAX 40
+
+struct tmpl {
+	uint64_t w0, w1;	/* bytes 0..16 as loaded from the line */
+	uint64_t raw;		/* bytes 16..24: the padded number */
+	int64_t bytes;		/* its value in bytes */
+	int field;
+	unsigned len;		/* 27 for "N kB", 24 for a plain number */
+};
 
 struct smaps_parser {
 	int maps_only;
@@ -23,9 +43,13 @@ struct smaps_parser {
 	struct vma cur;
 	struct buf path;	/* storage of cur.path, reused from VMA to VMA */
 	struct buf vmflags;	/* storage of cur.vmflags */
+	struct buf vmflags_line;	/* the last VmFlags line taken, as read */
 	struct buf partial;	/* smaps_parser_feed: a line not yet ended */
 	uint64_t lineno;	/* smaps_parser_feed: lines delivered */
 	int failed;		/* smaps_parser_feed returned -1 once */
+	unsigned pos;		/* lines read since the VMA's header; TMPL_MAX when no VMA is open */
+	int tmpl_ok;		/* a 27-byte line is within the line_bytes cap */
+	struct tmpl tmpl[TMPL_MAX];
 };
 
 /* Fields the kernel prints as a plain number, not "N kB". */
@@ -33,131 +57,6 @@ static const unsigned char plain[VMA_NFIELDS] = {
 	[VMA_THP_ELIGIBLE] = 1,
 	[VMA_PROTECTION_KEY] = 1,
 };
-
-/* What smaps_lookup returns for "VmFlags" (not a numeric field). */
-#define FIELD_VMFLAGS VMA_NFIELDS
-
-/*
- * A field name of up to 15 bytes packed little-endian into two words (the
- * rest zero) identifies it exactly; ((w0 + 3 * w1) * FIELD_MUL) >> 58 is a
- * perfect hash over the 27 names and "VmFlags" (the multiplier was found
- * offline). A field line thus costs one multiply and two compares, not a
- * scan over the names; tests/test_smaps.c checks that every name finds itself.
- */
-#define FIELD_MUL 0x9d9361cb73e545b7ull
-
-static const struct {
-	uint64_t w0, w1;
-	int field;
-} field_hash[64] = {
-	[26] = { 0x00000000657a6953ull, 0x0000000000000000ull, VMA_SIZE },
-	[1] = { 0x61506c656e72654bull, 0x0000657a69536567ull, VMA_KERNEL_PAGE_SIZE },
-	[7] = { 0x5365676150554d4dull, 0x0000000000657a69ull, VMA_MMU_PAGE_SIZE },
-	[39] = { 0x0000000000737352ull, 0x0000000000000000ull, VMA_RSS },
-	[24] = { 0x0000000000737350ull, 0x0000000000000000ull, VMA_PSS },
-	[43] = { 0x6e6f6e415f737350ull, 0x0000000000000000ull, VMA_PSS_ANON },
-	[13] = { 0x656c69465f737350ull, 0x0000000000000000ull, VMA_PSS_FILE },
-	[48] = { 0x656d68535f737350ull, 0x000000000000006dull, VMA_PSS_SHMEM },
-	[6] = { 0x747269445f737350ull, 0x0000000000000079ull, VMA_PSS_DIRTY },
-	[61] = { 0x435f646572616853ull, 0x000000006e61656cull, VMA_SHARED_CLEAN },
-	[38] = { 0x445f646572616853ull, 0x0000000079747269ull, VMA_SHARED_DIRTY },
-	[41] = { 0x5f65746176697250ull, 0x0000006e61656c43ull, VMA_PRIVATE_CLEAN },
-	[28] = { 0x5f65746176697250ull, 0x0000007974726944ull, VMA_PRIVATE_DIRTY },
-	[55] = { 0x636e657265666552ull, 0x0000000000006465ull, VMA_REFERENCED },
-	[50] = { 0x756f6d796e6f6e41ull, 0x0000000000000073ull, VMA_ANONYMOUS },
-	[23] = { 0x00000000004d534bull, 0x0000000000000000ull, VMA_KSM },
-	[56] = { 0x65657246797a614cull, 0x0000000000000000ull, VMA_LAZYFREE },
-	[5] = { 0x656775486e6f6e41ull, 0x0000007365676150ull, VMA_ANON_HUGE_PAGES },
-	[63] = { 0x646d506d656d6853ull, 0x000064657070614dull, VMA_SHMEM_PMD_MAPPED },
-	[45] = { 0x4d646d50656c6946ull, 0x0000006465707061ull, VMA_FILE_PMD_MAPPED },
-	[31] = { 0x485f646572616853ull, 0x0000626c74656775ull, VMA_SHARED_HUGETLB },
-	[40] = { 0x5f65746176697250ull, 0x00626c7465677548ull, VMA_PRIVATE_HUGETLB },
-	[42] = { 0x0000000070617753ull, 0x0000000000000000ull, VMA_SWAP },
-	[12] = { 0x0073735070617753ull, 0x0000000000000000ull, VMA_SWAP_PSS },
-	[52] = { 0x000064656b636f4cull, 0x0000000000000000ull, VMA_LOCKED },
-	[17] = { 0x6967696c65504854ull, 0x0000000000656c62ull, VMA_THP_ELIGIBLE },
-	[35] = { 0x69746365746f7250ull, 0x00000079654b6e6full, VMA_PROTECTION_KEY },
-	[47] = { 0x007367616c466d56ull, 0x0000000000000000ull, FIELD_VMFLAGS },
-};
-
-/* The field whose packed name is w0, w1, or -1. Empty slots hold 0, never a name. */
-static inline int
-field_by_words(uint64_t w0, uint64_t w1)
-{
-	unsigned h = (unsigned)(((w0 + 3 * w1) * FIELD_MUL) >> 58);
-
-	if (field_hash[h].w0 != w0 || field_hash[h].w1 != w1)
-		return -1;
-	return field_hash[h].field;
-}
-
-/*
- * Load s[0..16) as two little-endian words and find the first ':' in them:
- * its index (0 when absent or first), with the bytes from the ':' on
- * cleared, so w0, w1 are the packed name field_by_words expects.
- */
-static inline size_t
-colon_in_16(const char *s, uint64_t *w0, uint64_t *w1)
-{
-	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-	const uint64_t colons = 0x3a3a3a3a3a3a3a3aull;
-	uint64_t a, b, x;
-	unsigned k;
-
-	memcpy(&a, s, 8);
-	memcpy(&b, s + 8, 8);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	a = __builtin_bswap64(a);
-	b = __builtin_bswap64(b);
-#endif
-	/* The lowest flagged byte is exactly the first zero byte of a ^ colons. */
-	x = a ^ colons;
-	x = (x - ones) & ~x & highs;
-	if (x != 0) {
-		k = (unsigned)__builtin_ctzll(x) / 8;
-		*w0 = k == 0 ? 0 : a & (~0ull >> (64 - 8 * k));
-		*w1 = 0;
-		return k;
-	}
-	x = b ^ colons;
-	x = (x - ones) & ~x & highs;
-	if (x == 0)
-		return 0;
-	k = (unsigned)__builtin_ctzll(x) / 8;
-	*w0 = a;
-	*w1 = k == 0 ? 0 : b & (~0ull >> (64 - 8 * k));
-	return 8 + k;
-}
-
-static inline int
-is_name_char(unsigned c)
-{
-	return (c | 0x20) - 'a' < 26 || c - '0' < 10 || c == '_';
-}
-
-static int
-field_lookup(const char *s, size_t n)
-{
-	uint64_t w[2] = { 0, 0 };
-	size_t i;
-
-	if (n == 0 || n > 15)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (!is_name_char((unsigned char)s[i]))
-			return -1;
-		w[i / 8] |= (uint64_t)(unsigned char)s[i] << (8 * (i % 8));
-	}
-	return field_by_words(w[0], w[1]);
-}
-
-int
-smaps_field_lookup(const char *name, size_t len)
-{
-	int f = field_lookup(name, len);
-
-	return f == FIELD_VMFLAGS ? -1 : f;
-}
 
 struct smaps_parser *
 smaps_parser_new(int maps_only, const struct limits *lim, smaps_emit_fn emit, void *ctx)
@@ -168,8 +67,11 @@ smaps_parser_new(int maps_only, const struct limits *lim, smaps_emit_fn emit, vo
 	p->lim = lim;
 	p->emit = emit;
 	p->ctx = ctx;
+	p->tmpl_ok = lim->line_bytes >= 27;
+	p->pos = TMPL_MAX;
 	buf_init(&p->path);
 	buf_init(&p->vmflags);
+	buf_init(&p->vmflags_line);
 	buf_init(&p->partial);
 	return p;
 }
@@ -187,6 +89,7 @@ smaps_parser_free(struct smaps_parser *p)
 		return;
 	buf_release(&p->path);
 	buf_release(&p->vmflags);
+	buf_release(&p->vmflags_line);
 	buf_release(&p->partial);
 	free(p);
 }
@@ -251,18 +154,34 @@ skip_blanks(const char *s, size_t i, size_t n)
 #define QUOTE_MAX 64
 #define QLEN(n) ((int)((n) > QUOTE_MAX ? QUOTE_MAX : (n)))
 
+
 /* Hex digits up to a delimiter; *pos advanced. 0 ok, -1 bad or more than 16 digits. */
-static inline int
+static inline __attribute__((always_inline)) int
 scan_hex(const char *s, size_t n, size_t *pos, uint64_t *out)
 {
 	size_t i = *pos, start = i;
 	uint64_t v = 0;
 	int dgt;
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* eight digits a step while eight bytes are left; 17 digits are too many anyway */
+	while (i + 8 <= n && i - start <= 16) {
+		uint64_t part;
+		unsigned k = smaps_hex8(s + i, &part);
+
+		v = k == 8 ? v << 32 | part : k == 0 ? v : v << (4 * k) | part;
+		i += k;
+		if (k < 8)
+			goto done;
+	}
+#endif
 	while (i < n && (dgt = hex_digit((unsigned char)s[i])) >= 0) {
 		v = (v << 4) | (unsigned)dgt;
 		i++;
 	}
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+done:
+#endif
 	if (i == start || i - start > 16)
 		return -1;
 	*pos = i;
@@ -279,6 +198,7 @@ flush(struct smaps_parser *p, struct diag *d)
 	if (!p->pending)
 		return 0;
 	p->pending = 0;
+	p->pos = TMPL_MAX;	/* no VMA is open: tmpl_field stays out */
 	if (v->field[VMA_SIZE] < 0 && !p->rollup) {
 		uint64_t size = v->end - v->start;
 
@@ -311,64 +231,76 @@ token_len(const char *s, size_t n, size_t i)
 	return j - i;
 }
 
+/* 1 if s[i] ends a token: the end of the line or a blank. */
+static inline int
+token_end(const char *s, size_t n, size_t i)
+{
+	return i == n || is_space((unsigned char)s[i]);
+}
+
+/*
+ * A header line, "START-END PERMS OFFSET MAJOR:MINOR INODE PATH". Each
+ * token is scanned once; its length is only counted to quote it in an error.
+ */
 static int
 parse_header(struct smaps_parser *p, const char *s, size_t n, uint64_t lineno, struct diag *d)
 {
 	uint64_t start, end, offset, inode = 0, major, minor;
-	size_t i = 0, t, offset_at, dev_at, dev_len, path_at;
+	size_t i = 0, offset_at, dev_at, dev_len, path_at, inode_at;
 	const char *nul;
 	char perms[5];
 	struct vma *v;
-	int k;
 
-	t = token_len(s, n, 0);
 	if (scan_hex(s, n, &i, &start) != 0 || i >= n || s[i] != '-')
-		return bad_header(d, lineno, "address range", s, t, "hex START-END");
+		return bad_header(d, lineno, "address range", s, token_len(s, n, 0), "hex START-END");
 	i++;
-	if (scan_hex(s, n, &i, &end) != 0 || i != t)
-		return bad_header(d, lineno, "address range", s, t, "hex START-END");
+	if (scan_hex(s, n, &i, &end) != 0 || !token_end(s, n, i))
+		return bad_header(d, lineno, "address range", s, token_len(s, n, 0), "hex START-END");
 	if (start > end)
-		return bad_header(d, lineno, "address range", s, t, "START <= END");
+		return bad_header(d, lineno, "address range", s, i, "START <= END");
 	/* the kernel lists each VMA once, in address order: another would count its pages twice */
 	if (p->have_prev && start < p->prev_end)
 		return diag_fail(d, DIAG_FORMAT, lineno,
 				 "VMA \"%.*s\" overlaps or comes before the VMA at line %llu, which ends"
 				 " at %llx (expected VMAs in address order, each once)",
-				 QLEN(t), s, (unsigned long long)p->prev_line,
+				 QLEN(i), s, (unsigned long long)p->prev_line,
 				 (unsigned long long)p->prev_end);
 	i = skip_blanks(s, i, n);
-	t = token_len(s, n, i);
-	if (t != 4 || (s[i] != 'r' && s[i] != '-') || (s[i + 1] != 'w' && s[i + 1] != '-') ||
-	    (s[i + 2] != 'x' && s[i + 2] != '-') || (s[i + 3] != 'p' && s[i + 3] != 's'))
-		return bad_header(d, lineno, "permissions", s + i, t, "like rw-p");
+	if (n - i < 4 || (s[i] != 'r' && s[i] != '-') || (s[i + 1] != 'w' && s[i + 1] != '-') ||
+	    (s[i + 2] != 'x' && s[i + 2] != '-') || (s[i + 3] != 'p' && s[i + 3] != 's') ||
+	    !token_end(s, n, i + 4))
+		return bad_header(d, lineno, "permissions", s + i, token_len(s, n, i), "like rw-p");
 	memcpy(perms, s + i, 4);
 	perms[4] = '\0';
 	i += 4;
 	i = skip_blanks(s, i, n);
 	offset_at = i;
-	t = token_len(s, n, i);
-	if (scan_hex(s, n, &i, &offset) != 0 || i != offset_at + t)
-		return bad_header(d, lineno, "offset", s + offset_at, t, "hex");
+	if (scan_hex(s, n, &i, &offset) != 0 || !token_end(s, n, i))
+		return bad_header(d, lineno, "offset", s + offset_at, token_len(s, n, offset_at),
+				  "hex");
 	i = skip_blanks(s, i, n);
 	dev_at = i;
-	dev_len = token_len(s, n, i);
 	if (scan_hex(s, n, &i, &major) != 0 || i >= n || s[i] != ':')
-		return bad_header(d, lineno, "device", s + dev_at, dev_len, "hex MAJOR:MINOR");
+		return bad_header(d, lineno, "device", s + dev_at, token_len(s, n, dev_at),
+				  "hex MAJOR:MINOR");
 	i++;
-	if (scan_hex(s, n, &i, &minor) != 0 || i != dev_at + dev_len || dev_len >= sizeof(v->dev))
-		return bad_header(d, lineno, "device", s + dev_at, dev_len, "hex MAJOR:MINOR");
+	if (scan_hex(s, n, &i, &minor) != 0 || !token_end(s, n, i) ||
+	    i - dev_at >= sizeof(v->dev))
+		return bad_header(d, lineno, "device", s + dev_at, token_len(s, n, dev_at),
+				  "hex MAJOR:MINOR");
+	dev_len = i - dev_at;
 	i = skip_blanks(s, i, n);
-	t = token_len(s, n, i);
-	if (t == 0 || t > 20)
-		return bad_header(d, lineno, "inode", s + i, t, "a decimal number");
-	for (k = 0; k < (int)t; k++) {
-		unsigned dg = (unsigned char)s[i + (size_t)k] - '0';
+	inode_at = i;
+	for (; i < n && !is_space((unsigned char)s[i]); i++) {
+		unsigned dg = (unsigned char)s[i] - '0';
 
-		if (dg > 9 || __builtin_mul_overflow(inode, 10, &inode) ||
+		if (dg > 9 || i - inode_at >= 20 || __builtin_mul_overflow(inode, 10, &inode) ||
 		    __builtin_add_overflow(inode, dg, &inode))
-			return bad_header(d, lineno, "inode", s + i, t, "a decimal number");
+			return bad_header(d, lineno, "inode", s + inode_at,
+					  token_len(s, n, inode_at), "a decimal number");
 	}
-	i += t;
+	if (i == inode_at)
+		return bad_header(d, lineno, "inode", s + i, 0, "a decimal number");
 	i = skip_blanks(s, i, n);
 	path_at = i;
 	/* the kernel never prints a NUL: a path holding one would be cut short wherever it is read */
@@ -407,6 +339,7 @@ parse_header(struct smaps_parser *p, const char *s, size_t n, uint64_t lineno, s
 	v->path = NULL;
 	v->path_len = n - path_at;
 	p->pending = 1;
+	p->pos = p->tmpl_ok ? 0 : TMPL_MAX;
 	if (p->maps_only)
 		return flush(p, d);
 	return 0;
@@ -438,14 +371,18 @@ parse_field(struct smaps_parser *p, const char *s, size_t n, size_t name_len, in
 			v->unknown_fields++;
 		return 0;
 	}
-	if (f == FIELD_VMFLAGS) {
+	if (f == SMAPS_FIELD_VMFLAGS) {
 		if (v->vmflags != NULL)
 			return diag_fail(d, DIAG_FORMAT, lineno,
 					 "duplicate field \"VmFlags\" (expected one per VMA)");
+		buf_reset(&p->vmflags_line);
+		buf_add(&p->vmflags_line, s, n);
 		while (n > i && is_space((unsigned char)s[n - 1]))
 			n--;
-		if (memchr(s + i, '\0', n - i) != NULL)
+		if (memchr(s + i, '\0', n - i) != NULL) {
+			buf_reset(&p->vmflags_line);
 			return diag_fail(d, DIAG_FORMAT, lineno, "NUL byte in VmFlags (expected text)");
+		}
 		buf_reset(&p->vmflags);
 		buf_add(&p->vmflags, s + i, n - i);
 		v->vmflags = "";	/* marks it present; pointed at the buf in flush */
@@ -522,12 +459,120 @@ fast_field(struct smaps_parser *p, const char *s, size_t n, size_t name_len, int
 	return 1;
 }
 
+
+/*
+ * The line exactly as the kernel prints a field: the name and blanks filling
+ * 16 columns, the number right-aligned in 8, then " kB" (27 bytes) or, for
+ * the plain fields, nothing (24 bytes).
+ * colon is where colon_in_16 found the ':' (1..15). Stores the value and
+ * returns 1, or 0 for fast_field to decide.
+ */
 static inline __attribute__((always_inline)) int
+kernel_field(struct smaps_parser *p, const char *s, size_t n, size_t colon, int f)
+{
+	uint64_t a, b, blanks_a, blanks_b, num;
+	struct tmpl *t;
+
+	if (p->cur.field[f] >= 0 ||
+	    (plain[f] ? n != 24 : n != 27 || memcmp(s + 24, " kB", 3) != 0))
+		return 0;
+	/* columns colon+1 .. 15 are spaces */
+	memcpy(&a, s, 8);
+	memcpy(&b, s + 8, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	a = __builtin_bswap64(a);
+	b = __builtin_bswap64(b);
+#endif
+	colon++;
+	blanks_a = colon >= 8 ? 0 : ~0ull << (8 * colon);
+	blanks_b = colon <= 8 ? ~0ull : colon >= 16 ? 0 : ~0ull << (8 * (colon - 8));
+	if (((a ^ 0x2020202020202020ull) & blanks_a) != 0 ||
+	    ((b ^ 0x2020202020202020ull) & blanks_b) != 0 || !smaps_padded8(s + 16, &num))
+		return 0;
+	p->cur.field[f] = (int64_t)(plain[f] ? num : num * 1024);
+	if (p->pos - 1 < TMPL_MAX) {
+		/* remember the line for the VMAs after this one (see struct tmpl) */
+		t = &p->tmpl[p->pos - 1];
+		memcpy(&t->w0, s, 8);
+		memcpy(&t->w1, s + 8, 8);
+		memcpy(&t->raw, s + 16, 8);
+		t->bytes = p->cur.field[f];
+		t->field = f;
+		t->len = (unsigned)n;
+	}
+	return 1;
+}
+
+/*
+ * A 27- or 24-byte line the same as the one remembered at its place after
+ * the header but for the number (see struct tmpl): stored, returns 1. 0 for
+ * anything else, with nothing changed: parse_line decides.
+ */
+static inline __attribute__((always_inline)) int
+tmpl_field(struct smaps_parser *p, const char *s, size_t n)
+{
+	struct tmpl *t;
+	uint64_t a, b, raw, num;
+
+	if (p->pos >= TMPL_MAX)	/* also when no VMA is open (see struct smaps_parser) */
+		return 0;
+	t = &p->tmpl[p->pos];
+	memcpy(&a, s, 8);
+	memcpy(&b, s + 8, 8);
+	memcpy(&raw, s + 16, 8);
+	if (a != t->w0 || b != t->w1 || n != t->len || (n == 27 && memcmp(s + 24, " kB", 3) != 0) ||
+	    p->cur.field[t->field] >= 0)
+		return 0;
+	if (raw != t->raw) {
+		if (!smaps_padded8(s + 16, &num))
+			return 0;
+		t->raw = raw;
+		t->bytes = (int64_t)(n == 24 ? num : num * 1024);
+	}
+	p->cur.field[t->field] = t->bytes;
+	p->pos++;
+	return 1;
+}
+
+/*
+ * 1 if the line at s may be the one the template remembers at its place:
+ * its '\n' is where that line's would be (and 28 bytes can be read).
+ */
+static inline __attribute__((always_inline)) int
+tmpl_ready(const struct smaps_parser *p, const char *s, const char *end)
+{
+	unsigned len;
+
+	if (p->pos >= TMPL_MAX || end - s < 28)
+		return 0;
+	len = p->tmpl[p->pos].len;
+	return len != 0 && s[len] == '\n';
+}
+
+/* Take the lines at s tmpl_field takes, one after another; returns where it stopped. */
+static inline __attribute__((always_inline)) const char *
+tmpl_run(struct smaps_parser *p, const char *s, const char *end)
+{
+	do {
+		unsigned len = p->tmpl[p->pos].len;
+
+		if (!tmpl_field(p, s, len))
+			break;
+		p->lineno++;
+		s += len + 1;
+	} while (tmpl_ready(p, s, end));
+	return s;
+}
+
+/* Any line but those tmpl_field takes. */
+static __attribute__((noinline)) int
 parse_line(struct smaps_parser *p, const char *s, size_t n, uint64_t lineno, struct diag *d)
 {
 	uint64_t w0, w1 = 0;
 	size_t i, t;
 	unsigned c;
+
+	p->pos++;	/* a header sets it back to 0 */
 
 	if (__builtin_expect(n > p->lim->line_bytes, 0)) {
 		diag_fail(d, DIAG_LIMIT, lineno, "line longer than %llu bytes (limit line_bytes)",
@@ -546,11 +591,12 @@ parse_line(struct smaps_parser *p, const char *s, size_t n, uint64_t lineno, str
 	c = (unsigned char)s[0];
 	if (n >= 16 && c - 'A' < 26) {
 		/* Fast path: the kernel pads names to 16 columns. */
-		size_t colon = colon_in_16(s, &w0, &w1);
+		size_t colon = smaps_field_colon(s, &w0, &w1);
 		int f;
 
-		if (colon > 0 && (f = field_by_words(w0, w1)) >= 0) {
-			if (f < VMA_NFIELDS && p->pending && fast_field(p, s, n, colon, f))
+		if (colon > 0 && (f = smaps_field_by_words(w0, w1)) >= 0) {
+			if (f < VMA_NFIELDS && p->pending &&
+			    (kernel_field(p, s, n, colon, f) || fast_field(p, s, n, colon, f)))
 				return 0;
 			return parse_field(p, s, n, colon, f, lineno, d);
 		}
@@ -560,7 +606,7 @@ parse_line(struct smaps_parser *p, const char *s, size_t n, uint64_t lineno, str
 		w0 = c;
 		for (i = 1; i < n; i++) {
 			c = (unsigned char)s[i];
-			if (!is_name_char(c))
+			if (!smaps_field_char(c))
 				break;
 			if (i < 8)
 				w0 |= (uint64_t)c << (8 * i);
@@ -568,9 +614,14 @@ parse_line(struct smaps_parser *p, const char *s, size_t n, uint64_t lineno, str
 				w1 |= (uint64_t)c << (8 * (i - 8));
 		}
 		if (i < n && c == ':')
-			return parse_field(p, s, n, i, i < 16 ? field_by_words(w0, w1) : -1, lineno,
+			return parse_field(p, s, n, i, i < 16 ? smaps_field_by_words(w0, w1) : -1, lineno,
 					   d);
 	}
+	/* the usual header: hex digits, then the range's '-' */
+	for (i = 0; i < n && hex_digit((unsigned char)s[i]) >= 0; i++)
+		;
+	if (i < n && s[i] == '-')
+		return parse_header(p, s, n, lineno, d);
 	t = token_len(s, n, 0);
 	if (t == 0)
 		goto neither;
@@ -594,13 +645,22 @@ smaps_parser_line(struct smaps_parser *p, const char *line, size_t len, uint64_t
 }
 
 /* Hand line [s, e) to the parser, dropping a '\r' before its end as core/lines.c does. */
-static inline int
+static inline __attribute__((always_inline)) int
 deliver(struct smaps_parser *p, const char *s, const char *e, uint64_t lineno, struct diag *d)
 {
 	size_t n = (size_t)(e - s);
 
 	if (n > 0 && s[n - 1] == '\r')
 		n--;
+	if ((n == 27 || n == 24) && tmpl_field(p, s, n))
+		return 0;
+	/* the VmFlags line of the VMA before, byte for byte: the flags parse_field kept */
+	if (n == p->vmflags_line.len && n > 0 && p->pending && p->cur.vmflags == NULL &&
+	    memcmp(s, p->vmflags_line.data, n) == 0) {
+		p->cur.vmflags = "";
+		p->pos++;
+		return 0;
+	}
 	return parse_line(p, s, n, lineno, d);
 }
 
@@ -633,7 +693,7 @@ too_long(struct smaps_parser *p, struct diag *d)
 int
 smaps_parser_feed(struct smaps_parser *p, const char *data, size_t n, struct diag *d)
 {
-	const char *line = data, *end = data + n, *q = data, *e;
+	const char *line = data, *end = data + n, *q, *e;
 
 	if (p->failed)
 		return diag_fail(d, DIAG_FORMAT, p->lineno, "smaps parser fed after an error");
@@ -649,30 +709,53 @@ smaps_parser_feed(struct smaps_parser *p, const char *data, size_t n, struct dia
 			    d) != 0)
 			goto fail;
 		buf_reset(&p->partial);
-		line = q = e + 1;
+		line = e + 1;
 	}
 	/*
 	 * The lines core/lines.c would deliver, found without a call per line:
 	 * smaps lines are short (~30 bytes), and a memchr per line cost a
-	 * third of the parse. Line length is capped in parse_line.
+	 * third of the parse. Line length is capped in parse_line. Runs of
+	 * lines the field template knows are taken where they stand, their
+	 * '\n' checked at the length the template expects.
 	 */
 #ifdef __SSE2__
-	for (; (size_t)(end - q) >= 64; q += 64) {
-		uint64_t m = newline_mask(q);
+	while ((size_t)(end - line) >= 64) {
+		uint64_t m;
 
-		while (m != 0) {
+		q = line;
+		if (tmpl_ready(p, line, end) && (q = tmpl_run(p, line, end)) != line) {
+			line = q;
+			continue;
+		}
+		m = newline_mask(q);
+		if (m == 0) {
+			/* a line of 64 bytes or more (a long path) */
+			if ((e = memchr(q + 64, '\n', (size_t)(end - q - 64))) == NULL)
+				break;
+			if (deliver(p, line, e, ++p->lineno, d) != 0)
+				goto fail;
+			line = e + 1;
+			continue;
+		}
+		do {
 			e = q + __builtin_ctzll(m);
 			m &= m - 1;
 			if (deliver(p, line, e, ++p->lineno, d) != 0)
 				goto fail;
 			line = e + 1;
-		}
+		} while (m != 0 && !tmpl_ready(p, line, end));
 	}
 #endif
-	while (q < end && (e = memchr(q, '\n', (size_t)(end - q))) != NULL) {
+	while (line < end) {
+		if (tmpl_ready(p, line, end) && (q = tmpl_run(p, line, end)) != line) {
+			line = q;
+			continue;
+		}
+		if ((e = memchr(line, '\n', (size_t)(end - line))) == NULL)
+			break;
 		if (deliver(p, line, e, ++p->lineno, d) != 0)
 			goto fail;
-		line = q = e + 1;
+		line = e + 1;
 	}
 	if (line < end) {
 		if ((size_t)(end - line) > p->lim->line_bytes)

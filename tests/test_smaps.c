@@ -670,6 +670,102 @@ test_streaming(void **state)
 	}
 }
 
+/* Append one field line laid out as the kernel prints it: name to 16 columns, %8 value, " kB". */
+static void
+kernel_line(struct buf *b, const char *name, unsigned long long kb, const char *end)
+{
+	buf_printf(b, "%-16s%8llu kB%s", name, kb, end);
+}
+
+/* Parse text line by line through smaps_parser_line (which has no field template). */
+static int
+parse_by_lines(const char *text, struct seen *s, struct diag *d)
+{
+	struct smaps_parser *p = smaps_parser_new(0, &lim, collect, s);
+	struct lines l;
+	int rc;
+
+	diag_clear(d);
+	lines_init(&l, lim.line_bytes, feed_line, p);
+	rc = lines_feed(&l, text, strlen(text), d);
+	if (rc == 0)
+		rc = lines_finish(&l, d);
+	if (rc == 0)
+		rc = smaps_parser_finish(p, d);
+	lines_release(&l);
+	smaps_parser_free(p);
+	return rc;
+}
+
+/*
+ * The field template (a line like the one at its place in the VMA before
+ * is taken without a lookup): hand-written VMAs in the kernel's layout, to
+ * pin what must still go the long way: a value of 9 digits, a '\r', fields
+ * in another order, a field repeated where the template expects it, and a
+ * VmFlags line repeated. The block path must agree with the line path.
+ */
+static void
+test_template(void **state)
+{
+	struct buf b = BUF_INIT;
+	struct seen fed = { 0 }, lined = { 0 };
+	struct diag d1, d2;
+
+	(void)state;
+	buf_puts(&b, "00400000-00401000 r-xp 00000000 fd:01 12 /bin/x\n");
+	kernel_line(&b, "Rss:", 4, "\n");
+	kernel_line(&b, "Pss:", 2, "\n");
+	buf_puts(&b, "VmFlags: rd ex mr mw me \n");
+	buf_puts(&b, "00401000-00402000 rw-p 00000000 00:00 0 \n");
+	kernel_line(&b, "Rss:", 123456789, "\r\n");	/* 9 digits: 28 bytes */
+	kernel_line(&b, "Pss:", 3, "\r\n");
+	buf_puts(&b, "VmFlags: rd ex mr mw me \n");
+	buf_puts(&b, "00402000-00403000 rw-p 00000000 00:00 0 \n");
+	kernel_line(&b, "Pss:", 5, "\n");	/* the other order */
+	kernel_line(&b, "Rss:", 8, "\n");
+	buf_puts(&b, "00403000-00404000 rw-p 00000000 00:00 0 \n");
+	kernel_line(&b, "Rss:", 16, "\n");
+	kernel_line(&b, "Pss:", 16, "\n");
+	assert_int_equal(parse_text(buf_str(&b), 0, &fed, &d1), 0);
+	assert_int_equal(parse_by_lines(buf_str(&b), &lined, &d2), 0);
+	assert_int_equal(fed.count, 4);
+	assert_int_equal(fed.sum[VMA_RSS], (4 + 123456789 + 8 + 16) * (int64_t)KB);
+	assert_int_equal(fed.sum[VMA_PSS], (2 + 3 + 5 + 16) * KB);
+	assert_int_equal(fed.present[VMA_RSS], 4);
+	assert_memory_equal(fed.sum, lined.sum, sizeof(fed.sum));
+	assert_memory_equal(fed.present, lined.present, sizeof(fed.present));
+
+	/* Rss twice, the second where the VMA before had its Rss: a repeat either way */
+	buf_reset(&b);
+	buf_puts(&b, "00402000-00403000 rw-p 00000000 00:00 0 \n");
+	kernel_line(&b, "Pss:", 5, "\n");
+	kernel_line(&b, "Rss:", 8, "\n");
+	buf_puts(&b, "00403000-00404000 rw-p 00000000 00:00 0 \n");
+	kernel_line(&b, "Rss:", 16, "\n");
+	kernel_line(&b, "Rss:", 32, "\n");
+	memset(&fed, 0, sizeof(fed));
+	memset(&lined, 0, sizeof(lined));
+	assert_int_equal(parse_text(buf_str(&b), 0, &fed, &d1), -1);
+	assert_int_equal(parse_by_lines(buf_str(&b), &lined, &d2), -1);
+	assert_int_equal(d1.line, 6);
+	assert_int_equal(d2.line, 6);
+	assert_string_equal(d1.message, "duplicate field \"Rss\" (expected one per VMA)");
+	assert_string_equal(d2.message, d1.message);
+
+	/* the VmFlags line of the VMA before, twice in one VMA */
+	memset(&fed, 0, sizeof(fed));
+	buf_reset(&b);
+	buf_puts(&b, "00400000-00401000 r-xp 00000000 fd:01 12 /bin/x\n");
+	buf_puts(&b, "VmFlags: rd ex mr mw me \n");
+	buf_puts(&b, "00401000-00402000 rw-p 00000000 00:00 0 \n");
+	buf_puts(&b, "VmFlags: rd ex mr mw me \n");
+	buf_puts(&b, "VmFlags: rd ex mr mw me \n");
+	assert_int_equal(parse_text(buf_str(&b), 0, &fed, &d1), -1);
+	assert_int_equal(d1.line, 5);
+	assert_string_equal(d1.message, "duplicate field \"VmFlags\" (expected one per VMA)");
+	buf_release(&b);
+}
+
 static int
 stop_at_second(void *ctx, const struct vma *v, struct diag *d)
 {
@@ -717,6 +813,7 @@ main(void)
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_vmas_cap),
 		cmocka_unit_test(test_streaming),
+		cmocka_unit_test(test_template),
 		cmocka_unit_test(test_emit_error),
 	};
 
