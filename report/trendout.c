@@ -59,6 +59,34 @@ along(struct buf *out, const struct trend_slope *s, int drawn)
 	}
 }
 
+/*
+ * Where growth beyond the runtime went: the role outside Go's own (go-*)
+ * that rose most, and, when the runtime's estimate rose by the floor too,
+ * that the runtime's numbers hold the rest (the etcd case: heap and a
+ * mapped database file growing together).
+ */
+static void
+beyond_where(struct buf *out, const struct trend_result *r, int for_chart)
+{
+	const struct trend_role *top = NULL;
+	int i;
+
+	for (i = 0; i < r->nroles && top == NULL; i++)
+		if (r->roles[i].s.known && r->roles[i].s.fitted >= (double)r->threshold &&
+		    strncmp(r->roles[i].role, "go-", 3) != 0)
+			top = &r->roles[i];
+	if (top != NULL) {
+		buf_puts(out, ", most of it in ");
+		escape_term(out, top->role, strlen(top->role));
+		buf_puts(out, " (");
+		human_delta(out, top->s.fitted, for_chart);
+		buf_putc(out, ')');
+	}
+	if (r->series[TREND_ESTIMATE].known &&
+	    r->series[TREND_ESTIMATE].fitted >= (double)r->threshold)
+		buf_puts(out, "; the rest of the growth the runtime's numbers hold");
+}
+
 void
 trendout_says(struct buf *out, const struct trend_result *r, int for_chart)
 {
@@ -82,6 +110,7 @@ trendout_says(struct buf *out, const struct trend_result *r, int for_chart)
 		along(out, est, for_chart);
 		buf_puts(out, ": the gap (memory the runtime cannot see) ");
 		along(out, gap, for_chart);
+		beyond_where(out, r, for_chart);
 		break;
 	case TREND_GROWING:
 		buf_puts(out, "Rss ");
