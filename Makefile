@@ -80,8 +80,10 @@ INGEST_SRCS = \
 
 ANALYZE_SRCS = \
 	analyze/align.c \
+	analyze/align_input.c \
 	analyze/attribute.c \
 	analyze/credit.c \
+	analyze/diffvmas.c \
 	analyze/fleet.c \
 	analyze/fleetstat.c \
 	analyze/memspace.c \
