@@ -301,7 +301,8 @@ cmd_resolve(struct cmd *c, const char *selector, int64_t *id)
 
 	diag_clear(&d);
 	if ((live = live_selector(selector, &pid)) || stat(selector, &st) == 0) {
-		struct ingest_opts o = { &c->lim, c->rules, NULL };
+		struct ingest_opts o = { .lim = &c->lim, .rules = c->rules, .vma_sink = c->vma_sink,
+					 .vma_sink_ctx = c->vma_sink_ctx };
 		struct resolve_ctx r = { { 0, 0 }, 0, 0, selector };
 
 		if (live)
