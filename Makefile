@@ -235,6 +235,7 @@ bench: rssgap $(B)/bench/align_bench $(B)/bench/store_floor
 	@STORE_FLOOR=./$(B)/bench/store_floor sh bench/run.sh
 	@echo "== alignment of synthetic snapshots"
 	@./$(B)/bench/align_bench
+	@sh bench/diff.sh
 	@sh bench/pprof.sh
 	@sh bench/fleet.sh
 
