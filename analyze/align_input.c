@@ -252,7 +252,7 @@ vma_key(struct buf *key, const struct align_vma *v)
 }
 
 /* Add one VMA's field into a region's sum: -1 if either is unknown; 0 on overflow. */
-static int
+static inline int
 sum_field(int64_t *sum, int64_t value)
 {
 	if (*sum < 0)
@@ -267,20 +267,20 @@ sum_field(int64_t *sum, int64_t value)
 static int
 region_add(struct align_input *in, struct align_region *r, const struct align_vma *v)
 {
-	static const char *const names[] = { "size", "rss", "pss", "anonymous", "lazyfree",
-					     "anon_huge_pages", "swap", "dirty" };
-	int64_t *sums[] = { &r->size, &r->rss, &r->pss, &r->anonymous, &r->lazyfree,
-			    &r->anon_huge_pages, &r->swap, &r->dirty };
-	const int64_t values[] = { v->size, v->rss, v->pss, v->anonymous, v->lazyfree,
-				   v->anon_huge_pages, v->swap, v->dirty };
+	const char *field = !sum_field(&r->size, v->size) ? "size" :
+			    !sum_field(&r->rss, v->rss) ? "rss" :
+			    !sum_field(&r->pss, v->pss) ? "pss" :
+			    !sum_field(&r->anonymous, v->anonymous) ? "anonymous" :
+			    !sum_field(&r->lazyfree, v->lazyfree) ? "lazyfree" :
+			    !sum_field(&r->anon_huge_pages, v->anon_huge_pages) ? "anon_huge_pages" :
+			    !sum_field(&r->swap, v->swap) ? "swap" :
+			    !sum_field(&r->dirty, v->dirty) ? "dirty" : NULL;
 
-	for (size_t f = 0; f < sizeof names / sizeof names[0]; f++) {
-		if (!sum_field(sums[f], values[f])) {
-			in->err = INPUT_OVERFLOW;
-			in->err_vma = in->nvma;
-			in->err_field = names[f];
-			return -1;
-		}
+	if (field != NULL) {
+		in->err = INPUT_OVERFLOW;
+		in->err_vma = in->nvma;
+		in->err_field = field;
+		return -1;
 	}
 	r->count++;
 	r->end = v->end;

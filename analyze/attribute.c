@@ -748,6 +748,12 @@ diff_compute_with(struct db *db, int64_t before, int64_t after, struct diff_vmas
 		goto err;
 	}
 	/* what was not handed over is read from the store: one snapshot once */
+	if (vb == NULL && va == NULL && before != after) {
+		if (diff_vmas_load_two(db, before, after, &own_b, &own_a, d) != 0)
+			goto err;
+		vb = own_b;
+		va = own_a;
+	}
 	if (vb == NULL) {
 		vb = own_b = diff_vmas_new();
 		if (diff_vmas_load(vb, db, before, d) != 0)

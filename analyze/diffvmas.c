@@ -1,5 +1,6 @@
 #include "analyze/diffvmas.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,6 +127,57 @@ diff_vmas_load(struct diff_vmas *s, struct db *db, int64_t id, struct diag *d)
 {
 	return db_vmas_fields_each(db, id, diff_fields,
 				   (int)(sizeof(diff_fields) / sizeof(diff_fields[0])), on_row, s, d);
+}
+
+/* One snapshot loaded on a thread of its own, from a connection of its own. */
+struct loader {
+	struct db *db;
+	int64_t id;
+	struct diff_vmas *s;
+	struct diag d;
+	int rc;
+};
+
+static void *
+loader_main(void *arg)
+{
+	struct loader *l = arg;
+
+	l->rc = diff_vmas_load(l->s, l->db, l->id, &l->d);
+	return NULL;
+}
+
+int
+diff_vmas_load_two(struct db *db, int64_t before, int64_t after, struct diff_vmas **vb,
+		   struct diff_vmas **va, struct diag *d)
+{
+	struct loader l = { NULL, after, NULL, { 0 }, 0 };
+	struct diag ignored;
+	pthread_t t;
+	int rc;
+
+	*vb = diff_vmas_new();
+	*va = diff_vmas_new();
+	l.s = *va;
+	diag_clear(&l.d);
+	diag_clear(&ignored);
+	/* a file's second connection reads after while this one reads before; else one by one */
+	l.db = db_open_again(db, &ignored);
+	if (l.db == NULL || pthread_create(&t, NULL, loader_main, &l) != 0) {
+		db_free(l.db);
+		return diff_vmas_load(*vb, db, before, d) != 0 || diff_vmas_load(*va, db, after, d) != 0
+			       ? -1 : 0;
+	}
+	rc = diff_vmas_load(*vb, db, before, d);
+	pthread_join(t, NULL);
+	db_free(l.db);
+	if (rc != 0)
+		return -1;
+	if (l.rc != 0) {
+		*d = l.d;
+		return -1;
+	}
+	return 0;
 }
 
 struct align_input *

@@ -28,6 +28,13 @@ void diff_vmas_free(struct diff_vmas *s);
 void diff_vmas_add(struct diff_vmas *s, const struct vma *v, const char *role);
 /* Add every VMA of snapshot id from the store; -1 with d filled. */
 int diff_vmas_load(struct diff_vmas *s, struct db *db, int64_t id, struct diag *d);
+/*
+ * New sets *vb and *va of snapshots before and after from the store, read
+ * at the same time on two connections when the store is a file (one after
+ * the other in memory); -1 with d filled (the sets are the caller's to free).
+ */
+int diff_vmas_load_two(struct db *db, int64_t before, int64_t after, struct diff_vmas **vb,
+		       struct diff_vmas **va, struct diag *d);
 /* Its regions, for align_inputs (they move into the alignment once). */
 struct align_input *diff_vmas_regions(struct diff_vmas *s);
 /* VMAs whose name the Go runtime set ("[anon: Go: ...]"). */

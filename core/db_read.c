@@ -355,8 +355,13 @@ db_vmas_fields_each(struct db *db, int64_t id, const enum vma_field *fields, int
 		v.perms = col_text(st, 2);
 		v.path = col_text(st, 3);
 		v.role = col_text(st, 4);
-		for (f = 0; f < nfields; f++)
-			v.field[fields[f]] = col_opt(st, 5 + f);
+		/* one locked call a column: the value is read on this connection's thread */
+		for (f = 0; f < nfields; f++) {
+			sqlite3_value *x = sqlite3_column_value(st, 5 + f);
+
+			v.field[fields[f]] = sqlite3_value_type(x) == SQLITE_NULL ? -1 :
+					     sqlite3_value_int64(x);
+		}
 		stop = fn(ctx, &v) != 0;
 	}
 	if (!stop && rc != SQLITE_DONE)
