@@ -16,18 +16,21 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/rssgap-bench-diff.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 unset RSSGAP_DB
 
-# median_of CMD...: prints "SECONDS PEAK_KB": the median time of 5 runs, the largest peak
+# median_of CMD...: prints "SECONDS PEAK_KB CPU_SECONDS": the median wall time of 5 runs,
+# the largest peak, the median user+system time (steadier than wall on a busy machine)
 median_of() {
 	: >"$work/times"
+	: >"$work/cpus"
 	peak=0
 	for _ in 1 2 3 4 5; do
-		/usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/err" ||
+		/usr/bin/time -f "%e %M %U %S" -o "$work/time" "$@" >/dev/null 2>"$work/err" ||
 			{ cat "$work/err" >&2; exit 1; }
-		read -r t m <"$work/time"
+		read -r t m u s <"$work/time"
 		echo "$t" >>"$work/times"
+		echo "$u + $s" | bc >>"$work/cpus"
 		[ "$m" -gt "$peak" ] && peak=$m
 	done
-	echo "$(sort -n "$work/times" | sed -n 3p) $peak"
+	echo "$(sort -n "$work/times" | sed -n 3p) $peak $(sort -n "$work/cpus" | sed -n 3p)"
 }
 
 bundle() { # N AFTER OUT
@@ -54,19 +57,19 @@ for n in $SIZES; do
 	set -- $(median_of sh -c 'gzip -dc "$1" >/dev/null && gzip -dc "$2" >/dev/null' sh "$b" "$a")
 	gz=$1
 	set -- $(median_of "$RSSGAP" diff --db "$work/s.db" 1 2)
-	st_t=$1 st_kb=$2
+	st_t=$1 st_kb=$2 st_c=$3
 	set -- $(median_of "$RSSGAP" diff "$b" "$a")
-	bu_t=$1 bu_kb=$2
+	bu_t=$1 bu_kb=$2 bu_c=$3
 	printf '%8d vs %d VMAs: from the store %5.2f s, %4d MiB; from the bundles %5.2f s, %4d MiB; gzip -dc of both %5.2f s\n' \
 		"$n" "$n" "$st_t" $((st_kb / 1024)) "$bu_t" $((bu_kb / 1024)) "$gz"
-	printf '          per VMA (both sides): store %d B, bundles %d B of peak RSS\n' \
-		$((st_kb * 1024 / (2 * n))) $((bu_kb * 1024 / (2 * n)))
+	printf '          CPU (user+sys): store %5.2f s, bundles %5.2f s; peak RSS per VMA (both sides): store %d B, bundles %d B\n' \
+		"$st_c" "$bu_c" $((st_kb * 1024 / (2 * n))) $((bu_kb * 1024 / (2 * n)))
 	if [ -n "$BASE" ]; then
 		set -- $(median_of "$BASE" diff --db "$work/s.db" 1 2)
-		bs_t=$1 bs_kb=$2
+		bs_t=$1 bs_kb=$2 bs_c=$3
 		set -- $(median_of "$BASE" diff "$b" "$a")
-		printf '          %s: from the store %5.2f s, %4d MiB; from the bundles %5.2f s, %4d MiB\n' \
-			"$BASE" "$bs_t" $((bs_kb / 1024)) "$1" $(($2 / 1024))
+		printf '          %s: from the store %5.2f s, %4d MiB (CPU %5.2f s); from the bundles %5.2f s, %4d MiB (CPU %5.2f s)\n' \
+			"$BASE" "$bs_t" $((bs_kb / 1024)) "$bs_c" "$1" $(($2 / 1024)) "$3"
 	fi
 	rm -f "$b" "$a" "$work/s.db" "$work/s.db-wal" "$work/s.db-shm"
 done
