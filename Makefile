@@ -88,6 +88,7 @@ ANALYZE_SRCS = \
 	analyze/fleetstat.c \
 	analyze/memspace.c \
 	analyze/notes.c \
+	analyze/rank.c \
 	analyze/rolemem.c \
 	analyze/snapshot.c \
 	analyze/topvma.c \

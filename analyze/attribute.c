@@ -8,6 +8,7 @@
 #include "analyze/align.h"
 #include "analyze/credit.h"
 #include "analyze/diffvmas.h"
+#include "analyze/rank.h"
 #include "analyze/words.h"
 #include "core/buf.h"
 #include "core/num.h"
@@ -293,168 +294,6 @@ region_growth(const struct region_delta *r)
 	return r->rss_after - r->rss_before;
 }
 
-/*
- * One pair of the alignment as the regions are ranked: its Rss growth and
- * its after range. Regions are ranked by growth, then by their after range
- * as text ("7f00-7f80", "" for none), then in alignment order; every region
- * list of the result is the first few of such a ranking, picked without
- * making a region_delta of every pair.
- */
-struct ranked {
-	int64_t growth;
-	uint64_t after_start, after_end;
-	uint32_t pair;
-	uint32_t has_after;
-	int credit;		/* index into credits[] (growing_pairs), else -1 */
-};
-
-/* Hex digits of x as PRIx64 prints it. */
-static int
-hex_len(uint64_t x)
-{
-	return x == 0 ? 1 : (64 - __builtin_clzll(x) + 3) / 4;
-}
-
-/*
- * x and y compared as their hex text is when a '-' or the end follows it
- * (both below every digit): digit by digit, then the shorter first.
- */
-static int
-cmp_hex(uint64_t x, uint64_t y)
-{
-	int lx = hex_len(x), ly = hex_len(y);
-	uint64_t ax = lx == 16 ? x : x << (4 * (16 - lx));
-	uint64_t ay = ly == 16 ? y : y << (4 * (16 - ly));
-
-	if (ax != ay)
-		return ax < ay ? -1 : 1;
-	return (lx > ly) - (lx < ly);
-}
-
-/* strcmp of the after ranges as format_range writes them. */
-static int
-cmp_after_text(const struct ranked *a, const struct ranked *b)
-{
-	int c;
-
-	if (!a->has_after || !b->has_after)
-		return (int)a->has_after - (int)b->has_after;
-	c = cmp_hex(a->after_start, b->after_start);
-	return c != 0 ? c : cmp_hex(a->after_end, b->after_end);
-}
-
-/* Largest growth first, then the after range as text, then alignment order. */
-static int
-cmp_growth(const void *x, const void *y)
-{
-	const struct ranked *a = x, *b = y;
-	int c;
-
-	if (a->growth != b->growth)
-		return a->growth > b->growth ? -1 : 1;
-	if ((c = cmp_after_text(a, b)) != 0)
-		return c;
-	return (a->pair > b->pair) - (a->pair < b->pair);
-}
-
-/* Largest change either way first, then as cmp_growth. */
-static int
-cmp_change(const void *x, const void *y)
-{
-	const struct ranked *a = x, *b = y;
-	int64_t ma = llabs(a->growth), mb = llabs(b->growth);
-
-	if (ma != mb)
-		return ma > mb ? -1 : 1;
-	return cmp_growth(x, y);
-}
-
-/* The ranking entry of every pair. */
-static struct ranked *
-rank_pairs(const struct alignment *al)
-{
-	struct ranked *e = xcalloc(al->npairs + 1, sizeof(*e));
-	size_t i;
-
-	for (i = 0; i < al->npairs; i++) {
-		const struct align_pair *p = &al->pairs[i];
-		const struct align_region *b = p->before >= 0 ? &al->before[p->before] : NULL;
-		const struct align_region *a = p->after >= 0 ? &al->after[p->after] : NULL;
-
-		e[i].growth = (a != NULL ? nz(a->rss) : 0) - (b != NULL ? nz(b->rss) : 0);
-		e[i].pair = (uint32_t)i;
-		e[i].credit = -1;
-		e[i].has_after = a != NULL;
-		if (a != NULL) {
-			e[i].after_start = a->start;
-			e[i].after_end = a->end;
-		}
-	}
-	return e;
-}
-
-/* A bounded max-heap under cmp: its top is the worst of the best k kept so far. */
-static void
-sift_down(struct ranked *h, size_t n, size_t i, int (*cmp)(const void *, const void *))
-{
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, worst = i;
-		struct ranked t;
-
-		if (l < n && cmp(&h[l], &h[worst]) > 0)
-			worst = l;
-		if (r < n && cmp(&h[r], &h[worst]) > 0)
-			worst = r;
-		if (worst == i)
-			return;
-		t = h[i];
-		h[i] = h[worst];
-		h[worst] = t;
-		i = worst;
-	}
-}
-
-static void
-sift_up(struct ranked *h, size_t i, int (*cmp)(const void *, const void *))
-{
-	while (i > 0) {
-		size_t parent = (i - 1) / 2;
-		struct ranked t;
-
-		if (cmp(&h[i], &h[parent]) <= 0)
-			return;
-		t = h[i];
-		h[i] = h[parent];
-		h[parent] = t;
-		i = parent;
-	}
-}
-
-/*
- * The first k of e[0..n) under cmp, of credit credit (-1: any), in order,
- * into out (room for k); returns how many. O(n log k).
- */
-static size_t
-first_k(const struct ranked *e, size_t n, size_t k, int (*cmp)(const void *, const void *),
-	int credit, struct ranked *out)
-{
-	size_t m = 0, i;
-
-	for (i = 0; i < n && k > 0; i++) {
-		if (credit >= 0 && e[i].credit != credit)
-			continue;
-		if (m < k) {
-			out[m] = e[i];
-			sift_up(out, m++, cmp);
-		} else if (cmp(&e[i], &out[0]) < 0) {
-			out[0] = e[i];
-			sift_down(out, m, 0, cmp);
-		}
-	}
-	qsort(out, m, sizeof(*out), cmp);
-	return m;
-}
-
 static void
 region_release(struct region_delta *r)
 {
@@ -614,7 +453,7 @@ make_findings(struct diff_result *r, const struct alignment *al, struct ranked *
 		f->runtime_known = c->runtime_known;
 		f->unexplained = c->unexplained;
 		/* the credit's regions that grew, largest growth first */
-		m = first_k(growing, ngrowing, k, cmp_growth, i, best);
+		m = rank_first_k(growing, ngrowing, k, rank_by_growth, i, best);
 		f->regions = m > 0 ? xcalloc(m, sizeof(*f->regions)) : NULL;
 		for (j = 0; j < m; j++)
 			region_of(&f->regions[f->nregions++], al, &best[j]);
@@ -784,7 +623,7 @@ diff_compute_with(struct db *db, int64_t before, int64_t after, struct diff_vmas
 	}
 	ranked = rank_pairs(al);
 	top = xcalloc(k + 1, sizeof(*top));
-	r->ntop = (int)first_k(ranked, al->npairs, k, cmp_change, -1, top);
+	r->ntop = (int)rank_first_k(ranked, al->npairs, k, rank_by_change, -1, top);
 	r->top_regions = xcalloc((size_t)r->ntop + 1, sizeof(*r->top_regions));
 	for (i = 0; i < (size_t)r->ntop; i++)
 		region_of(&r->top_regions[i], al, &top[i]);
