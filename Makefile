@@ -81,12 +81,15 @@ INGEST_SRCS = \
 
 ANALYZE_SRCS = \
 	analyze/align.c \
+	analyze/align_input.c \
 	analyze/attribute.c \
 	analyze/credit.c \
+	analyze/diffvmas.c \
 	analyze/fleet.c \
 	analyze/fleetstat.c \
 	analyze/memspace.c \
 	analyze/notes.c \
+	analyze/rank.c \
 	analyze/rolemem.c \
 	analyze/sites.c \
 	analyze/snapshot.c \
@@ -243,6 +246,7 @@ bench: rssgap $(B)/bench/align_bench $(B)/bench/store_floor
 	@STORE_FLOOR=./$(B)/bench/store_floor sh bench/run.sh
 	@echo "== alignment of synthetic snapshots"
 	@./$(B)/bench/align_bench
+	@sh bench/diff.sh
 	@sh bench/pprof.sh
 	@sh bench/fleet.sh
 

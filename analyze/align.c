@@ -1,12 +1,10 @@
 /*
- * Alignment of two snapshots (see align.h).
+ * Alignment of two snapshots (see align.h); their regions come from
+ * analyze/align_input.c, which gives every region a key.
  *
- * Every VMA gets a key: "exe" for the main executable, ROLE ":" normalised
- * basename for a file, the name for a named mapping, the role for an
- * anonymous one. Keys are interned once for both sides, so a key is a small
- * integer and pairing by identity is a lookup in counting-sorted arrays. An
- * anonymous VMA right after a file-backed VMA of the same role (a library's
- * .bss, classified "lib") takes that file's key: it belongs to the file.
+ * Each input interns its own keys; here they are interned once more for
+ * both sides, so a key is a small integer and pairing by identity is a
+ * lookup in counting-sorted arrays.
  *
  * Passes, each linear or O(n log n):
  *   1. keyed regions (file, name, exe) pair by key and occurrence rank;
@@ -22,7 +20,7 @@
  *      moved alone (a library relocated away from its neighbours) or thread
  *      stacks created in another order must not strand regions.
  */
-#include "analyze/align.h"
+#include "analyze/align_int.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -38,40 +36,9 @@
 #define SKIP_COST 1.0
 #define MATCH_MAX (2 * SKIP_COST)
 
-enum key_kind { KIND_ANON, KIND_FILE, KIND_NAME, KIND_EXE };
-
-/* Roles whose anonymous regions sit at addresses the Go runtime or TSan choose, not ASLR. */
-static const char *const order_roles[] = { "go-heap", "go-runtime", "race-shadow" };
-
-/* One interned key. */
-struct key_entry {
-	uint64_t hash;
-	size_t off;		/* in text */
-	size_t len;
-	unsigned char kind;	/* enum key_kind */
-	unsigned char ordered;	/* anonymous key of an order_roles role */
-};
-
-/* A slot of the open-addressing table: id + 1 (0 empty) and the hash's low bits. */
-struct key_slot {
-	uint32_t id1;
-	uint32_t hash_lo;
-};
-
-/* The keys of both sides, interned: id -> text, kind. */
-struct intern {
-	struct buf text;	/* keys, each NUL-terminated */
-	struct key_entry *e;
-	size_t n, cap;
-	struct key_slot *slots;
-	size_t nslots;
-};
-
 /* One snapshot being aligned. */
 struct side {
 	const char *name;	/* "before", "after" for messages */
-	const struct align_vma *vma;
-	size_t nvma;
 	struct align_region *reg;
 	size_t nreg;
 	uint32_t *key;		/* region -> key id */
@@ -84,10 +51,11 @@ struct side {
 	char *arena;		/* identities */
 };
 
-/* What align_snapshots returns; the public part comes first. */
+/* What align_inputs and align_snapshots return; the public part comes first. */
 struct alignment_impl {
 	struct alignment pub;
 	char *arena_before, *arena_after;
+	struct align_input *own_before, *own_after;	/* align_snapshots' inputs */
 };
 
 /* Scratch for the gap matcher. */
@@ -96,280 +64,11 @@ struct matcher {
 	unsigned char step[(ALIGN_DP_MAX + 1) * (ALIGN_DP_MAX + 1)];
 };
 
-static uint64_t
-hash_bytes(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h ^ (h >> 29);
-}
-
-/* Equal strings; most are the same pointer (roles come from the rules). */
+/* Equal strings; most are the same pointer (each input interns its roles and perms). */
 static inline int
 same_str(const char *x, const char *y)
 {
 	return x == y || strcmp(x, y) == 0;
-}
-
-static void
-intern_release(struct intern *in)
-{
-	buf_release(&in->text);
-	free(in->e);
-	free(in->slots);
-}
-
-static void
-intern_rehash(struct intern *in, size_t nslots)
-{
-	free(in->slots);
-	in->slots = xcalloc(nslots, sizeof *in->slots);
-	in->nslots = nslots;
-	for (size_t id = 0; id < in->n; id++) {
-		size_t s = in->e[id].hash & (nslots - 1);
-
-		while (in->slots[s].id1 != 0)
-			s = (s + 1) & (nslots - 1);
-		in->slots[s].id1 = (uint32_t)(id + 1);
-		in->slots[s].hash_lo = (uint32_t)in->e[id].hash;
-	}
-}
-
-static int
-role_ordered(const char *role)
-{
-	for (size_t i = 0; i < sizeof order_roles / sizeof order_roles[0]; i++)
-		if (strcmp(role, order_roles[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* The id of key s[0..n) of kind kind, added when new. */
-static uint32_t
-intern_key(struct intern *in, const char *s, size_t n, enum key_kind kind, const char *role)
-{
-	uint64_t h = hash_bytes(s, n);
-	size_t slot;
-	struct key_entry *e;
-
-	if (in->nslots == 0)
-		intern_rehash(in, 64);
-	slot = h & (in->nslots - 1);
-	while (in->slots[slot].id1 != 0) {
-		if (in->slots[slot].hash_lo == (uint32_t)h) {
-			size_t id = in->slots[slot].id1 - 1;
-
-			e = &in->e[id];
-			if (e->hash == h && e->len == n && memcmp(in->text.data + e->off, s, n) == 0)
-				return (uint32_t)id;
-		}
-		slot = (slot + 1) & (in->nslots - 1);
-	}
-	if (in->n == in->cap) {
-		in->cap = in->cap ? size_mul(in->cap, 2) : 64;
-		in->e = xreallocarray(in->e, in->cap, sizeof *in->e);
-	}
-	e = &in->e[in->n];
-	e->off = in->text.len;
-	e->len = n;
-	e->hash = h;
-	e->kind = (unsigned char)kind;
-	e->ordered = (unsigned char)(kind == KIND_ANON && role_ordered(role));
-	buf_add(&in->text, s, n);
-	buf_putc(&in->text, '\0');
-	in->slots[slot].id1 = (uint32_t)(in->n + 1);
-	in->slots[slot].hash_lo = (uint32_t)h;
-	in->n++;
-	if (in->n * 2 > in->nslots)
-		intern_rehash(in, size_mul(in->nslots, 2));
-	return (uint32_t)(in->n - 1);
-}
-
-/*
- * Append to key the basename of path[0..n) without " (deleted)" and with a
- * version after ".so" replaced by "#": libfoo.so.1.2 -> libfoo.so.#,
- * libm-2.32.so -> libm-#.so (a version before ".so" needs a dot, so
- * ld-linux-x86-64.so.2 keeps its "-64").
- */
-static void
-add_file_name(struct buf *key, const char *path, size_t n)
-{
-	static const char deleted[] = " (deleted)";
-	const size_t dn = sizeof deleted - 1;
-	const char *base;
-	size_t bn, cut;
-
-	if (n >= dn && memcmp(path + n - dn, deleted, dn) == 0)
-		n -= dn;
-	base = path;
-	for (size_t i = 0; i < n; i++)
-		if (path[i] == '/')
-			base = path + i + 1;
-	bn = n - (size_t)(base - path);
-	/* The last ".so." followed only by digits and dots, with a digit first. */
-	cut = bn;
-	for (size_t i = bn; i >= 4; i--) {
-		size_t p = i - 4, j;
-
-		if (memcmp(base + p, ".so.", 4) != 0)
-			continue;
-		if (p + 4 >= bn || base[p + 4] < '0' || base[p + 4] > '9')
-			break;
-		for (j = p + 4; j < bn; j++)
-			if ((base[j] < '0' || base[j] > '9') && base[j] != '.')
-				break;
-		if (j == bn)
-			cut = p + 4;
-		break;
-	}
-	/* A glibc-style version before ".so": libm-2.32.so -> libm-#.so (a dot required). */
-	for (size_t i = 0; i + 3 <= cut; i++) {
-		size_t j = i + 1, dots = 0;
-
-		if (base[i] != '-' || j >= cut || base[j] < '0' || base[j] > '9')
-			continue;
-		while (j < cut && ((base[j] >= '0' && base[j] <= '9') || base[j] == '.')) {
-			dots += base[j] == '.';
-			j++;
-		}
-		/* The run swallowed the dot of ".so": give it back. */
-		if (j + 2 <= cut && j > i + 1 && base[j - 1] == '.' && memcmp(base + j, "so", 2) == 0 &&
-		    (j + 2 == cut || base[j + 2] == '.')) {
-			j--;
-			dots--;
-			if (dots > 0 && base[j - 1] != '.') {
-				buf_add(key, base, i + 1);
-				buf_putc(key, '#');
-				buf_add(key, base + j, cut - j);
-				if (cut < bn)
-					buf_putc(key, '#');
-				return;
-			}
-		}
-	}
-	buf_add(key, base, cut);
-	if (cut < bn)
-		buf_putc(key, '#');
-}
-
-/* Build v's key into key; returns its kind. */
-static enum key_kind
-vma_key(struct buf *key, const struct align_vma *v)
-{
-	buf_reset(key);
-	if (strcmp(v->role, "exe") == 0) {
-		buf_puts(key, "exe");
-		return KIND_EXE;
-	}
-	if (v->path[0] == '/') {
-		buf_puts(key, v->role);
-		buf_putc(key, ':');
-		add_file_name(key, v->path, strlen(v->path));
-		return KIND_FILE;
-	}
-	if (v->path[0] != '\0') {
-		buf_puts(key, v->path);
-		return KIND_NAME;
-	}
-	buf_puts(key, v->role);
-	return KIND_ANON;
-}
-
-/* Add one VMA's field into a region's sum: -1 if either is unknown. */
-static int
-sum_field(int64_t *sum, int64_t value, const struct side *s, size_t i, const char *field,
-	  struct diag *d)
-{
-	if (*sum < 0)
-		return 0;
-	if (value < 0) {
-		*sum = -1;
-		return 0;
-	}
-	if (__builtin_add_overflow(*sum, value, sum))
-		return diag_fail(d, DIAG_FORMAT, 0,
-				 "%s of region at vma %zu of %s overflows (expected a sum below 2^63)",
-				 field, i, s->name);
-	return 0;
-}
-
-static int
-region_add(struct align_region *r, const struct side *s, size_t i, struct diag *d)
-{
-	const struct align_vma *v = &s->vma[i];
-
-	if (sum_field(&r->size, v->size, s, i, "size", d) < 0 ||
-	    sum_field(&r->rss, v->rss, s, i, "rss", d) < 0 ||
-	    sum_field(&r->pss, v->pss, s, i, "pss", d) < 0 ||
-	    sum_field(&r->anonymous, v->anonymous, s, i, "anonymous", d) < 0 ||
-	    sum_field(&r->lazyfree, v->lazyfree, s, i, "lazyfree", d) < 0 ||
-	    sum_field(&r->anon_huge_pages, v->anon_huge_pages, s, i, "anon_huge_pages", d) < 0 ||
-	    sum_field(&r->swap, v->swap, s, i, "swap", d) < 0 ||
-	    sum_field(&r->dirty, v->dirty, s, i, "dirty", d) < 0)
-		return -1;
-	r->count++;
-	r->end = v->end;
-	return 0;
-}
-
-/* Group s's VMAs into regions, keys interned into in. */
-static int
-build_regions(struct side *s, struct intern *in, struct buf *scratch, struct diag *d)
-{
-	size_t cap = s->nvma ? s->nvma : 1;
-	struct align_region *cur = NULL;
-	enum key_kind cur_kind = KIND_ANON;
-	uint32_t prev_id = 0;
-
-	s->reg = xcalloc(cap, sizeof *s->reg);
-	s->key = xcalloc(cap, sizeof *s->key);
-	for (size_t i = 0; i < s->nvma; i++) {
-		const struct align_vma *v = &s->vma[i];
-		enum key_kind kind;
-		uint32_t id;
-
-		if (v->role == NULL || v->path == NULL || v->perms == NULL)
-			return diag_fail(d, DIAG_FORMAT, 0,
-					 "vma %zu of %s lacks a role, path or perms (expected strings)",
-					 i, s->name);
-		if (v->end < v->start || (i > 0 && v->start < s->vma[i - 1].end))
-			return diag_fail(d, DIAG_FORMAT, 0,
-					 "vma %zu of %s out of address order (\"%llx-%llx\") (expected ascending, non-overlapping ranges)",
-					 i, s->name, (unsigned long long)v->start,
-					 (unsigned long long)v->end);
-		/* Runs of VMAs of one file or role share a key: skip the hashing. */
-		if (i > 0 && same_str(v->path, s->vma[i - 1].path) &&
-		    same_str(v->role, s->vma[i - 1].role)) {
-			id = prev_id;
-			kind = (enum key_kind)in->e[id].kind;
-		} else {
-			kind = vma_key(scratch, v);
-			id = intern_key(in, scratch->data, scratch->len, kind, v->role);
-		}
-		prev_id = id;
-		if (cur != NULL && cur->end == v->start && same_str(cur->role, v->role) &&
-		    (id == s->key[s->nreg - 1] || (kind == KIND_ANON && cur_kind == KIND_FILE))) {
-			if (region_add(cur, s, i, d) < 0)
-				return -1;
-			continue;
-		}
-		cur = &s->reg[s->nreg];
-		s->key[s->nreg] = id;
-		s->nreg++;
-		cur_kind = kind;
-		cur->first = i;
-		cur->start = v->start;
-		cur->end = v->start;
-		cur->role = v->role;
-		cur->path = v->path;
-		if (region_add(cur, s, i, d) < 0)
-			return -1;
-	}
-	return 0;
 }
 
 static size_t
@@ -533,7 +232,7 @@ match_cost(const struct side *b, size_t rb, const struct side *a, size_t ra, int
 	if (strict && !same_role)
 		return 2 * MATCH_MAX;
 	cost = 0.25 * fabs(b->log_span[rb] - a->log_span[ra]);
-	if (!same_str(b->vma[x->first].perms, a->vma[y->first].perms))
+	if (!same_str(x->perms, y->perms))
 		cost += 0.5;
 	if (!same_role)
 		cost += 1.5;
@@ -728,7 +427,6 @@ side_alloc(struct side *s)
 {
 	size_t n = s->nreg ? s->nreg : 1;
 
-	s->reg = xreallocarray(s->reg, n, sizeof *s->reg);
 	s->partner = xcalloc(n, sizeof *s->partner);
 	for (size_t r = 0; r < s->nreg; r++)
 		s->partner[r] = -1;
@@ -743,32 +441,97 @@ side_alloc(struct side *s)
 	}
 }
 
-int
-align_snapshots(const struct align_vma *before, size_t nb, const struct align_vma *after,
-		size_t na, struct alignment **out, struct diag *d)
+/* The first reason in's VMAs were refused, as d; 0 when there is none. */
+static int
+input_refused(const struct align_input *in, const char *name, struct diag *d)
 {
-	struct side b = { .name = "before", .vma = before, .nvma = nb };
-	struct side a = { .name = "after", .vma = after, .nvma = na };
+	switch (in->err) {
+	case INPUT_OK:
+		return 0;
+	case INPUT_STRINGS:
+		return diag_fail(d, DIAG_FORMAT, 0,
+				 "vma %zu of %s lacks a role, path or perms (expected strings)",
+				 in->err_vma, name);
+	case INPUT_ORDER:
+		return diag_fail(d, DIAG_FORMAT, 0,
+				 "vma %zu of %s out of address order (\"%llx-%llx\") (expected ascending, non-overlapping ranges)",
+				 in->err_vma, name, (unsigned long long)in->err_start,
+				 (unsigned long long)in->err_end);
+	case INPUT_OVERFLOW:
+		return diag_fail(d, DIAG_FORMAT, 0,
+				 "%s of region at vma %zu of %s overflows (expected a sum below 2^63)",
+				 in->err_field, in->err_vma, name);
+	}
+	return 0;
+}
+
+/*
+ * Take in's regions into s, their keys as ids of the joint table keys: moved
+ * when move, else copied (the same input on both sides).
+ */
+static void
+side_take(struct side *s, struct align_input *in, int move, struct intern *keys)
+{
+	size_t n = in->nreg ? in->nreg : 1;
+	uint32_t *map = xcalloc(in->keys.n ? in->keys.n : 1, sizeof *map);
+
+	for (size_t k = 0; k < in->keys.n; k++) {
+		const struct key_entry *e = &in->keys.e[k];
+
+		map[k] = intern_key(keys, in->keys.text.data + e->off, e->len,
+				    (enum key_kind)e->kind, e->ordered);
+	}
+	s->nreg = in->nreg;
+	if (move) {
+		s->reg = xreallocarray(in->reg, n, sizeof *s->reg);
+		s->key = xreallocarray(in->key, n, sizeof *s->key);
+		in->reg = NULL;
+		in->key = NULL;
+		in->nreg = in->cap = 0;
+	} else {
+		s->reg = xcalloc(n, sizeof *s->reg);
+		s->key = xcalloc(n, sizeof *s->key);
+		if (in->nreg > 0) {
+			memcpy(s->reg, in->reg, in->nreg * sizeof *s->reg);
+			memcpy(s->key, in->key, in->nreg * sizeof *s->key);
+		}
+	}
+	for (size_t r = 0; r < s->nreg; r++)
+		s->key[r] = map[s->key[r]];
+	free(map);
+}
+
+int
+align_inputs(struct align_input *before, struct align_input *after, struct alignment **out,
+	     struct diag *d)
+{
+	struct side b = { .name = "before" };
+	struct side a = { .name = "after" };
 	struct intern in = { .text = BUF_INIT };
-	struct buf scratch = BUF_INIT;
 	struct alignment_impl *impl = NULL;
 	struct alignment *al;
 	int rc = -1;
 
 	*out = NULL;
-	if ((nb > 0 && before == NULL) || (na > 0 && after == NULL)) {
-		diag_fail(d, DIAG_FORMAT, 0, "no vmas given for %zu vmas (expected an array)",
-			  nb > 0 && before == NULL ? nb : na);
-		goto out;
-	}
 	/* Key ids are 32-bit: far above any VMA cap, but the caller sets the cap. */
-	if (nb >= UINT32_MAX / 2 || na >= UINT32_MAX / 2) {
+	if (before->nvma >= UINT32_MAX / 2 || after->nvma >= UINT32_MAX / 2) {
 		diag_fail(d, DIAG_LIMIT, 0, "too many vmas to align (\"%zu\") (expected fewer than %u a snapshot)",
-			  nb > na ? nb : na, UINT32_MAX / 2);
+			  before->nvma > after->nvma ? before->nvma : after->nvma, UINT32_MAX / 2);
 		goto out;
 	}
-	if (build_regions(&b, &in, &scratch, d) < 0 || build_regions(&a, &in, &scratch, d) < 0)
+	if (input_refused(before, b.name, d) < 0 || input_refused(after, a.name, d) < 0)
 		goto out;
+	if (before->aligned || after->aligned) {
+		diag_fail(d, DIAG_USAGE, 0, "regions of a snapshot aligned twice (expected new inputs)");
+		goto out;
+	}
+	/* the same input on both sides: the after side copies it before the before side takes it */
+	if (after == before)
+		side_take(&a, after, 0, &in);
+	side_take(&b, before, 1, &in);
+	if (after != before)
+		side_take(&a, after, 1, &in);
+	before->aligned = after->aligned = 1;
 	side_alloc(&b);
 	side_alloc(&a);
 	build_identities(&b, &in);
@@ -805,8 +568,39 @@ out:
 	side_release(&b);
 	side_release(&a);
 	intern_release(&in);
-	buf_release(&scratch);
 	return rc;
+}
+
+int
+align_snapshots(const struct align_vma *before, size_t nb, const struct align_vma *after,
+		size_t na, struct alignment **out, struct diag *d)
+{
+	struct align_input *ib, *ia;
+	int rc;
+
+	*out = NULL;
+	if ((nb > 0 && before == NULL) || (na > 0 && after == NULL))
+		return diag_fail(d, DIAG_FORMAT, 0, "no vmas given for %zu vmas (expected an array)",
+				 nb > 0 && before == NULL ? nb : na);
+	if (nb >= UINT32_MAX / 2 || na >= UINT32_MAX / 2)
+		return diag_fail(d, DIAG_LIMIT, 0, "too many vmas to align (\"%zu\") (expected fewer than %u a snapshot)",
+				 nb > na ? nb : na, UINT32_MAX / 2);
+	ib = align_input_new();
+	ia = align_input_new();
+	/* a refused VMA stops its input; align_inputs says which and why */
+	for (size_t i = 0; i < nb && align_input_add(ib, &before[i]) == 0; i++)
+		;
+	for (size_t i = 0; i < na && align_input_add(ia, &after[i]) == 0; i++)
+		;
+	rc = align_inputs(ib, ia, out, d);
+	if (rc != 0) {
+		align_input_free(ib);
+		align_input_free(ia);
+		return rc;
+	}
+	((struct alignment_impl *)*out)->own_before = ib;
+	((struct alignment_impl *)*out)->own_after = ia;
+	return 0;
 }
 
 void
@@ -821,6 +615,8 @@ alignment_free(struct alignment *a)
 	free(a->pairs);
 	free(impl->arena_before);
 	free(impl->arena_after);
+	align_input_free(impl->own_before);
+	align_input_free(impl->own_after);
 	free(impl);
 }
 

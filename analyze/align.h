@@ -14,8 +14,10 @@
  * Every region ends up in exactly one pair; unpaired regions are pairs with
  * one side -1 and a reason. Cost is O(n log n) in the number of VMAs.
  *
- * Inputs are lent; the alignment owns its arrays. Region sums treat an
- * unknown field (-1) as unknown for the whole region (-1).
+ * A snapshot is an align_input: its VMAs are grouped into regions as they
+ * are added, one at a time, so nobody needs to hold them all (memory goes
+ * with regions, not VMAs). Region sums treat an unknown field (-1) as
+ * unknown for the whole region (-1).
  *
  * A region's key: "exe" for the main executable (its anonymous bss too);
  * ROLE ":" basename for a file, without " (deleted)" and with the version
@@ -48,8 +50,9 @@ struct align_vma {
 struct align_region {
 	size_t first, count;	/* VMAs [first, first+count) of its snapshot */
 	uint64_t start, end;	/* first VMA's start, last VMA's end */
-	const char *role;	/* lent from the input */
-	const char *path;	/* lent from the input: the first VMA's path */
+	const char *role;	/* owned by the input */
+	const char *path;	/* owned by the input: the first VMA's path */
+	const char *perms;	/* owned by the input: the first VMA's perms */
 	char *identity;		/* owned by the alignment: KEY#RANK ("lib:libc.so.##0", "exe#0", "go-heap#0") */
 	int64_t size, rss, pss, anonymous, lazyfree, anon_huge_pages, swap, dirty;
 };
@@ -77,8 +80,33 @@ struct alignment {
 	size_t npairs;
 };
 
+/* One snapshot's regions, built VMA by VMA. */
+struct align_input;
+
+/* A new input without VMAs. */
+struct align_input *align_input_new(void);
+/* Free in (NULL is a no-op); no alignment of it may be in use. */
+void align_input_free(struct align_input *in);
 /*
- * Align before[0..nb) with after[0..na) (each in address order).
+ * Add the snapshot's next VMA (address order); its strings are copied as
+ * needed. -1 when v or an earlier VMA was refused (no strings, out of
+ * order, a sum overflows): the input takes no more, and align_inputs
+ * reports the first refusal.
+ */
+int align_input_add(struct align_input *in, const struct align_vma *v);
+/* VMAs added (and taken). */
+size_t align_input_vmas(const struct align_input *in);
+/*
+ * Align two inputs (before and after may be the same one). Their regions
+ * move into the alignment, so an input aligns once; roles, paths and perms
+ * stay the inputs', which must outlive it. 0 with *out set, or -1 with d
+ * filled (a refused VMA is named with its side, "vma 3 of after ...").
+ */
+int align_inputs(struct align_input *before, struct align_input *after, struct alignment **out,
+		 struct diag *d);
+/*
+ * Align before[0..nb) with after[0..na) (each in address order): both
+ * added to new inputs, which the alignment owns.
  * Returns 0 with *out set, or -1 with d filled.
  */
 int align_snapshots(const struct align_vma *before, size_t nb, const struct align_vma *after,

@@ -7,6 +7,8 @@
 
 #include "analyze/align.h"
 #include "analyze/credit.h"
+#include "analyze/diffvmas.h"
+#include "analyze/rank.h"
 #include "analyze/sites.h"
 #include "analyze/words.h"
 #include "core/buf.h"
@@ -59,103 +61,6 @@ evidence_names(unsigned ev, const char **names, int max)
 	return n;
 }
 
-/* A snapshot's VMAs, loaded for alignment; strings owned here. */
-struct vma_set {
-	struct align_vma *v;
-	size_t n, cap;
-	char **roles;		/* interned role names */
-	int64_t *role_dirty;	/* per interned role: Private_Dirty + Shared_Dirty */
-	size_t nroles;
-};
-
-/* Index of role among s's interned names, added when new. */
-static size_t
-intern_role(struct vma_set *s, const char *role)
-{
-	size_t i;
-
-	for (i = 0; i < s->nroles; i++)
-		if (strcmp(s->roles[i], role) == 0)
-			return i;
-	s->roles = xreallocarray(s->roles, s->nroles + 1, sizeof(char *));
-	s->role_dirty = xreallocarray(s->role_dirty, s->nroles + 1, sizeof(int64_t));
-	s->roles[s->nroles] = xstrdup(role);
-	s->role_dirty[s->nroles] = 0;
-	return s->nroles++;
-}
-
-/* Private_Dirty + Shared_Dirty, -1 when either is unknown. */
-static int64_t
-row_dirty(const struct db_vma_row *row)
-{
-	int64_t p = row->field[VMA_PRIVATE_DIRTY], sh = row->field[VMA_SHARED_DIRTY];
-
-	return p < 0 || sh < 0 ? -1 : p + sh;
-}
-
-static const char *
-intern_perms(const char *perms)
-{
-	static const char *const common[] = { "rw-p", "r--p", "r-xp", "---p", "rwxp", "rw-s",
-					      "r--s", "r-xs", "--xp", "-w-p" };
-	size_t i;
-
-	for (i = 0; i < sizeof(common) / sizeof(common[0]); i++)
-		if (strcmp(common[i], perms) == 0)
-			return common[i];
-	return NULL;
-}
-
-static int
-load_vma(void *ctx, const struct db_vma_row *row)
-{
-	struct vma_set *s = ctx;
-	struct align_vma *v;
-	const char *perms = intern_perms(row->perms);
-	size_t role = intern_role(s, row->role);
-
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 256;
-		s->v = xreallocarray(s->v, s->cap, sizeof(*s->v));
-	}
-	v = &s->v[s->n++];
-	v->start = row->start;
-	v->end = row->end;
-	v->offset = row->offset;
-	v->perms = perms != NULL ? perms : xstrdup(row->perms);
-	v->path = row->path[0] != '\0' ? xstrdup(row->path) : "";
-	v->role = s->roles[role];
-	v->size = row->field[VMA_SIZE];
-	v->rss = row->field[VMA_RSS];
-	v->pss = row->field[VMA_PSS];
-	v->anonymous = row->field[VMA_ANONYMOUS];
-	v->lazyfree = row->field[VMA_LAZYFREE];
-	v->anon_huge_pages = row->field[VMA_ANON_HUGE_PAGES];
-	v->swap = row->field[VMA_SWAP];
-	v->dirty = row_dirty(row);
-	if (v->dirty > 0)
-		s->role_dirty[role] += v->dirty;
-	return 0;
-}
-
-static void
-vma_set_release(struct vma_set *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++) {
-		if (s->v[i].path[0] != '\0')
-			free((char *)s->v[i].path);
-		if (intern_perms(s->v[i].perms) == NULL)
-			free((char *)s->v[i].perms);
-	}
-	for (i = 0; i < s->nroles; i++)
-		free(s->roles[i]);
-	free(s->roles);
-	free(s->role_dirty);
-	free(s->v);
-}
-
 static int64_t
 nz(int64_t v)
 {
@@ -179,7 +84,7 @@ role_slot(struct diff_result *r, const char *role)
 
 /* Every role of either side with its smaps sums (the runtime's side comes with the credits). */
 static void
-fill_roles(struct diff_result *r, const struct vma_set *vb, const struct vma_set *va)
+fill_roles(struct diff_result *r, const struct diff_vmas *vb, const struct diff_vmas *va)
 {
 	const struct snapshot_info *b = r->before, *a = r->after;
 	size_t k;
@@ -205,10 +110,10 @@ fill_roles(struct diff_result *r, const struct vma_set *vb, const struct vma_set
 		d->anon_huge_after = nz(a->roles[i].anon_huge_pages);
 		d->swap_after = nz(a->roles[i].swap);
 	}
-	for (k = 0; k < vb->nroles; k++)
-		role_slot(r, vb->roles[k])->dirty_before = vb->role_dirty[k];
-	for (k = 0; k < va->nroles; k++)
-		role_slot(r, va->roles[k])->dirty_after = va->role_dirty[k];
+	for (k = 0; k < diff_vmas_nroles(vb); k++)
+		role_slot(r, diff_vmas_role(vb, k))->dirty_before = diff_vmas_role_dirty(vb, k);
+	for (k = 0; k < diff_vmas_nroles(va); k++)
+		role_slot(r, diff_vmas_role(va, k))->dirty_after = diff_vmas_role_dirty(va, k);
 	for (i = 0; i < r->nroles; i++)
 		r->roles[i].rss_delta = r->roles[i].rss_after - r->roles[i].rss_before;
 }
@@ -391,34 +296,6 @@ region_growth(const struct region_delta *r)
 	return r->rss_after - r->rss_before;
 }
 
-static int
-cmp_region_growth(const void *x, const void *y)
-{
-	int64_t a = region_growth(x), b = region_growth(y);
-
-	if (a != b)
-		return a > b ? -1 : 1;
-	return strcmp(((const struct region_delta *)x)->after, ((const struct region_delta *)y)->after);
-}
-
-static int
-cmp_region_abs(const void *x, const void *y)
-{
-	int64_t a = llabs(region_growth(x)), b = llabs(region_growth(y));
-
-	if (a != b)
-		return a > b ? -1 : 1;
-	return cmp_region_growth(x, y);
-}
-
-static void
-region_copy(struct region_delta *dst, const struct region_delta *src)
-{
-	*dst = *src;
-	dst->role = xstrdup(src->role);
-	dst->path = xstrdup(src->path);
-}
-
 static void
 region_release(struct region_delta *r)
 {
@@ -498,15 +375,73 @@ growing_role(const struct diff_result *r, const struct role_delta *c)
 	return best != NULL ? best->role : c->role;
 }
 
+/* The region_delta of ranked pair e. */
 static void
-make_findings(struct diff_result *r, struct region_delta *all, size_t nall)
+region_of(struct region_delta *rd, const struct alignment *al, const struct ranked *e)
 {
+	const struct align_pair *p = &al->pairs[e->pair];
+
+	fill_region(rd, p->before >= 0 ? &al->before[p->before] : NULL,
+		    p->after >= 0 ? &al->after[p->after] : NULL, p->how);
+}
+
+/* A pair's role: its after region's, else its before region's. */
+static const char *
+pair_role(const struct alignment *al, const struct ranked *e)
+{
+	const struct align_pair *p = &al->pairs[e->pair];
+
+	return p->after >= 0 ? al->after[p->after].role : al->before[p->before].role;
+}
+
+/*
+ * The pairs whose Rss grew, each with its role's credit, moved to the front
+ * of e[0..n); returns how many. A region's role is one of few strings,
+ * most often the same pointer: the last few are remembered.
+ */
+static size_t
+growing_pairs(const struct diff_result *r, const struct alignment *al, struct ranked *e, size_t n)
+{
+	enum { SEEN = 8 };
+	const char *seen_role[SEEN] = { NULL };
+	int seen_credit[SEEN], next = 0;
+	size_t m = 0, i;
+	int k;
+
+	for (i = 0; i < n; i++) {
+		const char *role;
+		const struct role_delta *c;
+
+		if (e[i].growth <= 0)
+			continue;
+		role = pair_role(al, &e[i]);
+		for (k = 0; k < SEEN && seen_role[k] != role; k++)
+			;
+		if (k == SEEN) {
+			c = credit_of(r, role);
+			k = next;
+			next = (next + 1) % SEEN;
+			seen_role[k] = role;
+			seen_credit[k] = c != NULL ? (int)(c - r->credits) : -1;
+		}
+		e[m] = e[i];
+		e[m++].credit = seen_credit[k];
+	}
+	return m;
+}
+
+static void
+make_findings(struct diff_result *r, const struct alignment *al, struct ranked *growing,
+	      size_t ngrowing)
+{
+	size_t k = r->opts.max_regions > 0 ? (size_t)r->opts.max_regions : 0;
+	struct ranked *best = xcalloc(k + 1, sizeof(*best));
 	int i;
 
 	for (i = 0; i < r->ncredits; i++) {
 		const struct role_delta *c = &r->credits[i];
 		struct finding *f;
-		size_t j;
+		size_t j, m;
 
 		if (!passes(r, c->unexplained))
 			continue;
@@ -519,18 +454,16 @@ make_findings(struct diff_result *r, struct region_delta *all, size_t nall)
 		f->runtime_delta = c->runtime_delta;
 		f->runtime_known = c->runtime_known;
 		f->unexplained = c->unexplained;
-		/* all is sorted by growth: the credit's regions come in that order */
-		for (j = 0; j < nall && f->nregions < r->opts.max_regions; j++) {
-			if (credit_of(r, all[j].role) != c || region_growth(&all[j]) <= 0)
-				continue;
-			f->regions = xreallocarray(f->regions, (size_t)f->nregions + 1,
-						   sizeof(*f->regions));
-			region_copy(&f->regions[f->nregions++], &all[j]);
-		}
+		/* the credit's regions that grew, largest growth first */
+		m = rank_first_k(growing, ngrowing, k, rank_by_growth, i, best);
+		f->regions = m > 0 ? xcalloc(m, sizeof(*f->regions)) : NULL;
+		for (j = 0; j < m; j++)
+			region_of(&f->regions[f->nregions++], al, &best[j]);
 		f->evidence = role_evidence(c, f->regions, f->nregions);
 		f->summary = words_finding(r, c, f->role, f->nregions > 0 ? &f->regions[0] : NULL,
 					   f->evidence);
 	}
+	free(best);
 }
 
 static int
@@ -628,17 +561,24 @@ struct diff_result *
 diff_compute(struct db *db, int64_t before, int64_t after, const struct diff_opts *o,
 	     struct diag *d)
 {
+	return diff_compute_with(db, before, after, NULL, NULL, o, d);
+}
+
+struct diff_result *
+diff_compute_with(struct db *db, int64_t before, int64_t after, struct diff_vmas *vb,
+		  struct diff_vmas *va, const struct diff_opts *o, struct diag *d)
+{
 	struct diff_result *r = xcalloc(1, sizeof(*r));
-	struct vma_set vb = { 0 }, va = { 0 };
+	struct diff_vmas *own_b = NULL, *own_a = NULL;
 	struct alignment *al = NULL;
-	struct region_delta *all = NULL;
-	size_t i, nall = 0;
+	struct ranked *ranked = NULL, *top = NULL;
+	size_t i, ngrowing, k = o->max_regions > 0 ? (size_t)o->max_regions : 0;
 
 	r->opts = *o;
-	r->before = snapshot_info_load(db, before, d);
+	r->before = snapshot_info_read(db, before, d);
 	if (r->before == NULL)
 		goto err;
-	r->after = snapshot_info_load(db, after, d);
+	r->after = snapshot_info_read(db, after, d);
 	if (r->after == NULL)
 		goto err;
 	if (!r->before->rss_known || !r->after->rss_known) {
@@ -648,19 +588,34 @@ diff_compute(struct db *db, int64_t before, int64_t after, const struct diff_opt
 		diag_hint(d, "capture again where /proc/PID/smaps is readable");
 		goto err;
 	}
-	if (db_vmas_each(db, before, load_vma, &vb, d) != 0 ||
-	    db_vmas_each(db, after, load_vma, &va, d) != 0)
+	/* what was not handed over is read from the store: one snapshot once */
+	if (vb == NULL && va == NULL && before != after) {
+		if (diff_vmas_load_two(db, before, after, &own_b, &own_a, d) != 0)
+			goto err;
+		vb = own_b;
+		va = own_a;
+	}
+	if (vb == NULL) {
+		vb = own_b = diff_vmas_new();
+		if (diff_vmas_load(vb, db, before, d) != 0)
+			goto err;
+	}
+	if (va == NULL && after == before && own_b != NULL) {
+		va = vb;
+	} else if (va == NULL) {
+		va = own_a = diff_vmas_new();
+		if (diff_vmas_load(va, db, after, d) != 0)
+			goto err;
+	}
+	r->before->go_named = diff_vmas_go_named(vb);
+	r->after->go_named = diff_vmas_go_named(va);
+	if (align_inputs(diff_vmas_regions(vb), diff_vmas_regions(va), &al, d) != 0)
 		goto err;
-	if (align_snapshots(vb.v, vb.n, va.v, va.n, &al, d) != 0)
-		goto err;
-	fill_roles(r, &vb, &va);
+	fill_roles(r, vb, va);
 	fill_credits(r);
-	all = xcalloc(al->npairs, sizeof(*all));
 	for (i = 0; i < al->npairs; i++) {
 		const struct align_pair *p = &al->pairs[i];
 
-		fill_region(&all[nall++], p->before >= 0 ? &al->before[p->before] : NULL,
-			    p->after >= 0 ? &al->after[p->after] : NULL, p->how);
 		if (p->before >= 0 && p->after >= 0)
 			r->pairs++;
 		else if (p->before >= 0)
@@ -668,15 +623,16 @@ diff_compute(struct db *db, int64_t before, int64_t after, const struct diff_opt
 		else
 			r->only_after++;
 	}
-	qsort(all, nall, sizeof(*all), cmp_region_growth);
-	make_findings(r, all, nall);
-	if (r->nfindings > 1)
-		qsort(r->findings, (size_t)r->nfindings, sizeof(*r->findings), cmp_finding);
-	qsort(all, nall, sizeof(*all), cmp_region_abs);
-	r->ntop = (int)(nall < (size_t)o->max_regions ? nall : (size_t)o->max_regions);
+	ranked = rank_pairs(al);
+	top = xcalloc(k + 1, sizeof(*top));
+	r->ntop = (int)rank_first_k(ranked, al->npairs, k, rank_by_change, -1, top);
 	r->top_regions = xcalloc((size_t)r->ntop + 1, sizeof(*r->top_regions));
 	for (i = 0; i < (size_t)r->ntop; i++)
-		region_copy(&r->top_regions[i], &all[i]);
+		region_of(&r->top_regions[i], al, &top[i]);
+	ngrowing = growing_pairs(r, al, ranked, al->npairs);
+	make_findings(r, al, ranked, ngrowing);
+	if (r->nfindings > 1)
+		qsort(r->findings, (size_t)r->nfindings, sizeof(*r->findings), cmp_finding);
 	if (r->nfindings > 0)
 		r->verdict = VERDICT_UNEXPLAINED;
 	else if (r->rss_delta > 0 && passes(r, r->rss_delta))
@@ -686,12 +642,11 @@ diff_compute(struct db *db, int64_t before, int64_t after, const struct diff_opt
 	fill_classes(r);
 	make_headline(r);
 	make_cgroup_note(r);
-	for (i = 0; i < nall; i++)
-		region_release(&all[i]);
-	free(all);
+	free(ranked);
+	free(top);
 	alignment_free(al);
-	vma_set_release(&vb);
-	vma_set_release(&va);
+	diff_vmas_free(own_b);
+	diff_vmas_free(own_a);
 	r->sites = site_diff_load(db, before, after, d);
 	if (r->sites == NULL) {
 		diff_result_free(r);
@@ -701,8 +656,8 @@ diff_compute(struct db *db, int64_t before, int64_t after, const struct diff_opt
 	return r;
 err:
 	alignment_free(al);
-	vma_set_release(&vb);
-	vma_set_release(&va);
+	diff_vmas_free(own_b);
+	diff_vmas_free(own_a);
 	diff_result_free(r);
 	return NULL;
 }

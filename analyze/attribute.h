@@ -124,6 +124,16 @@ void diff_opts_default(struct diff_opts *o);
 /* Compare snapshot before with after; NULL with d filled. */
 struct diff_result *diff_compute(struct db *db, int64_t before, int64_t after,
 				 const struct diff_opts *o, struct diag *d);
+struct diff_vmas;
+/*
+ * diff_compute with the VMAs of either side already gathered (as ingest read
+ * them, analyze/diffvmas.h); NULL: read from the store. Their regions move
+ * into the alignment, so each set serves one diff; vb and va may be the
+ * same set (a snapshot against itself). The caller frees them.
+ */
+struct diff_result *diff_compute_with(struct db *db, int64_t before, int64_t after,
+				      struct diff_vmas *vb, struct diff_vmas *va,
+				      const struct diff_opts *o, struct diag *d);
 /* Free r (NULL is a no-op). */
 void diff_result_free(struct diff_result *r);
 /* "unexplained-growth", "explained-growth", "no-growth". */

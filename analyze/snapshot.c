@@ -222,6 +222,18 @@ on_role(void *ctx, const struct db_role_totals *r)
 struct snapshot_info *
 snapshot_info_load(struct db *db, int64_t id, struct diag *d)
 {
+	struct snapshot_info *info = snapshot_info_read(db, id, d);
+
+	if (info != NULL && db_go_named(db, id, &info->go_named, d) != 0) {
+		snapshot_info_free(info);
+		return NULL;
+	}
+	return info;
+}
+
+struct snapshot_info *
+snapshot_info_read(struct db *db, int64_t id, struct diag *d)
+{
 	struct snapshot_info *info;
 	struct db_snapshot_row row;
 	int rc = db_snapshot_get(db, id, &row, d);
@@ -256,7 +268,6 @@ snapshot_info_load(struct db *db, int64_t id, struct diag *d)
 	    db_kv_each(db, DB_KV_STATUS, id, on_status, info, d) != 0 ||
 	    db_manifest_each(db, id, on_label, info, d) != 0 ||
 	    db_kv_each(db, DB_KV_ERRORS, id, on_error, info, d) != 0 ||
-	    db_go_named(db, id, &info->go_named, d) != 0 ||
 	    db_roles_each(db, id, on_role, info, d) != 0) {
 		snapshot_info_free(info);
 		return NULL;

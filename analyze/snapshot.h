@@ -103,6 +103,11 @@ int snapshot_has_runtime(const struct snapshot_info *info);
 
 /* Load snapshot id; NULL with d filled (not found is DIAG_USAGE). */
 struct snapshot_info *snapshot_info_load(struct db *db, int64_t id, struct diag *d);
+/*
+ * snapshot_info_load without reading the VMAs: go_named is 0, for a caller
+ * that counts it as it reads them (analyze/diffvmas.h).
+ */
+struct snapshot_info *snapshot_info_read(struct db *db, int64_t id, struct diag *d);
 /* Record one runtime number by its MemStats name (others are ignored). */
 void snapshot_set_runtime(struct snapshot_info *info, const char *source, const char *name,
 			  int has_value, int64_t value);

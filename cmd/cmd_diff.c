@@ -4,9 +4,11 @@
 #include <stdlib.h>
 
 #include "analyze/attribute.h"
+#include "analyze/diffvmas.h"
 #include "cmd/commands.h"
 #include "cmd/common.h"
 #include "core/buf.h"
+#include "core/xalloc.h"
 #include "report/diffout.h"
 
 static int cmd_diff(int argc, char **argv);
@@ -79,6 +81,58 @@ const struct cmd_entry cmd_diff_entry = {
 	"Rss is as of the capture.\n",
 };
 
+/*
+ * The VMAs of the bundles diff ingests into an in-memory store, gathered
+ * as ingest reads them instead of stored and read back: by snapshot id.
+ */
+struct gathered {
+	int64_t *id;
+	struct diff_vmas **vmas;
+	size_t n;
+};
+
+static void
+gather(void *ctx, int64_t id, int64_t first_idx, const struct vma *v, const char *const *roles,
+       size_t n)
+{
+	struct gathered *g = ctx;
+	size_t i;
+
+	for (i = 0; i < g->n && g->id[i] != id; i++)
+		;
+	if (i == g->n) {
+		g->id = xreallocarray(g->id, g->n + 1, sizeof(*g->id));
+		g->vmas = xreallocarray(g->vmas, g->n + 1, sizeof(*g->vmas));
+		g->id[g->n] = id;
+		g->vmas[g->n++] = diff_vmas_new();
+	} else if (first_idx == 0) {
+		/* a snapshot rolled back gave its id up: this is another one */
+		diff_vmas_free(g->vmas[i]);
+		g->vmas[i] = diff_vmas_new();
+	}
+	for (size_t k = 0; k < n; k++)
+		diff_vmas_add(g->vmas[i], &v[k], roles[k]);
+}
+
+/* The VMAs gathered for snapshot id; NULL: the store has them. */
+static struct diff_vmas *
+gathered_for(const struct gathered *g, int64_t id)
+{
+	for (size_t i = 0; i < g->n; i++)
+		if (g->id[i] == id)
+			return g->vmas[i];
+	return NULL;
+}
+
+static void
+gathered_release(struct gathered *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		diff_vmas_free(g->vmas[i]);
+	free(g->id);
+	free(g->vmas);
+}
+
 static int
 cmd_diff(int argc, char **argv)
 {
@@ -92,6 +146,7 @@ cmd_diff(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct diff_result *r = NULL;
+	struct gathered g = { NULL, NULL, 0 };
 	struct diff_opts o;
 	struct buf out = BUF_INIT;
 	struct diag d;
@@ -124,6 +179,11 @@ cmd_diff(int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		return cmd_usage_error(&c, "expected BEFORE and AFTER");
+	if (c.db_path == NULL) {
+		/* an in-memory store is gone at exit: its bundles' VMAs need not go in */
+		c.vma_sink = gather;
+		c.vma_sink_ctx = &g;
+	}
 	if (cmd_open_selectors(&c, argv + optind, 2) != 0)
 		return RSSGAP_EXIT_FAIL;
 	rc = RSSGAP_EXIT_FAIL;
@@ -131,7 +191,8 @@ cmd_diff(int argc, char **argv)
 	if (cmd_resolve(&c, argv[optind], &before) != 0 ||
 	    cmd_resolve(&c, argv[optind + 1], &after) != 0)
 		goto out;
-	r = diff_compute(c.db, before, after, &o, &d);
+	r = diff_compute_with(c.db, before, after, gathered_for(&g, before), gathered_for(&g, after),
+			      &o, &d);
 	if (r == NULL) {
 		cmd_print_diag(&d);
 		goto out;
@@ -144,6 +205,7 @@ cmd_diff(int argc, char **argv)
 	rc = check && r->verdict == VERDICT_UNEXPLAINED ? RSSGAP_EXIT_CHECK : RSSGAP_EXIT_OK;
 out:
 	diff_result_free(r);
+	gathered_release(&g);
 	buf_release(&out);
 	cmd_release(&c);
 	return cmd_finish_output(rc);

@@ -248,7 +248,7 @@ worker_main(void *arg)
 	struct worker *w = arg;
 	struct batch_run *br = w->br;
 	struct ingest_stats stats = { 0, 0 };
-	struct ingest_opts o;
+	struct ingest_opts o = { 0 };
 	int i, failures;
 
 	o.lim = &br->c->lim;

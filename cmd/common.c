@@ -313,7 +313,8 @@ cmd_resolve(struct cmd *c, const char *selector, int64_t *id)
 
 	diag_clear(&d);
 	if ((live = live_selector(selector, &pid)) || stat(selector, &st) == 0) {
-		struct ingest_opts o = { &c->lim, c->rules, NULL };
+		struct ingest_opts o = { .lim = &c->lim, .rules = c->rules, .vma_sink = c->vma_sink,
+					 .vma_sink_ctx = c->vma_sink_ctx };
 		struct resolve_ctx r = { { 0, 0 }, 0, 0, selector };
 
 		if (live)
@@ -556,7 +557,7 @@ cmd_resolve_all(struct cmd *c, const char *selector, int64_t **ids, int64_t *n)
 	*n = 0;
 	diag_clear(&d);
 	if (!live_selector(selector, &pid) && stat(selector, &st) == 0) {
-		struct ingest_opts o = { &c->lim, c->rules, NULL };
+		struct ingest_opts o = { .lim = &c->lim, .rules = c->rules };
 		struct resolve_all_ctx r = { NULL, 0, 0, 0 };
 
 		ingest_bundle(c->db, selector, &o, on_resolve_all_event, &r);

@@ -6,6 +6,7 @@
 #ifndef RSSGAP_CMD_COMMON_H
 #define RSSGAP_CMD_COMMON_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -17,6 +18,7 @@
 struct buf;
 struct cmd_entry;
 struct rules;
+struct vma;
 
 struct cmd {
 	const char *name;	/* the command, for messages */
@@ -29,6 +31,10 @@ struct cmd {
 	struct rules *rules;
 	int quiet;
 	char pid_selector[32];	/* --pid N as the selector "/proc/N" (cmd_pid_option) */
+	/* where cmd_resolve's ingest puts VMAs instead of the store (ingest/ingest.h); NULL */
+	void (*vma_sink)(void *ctx, int64_t id, int64_t first_idx, const struct vma *v,
+			 const char *const *roles, size_t n);
+	void *vma_sink_ctx;
 };
 
 /* Exit codes (rssgap(1), EXIT STATUS). */

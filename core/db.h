@@ -241,6 +241,14 @@ struct db_vma_row {
 typedef int (*db_vma_fn)(void *ctx, const struct db_vma_row *v);
 /* Call fn for each VMA of a snapshot in address order. */
 int db_vmas_each(struct db *db, int64_t id, db_vma_fn fn, void *ctx, struct diag *d);
+/*
+ * Call fn for each VMA of a snapshot in address order, reading only start,
+ * end, perms, path, role and fields[0..nfields): the other fields are -1,
+ * dev and vmflags NULL, offset and inode 0, idx the VMA's place (0, 1, ...). Faster than
+ * db_vmas_each when a few fields are needed.
+ */
+int db_vmas_fields_each(struct db *db, int64_t id, const enum vma_field *fields, int nfields,
+			db_vma_fn fn, void *ctx, struct diag *d);
 /* Call fn for the n VMAs with the largest Rss. */
 int db_vmas_top(struct db *db, int64_t id, int64_t n, db_vma_fn fn, void *ctx, struct diag *d);
 

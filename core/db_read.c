@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/db_int.h"
 #include "core/vma.h"
 #include "core/xalloc.h"
@@ -319,6 +320,56 @@ db_vmas_each(struct db *db, int64_t id, db_vma_fn fn, void *ctx, struct diag *d)
 
 	sqlite3_bind_int64(st, 1, id);
 	return each_row(db, st, vma_call, &c, d, "reading VMAs");
+}
+
+int
+db_vmas_fields_each(struct db *db, int64_t id, const enum vma_field *fields, int nfields,
+		    db_vma_fn fn, void *ctx, struct diag *d)
+{
+	struct buf sql = BUF_INIT;
+	struct db_vma_row v;
+	sqlite3_stmt *st;
+	int64_t n = 0;
+	int f, rc, stop = 0;
+
+	if (nfields < 0 || nfields > VMA_NFIELDS)
+		return diag_fail(d, DIAG_USAGE, 0, "%d VMA fields asked (expected at most %d)", nfields,
+				 VMA_NFIELDS);
+	buf_puts(&sql, "SELECT start, end, perms, path, role");
+	for (f = 0; f < nfields; f++)
+		buf_printf(&sql, ", %s", vma_field_column(fields[f]));
+	/* a snapshot's VMAs are a rowid range: see the vma table */
+	buf_puts(&sql, " FROM vma WHERE id >= ?1 << 24 AND id < (?1 + 1) << 24 ORDER BY id");
+	rc = sqlite3_prepare_v2(db->conn, buf_str(&sql), -1, &st, NULL);
+	buf_release(&sql);
+	if (rc != SQLITE_OK)
+		return db_fail(db, d, "preparing to read VMAs");
+	memset(&v, 0, sizeof(v));
+	for (f = 0; f < VMA_NFIELDS; f++)
+		v.field[f] = -1;
+	sqlite3_bind_int64(st, 1, id);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v.idx = n++;
+		v.start = (uint64_t)sqlite3_column_int64(st, 0);
+		v.end = (uint64_t)sqlite3_column_int64(st, 1);
+		v.perms = col_text(st, 2);
+		v.path = col_text(st, 3);
+		v.role = col_text(st, 4);
+		/* one locked call a column: the value is read on this connection's thread */
+		for (f = 0; f < nfields; f++) {
+			sqlite3_value *x = sqlite3_column_value(st, 5 + f);
+
+			v.field[fields[f]] = sqlite3_value_type(x) == SQLITE_NULL ? -1 :
+					     sqlite3_value_int64(x);
+		}
+		stop = fn(ctx, &v) != 0;
+	}
+	if (!stop && rc != SQLITE_DONE)
+		rc = db_fail(db, d, "reading VMAs");
+	else
+		rc = 0;
+	sqlite3_finalize(st);
+	return rc;
 }
 
 int

@@ -275,6 +275,7 @@ walk(struct ingest *in, struct bundle *b, struct diag *d)
 	int rc;
 
 	in->w = vma_writer_new(in->db);
+	vma_writer_sink(in->w, in->o->vma_sink, in->o->vma_sink_ctx);
 	while ((rc = bundle_next(b, &name, d)) != 0) {
 		if (rc < 0) {
 			/*

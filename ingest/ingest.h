@@ -15,6 +15,7 @@
 #include "core/limits.h"
 
 struct rules;
+struct vma;
 
 /* Where the time went (ingest --stats); one per thread, summed by the caller. */
 struct ingest_stats {
@@ -22,10 +23,23 @@ struct ingest_stats {
 	double store_seconds;	/* inside them: from BEGIN to COMMIT or ROLLBACK */
 };
 
+/*
+ * Where a snapshot's VMAs go instead of the vma table: n VMAs of snapshot
+ * id from idx first_idx on, with their roles, all lent for the call, in
+ * order, from the VMA writer's thread (one call at a time). A snapshot
+ * rolled back (failed, or a duplicate) may have given some: first_idx 0
+ * starts a snapshot's VMAs afresh. For a caller that compares and forgets
+ * (diff of two bundles in an in-memory store): vma_count is still stored.
+ */
+typedef void (*ingest_vma_fn)(void *ctx, int64_t id, int64_t first_idx, const struct vma *v,
+			      const char *const *roles, size_t n);
+
 struct ingest_opts {
 	const struct limits *lim;
 	const struct rules *rules;	/* one user at a time: rules hold match state */
 	struct ingest_stats *stats;	/* NULL: not counted */
+	ingest_vma_fn vma_sink;		/* NULL: VMAs go to the store */
+	void *vma_sink_ctx;
 };
 
 enum ingest_event_kind {

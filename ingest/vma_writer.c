@@ -22,6 +22,8 @@ struct batch {
 
 struct vma_writer {
 	struct db *db;
+	ingest_vma_fn sink;	/* set before the first put */
+	void *sink_ctx;
 	/* the caller's alone */
 	struct batch *cur;
 	struct batch *held, *held_tail;
@@ -82,6 +84,13 @@ free_list(struct batch *b)
 }
 
 void
+vma_writer_sink(struct vma_writer *w, ingest_vma_fn sink, void *ctx)
+{
+	w->sink = sink;
+	w->sink_ctx = ctx;
+}
+
+void
 vma_writer_free(struct vma_writer *w)
 {
 	if (w == NULL)
@@ -110,6 +119,10 @@ write_batch(struct vma_writer *w, struct batch *b, int64_t id)
 	struct diag d;
 
 	diag_clear(&d);
+	if (w->sink != NULL) {
+		w->sink(w->sink_ctx, id, b->first_idx, b->v, b->roles, b->n);
+		return;
+	}
 	if (db_vmas_put(w->db, id, b->first_idx, b->v, b->roles, b->n, &d) != 0) {
 		lock(w);
 		if (!w->failed) {

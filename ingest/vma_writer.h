@@ -28,6 +28,7 @@
 
 #include "core/db.h"
 #include "core/diag.h"
+#include "ingest/ingest.h"
 
 struct vma;
 
@@ -40,6 +41,8 @@ struct vma_writer;
 
 /* New writer storing into db (which must outlive it); no thread yet. */
 struct vma_writer *vma_writer_new(struct db *db);
+/* Hand w's batches to sink (ingest/ingest.h) instead of db_vmas_put (NULL: the store). */
+void vma_writer_sink(struct vma_writer *w, ingest_vma_fn sink, void *ctx);
 /* Stop the thread and free w (NULL is a no-op); anything unsynced is dropped. */
 void vma_writer_free(struct vma_writer *w);
 /*

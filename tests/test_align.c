@@ -449,6 +449,61 @@ test_self(void **state)
 	check_self(JC_SMAPS, 214);
 }
 
+/* An input filled VMA by VMA, with strings that change under it, aligned with itself. */
+static void
+test_input_self(void **state)
+{
+	struct snap s, t;
+	struct align_input *in = align_input_new();
+	struct alignment *al, *ref;
+	struct diag d;
+	char perms[8], path[256];
+
+	(void)state;
+	snap_file(&s, DIR "zeroing-after.smaps");
+	snap_file(&t, DIR "zeroing-after.smaps");
+	/* the input copies what it keeps: the caller's buffers are reused for every VMA */
+	for (size_t i = 0; i < s.n; i++) {
+		struct align_vma v = s.v[i];
+
+		snprintf(perms, sizeof perms, "%s", v.perms);
+		snprintf(path, sizeof path, "%s", v.path);
+		v.perms = perms;
+		v.path = path;
+		assert_int_equal(align_input_add(in, &v), 0);
+		memset(perms, 'x', sizeof perms - 1);
+		memset(path, 'y', sizeof path - 1);
+	}
+	assert_int_equal(align_input_vmas(in), s.n);
+	diag_clear(&d);
+	assert_int_equal(align_inputs(in, in, &al, &d), 0);
+	ref = align_ok(&s, &t);
+	assert_int_equal(al->npairs, ref->npairs);
+	assert_int_equal(al->nbefore, ref->nbefore);
+	assert_int_equal(al->nafter, ref->nafter);
+	for (size_t p = 0; p < al->npairs; p++) {
+		const struct align_region *x = &al->after[al->pairs[p].after];
+		const struct align_region *y = &ref->after[ref->pairs[p].after];
+
+		assert_int_equal(al->pairs[p].before, al->pairs[p].after);
+		assert_int_equal(al->pairs[p].how, ref->pairs[p].how);
+		assert_string_equal(x->identity, y->identity);
+		assert_string_equal(x->path, y->path);
+		assert_string_equal(x->perms, y->perms);
+		assert_string_equal(x->role, y->role);
+		assert_int_equal(x->rss, y->rss);
+		assert_int_equal(x->count, y->count);
+	}
+	/* its regions went into the alignment: it does not align twice */
+	alignment_free(ref);
+	assert_int_equal(align_inputs(in, in, &ref, &d), -1);
+	assert_null(ref);
+	alignment_free(al);
+	align_input_free(in);
+	snap_free(&s);
+	snap_free(&t);
+}
+
 /* Replace every "from" in text with "to" (same length). */
 static void
 replace_all(char *text, const char *from, const char *to)
@@ -849,6 +904,7 @@ main(void)
 		cmocka_unit_test(test_zeroing),
 		cmocka_unit_test(test_go126_bases),
 		cmocka_unit_test(test_self),
+		cmocka_unit_test(test_input_self),
 		cmocka_unit_test(test_lib_upgrade),
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_only_after_cgo),

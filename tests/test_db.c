@@ -77,7 +77,7 @@ on_event(void *ctx, const struct ingest_event *ev)
 static struct events
 ingest(struct world *w, const char *path)
 {
-	struct ingest_opts o = { &w->t.lim, w->t.rules, NULL };
+	struct ingest_opts o = { .lim = &w->t.lim, .rules = w->t.rules };
 	struct events e;
 
 	memset(&e, 0, sizeof(e));

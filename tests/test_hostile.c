@@ -126,7 +126,7 @@ static struct outcome
 run(struct tu_db *w, const char *name, int *snapshots)
 {
 	char path[256];
-	struct ingest_opts o = { &w->lim, w->rules, NULL };
+	struct ingest_opts o = { .lim = &w->lim, .rules = w->rules };
 	struct outcome out;
 
 	memset(&out, 0, sizeof(out));

@@ -223,7 +223,7 @@ on_ingest(void *ctx, const struct ingest_event *ev)
 int64_t
 tu_db_ingest(struct tu_db *w, const char *path)
 {
-	struct ingest_opts o = { &w->lim, w->rules, NULL };
+	struct ingest_opts o = { .lim = &w->lim, .rules = w->rules };
 	struct ingested in = { path, 0 };
 
 	assert_int_equal(ingest_bundle(w->db, path, &o, on_ingest, &in), 0);

@@ -207,4 +207,18 @@ while read -r p; do
 done <<<"$pairs"
 [ -z "$missing" ] && ok "every evidence and pairing word is defined in --help and the docs" ||
 	not_ok "undefined:$missing"
+# Without --db the bundles' VMAs are gathered as ingest reads them, not stored and read
+# back: the diff must be the one a store gives, including a snapshot against itself.
+"$RSSGAP" ingest --quiet --db "$tmp/same.db" $B/zeroing-before.rssgap.tar.gz $B/zeroing-after.rssgap.tar.gz \
+	$B/baseline.rssgap.tar.gz $B/lazyfree-before.rssgap.tar.gz $B/lazyfree-after.rssgap.tar.gz
+differs=""
+for p in "zeroing-before zeroing-after 1 2" "baseline lazyfree-after 3 5" "lazyfree-before lazyfree-before 4 4"; do
+	set -- $p
+	"$RSSGAP" diff --json $B/$1.rssgap.tar.gz $B/$2.rssgap.tar.gz | grep -v '"snapshot": [0-9]' >"$tmp/gathered.json"
+	"$RSSGAP" diff --json --db "$tmp/same.db" "$3" "$4" | grep -v '"snapshot": [0-9]' >"$tmp/stored.json"
+	cmp -s "$tmp/gathered.json" "$tmp/stored.json" || differs="$differs $1:$2"
+	grep -q '"pairs": [1-9]' "$tmp/stored.json" || differs="$differs $1:$2(no pairs)"
+done
+[ -z "$differs" ] && ok "diff of bundles without --db is the diff from a store" ||
+	not_ok "gathered and stored VMAs differ:$differs"
 finish

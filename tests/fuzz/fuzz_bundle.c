@@ -48,7 +48,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct rules *rules;
 	struct outcome o = { 0 };
 	int64_t stored = 0;
-	struct ingest_opts opts;
+	struct ingest_opts opts = { 0 };
 	char path[64];
 	struct db *db;
 	struct diag d;
