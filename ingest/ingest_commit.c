@@ -82,8 +82,8 @@ batch_lost(struct ingest_lock *l, const struct diag *what, ingest_event_fn fn, v
 		diag_clear(&d);
 		diag_where(&d, e->bundle, e->dir[0] != '\0' ? e->dir : NULL);
 		diag_fail(&d, DIAG_DB, 0,
-			  "snapshot %" PRId64 " is not stored: its batch of %zu snapshot%s was rolled"
-			  " back (%s)", e->id, n, n == 1 ? "" : "s", what->message);
+			  "snapshot %" PRId64 " is not stored (its batch of %zu snapshot%s is rolled"
+			  " back): %s", e->id, n, n == 1 ? "" : "s", what->message);
 		diag_hint(&d, "ingest the bundle again: what is stored is kept, the rest goes in");
 		fn(ctx, &ev);
 		free(e->bundle);
