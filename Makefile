@@ -87,6 +87,7 @@ ANALYZE_SRCS = \
 	analyze/memspace.c \
 	analyze/notes.c \
 	analyze/rolemem.c \
+	analyze/sites.c \
 	analyze/snapshot.c \
 	analyze/topvma.c \
 	analyze/words.c
@@ -107,6 +108,7 @@ REPORT_SRCS = \
 	report/pprofout.c \
 	report/scale.c \
 	report/showout.c \
+	report/sitesout.c \
 	report/summary.c \
 	report/text.c
 
@@ -148,6 +150,7 @@ TESTS = \
 	tests/test_rules \
 	tests/test_runtime \
 	tests/test_scale \
+	tests/test_sites \
 	tests/test_smaps \
 	tests/test_truth
 TEST_BINS = $(TESTS:tests/%=$(B)/tests/%)

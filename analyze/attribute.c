@@ -7,6 +7,7 @@
 
 #include "analyze/align.h"
 #include "analyze/credit.h"
+#include "analyze/sites.h"
 #include "analyze/words.h"
 #include "core/buf.h"
 #include "core/num.h"
@@ -21,6 +22,7 @@ diff_opts_default(struct diff_opts *o)
 	o->min_bytes = 8 * MiB;
 	o->min_percent = 5.0;
 	o->max_regions = 10;
+	o->max_sites = 5;
 }
 
 const char *
@@ -690,6 +692,12 @@ diff_compute(struct db *db, int64_t before, int64_t after, const struct diff_opt
 	alignment_free(al);
 	vma_set_release(&vb);
 	vma_set_release(&va);
+	r->sites = site_diff_load(db, before, after, d);
+	if (r->sites == NULL) {
+		diff_result_free(r);
+		return NULL;
+	}
+	site_diff_judge(r->sites, r);
 	return r;
 err:
 	alignment_free(al);
@@ -728,5 +736,6 @@ diff_result_free(struct diff_result *r)
 	free(r->top_regions);
 	free(r->headline);
 	free(r->cgroup_note);
+	site_diff_free(r->sites);
 	free(r);
 }

@@ -22,6 +22,8 @@
 #include "core/db.h"
 #include "core/diag.h"
 
+struct site_diff;		/* analyze/sites.h */
+
 enum verdict {
 	VERDICT_NO_GROWTH,
 	VERDICT_EXPLAINED,
@@ -40,6 +42,7 @@ struct diff_opts {
 	int64_t min_bytes;	/* default 8 MiB */
 	double min_percent;	/* default 5 (% of the before Rss) */
 	int max_regions;	/* regions kept per finding and in top_regions (default 10) */
+	int max_sites;		/* allocation sites a report names per list (default 5) */
 };
 
 /* One role, or one credit (then role is its roles joined by '+'). */
@@ -113,6 +116,7 @@ struct diff_result {
 	char *headline;			/* what happened in one short line (without the verdict) */
 	char *cgroup_note;		/* reconciliation of memory.current, or NULL */
 	int64_t pairs, only_before, only_after;	/* alignment counts */
+	struct site_diff *sites;	/* the heap profiles' allocation sites (analyze/sites.h) */
 };
 
 /* Default thresholds. */

@@ -82,56 +82,45 @@ rolemem_load(struct db *db, const struct snapshot_info *s, struct rolemem_list *
 	return 0;
 }
 
-/* a before b: the larger count first (unknown, -1, last), then Size, then name */
-static int
-cmp_count(const struct rolemem *a, const struct rolemem *b, int64_t ka, int64_t kb)
+/* the count --sort orders by: Rss unless another is named */
+static int64_t
+key_of(const struct rolemem *r, enum topvma_sort sort)
 {
-	if (ka != kb)
-		return ka > kb ? -1 : 1;
-	if (a->info->size != b->info->size)
-		return a->info->size > b->info->size ? -1 : 1;
-	return strcmp(a->info->role, b->info->role);
+	switch (sort) {
+	case TOPVMA_SORT_PSS: return r->pss;
+	case TOPVMA_SORT_USS: return r->uss;
+	case TOPVMA_SORT_SIZE: return r->info->size;
+	case TOPVMA_SORT_SWAP: return r->info->swap;
+	case TOPVMA_SORT_ANON: return r->info->anonymous;
+	case TOPVMA_SORT_LAZYFREE: return r->info->lazyfree;
+	default: return r->info->rss;
+	}
 }
 
-#define CMP_BY(name, key)							\
-	static int								\
-	cmp_##name(const void *pa, const void *pb)				\
-	{									\
-		const struct rolemem *a = pa, *b = pb;				\
-		return cmp_count(a, b, a->key, b->key);				\
-	}
-CMP_BY(rss, info->rss)
-CMP_BY(pss, pss)
-CMP_BY(uss, uss)
-CMP_BY(size, info->size)
-CMP_BY(swap, info->swap)
-CMP_BY(anonymous, info->anonymous)
-CMP_BY(lazyfree, info->lazyfree)
-
+/* a before b: by name, the role's; else the larger count first (unknown, -1, last), then Size, then name */
 static int
-cmp_name(const void *pa, const void *pb)
+cmp_role(const void *pa, const void *pb, void *arg)
 {
 	const struct rolemem *a = pa, *b = pb;
+	enum topvma_sort sort = *(const enum topvma_sort *)arg;
+	int64_t ka, kb;
 
+	if (sort != TOPVMA_SORT_NAME) {
+		ka = key_of(a, sort);
+		kb = key_of(b, sort);
+		if (ka != kb)
+			return ka > kb ? -1 : 1;
+		if (a->info->size != b->info->size)
+			return a->info->size > b->info->size ? -1 : 1;
+	}
 	return strcmp(a->info->role, b->info->role);
 }
-
-static int (*const cmp_of[])(const void *, const void *) = {
-	[TOPVMA_SORT_RSS] = cmp_rss,
-	[TOPVMA_SORT_PSS] = cmp_pss,
-	[TOPVMA_SORT_USS] = cmp_uss,
-	[TOPVMA_SORT_SIZE] = cmp_size,
-	[TOPVMA_SORT_SWAP] = cmp_swap,
-	[TOPVMA_SORT_ANON] = cmp_anonymous,
-	[TOPVMA_SORT_LAZYFREE] = cmp_lazyfree,
-	[TOPVMA_SORT_NAME] = cmp_name,
-};
 
 void
 rolemem_sort(struct rolemem_list *l, enum topvma_sort sort)
 {
-	if (l->n > 1 && (size_t)sort < sizeof(cmp_of) / sizeof(cmp_of[0]))
-		qsort(l->v, l->n, sizeof(*l->v), cmp_of[sort]);
+	if (l->n > 1)
+		qsort_r(l->v, l->n, sizeof(*l->v), cmp_role, &sort);
 }
 
 void

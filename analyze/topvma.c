@@ -83,54 +83,48 @@ topvma_sort_label(enum topvma_sort sort)
 	return (size_t)sort < sizeof(sorts) / sizeof(sorts[0]) ? sorts[sort].label : "?";
 }
 
-/* a before b: the larger count first (unknown, -1, below every known one), then Size, then address */
-static int
-cmp_count(const struct topvma *a, const struct topvma *b, int64_t ka, int64_t kb)
+/* the count --sort orders by: Rss unless another is named */
+static int64_t
+key_of(const struct topvma *v, enum topvma_sort sort)
 {
-	if (ka != kb)
-		return ka > kb ? -1 : 1;
-	if (a->size != b->size)
-		return a->size > b->size ? -1 : 1;
-	return a->start < b->start ? -1 : a->start > b->start;
+	switch (sort) {
+	case TOPVMA_SORT_PSS: return v->pss;
+	case TOPVMA_SORT_USS: return v->uss;
+	case TOPVMA_SORT_SIZE: return v->size;
+	case TOPVMA_SORT_SWAP: return v->swap;
+	case TOPVMA_SORT_ANON: return v->anonymous;
+	case TOPVMA_SORT_LAZYFREE: return v->lazyfree;
+	default: return v->rss;
+	}
 }
 
-#define CMP_BY(field)								\
-	static int								\
-	cmp_##field(const void *pa, const void *pb)				\
-	{									\
-		const struct topvma *a = pa, *b = pb;				\
-		return cmp_count(a, b, a->field, b->field);			\
-	}
-CMP_BY(pss)
-CMP_BY(uss)
-CMP_BY(size)
-CMP_BY(swap)
-CMP_BY(anonymous)
-CMP_BY(lazyfree)
-
-/* by path, unnamed mappings last, then address */
+/*
+ * a before b: by name, the path (unnamed mappings last); else the larger count
+ * first (unknown, -1, below every known one), then Size; then address.
+ */
 static int
-cmp_name(const void *pa, const void *pb)
+cmp_vma(const void *pa, const void *pb, void *arg)
 {
 	const struct topvma *a = pa, *b = pb;
+	enum topvma_sort sort = *(const enum topvma_sort *)arg;
+	int64_t ka, kb;
 	int c;
 
-	if ((a->path[0] == '\0') != (b->path[0] == '\0'))
-		return a->path[0] == '\0' ? 1 : -1;
-	if ((c = strcmp(a->path, b->path)) != 0)
-		return c;
+	if (sort == TOPVMA_SORT_NAME) {
+		if ((a->path[0] == '\0') != (b->path[0] == '\0'))
+			return a->path[0] == '\0' ? 1 : -1;
+		if ((c = strcmp(a->path, b->path)) != 0)
+			return c;
+	} else {
+		ka = key_of(a, sort);
+		kb = key_of(b, sort);
+		if (ka != kb)
+			return ka > kb ? -1 : 1;
+		if (a->size != b->size)
+			return a->size > b->size ? -1 : 1;
+	}
 	return a->start < b->start ? -1 : a->start > b->start;
 }
-
-static int (*const cmp_of[])(const void *, const void *) = {
-	[TOPVMA_SORT_PSS] = cmp_pss,
-	[TOPVMA_SORT_USS] = cmp_uss,
-	[TOPVMA_SORT_SIZE] = cmp_size,
-	[TOPVMA_SORT_SWAP] = cmp_swap,
-	[TOPVMA_SORT_ANON] = cmp_anonymous,
-	[TOPVMA_SORT_LAZYFREE] = cmp_lazyfree,
-	[TOPVMA_SORT_NAME] = cmp_name,
-};
 
 static void
 free_vma(struct topvma *v)
@@ -161,7 +155,7 @@ topvma_list_load(struct db *db, int64_t id, size_t max, enum topvma_sort sort,
 		return -1;
 	}
 	if (sort != TOPVMA_SORT_RSS && l->n > 0) {
-		qsort(l->v, l->n, sizeof(*l->v), cmp_of[sort]);
+		qsort_r(l->v, l->n, sizeof(*l->v), cmp_vma, &sort);
 		for (i = max; i < l->n; i++)
 			free_vma(&l->v[i]);
 		if (l->n > max)

@@ -233,8 +233,15 @@ words_finding(const struct diff_result *r, const struct role_delta *c, const cha
 			buf_puts(&b, " in a region that appeared (Size ");
 			num_bytes(&b, top->size_after);
 			buf_putc(&b, ')');
-		} else if (llabs(top->size_after - top->size_before) <= top->size_before / 50) {
+		} else if (top->size_after == top->size_before) {
 			buf_puts(&b, " with Size unchanged (");
+			num_bytes(&b, top->size_after);
+			buf_putc(&b, ')');
+		} else if (llabs(top->size_after - top->size_before) <= top->size_before / 50) {
+			/* within 2%: the Rss change is not a change of the mapping's size */
+			buf_puts(&b, " with Size nearly unchanged (");
+			num_bytes(&b, top->size_before);
+			buf_puts(&b, " \xe2\x86\x92 ");
 			num_bytes(&b, top->size_after);
 			buf_putc(&b, ')');
 		} else {

@@ -23,7 +23,10 @@ const struct cmd_entry cmd_diff_entry = {
 	"Aligns the memory regions of two snapshots (different builds, ASLR, renamed\n"
 	"binaries, split regions), compares each role's Rss change with what the Go\n"
 	"runtime says it holds, and names the regions where Rss grew without a\n"
-	"runtime-visible change. BEFORE and AFTER are bundle files, ids or key=value.\n"
+	"runtime-visible change. BEFORE and AFTER are bundle files, ids or key=value;\n"
+	"also /proc/PID (a live process, read now: diff a capture against the process\n"
+	"as it is) or a bare smaps, smaps_rollup or pprof heap profile file (what it\n"
+	"lacks is said, and is unknown, never 0).\n"
 	"\n"
 	"  --json            the rssgap-diff/1 object (docs/json.md)\n"
 	"  --check           exit 3 when the verdict is unexplained-growth (for CI)\n"
@@ -31,7 +34,8 @@ const struct cmd_entry cmd_diff_entry = {
 	"                    8MiB, 512KiB, 1G, bytes)\n"
 	"  --min-percent P   ... and P% of the before Rss (default 5; \"5%\" too)\n"
 	"  --top N           how many regions to list under each finding, largest Rss\n"
-	"                    growth first (default 10); every role is always listed\n"
+	"                    growth first (default 10), and allocation sites per list\n"
+	"                    (default 5); every role is always listed\n"
 	"\n"
 	"RUNTIME SAW is what the Go runtime's own numbers say a role holds changed by:\n"
 	"go-heap gets HeapSys - HeapReleased + StackInuse, the runtime's metadata goes\n"
@@ -64,7 +68,15 @@ const struct cmd_entry cmd_diff_entry = {
 	"\n"
 	"non-Go = Rss - (Sys - HeapReleased). Negative is normal: the runtime counts pages\n"
 	"it mapped but never touched; what matters is its growth. docs/attribution.md has\n"
-	"the arithmetic.\n",
+	"the arithmetic.\n"
+	"\n"
+	"ALLOCATION SITES (when both snapshots have a heap profile): under a go-heap\n"
+	"finding, the sites whose inuse_space changed most and the sites holding large\n"
+	"objects (over 32 KiB each: count x size = in use, before and after); when\n"
+	"go-heap grew explained, the sites that grew (what go tool pprof shows against\n"
+	"the before profile as its diff base). A site is its first five frames, matched\n"
+	"by function names. Each heap profile is as of its process's last completed GC;\n"
+	"Rss is as of the capture.\n",
 };
 
 static int
@@ -104,6 +116,7 @@ cmd_diff(int argc, char **argv)
 		if (opt == OPT_TOP) {
 			if (cmd_parse_top(&c, optarg, TOP_MAX, &o.max_regions) != 0)
 				return RSSGAP_EXIT_USAGE;
+			o.max_sites = o.max_regions;
 			continue;
 		}
 		if ((rc = cmd_other_option(&c, &o, opt, optarg, argv[optind - 1])) != 0)

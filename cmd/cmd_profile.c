@@ -321,12 +321,8 @@ cmd_profile(int argc, char **argv)
 	}
 	if (path == NULL)
 		return cmd_usage_error(&c, "no output file (-o FILE.pb.gz, or -o - for standard output)");
-	if (live != NULL && argc - optind != 0)
-		return cmd_usage_error(&c, "--pid is the SNAPSHOT: give no other");
-	if (live != NULL)
-		argv[--optind] = (char *)live;
-	if (argc - optind != 1)
-		return cmd_usage_error(&c, "expected one SNAPSHOT");
+	if ((rc = cmd_one_snapshot(&c, argc, argv, &optind, live)) != 0)
+		return rc;
 	if (strcmp(path, "-") == 0 && isatty(STDOUT_FILENO))
 		return cmd_usage_error(&c, "standard output is a terminal: a profile is binary "
 				       "(redirect it, or -o FILE.pb.gz)");

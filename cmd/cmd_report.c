@@ -30,7 +30,8 @@ const struct cmd_entry cmd_report_entry = {
 	.help =
 	"Writes DIR/report.png and DIR/report.svg (one page: the verdict, the three\n"
 	"layers before and after, per-role Rss change against what the runtime saw,\n"
-	"the top aligned regions) and DIR/summary.md (ready to paste into a ticket,\n"
+	"the top aligned regions, the heap profile's allocation sites) and\n"
+	"DIR/summary.md (ready to paste into a ticket,\n"
 	"with the command that reproduces it). With one snapshot: the same page\n"
 	"without the comparison.\n"
 	"\n"
@@ -39,7 +40,8 @@ const struct cmd_entry cmd_report_entry = {
 	"  --min-bytes N     a finding needs at least N unexplained (default 8MiB)\n"
 	"  --min-percent P   ... and P% of the before Rss (default 5)\n"
 	"  --top N           how many regions the diff page and summary.md name (default\n"
-	"                    10), or with one snapshot how many VMAs (default: as many as\n"
+	"                    10) and allocation sites (default 5, at most 5 on the page),\n"
+	"                    or with one snapshot how many VMAs (default: as many as\n"
 	"                    fit; at most half of --limit chart_points)\n"
 	"\n"
 	"The roles, evidence and pairing words are those of 'rssgap diff --help'.\n",
@@ -182,7 +184,7 @@ cmd_report(int argc, char **argv)
 				       ", half of --limit chart_points)", top,
 				       (uint64_t)(c.lim.chart_points / 2));
 	if (top > 0)
-		o.max_regions = top;
+		o.max_regions = o.max_sites = top;
 	if (make_dirs(dir) != 0) {
 		cmd_error("%s: cannot create directory: %s", dir, strerror(errno));
 		return RSSGAP_EXIT_FAIL;

@@ -110,12 +110,8 @@ cmd_show(int argc, char **argv)
 		if ((rc = cmd_other_option(&c, NULL, opt, optarg, argv[optind - 1])) != 0)
 			return rc;
 	}
-	if (live != NULL && argc - optind != 0)
-		return cmd_usage_error(&c, "--pid is the SNAPSHOT: give no other");
-	if (live != NULL)
-		argv[--optind] = (char *)live;
-	if (argc - optind != 1)
-		return cmd_usage_error(&c, "expected one SNAPSHOT");
+	if ((rc = cmd_one_snapshot(&c, argc, argv, &optind, live)) != 0)
+		return rc;
 	if (explain && (as_json || as_csv))
 		return cmd_usage_error(&c, "--explain prints text: leave out --%s",
 				       as_json ? "json" : "csv");

@@ -213,6 +213,18 @@ cmd_pid_option(struct cmd *c, const char *arg)
 }
 
 int
+cmd_one_snapshot(struct cmd *c, int argc, char **argv, int *optindp, const char *live)
+{
+	if (live != NULL && argc - *optindp != 0)
+		return cmd_usage_error(c, "--pid is the SNAPSHOT: give no other");
+	if (live != NULL)
+		argv[--*optindp] = (char *)live;
+	if (argc - *optindp != 1)
+		return cmd_usage_error(c, "expected one SNAPSHOT");
+	return 0;
+}
+
+int
 cmd_open_selectors(struct cmd *c, char *const *selectors, int n)
 {
 	struct stat st;

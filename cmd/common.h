@@ -57,6 +57,10 @@ int cmd_open_selectors(struct cmd *c, char *const *selectors, int n);
  * cmd_resolve reads as the live process; NULL after printing a usage error.
  */
 const char *cmd_pid_option(struct cmd *c, const char *arg);
+/* Checks that argv past *optindp is the one SNAPSHOT operand; with LIVE (from
+ * cmd_pid_option) there must be none and LIVE becomes it, at argv[*optindp].
+ * 0, or a usage error's exit status. */
+int cmd_one_snapshot(struct cmd *c, int argc, char **argv, int *optindp, const char *live);
 /* Close everything cmd_open opened. */
 void cmd_release(struct cmd *c);
 /*

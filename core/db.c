@@ -96,6 +96,10 @@ static const struct {
 	  "CREATE TABLE note("
 	  " snapshot_id INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,"
 	  " member TEXT NOT NULL, line INTEGER, message TEXT NOT NULL);" },
+	/* the large objects (> 32 KiB each) of an allocation site: NULL for older rows */
+	{ 2,
+	  "ALTER TABLE pprof_site ADD COLUMN large_inuse_space INTEGER;"
+	  "ALTER TABLE pprof_site ADD COLUMN large_inuse_objects INTEGER" },
 };
 
 int

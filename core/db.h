@@ -27,7 +27,7 @@
 struct db;
 
 /* Schema version this build writes (PRAGMA user_version). */
-#define RSSGAP_SCHEMA_VERSION 1
+#define RSSGAP_SCHEMA_VERSION 2
 
 /*
  * How a command uses its database. Opening reads user_version and the
@@ -193,10 +193,17 @@ int db_prom_put(struct db *db, int64_t id, const char *name, const char *labels,
 /* Total of one pprof sample type. */
 int db_pprof_total_put(struct db *db, int64_t id, const char *sample_type, const char *unit,
 		       int64_t total, struct diag *d);
-/* One top allocation site; values in sample-type order, missing as INT64_MIN. */
+/* Objects larger than this (bytes each) are the Go runtime's large allocations. */
+#define DB_LARGE_OBJECT_BYTES 32768
+/*
+ * One top allocation site; values missing as INT64_MIN (stored NULL).
+ * large_space, large_objects: the inuse part of its objects over
+ * DB_LARGE_OBJECT_BYTES each (-1 or INT64_MIN when the profile cannot say).
+ */
 int db_pprof_site_put(struct db *db, int64_t id, int64_t rank, const char *leaf,
 		      const char *frames, int64_t inuse_space, int64_t inuse_objects,
-		      int64_t alloc_space, int64_t alloc_objects, struct diag *d);
+		      int64_t alloc_space, int64_t alloc_objects, int64_t large_space,
+		      int64_t large_objects, struct diag *d);
 /* A member that was read, with its outcome ("ok", "invalid: why", "ignored"). */
 int db_member_put(struct db *db, int64_t id, const char *name, int64_t bytes, const char *status,
 		  struct diag *d);
@@ -254,7 +261,8 @@ int db_vmas_top(struct db *db, int64_t id, int64_t n, db_vma_fn fn, void *ctx, s
 struct db_site_row {
 	int64_t rank;
 	const char *leaf, *frames;
-	int64_t inuse_space, inuse_objects, alloc_space, alloc_objects;
+	int64_t inuse_space, inuse_objects, alloc_space, alloc_objects;	/* -1 NULL */
+	int64_t large_space, large_objects;	/* objects > DB_LARGE_OBJECT_BYTES; -1 NULL */
 };
 typedef int (*db_site_fn)(void *ctx, const struct db_site_row *s);
 /* Call fn for the stored top allocation sites in rank order. */

@@ -66,7 +66,8 @@ static const char *const merge_sql[M_COUNT] = {
 	[M_PROM] = COPY("prom_series", "name, labels, value"),
 	[M_PPROF_TOTAL] = COPY("pprof_total", "sample_type, unit, total"),
 	[M_PPROF_SITE] = COPY("pprof_site", "rank, leaf, frames, inuse_space, inuse_objects,"
-					    " alloc_space, alloc_objects"),
+					    " alloc_space, alloc_objects, large_inuse_space,"
+					    " large_inuse_objects"),
 	[M_MEMBER] = COPY("member", "name, bytes, status"),
 	[M_NOTE] = COPY("note", "member, line, message"),
 };

@@ -344,6 +344,8 @@ site_call(sqlite3_stmt *st, const struct each_call *c)
 	s.inuse_objects = col_opt(st, 4);
 	s.alloc_space = col_opt(st, 5);
 	s.alloc_objects = col_opt(st, 6);
+	s.large_space = col_opt(st, 7);
+	s.large_objects = col_opt(st, 8);
 	return c->fn.site(c->ctx, &s);
 }
 

@@ -54,8 +54,9 @@ const char *const db_sql[S_COUNT] = {
 	[S_PPROF_TOTAL_PUT] = "INSERT OR REPLACE INTO pprof_total(snapshot_id, sample_type,"
 			      " unit, total) VALUES(?1, ?2, ?3, ?4)",
 	[S_PPROF_SITE_PUT] = "INSERT INTO pprof_site(snapshot_id, rank, leaf, frames,"
-			     " inuse_space, inuse_objects, alloc_space, alloc_objects)"
-			     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+			     " inuse_space, inuse_objects, alloc_space, alloc_objects,"
+			     " large_inuse_space, large_inuse_objects)"
+			     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[S_MEMBER_PUT] = "INSERT INTO member(snapshot_id, name, bytes, status)"
 			 " VALUES(?1, ?2, ?3, ?4)",
 	[S_NOTE_PUT] = "INSERT INTO note(snapshot_id, member, line, message)"
@@ -109,7 +110,8 @@ const char *const db_sql[S_COUNT] = {
 	[S_VMAS_TOP] = "SELECT " VMA_COLS " FROM vma WHERE id >= ?1 << 24 AND id < (?1 + 1) << 24"
 		       " ORDER BY coalesce(rss, -1) DESC, size DESC, idx LIMIT ?2",
 	[S_SITES_EACH] = "SELECT rank, leaf, frames, inuse_space, inuse_objects, alloc_space,"
-			 " alloc_objects FROM pprof_site WHERE snapshot_id = ?1 ORDER BY rank",
+			 " alloc_objects, large_inuse_space, large_inuse_objects FROM pprof_site"
+			 " WHERE snapshot_id = ?1 ORDER BY rank",
 	[S_SELECT_KV] = "SELECT DISTINCT snapshot_id FROM manifest WHERE (key = ?1 OR key = 'label.' || ?1)"
 			" AND value = ?2 ORDER BY snapshot_id",
 	[S_MANIFEST_VALUE] = "SELECT value FROM manifest WHERE snapshot_id = ?1"

@@ -222,7 +222,7 @@ bind_site_value(sqlite3_stmt *st, int i, int64_t v)
 int
 db_pprof_site_put(struct db *db, int64_t id, int64_t rank, const char *leaf, const char *frames,
 		  int64_t inuse_space, int64_t inuse_objects, int64_t alloc_space,
-		  int64_t alloc_objects, struct diag *d)
+		  int64_t alloc_objects, int64_t large_space, int64_t large_objects, struct diag *d)
 {
 	sqlite3_stmt *st = use(db, S_PPROF_SITE_PUT);
 
@@ -233,6 +233,8 @@ db_pprof_site_put(struct db *db, int64_t id, int64_t rank, const char *leaf, con
 	bind_site_value(st, 5, inuse_space);
 	bind_site_value(st, 6, inuse_objects);
 	bind_site_value(st, 7, alloc_space);
+	bind_site_value(st, 9, large_space < 0 ? INT64_MIN : large_space);
+	bind_site_value(st, 10, large_objects < 0 ? INT64_MIN : large_objects);
 	bind_site_value(st, 8, alloc_objects);
 	return db_run(db, st, d, "storing an allocation site");
 }

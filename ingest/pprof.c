@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/db.h"
 #include "core/num.h"
 #include "core/xalloc.h"
 #include "ingest/pprof_int.h"
@@ -109,14 +110,23 @@ sites_init(struct sites *s, size_t ntypes)
 {
 	memset(s, 0, sizeof(*s));
 	s->ntypes = ntypes;
+	s->space_i = s->objects_i = -1;
 	s->mask = 63;
 	s->slots = xcalloc(s->mask + 1, sizeof(*s->slots));
+}
+
+void
+sites_track_large(struct sites *s, const struct pprof_summary *sum)
+{
+	s->space_i = pprof_type_index(sum, "inuse_space");
+	s->objects_i = pprof_type_index(sum, "inuse_objects");
 }
 
 void
 sites_release(struct sites *s)
 {
 	free(s->v);
+	free(s->large);
 	free(s->vals);
 	free(s->slots);
 	memset(s, 0, sizeof(*s));
@@ -164,6 +174,29 @@ sites_rehash(struct sites *s)
 }
 
 /*
+ * A sample is one object size: its inuse_space over its inuse_objects.
+ * Objects over 32 KiB are the runtime's large allocations (each its own
+ * span of pages); their share of the site is kept apart.
+ */
+static int
+sites_add_large(struct sites *s, size_t at, const int64_t *vals, int64_t offset, struct diag *d)
+{
+	int64_t space, objects, *acc = &s->large[2 * at];
+
+	if (s->space_i < 0 || s->objects_i < 0)
+		return 0;
+	space = vals[s->space_i];
+	objects = vals[s->objects_i];
+	if (objects <= 0 || space <= 0 || space / objects < DB_LARGE_OBJECT_BYTES ||
+	    (space / objects == DB_LARGE_OBJECT_BYTES && space % objects == 0))
+		return 0;
+	if (__builtin_add_overflow(acc[0], space, &acc[0]) ||
+	    __builtin_add_overflow(acc[1], objects, &acc[1]))
+		return diag_fail_at(d, DIAG_FORMAT, offset, "sample values overflow a 64-bit total");
+	return 0;
+}
+
+/*
  * Add one sample's values to its site. The number of sites is bounded by
  * the number of samples, itself capped (pprof_samples) by the caller.
  */
@@ -184,6 +217,7 @@ sites_add(struct sites *s, const uint64_t *tok, uint32_t n, const int64_t *vals,
 		s->v = xreallocarray(s->v, s->cap, sizeof(*s->v));
 		s->vals = xreallocarray(s->vals, size_mul(s->cap, s->ntypes ? s->ntypes : 1),
 					sizeof(*s->vals));
+		s->large = xreallocarray(s->large, size_mul(s->cap, 2), sizeof(*s->large));
 	}
 	st = &s->v[s->n];
 	memset(st, 0, sizeof(*st));
@@ -191,6 +225,7 @@ sites_add(struct sites *s, const uint64_t *tok, uint32_t n, const int64_t *vals,
 	st->nframes = n;
 	st->first = s->n;
 	memset(&s->vals[s->n * s->ntypes], 0, s->ntypes * sizeof(*s->vals));
+	s->large[2 * s->n] = s->large[2 * s->n + 1] = 0;
 	s->slots[j] = (uint32_t)(++s->n);
 	if (s->n * 2 > s->mask + 1)
 		sites_rehash(s);
@@ -204,7 +239,7 @@ found:
 			return diag_fail_at(d, DIAG_FORMAT, offset,
 					    "sample values overflow a 64-bit total");
 	}
-	return 0;
+	return sites_add_large(s, (size_t)(st - s->v), vals, offset, d);
 }
 
 /*
@@ -309,6 +344,9 @@ sites_emit(struct sites *s, struct pprof_summary *sum, uint64_t top, frame_name_
 		if (sum->ntypes)
 			memcpy(ps->values, &s->vals[order[i] * s->ntypes],
 			       sum->ntypes * sizeof(*ps->values));
+		ps->large_space = s->space_i < 0 || s->objects_i < 0 ? -1 : s->large[2 * order[i]];
+		ps->large_objects = s->space_i < 0 || s->objects_i < 0 ? -1
+				    : s->large[2 * order[i] + 1];
 		sum->nsites++;
 	}
 	buf_release(&b);

@@ -43,6 +43,14 @@ struct pprof_site {
 	char *frames;		/* up to 5 frames, leaf first: "a <- b <- c" */
 	uint64_t samples;	/* samples merged into this site */
 	int64_t *values;	/* one per sample type, summed */
+	/*
+	 * inuse_space and inuse_objects of the samples whose objects are
+	 * larger than 32 KiB each (DB_LARGE_OBJECT_BYTES, the runtime's large
+	 * allocations): a sample is one object size (Go keys its buckets by
+	 * stack and size), inuse_space / inuse_objects. -1 when the profile
+	 * has no inuse_space or inuse_objects.
+	 */
+	int64_t large_space, large_objects;
 };
 
 struct pprof_summary {

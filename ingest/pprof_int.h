@@ -47,6 +47,8 @@ struct sites {
 	size_t n, cap, ntypes;
 	uint32_t *slots;	/* index + 1, 0 empty */
 	size_t mask;
+	int space_i, objects_i;	/* inuse_space, inuse_objects in vals; -1 absent */
+	int64_t *large;		/* n * 2: inuse space and objects of objects > 32 KiB */
 };
 
 
@@ -55,6 +57,8 @@ typedef void (*frame_name_fn)(void *ctx, uint64_t tok, struct buf *out);
 
 /* Empty sites for samples of ntypes values each. */
 void sites_init(struct sites *s, size_t ntypes);
+/* Count large objects (sites.large) from the summary's inuse_space and inuse_objects. */
+void sites_track_large(struct sites *s, const struct pprof_summary *sum);
 /* Free what s holds and zero it. */
 void sites_release(struct sites *s);
 /* Add one sample (n tokens, ntypes values) to its site; 0, or -1 if a total overflows. */

@@ -118,6 +118,7 @@ set_types(struct legacy *L, const char *const *names, const char *space_unit, si
 		L->sum->types[i].unit = xstrdup(i % 2 ? space_unit : "count");
 	}
 	sites_init(&L->sites, n);
+	sites_track_large(&L->sites, L->sum);
 }
 
 /* The header `heap profile: 1: 2 [3: 4] @ heap/1048576` (google/pprof parseHeapHeader). */

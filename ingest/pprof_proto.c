@@ -778,6 +778,7 @@ pprof_parse(const void *buf, size_t len, const struct limits *lim, struct pprof_
 	sum->functions = p.nfunc;
 	sum->sort_type = choose_sort_type(sum);
 	sites_init(&sites, p.ntypes);
+	sites_track_large(&sites, sum);
 	if (proto_samples(&p, sum, &sites) != 0)
 		goto out;
 	sites_emit(&sites, sum, lim->pprof_top_sites, proto_frame_name, &p);

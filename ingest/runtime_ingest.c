@@ -330,7 +330,7 @@ store_profile(const struct pprof_summary *p, struct db *db, int64_t id, struct d
 		if (db_pprof_site_put(db, id, (int64_t)i + 1, s->leaf, s->frames,
 				      site_value(p, s, "inuse_space"), site_value(p, s, "inuse_objects"),
 				      site_value(p, s, "alloc_space"), site_value(p, s, "alloc_objects"),
-				      d) != 0)
+				      s->large_space, s->large_objects, d) != 0)
 			return -1;
 	}
 	return 0;

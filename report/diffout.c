@@ -10,6 +10,7 @@
 #include "core/num.h"
 #include "report/cgroupout.h"
 #include "report/json.h"
+#include "report/sitesout.h"
 #include "report/text.h"
 
 static void
@@ -175,6 +176,7 @@ diffout_text(struct buf *out, const struct diff_result *r)
 			region_line(out, &f->regions[j]);
 		buf_putc(out, '\n');
 	}
+	sitesout_text(out, r);
 	buf_printf(out, "%-36s %12s %12s %12s\n", "THREE LAYERS", "BEFORE", "AFTER", "CHANGE");
 	n = diffout_layers(r, rows, 8);
 	for (i = 0; i < n; i++) {
@@ -365,6 +367,7 @@ diffout_json(struct buf *out, const struct diff_result *r)
 		json_end(&j, '}');
 	}
 	json_end(&j, ']');
+	sitesout_json(&j, r);
 	if (r->classes.known) {
 		json_object(&j, "go_classes");
 		for (i = 0; i < GO_CLASS_COUNT; i++) {

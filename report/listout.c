@@ -13,9 +13,15 @@ text_row(struct buf *out, const struct snapshot_info *s)
 	struct buf cell = BUF_INIT;
 	int i;
 
-	buf_printf(out, "%-5" PRId64 " %-20s ", s->id, s->captured_at);
+	buf_printf(out, "%-5" PRId64 " %-20s ", s->id,
+		   s->captured_at[0] != '\0' ? s->captured_at : "-");
 	escape_term(&cell, who, strlen(who));
-	buf_printf(out, "%-24s %7" PRId64 " ", buf_str(&cell), s->pid);
+	buf_printf(out, "%-24s ", buf_str(&cell));
+	/* a bare file has no manifest: pid unknown (stored as 0) */
+	if (s->pid > 0)
+		buf_printf(out, "%7" PRId64 " ", s->pid);
+	else
+		buf_printf(out, "%7s ", "-");
 	buf_reset(&cell);
 	if (s->rss_known)
 		num_human(&cell, (double)s->rss);
@@ -46,8 +52,8 @@ json_row(struct json *j, const struct snapshot_info *s)
 
 	json_object(j, NULL);
 	json_int(j, "snapshot", s->id);
-	json_str(j, "captured_at", s->captured_at);
-	json_int(j, "pid", s->pid);
+	json_str(j, "captured_at", s->captured_at[0] != '\0' ? s->captured_at : NULL);
+	json_int_or_null(j, "pid", s->pid > 0, s->pid);
 	json_str(j, "host", s->host);
 	json_str(j, "pod", s->pod);
 	json_object(j, "labels");
@@ -76,7 +82,9 @@ csv_row(struct buf *out, const struct snapshot_info *s)
 
 	buf_printf(out, "%" PRId64 ",", s->id);
 	escape_csv(out, s->captured_at);
-	buf_printf(out, ",%" PRId64 ",", s->pid);
+	buf_putc(out, ',');
+	csv_int(out, s->pid > 0, s->pid);
+	buf_putc(out, ',');
 	escape_csv(out, s->host);
 	buf_putc(out, ',');
 	escape_csv(out, s->pod);

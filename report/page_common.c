@@ -535,3 +535,14 @@ page_verdict_colour(enum verdict v)
 {
 	return verdicts[v].colour;
 }
+
+void
+page_more_line(struct page *p, const struct scale_rows *rows, double x, double w,
+	       const char *text)
+{
+	struct scale_box box = scale_row_box(rows, rows->shown, x, w);
+
+	draw_rgb(p, C_GREY);
+	draw_font(p, TEXT_PX, 0);
+	draw_text(p, box.x + 4, box.y + box.h / 2 + 4.5, DRAW_LEFT, box.w, text);
+}

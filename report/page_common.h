@@ -94,6 +94,9 @@ void page_footer(struct page *p, const struct snapshot_info *before,
 /* One Size (outline) + Rss (fill) bar; Size past the axis ends in a break mark. */
 void page_size_rss_bar(struct page *p, const struct scale_ticks *t, double x0, double x1,
 		       double y, double h, int64_t size, int64_t rss, unsigned rss_colour);
+/* The "+ N more ..." line text in the row after rows' shown ones, in a column [x, x+w), grey. */
+void page_more_line(struct page *p, const struct scale_rows *rows, double x, double w,
+		    const char *text);
 /* The pill of verdict v ("UNEXPLAINED GROWTH"); v is one of enum verdict. */
 const char *page_verdict_pill(enum verdict v);
 /* The pill's colour for verdict v. */

@@ -1,6 +1,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "analyze/sites.h"
 #include "core/buf.h"
 #include "report/cgroupout.h"
 #include "report/chart.h"
@@ -8,6 +9,7 @@
 #include "report/page_common.h"
 #include "report/page_diff.h"
 #include "report/scale.h"
+#include "report/sitesout.h"
 
 /* 1 when credit (a role, or roles joined by '+') has a finding. */
 static int
@@ -98,7 +100,6 @@ panel_roles_diff(struct page *p, const struct scale_box *area, const struct diff
 		draw_text(p, x + 8, base, DRAW_LEFT, area->x + area->w - x - 8, buf_str(&b));
 	}
 	if (rows.more) {
-		struct scale_box box = scale_row_box(&rows, rows.shown, area->x, area->w);
 		double rest = 0;
 
 		for (i = rows.shown; i < r->ncredits; i++)
@@ -106,9 +107,7 @@ panel_roles_diff(struct page *p, const struct scale_box *area, const struct diff
 		buf_reset(&b);
 		buf_printf(&b, "+ %d more, Rss ", r->ncredits - rows.shown);
 		scale_bytes_delta(&b, rest);
-		draw_rgb(p, C_GREY);
-		draw_font(p, TEXT_PX, 0);
-		draw_text(p, area->x + 4, box.y + box.h / 2 + 4.5, DRAW_LEFT, area->w, buf_str(&b));
+		page_more_line(p, &rows, area->x, area->w, buf_str(&b));
 	}
 	if (note != NULL) {
 		/* a credit of several roles: say why its runtime share is not split */
@@ -217,6 +216,125 @@ out:
 	buf_release(&c);
 }
 
+#define SITES_ROWS_MAX 5	/* sites the panel can show */
+
+/* 1 when a row of the finding view has a second line: the site's large objects. */
+static int
+site_two_lines(const struct diff_result *r, const struct site_delta *v)
+{
+	return r->sites->view == SITES_FINDING &&
+	       (v->large_space_before != 0 || v->large_space_after != 0);
+}
+
+/* Height of the allocation-site block under panel B: 0 when there is none. */
+static double
+sites_h(const struct diff_result *r, int *n, int *idx)
+{
+	int max = r->opts.max_sites < SITES_ROWS_MAX ? r->opts.max_sites : SITES_ROWS_MAX, i;
+	double h = 64;
+
+	*n = 0;
+	if (sitesout_title(r) == NULL)
+		return 0;
+	*n = sitesout_pick(r, idx, max > 0 ? max : 1);
+	for (i = 0; i < *n; i++)
+		h += site_two_lines(r, &r->sites->sites[idx[i]]) ? 36 : 22;
+	return h + (*n == 0 ? 22 : 0) + (r->sites->view == SITES_FINDING ? 22 : 0);
+}
+
+/* "2099 x 256 KiB", "no large objects". */
+static void
+large_words(struct buf *b, int64_t space, int64_t objects)
+{
+	if (space < 0 || objects < 0)
+		buf_puts(b, "unknown");
+	else if (space == 0 || objects == 0)
+		buf_puts(b, "none");
+	else {
+		buf_printf(b, "%lld x ", (long long)objects);
+		scale_bytes(b, (double)(space / objects));
+	}
+}
+
+/*
+ * The heap profile's allocation sites under panel B: for a go-heap finding
+ * the sites that changed most, each with its large objects before and
+ * after; for explained go-heap growth the sites that grew. Bars: inuse
+ * before (light) above after.
+ */
+static void
+panel_sites(struct page *p, const struct scale_box *area, const struct diff_result *r,
+	    const int *idx, int n)
+{
+	const struct site_diff *s = r->sites;
+	int finding = s->view == SITES_FINDING, i;
+	double lab_w = 220, val_w = 240, bx0 = area->x + lab_w + 10;
+	double bx1 = area->x + area->w - val_w - 14, y = area->y + 60, row_h;
+	double hi = 1;
+	struct buf b = BUF_INIT, c = BUF_INIT;
+
+	page_panel_title(p, area->x, area->y + 16, area->w,
+			 finding ? "D \xc2\xb7 Allocation sites of the go-heap finding, changed most"
+				 : "D \xc2\xb7 Allocation sites that grew (go-heap, explained)",
+			 "heap profile inuse_space before (light) and after; each profile as of its "
+			 "last completed GC, Rss as of the capture");
+	draw_font(p, TEXT_PX, 0);
+	if (n == 0) {
+		draw_rgb(p, C_GREY);
+		draw_text(p, area->x + 4, y + 10, DRAW_LEFT, area->w,
+			  finding ? "no stored site changed" : "no stored site grew");
+		goto large;
+	}
+	for (i = 0; i < n; i++) {
+		const struct site_delta *v = &s->sites[idx[i]];
+
+		hi = fmax(hi, (double)fmax(v->inuse_before, v->inuse_after));
+	}
+	for (i = 0; i < n; i++) {
+		const struct site_delta *v = &s->sites[idx[i]];
+		double base = y + 13;
+
+		row_h = site_two_lines(r, v) ? 36 : 22;
+		if (i % 2 == 1)
+			draw_fill_rect(p, area->x, y, area->w, row_h, 0xF8F8F8);
+		draw_fill_rect(p, bx0, y + 4, (bx1 - bx0) * (double)v->inuse_before / hi, 6,
+			       C_RSS_BEFORE);
+		draw_fill_rect(p, bx0, y + 11, (bx1 - bx0) * (double)v->inuse_after / hi, 7, C_ORANGE);
+		draw_rgb(p, C_BLACK);
+		draw_font(p, TEXT_PX, 0);
+		draw_text(p, area->x + 4, base, DRAW_LEFT, lab_w - 4, v->leaf);
+		buf_reset(&b);
+		buf_printf(&b, "%s (", page_from_to(&c, v->inuse_before, v->inuse_after));
+		scale_bytes_delta(&b, (double)site_delta_change(v));
+		buf_putc(&b, ')');
+		draw_text(p, bx1 + 14, base, DRAW_LEFT, val_w, buf_str(&b));
+		if (site_two_lines(r, v)) {
+			buf_reset(&b);
+			buf_puts(&b, "large objects (> 32 KiB): ");
+			large_words(&b, v->large_space_before, v->large_objects_before);
+			buf_puts(&b, ARROW);
+			large_words(&b, v->large_space_after, v->large_objects_after);
+			draw_rgb(p, C_GREY);
+			draw_text(p, area->x + 14, base + 16, DRAW_LEFT, area->w - 18, buf_str(&b));
+		}
+		y += row_h;
+	}
+large:
+	if (finding && s->before.large_known && s->after.large_known) {
+		buf_reset(&b);
+		buf_printf(&b, "large objects in all %s (",
+			   page_from_to(&c, s->before.large_space, s->after.large_space));
+		scale_bytes_delta(&b, (double)(s->after.large_space - s->before.large_space));
+		buf_puts(&b, ")" DOT "go-heap Rss ");
+		scale_bytes_delta(&b, (double)sitesout_go_heap_delta(r));
+		draw_rgb(p, C_BLACK);
+		draw_font(p, TEXT_PX, 1);
+		draw_text_words(p, area->x + 4, y + 18, DRAW_LEFT, area->w - 8, buf_str(&b));
+	}
+	buf_release(&b);
+	buf_release(&c);
+}
+
 #define CGROUP_H 110	/* the cgroup block under panel B */
 
 /* Worth a block of the diff page: a limit, or the OOM killer acted. */
@@ -286,6 +404,8 @@ page_diff_draw(struct page *p, double w, double h, const struct diff_result *r,
 	struct scale_box cc = { MARGIN, 632, w - 2 * MARGIN, h - 632 - 42 };
 	enum verdict v = r->verdict <= VERDICT_UNEXPLAINED ? r->verdict : VERDICT_UNEXPLAINED;
 	const char *headline = r->headline != NULL ? r->headline : verdict_name(v);
+	int sites[SITES_ROWS_MAX], nsites;
+	double sh;
 
 	draw_paint(p, 0xFFFFFF);
 	if (r->nfindings > 0 && r->findings[0].summary != NULL)
@@ -315,6 +435,12 @@ page_diff_draw(struct page *p, double w, double h, const struct diff_result *r,
 
 		bb.h -= CGROUP_H + 10;
 		panel_cgroup(p, &cg, r);
+	}
+	if ((sh = sites_h(r, &nsites, sites)) > 0) {
+		struct scale_box sb = { bb.x, bb.y + bb.h - sh, bb.w, sh };
+
+		bb.h -= sh + 10;
+		panel_sites(p, &sb, r, sites, nsites);
 	}
 	panel_roles_diff(p, &bb, r);
 	panel_regions_diff(p, &cc, r);

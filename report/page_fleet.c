@@ -307,16 +307,12 @@ multiple(struct page *p, const struct fleet_view *v, const struct multiple *mu)
 		}
 	}
 	if (rows.more) {
-		struct scale_box row = scale_row_box(&rows, rows.shown, mu->box.x, mu->box.w);
-
 		for (i = 0; i < mu->ncand; i++)
 			if (bsearch(&mu->cand[i], shown, (size_t)rows.shown, sizeof(int), cmp_int) == NULL)
 				rest_pods += r->cohorts[mu->cand[i]].n;
 		buf_reset(&b);
 		buf_printf(&b, "+ %d more cohorts (%d pods)", mu->ncand - rows.shown, rest_pods);
-		draw_rgb(p, C_GREY);
-		draw_font(p, TEXT_PX, 0);
-		draw_text(p, row.x + 4, row.y + row.h / 2 + 4.5, DRAW_LEFT, row.w, buf_str(&b));
+		page_more_line(p, &rows, mu->box.x, mu->box.w, buf_str(&b));
 	}
 out:
 	free(shown);

@@ -55,7 +55,6 @@ panel_roles_single(struct page *p, const struct scale_box *area, const struct sn
 		draw_text(p, x + 8, base, DRAW_LEFT, area->x + area->w - x - 8, buf_str(&b));
 	}
 	if (rows.more) {
-		struct scale_box box = scale_row_box(&rows, rows.shown, area->x, area->w);
 		double rest = 0;
 
 		for (i = rows.shown; i < s->nroles; i++)
@@ -63,8 +62,7 @@ panel_roles_single(struct page *p, const struct scale_box *area, const struct sn
 		buf_reset(&b);
 		buf_printf(&b, "+ %d more roles, Rss ", s->nroles - rows.shown);
 		scale_bytes(&b, rest);
-		draw_rgb(p, C_GREY);
-		draw_text(p, area->x + 4, box.y + box.h / 2 + 4.5, DRAW_LEFT, area->w, buf_str(&b));
+		page_more_line(p, &rows, area->x, area->w, buf_str(&b));
 	}
 out:
 	buf_release(&b);
@@ -124,7 +122,6 @@ panel_vmas(struct page *p, const struct scale_box *area, const struct chart_vma 
 		draw_text(p, bx1 + 14, base, DRAW_LEFT, val_w, buf_str(&b));
 	}
 	if (rows.more) {
-		struct scale_box box = scale_row_box(&rows, rows.shown, area->x, area->w);
 		double rest = 0;
 		size_t j;
 
@@ -133,9 +130,7 @@ panel_vmas(struct page *p, const struct scale_box *area, const struct chart_vma 
 		buf_reset(&b);
 		buf_printf(&b, "+ %zu more VMAs, Rss ", n - (size_t)rows.shown);
 		scale_bytes(&b, rest);
-		draw_rgb(p, C_GREY);
-		draw_font(p, TEXT_PX, 0);
-		draw_text(p, area->x + 4, box.y + box.h / 2 + 4.5, DRAW_LEFT, area->w, buf_str(&b));
+		page_more_line(p, &rows, area->x, area->w, buf_str(&b));
 	}
 out:
 	buf_release(&b);

@@ -8,6 +8,7 @@
 #include "core/num.h"
 #include "report/cgroupout.h"
 #include "report/diffout.h"
+#include "report/sitesout.h"
 
 static void
 md_text(struct buf *out, const char *s)
@@ -181,6 +182,7 @@ summary_diff(struct buf *out, const struct diff_result *r, const char *command)
 			buf_putc(out, '\n');
 		}
 	}
+	sitesout_markdown(out, r);
 	buf_puts(out, "\n## Three layers\n\n| | before | after | change |\n|---|---:|---:|---:|\n");
 	n = diffout_layers(r, rows, 8);
 	for (i = 0; i < n; i++) {

@@ -114,28 +114,6 @@ text_layers(struct buf *out, const struct snapshot_info *s)
 }
 
 void
-text_roles(struct buf *out, const struct snapshot_info *s)
-{
-	int i;
-
-	buf_printf(out, "%-14s %6s %11s %11s %11s %11s %11s\n", "ROLE", "VMAS", "SIZE", "RSS",
-		   "ANONYMOUS", "LAZYFREE", "SWAP");
-	for (i = 0; i < s->nroles; i++) {
-		const struct role_info *r = &s->roles[i];
-		struct buf name = BUF_INIT;
-
-		escape_term(&name, r->role, strlen(r->role));
-		buf_printf(out, "%-14s %6" PRId64, buf_str(&name), r->vmas);
-		cell_bytes(out, " %11s", 1, r->size);
-		cell_bytes(out, " %11s", r->rss >= 0, r->rss);
-		cell_bytes(out, " %11s", r->anonymous >= 0, r->anonymous);
-		cell_bytes(out, " %11s", r->lazyfree >= 0, r->lazyfree);
-		cell_bytes(out, " %11s\n", r->swap >= 0, r->swap);
-		buf_release(&name);
-	}
-}
-
-void
 text_credits(struct buf *out, const struct snapshot_info *s)
 {
 	struct credit_plan p;

@@ -9,8 +9,6 @@
 void text_snapshot_header(struct buf *out, const struct snapshot_info *s);
 /* The three layers: resident, virtual, runtime-visible, and non-Go memory. */
 void text_layers(struct buf *out, const struct snapshot_info *s);
-/* Per-role Size, Rss, Anonymous, LazyFree, Swap. */
-void text_roles(struct buf *out, const struct snapshot_info *s);
 /* Which roles hold which runtime classes (analyze/credit.h); nothing without runtime numbers. */
 void text_credits(struct buf *out, const struct snapshot_info *s);
 /* The Go memory classes; returns 0 (and writes nothing) when unknown. */

@@ -220,7 +220,7 @@ test_newer_schema_refused(void **state)
 	db = db_open(path, DB_CREATE, &d);
 	assert_null(db);
 	assert_int_equal(d.kind, DIAG_DB);
-	assert_non_null(strstr(d.message, "schema version 99 is newer than this rssgap's 1"));
+	assert_non_null(strstr(d.message, "schema version 99 is newer than this rssgap's 2"));
 }
 
 int

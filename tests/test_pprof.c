@@ -199,6 +199,14 @@ test_real_proto(void **state)
 	assert_string_equal(s->sites[1].leaf, "main.allocB");
 	assert_int_equal(s->sites[1].values[3], 1000 * 1024 + 32768);
 	assert_int_equal(s->sites[1].values[2], 1001);
+	/*
+	 * Large objects (over 32 KiB each): allocA's 100 x 64 KiB; allocB's one
+	 * object of exactly 32 KiB is the largest small size class, not large.
+	 */
+	assert_int_equal(s->sites[0].large_space, 100 * 65536);
+	assert_int_equal(s->sites[0].large_objects, 100);
+	assert_int_equal(s->sites[1].large_space, 0);
+	assert_int_equal(s->sites[1].large_objects, 0);
 	/* allocC's garbage: 5000 x 4 KiB allocated, none in use. */
 	{
 		size_t i;
@@ -309,6 +317,9 @@ test_real_legacy(void **state)
 	/* Every record, all-zero ones included (grep -c '^[0-9]*: '). */
 	assert_int_equal(s->samples, 212);
 	assert_string_equal(s->sites[0].leaf, "main.allocA");
+	/* each record is one object size: allocA's 64 KiB buffers are large objects */
+	assert_int_equal(s->sites[0].large_space, 100 * 65536);
+	assert_int_equal(s->sites[0].large_objects, 100);
 	/* debug=1 prints no symbol line for runtime.goexit: its address stays. */
 	assert_string_equal(s->sites[0].frames, "main.allocA <- main.main <- runtime.main <- 0x46e5a1");
 	assert_int_equal(s->sites[0].values[3], 6553600);

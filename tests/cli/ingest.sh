@@ -112,5 +112,5 @@ expect_status 0 "a directory bundle ingests" "$RSSGAP" ingest --db "$tmp/z.db" "
 cp "$db" "$tmp/new.db"
 printf '\000\000\000\143' | dd of="$tmp/new.db" bs=1 seek=60 conv=notrunc 2>/dev/null
 expect_status 1 "a newer database schema is refused" "$RSSGAP" list --db "$tmp/new.db"
-grep -q 'schema version 99 is newer than this rssgap.s 1' "$tmp/err" && ok "naming both versions" || not_ok "$(cat "$tmp/err")"
+grep -q 'schema version 99 is newer than this rssgap.s 2' "$tmp/err" && ok "naming both versions" || not_ok "$(cat "$tmp/err")"
 finish

@@ -128,6 +128,16 @@ cmp -s "$tmp/want.inuse" "$tmp/got.inuse" && ok "bare heap.pb.gz: pprof in-use i
 expect_status 0 "ingest of a bare smaps exits 0" "$RSSGAP" ingest "$tmp/smaps"
 grep -q '^ingested snapshot 1: - pid unknown (a bare smaps file, no manifest) rss 129.3 MiB, 64 VMAs$' "$tmp/out" &&
 	ok "ingest of a bare smaps: its line says pid unknown" || not_ok "ingest: $(cat "$tmp/out")"
+"$RSSGAP" ingest --quiet --db "$tmp/bare.db" "$tmp/smaps" >/dev/null 2>&1
+expect_status 0 "list of a bare snapshot exits 0" "$RSSGAP" list --db "$tmp/bare.db"
+awk 'NR == 2 && $2 == "-" && $3 == "-" && $4 == "-" { f = 1 } END { exit !f }' "$tmp/out" &&
+	ok "list: a bare snapshot's captured, host and pid read '-', not 0" || not_ok "list: $(cat "$tmp/out")"
+"$RSSGAP" list --db "$tmp/bare.db" --json >"$tmp/list.json" 2>&1
+grep -q '"pid": null,' "$tmp/list.json" && grep -q '"captured_at": null,' "$tmp/list.json" &&
+	ok "list --json: a bare snapshot's pid and captured_at are null" || not_ok "list --json: $(cat "$tmp/list.json")"
+"$RSSGAP" list --db "$tmp/bare.db" --csv >"$tmp/list.csv" 2>&1
+grep -q '^1,,,,,' "$tmp/list.csv" && ok "list --csv: a bare snapshot's pid is an empty field" ||
+	not_ok "list --csv: $(cat "$tmp/list.csv")"
 
 # ---- none of these ----
 printf 'hello\nworld\n' >"$tmp/hello.txt"

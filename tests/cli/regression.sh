@@ -69,6 +69,12 @@ grep -qF "$line" "$tmp/up.txt" && ok "1.23 -> 1.24.0 text says \"$line\"" || {
 	not_ok "1.23 -> 1.24.0 text lacks \"$line\""
 	sed -n '/^Finding 1/,/^$/p' "$tmp/up.txt" | sed 's/^/    /'
 }
+# The finding's sentence names the Size change the smaps shows (no "unchanged" for 952 -> 964 MiB).
+if [ "$s23" = "$s240" ]; then want="with Size unchanged ($(fmt "$s240"))"; else
+	want="with Size nearly unchanged ($(fmt "$s23") → $(fmt "$s240"))"; fi
+[ "$(json "$tmp/up.json" "'$want' in d['findings'][0]['summary']")" = True ] &&
+	ok "1.23 -> 1.24.0: the finding says \"$want\"" ||
+	not_ok "1.23 -> 1.24.0: summary $(json "$tmp/up.json" "d['findings'][0]['summary']"), wanted \"$want\""
 expect_status 3 "1.23 -> 1.24.0: --check exits 3" "$RSSGAP" diff --check "$(b go1.23.12 ptr)" "$(b go1.24.0 ptr)"
 
 # --- 1.24.0 -> the fix: the reverse --------------------------------------

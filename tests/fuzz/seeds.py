@@ -44,6 +44,12 @@ def member(name, data):
     """One file, named as in a bundle or on disk: to the harnesses that parse it."""
     base = os.path.basename(name)
     parent = os.path.basename(os.path.dirname(name))
+    # a bare smaps, smaps_rollup or heap profile is a bundle input of its own
+    # (ingest/bare.c tells it by content): the bundle harness gets it as a whole
+    if len(data) <= 65536 and (
+        "smaps" in base or base.endswith("heap.txt") or base.endswith(".pb.gz")
+    ):
+        put("bundle", data)
     if base.endswith("smaps_rollup") or base == "c-smaps_rollup":
         put("rollup", data)
     elif "smaps" in base:
