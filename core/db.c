@@ -580,6 +580,14 @@ db_rollback(struct db *db)
 }
 
 int
+db_foreign_keys(struct db *db, int on, struct diag *d)
+{
+	if (db_in_transaction(db))
+		return diag_fail(d, DIAG_DB, 0, "foreign keys cannot change inside a transaction");
+	return exec_sql(db, on ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF", d);
+}
+
+int
 db_in_transaction(struct db *db)
 {
 	return !sqlite3_get_autocommit(db->conn);

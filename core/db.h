@@ -58,6 +58,12 @@ int db_begin(struct db *db, struct diag *d);
 int db_commit(struct db *db, struct diag *d);
 /* ROLLBACK (safe to call when no transaction is open). */
 void db_rollback(struct db *db);
+/*
+ * Check foreign keys on db's inserts, and cascade its deletes (on, as
+ * db_open leaves it), or neither: outside a transaction only (inside one
+ * SQLite ignores the change, so this fails).
+ */
+int db_foreign_keys(struct db *db, int on, struct diag *d);
 /* Is a transaction open on db? (SQLite ends one itself after some errors: a full disk, I/O.) */
 int db_in_transaction(struct db *db);
 /* SAVEPOINT inside the open transaction: what follows can be undone alone. */

@@ -125,12 +125,18 @@ batch_commit(struct ingest_lock *l, struct ingest_stats *stats, ingest_event_fn 
 	return 0;
 }
 
-/* Commit this thread's batch now, if one is open (the store held). */
+/* Commit this thread's batch now, if one is open (the store held); foreign keys on again. */
 void
 store_flush(struct ingest *in)
 {
-	if (in->lock != NULL)
-		in->failures += batch_commit(in->lock, in->o->stats, in->fn, in->ctx);
+	struct diag ignored;
+
+	if (in->lock == NULL)
+		return;
+	in->failures += batch_commit(in->lock, in->o->stats, in->fn, in->ctx);
+	diag_clear(&ignored);
+	if (db_foreign_keys(in->db, 1, &ignored) == 0 && in->lock->fk_off == in->db)
+		in->lock->fk_off = NULL;
 }
 
 /*
@@ -161,6 +167,18 @@ snap_txn(struct ingest *in, struct diag *d)
 		store_flush(in);
 	if (in->o->stats != NULL)
 		in->s.txn_t0 = timer_now();
+	/*
+	 * A batch checks no foreign keys: every row it stores names the
+	 * snapshot row inserted just before under the same savepoint, and the
+	 * check (a parent lookup per row, and a statement journal for every
+	 * statement) was a sixth of storing a small snapshot. Deletes
+	 * (remove_split) cascade with them on again: see store_flush.
+	 */
+	if (l != NULL && l->batch_db == NULL) {
+		if (db_foreign_keys(in->db, 0, d) != 0)
+			return -1;
+		l->fk_off = in->db;
+	}
 	if (l == NULL || l->batch_db == NULL) {
 		if (db_begin(in->db, d) != 0)
 			return -1;
@@ -568,6 +586,14 @@ ingest_lock_finish(struct ingest_lock *l, ingest_event_fn fn, void *ctx,
 	if (pthread_mutex_lock(&l->mu) != 0)
 		die("pthread_mutex_lock failed");
 	lost = batch_commit(l, stats, fn, ctx);
+	if (l->fk_off != NULL) {
+		struct diag ignored;
+
+		/* the connection goes back to its owner as db_open left it */
+		diag_clear(&ignored);
+		db_foreign_keys(l->fk_off, 1, &ignored);
+		l->fk_off = NULL;
+	}
 	pthread_mutex_unlock(&l->mu);
 	return lost;
 }

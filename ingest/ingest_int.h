@@ -52,6 +52,7 @@ struct ingest_lock {
 	 * them failed if the commit fails.
 	 */
 	struct db *batch_db;	/* NULL: no batch transaction open */
+	struct db *fk_off;	/* the connection whose foreign keys the batches turned off */
 	double batch_t0;
 	struct batched {
 		char *bundle, *dir;
