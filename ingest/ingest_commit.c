@@ -125,18 +125,25 @@ batch_commit(struct ingest_lock *l, struct ingest_stats *stats, ingest_event_fn 
 	return 0;
 }
 
+/* Turn the foreign keys the batches turned off on again (under mu, no batch open). */
+static void
+fk_restore(struct ingest_lock *l)
+{
+	struct diag ignored;
+
+	diag_clear(&ignored);
+	if (l->fk_off != NULL && db_foreign_keys(l->fk_off, 1, &ignored) == 0)
+		l->fk_off = NULL;
+}
+
 /* Commit this thread's batch now, if one is open (the store held); foreign keys on again. */
 void
 store_flush(struct ingest *in)
 {
-	struct diag ignored;
-
 	if (in->lock == NULL)
 		return;
 	in->failures += batch_commit(in->lock, in->o->stats, in->fn, in->ctx);
-	diag_clear(&ignored);
-	if (db_foreign_keys(in->db, 1, &ignored) == 0 && in->lock->fk_off == in->db)
-		in->lock->fk_off = NULL;
+	fk_restore(in->lock);
 }
 
 /*
@@ -170,11 +177,13 @@ snap_txn(struct ingest *in, struct diag *d)
 	/*
 	 * A batch checks no foreign keys: every row it stores names the
 	 * snapshot row inserted just before under the same savepoint, and the
-	 * check (a parent lookup per row, and a statement journal for every
-	 * statement) was a sixth of storing a small snapshot. Deletes
-	 * (remove_split) cascade with them on again: see store_flush.
+	 * check (a parent lookup per row, its cursor opened and closed) was
+	 * about a tenth of storing a small snapshot. Deletes (remove_split)
+	 * cascade with them on again: see store_flush.
 	 */
 	if (l != NULL && l->batch_db == NULL) {
+		if (l->fk_off != in->db)
+			fk_restore(l);	/* another connection's, from an earlier batch */
 		if (db_foreign_keys(in->db, 0, d) != 0)
 			return -1;
 		l->fk_off = in->db;
@@ -586,14 +595,8 @@ ingest_lock_finish(struct ingest_lock *l, ingest_event_fn fn, void *ctx,
 	if (pthread_mutex_lock(&l->mu) != 0)
 		die("pthread_mutex_lock failed");
 	lost = batch_commit(l, stats, fn, ctx);
-	if (l->fk_off != NULL) {
-		struct diag ignored;
-
-		/* the connection goes back to its owner as db_open left it */
-		diag_clear(&ignored);
-		db_foreign_keys(l->fk_off, 1, &ignored);
-		l->fk_off = NULL;
-	}
+	/* the connection goes back to its owner as db_open left it */
+	fk_restore(l);
 	pthread_mutex_unlock(&l->mu);
 	return lost;
 }
