@@ -9,7 +9,9 @@
  * (BEGIN IMMEDIATE and busy_timeout serialise their transactions) or
  * share one under a lock of theirs (ingest -j N: the page cache stays warm).
  * Writes happen inside db_begin()/db_commit() (BEGIN IMMEDIATE), one
- * transaction per snapshot; db_rollback() undoes a snapshot whole.
+ * transaction per snapshot, or one per batch of snapshots with a savepoint
+ * per snapshot (db_savepoint(), db_release(), db_savepoint_rollback());
+ * either way a snapshot is undone whole.
  * Addresses are stored as INTEGER holding the unsigned value's bit pattern
  * (only [vsyscall] on x86_64 lies above 2^63 and reads back negative).
  * Strings returned through the iterators are lent until the next call.
@@ -56,6 +58,24 @@ int db_begin(struct db *db, struct diag *d);
 int db_commit(struct db *db, struct diag *d);
 /* ROLLBACK (safe to call when no transaction is open). */
 void db_rollback(struct db *db);
+/*
+ * Check foreign keys on db's inserts, and cascade its deletes (on, as
+ * db_open leaves it), or neither: outside a transaction only (inside one
+ * SQLite ignores the change, so this fails).
+ */
+int db_foreign_keys(struct db *db, int on, struct diag *d);
+/* Is a transaction open on db? (SQLite ends one itself after some errors: a full disk, I/O.) */
+int db_in_transaction(struct db *db);
+/* SAVEPOINT inside the open transaction: what follows can be undone alone. */
+int db_savepoint(struct db *db, struct diag *d);
+/* RELEASE the last savepoint: what it holds stays in the transaction, to commit with it. */
+int db_release(struct db *db, struct diag *d);
+/*
+ * Undo everything since the last savepoint and drop it: 0, the rest of the
+ * transaction is intact; -1, no transaction is left (SQLite rolled all of
+ * it back after an error), so what was released into it is gone too.
+ */
+int db_savepoint_rollback(struct db *db);
 
 /*
  * Checkpoints. By default a commit that leaves 1000 pages or more in the

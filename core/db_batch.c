@@ -194,7 +194,9 @@ vb_column(const struct batch_head *h, size_t i, sqlite3_context *ctx, int col)
 
 	switch (col) {
 	case VB_ID:
-		sqlite3_result_int64(ctx, b->snapshot_id << DB_VMA_IDX_BITS | idx);
+		/* the batch's first row only: the rest are NULL, see db_vmas_put */
+		if (i == 0)
+			sqlite3_result_int64(ctx, b->snapshot_id << DB_VMA_IDX_BITS | idx);
 		break;
 	case VB_SNAPSHOT:
 		sqlite3_result_int64(ctx, b->snapshot_id);
@@ -322,10 +324,25 @@ db_vmas_put(struct db *db, int64_t id, int64_t first_idx, const struct vma *v,
 		return 0;
 	if (db_vma_ids_fit(id, first_idx, n, d) != 0)
 		return -1;
+	/*
+	 * Only the batch's first row names its id; the others have a NULL id,
+	 * which SQLite makes the largest rowid + 1: the next idx, as long as no
+	 * row lies above this snapshot's (none can: a snapshot's id is the
+	 * largest, and its VMAs go in in order). An explicit id costs a search
+	 * of the table's b-tree from the root per row; a NULL one finds the
+	 * cursor at the end already. The last rowid says whether every row got
+	 * the id it must have: n - 1 steps of at least one each end at
+	 * first + n - 1 only if each was exactly one.
+	 */
 	sqlite3_bind_pointer(st, 1, &b, vma_batch_kind.name, NULL);
 	rc = db_run(db, st, d, "storing VMAs");
 	/* the batch lives on this stack frame: never leave a pointer to it bound */
 	sqlite3_bind_null(st, 1);
+	if (rc == 0 && sqlite3_last_insert_rowid(db->conn) !=
+		       (id << DB_VMA_IDX_BITS | (first_idx + (int64_t)n - 1)))
+		return diag_fail(d, DIAG_DB, 0,
+				 "storing VMAs: the vma table holds rows above snapshot %lld's ids"
+				 " (VMAs of no snapshot?)", (long long)id);
 	return rc;
 }
 

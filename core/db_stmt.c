@@ -134,4 +134,7 @@ const char *const db_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
+	[S_SAVEPOINT] = "SAVEPOINT snapshot",
+	[S_RELEASE] = "RELEASE snapshot",
+	[S_ROLLBACK_TO] = "ROLLBACK TO snapshot",
 };

@@ -160,6 +160,8 @@ remove_split(struct ingest *in, struct diag *d)
 		if (in->done[i].state != DONE_REMOVE)
 			continue;
 		store_lock(in);
+		/* on its own: the batch open (with the snapshot, maybe) commits first */
+		store_flush(in);
 		if (db_begin(in->db, d) != 0 || db_snapshot_delete(in->db, in->done[i].id, d) != 0 ||
 		    db_commit(in->db, d) != 0) {
 			db_rollback(in->db);

@@ -1,6 +1,7 @@
 /*
- * Ingest: read every snapshot of a bundle into the store, one transaction
- * per snapshot. A bad snapshot is rolled back whole and reported; the
+ * Ingest: read every snapshot of a bundle into the store, each all or
+ * nothing (a transaction of its own, or a savepoint in a batch: see
+ * struct ingest_lock). A bad snapshot is rolled back whole and reported; the
  * others still go in. Re-ingesting the same content is a no-op (each
  * snapshot carries a digest of its members' names and bytes).
  */
@@ -19,8 +20,10 @@ struct vma;
 
 /* Where the time went (ingest --stats); one per thread, summed by the caller. */
 struct ingest_stats {
-	uint64_t transactions;	/* snapshot transactions, committed or rolled back */
-	double store_seconds;	/* inside them: from BEGIN to COMMIT or ROLLBACK */
+	uint64_t transactions;	/* snapshots in the store, committed or rolled back */
+	double store_seconds;	/* holding it: from BEGIN or SAVEPOINT to its end, commits included */
+	uint64_t commits;	/* COMMITs done by this thread (one per batch with an ingest_lock) */
+	double commit_seconds;	/* in them */
 };
 
 /*
@@ -105,8 +108,8 @@ typedef void (*ingest_event_fn)(void *ctx, const struct ingest_event *ev);
  *
  * Two threads work on it: this one reads, inflates, parses and classifies,
  * a VMA writer thread (ingest/vma_writer.h) stores the VMAs meanwhile; db is
- * used by one of them at a time. fn is called from this thread, outside
- * any transaction.
+ * used by one of them at a time. fn is called from this thread, never
+ * holding the store (with an ingest_lock, a batch may be open on db).
  */
 int ingest_bundle(struct db *db, const char *path, const struct ingest_opts *o,
 		  ingest_event_fn fn, void *ctx);
@@ -132,12 +135,26 @@ int ingest_live(struct db *db, int64_t pid, const struct ingest_opts *o, ingest_
  * The lock also moves WAL checkpoints out of the commits: the thread whose
  * commit grew the WAL past 1000 pages checkpoints it from a connection of
  * the lock's own while the others go on writing.
+ *
+ * And it batches: snapshots of threads sharing a lock go into one
+ * transaction, each in a savepoint of its own (a failing snapshot is
+ * undone alone), committed every 500 snapshots or quarter second and by
+ * ingest_lock_finish. A snapshot is reported new when its savepoint is
+ * released; a kill -9 before the batch commits loses that batch (the store
+ * stays consistent), and ingesting the same bundles again stores it.
  */
 struct ingest_lock;
 
 /* New lock for threads sharing one database. */
 struct ingest_lock *ingest_lock_new(void);
-/* Free l (NULL is a no-op); no thread may be using it. */
+/*
+ * Commit the batch still open, once every thread is done with l; a failure
+ * is reported through fn, one INGEST_SNAPSHOT_FAILED per snapshot of the
+ * batch. Returns the number of those failures. stats may be NULL.
+ */
+int ingest_lock_finish(struct ingest_lock *l, ingest_event_fn fn, void *ctx,
+		       struct ingest_stats *stats);
+/* Free l (NULL is a no-op); no thread may be using it; a batch still open is rolled back. */
 void ingest_lock_free(struct ingest_lock *l);
 /* ingest_bundle for one of several threads sharing lock (NULL: as ingest_bundle). */
 int ingest_bundle_shared(struct db *db, const char *path, const struct ingest_opts *o,

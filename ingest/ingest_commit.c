@@ -5,6 +5,7 @@
  */
 #include "ingest/ingest_int.h"
 
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,105 @@ store_unlock(struct ingest *in)
 	}
 }
 
-/* Take the store and BEGIN IMMEDIATE, once per snapshot. */
+/*
+ * A batch commits once it holds this many snapshots, or once this long
+ * has passed since its BEGIN, at the end of a snapshot: a commit costs
+ * about as much as storing a small snapshot's rows (the WAL frames of every
+ * page it changed, the commit record), and the pages the next snapshots
+ * change are mostly the same last pages of each table. The bounds keep
+ * what a kill -9 loses (and how long other processes wait for the write
+ * lock) small.
+ */
+#define BATCH_SNAPSHOTS 500
+#define BATCH_SECONDS 0.25
+
+/*
+ * The open batch is gone (its commit failed, or SQLite rolled it back
+ * after an error): report each of its snapshots through fn as not stored,
+ * after what (d's message). Returns how many. Under the lock's mu.
+ */
+static int
+batch_lost(struct ingest_lock *l, const struct diag *what, ingest_event_fn fn, void *ctx)
+{
+	size_t i, n = l->nbatch;
+
+	for (i = 0; i < n; i++) {
+		struct batched *e = &l->batch[i];
+		struct diag d;
+		struct ingest_event ev = { INGEST_SNAPSHOT_FAILED, e->id, e->dir, &d, NULL };
+
+		diag_clear(&d);
+		diag_where(&d, e->bundle, e->dir[0] != '\0' ? e->dir : NULL);
+		diag_fail(&d, DIAG_DB, 0,
+			  "snapshot %" PRId64 " is not stored (its batch of %zu snapshot%s is rolled"
+			  " back): %s", e->id, n, n == 1 ? "" : "s", what->message);
+		diag_hint(&d, "ingest the bundle again: what is stored is kept, the rest goes in");
+		fn(ctx, &ev);
+		free(e->bundle);
+		free(e->dir);
+	}
+	l->nbatch = 0;
+	l->batch_db = NULL;
+	return (int)n;
+}
+
+/*
+ * Commit the open batch (under mu); a failure rolls it back and reports
+ * its snapshots through fn. Returns the number of snapshots lost.
+ */
+static int
+batch_commit(struct ingest_lock *l, struct ingest_stats *stats, ingest_event_fn fn, void *ctx)
+{
+	double t0 = timer_now();
+	struct diag d;
+	size_t i;
+
+	if (l->batch_db == NULL)
+		return 0;
+	diag_clear(&d);
+	if (db_commit(l->batch_db, &d) != 0) {
+		db_rollback(l->batch_db);
+		return batch_lost(l, &d, fn, ctx);
+	}
+	if (stats != NULL) {
+		stats->commits++;
+		stats->commit_seconds += timer_now() - t0;
+	}
+	for (i = 0; i < l->nbatch; i++) {
+		free(l->batch[i].bundle);
+		free(l->batch[i].dir);
+	}
+	l->nbatch = 0;
+	l->batch_db = NULL;
+	return 0;
+}
+
+/* Turn the foreign keys the batches turned off on again (under mu, no batch open). */
+static void
+fk_restore(struct ingest_lock *l)
+{
+	struct diag ignored;
+
+	diag_clear(&ignored);
+	if (l->fk_off != NULL && db_foreign_keys(l->fk_off, 1, &ignored) == 0)
+		l->fk_off = NULL;
+}
+
+/* Commit this thread's batch now, if one is open (the store held); foreign keys on again. */
+void
+store_flush(struct ingest *in)
+{
+	if (in->lock == NULL)
+		return;
+	in->failures += batch_commit(in->lock, in->o->stats, in->fn, in->ctx);
+	fk_restore(in->lock);
+}
+
+/*
+ * Take the store and open the snapshot's transaction: BEGIN IMMEDIATE of
+ * its own, or with an ingest_lock a savepoint in the batch's transaction
+ * (begun when none is open).
+ */
 static int
 snap_txn(struct ingest *in, struct diag *d)
 {
@@ -70,12 +169,104 @@ snap_txn(struct ingest *in, struct diag *d)
 	}
 	if (l != NULL && l->ckpt != NULL)
 		db_autocheckpoint_off(in->db);
-	if (db_begin(in->db, d) != 0)
-		return -1;
-	in->s.txn = 1;
+	/* a batch open on another connection would hold the write lock this one waits for */
+	if (l != NULL && l->batch_db != NULL && l->batch_db != in->db)
+		store_flush(in);
 	if (in->o->stats != NULL)
 		in->s.txn_t0 = timer_now();
+	/*
+	 * A batch checks no foreign keys: every row it stores names the
+	 * snapshot row inserted just before under the same savepoint, and the
+	 * check (a parent lookup per row, its cursor opened and closed) was
+	 * about a tenth of storing a small snapshot. Deletes (remove_split)
+	 * cascade with them on again: see store_flush.
+	 */
+	if (l != NULL && l->batch_db == NULL) {
+		if (l->fk_off != in->db)
+			fk_restore(l);	/* another connection's, from an earlier batch */
+		if (db_foreign_keys(in->db, 0, d) != 0)
+			return -1;
+		l->fk_off = in->db;
+	}
+	if (l == NULL || l->batch_db == NULL) {
+		if (db_begin(in->db, d) != 0)
+			return -1;
+		if (l != NULL) {
+			l->batch_db = in->db;
+			l->batch_t0 = timer_now();
+		}
+	}
+	if (l != NULL && db_savepoint(in->db, d) != 0)
+		return -1;
+	in->s.txn = 1;
 	return 0;
+}
+
+/*
+ * Undo what the open snapshot wrote: its savepoint (the batch's other
+ * snapshots stay), or its transaction. When SQLite has rolled back the
+ * whole batch after an error, its other snapshots are reported lost.
+ */
+static void
+snap_undo(struct ingest *in, const struct diag *why)
+{
+	struct ingest_lock *l = in->lock;
+
+	if (!in->s.txn)
+		return;
+	in->s.txn = 0;
+	if (l == NULL) {
+		db_rollback(in->db);
+		return;
+	}
+	if (db_savepoint_rollback(in->db) != 0)
+		in->failures += batch_lost(l, why, in->fn, in->ctx);
+}
+
+/*
+ * The snapshot went in whole: commit its transaction, or release its
+ * savepoint into the batch and commit the batch when it is due. 1 when a
+ * commit was done, 0 when the snapshot waits in the batch, -1 when its own
+ * transaction failed (d filled); a failed batch is reported by batch_lost,
+ * this snapshot's with the others (*lost set).
+ */
+static int
+snap_end(struct ingest *in, int *lost, struct diag *d)
+{
+	struct ingest_lock *l = in->lock;
+	struct snap *s = &in->s;
+	struct batched *e;
+	double t0 = timer_now();
+	int n;
+
+	*lost = 0;
+	if (l == NULL) {
+		if (db_commit(in->db, d) != 0)
+			return -1;
+		s->txn = 0;
+		if (in->o->stats != NULL) {
+			in->o->stats->commits++;
+			in->o->stats->commit_seconds += timer_now() - t0;
+		}
+		return 1;
+	}
+	if (db_release(in->db, d) != 0)
+		return -1;
+	s->txn = 0;
+	if (l->nbatch == l->cap_batch) {
+		l->cap_batch = l->cap_batch ? l->cap_batch * 2 : 64;
+		l->batch = xreallocarray(l->batch, l->cap_batch, sizeof(*l->batch));
+	}
+	e = &l->batch[l->nbatch++];
+	e->bundle = xstrdup(in->path);
+	e->dir = xstrdup(s->dir);
+	e->id = s->id;
+	if (l->nbatch < BATCH_SNAPSHOTS && timer_now() - l->batch_t0 < BATCH_SECONDS)
+		return 0;
+	n = batch_commit(l, in->o->stats, in->fn, in->ctx);
+	in->failures += n;
+	*lost = n > 0;
+	return 1;
 }
 
 /*
@@ -159,8 +350,7 @@ fail_snapshot(struct ingest *in, struct diag *d)
 	struct snap *s = &in->s;
 
 	vma_writer_discard(in->w);
-	if (s->txn)
-		db_rollback(in->db);
+	snap_undo(in, d);
 	store_unlock(in);
 	held_clear(&in->held);
 	emit(in, INGEST_SNAPSHOT_FAILED, 0, s->dir, d);
@@ -233,9 +423,12 @@ static void
 snap_duplicate(struct ingest *in, int64_t existing)
 {
 	struct snap *s = &in->s;
+	struct diag why;
 
 	vma_writer_discard(in->w);
-	db_rollback(in->db);
+	diag_clear(&why);
+	diag_fail(&why, DIAG_DB, 0, "undoing a duplicate snapshot failed");
+	snap_undo(in, &why);
 	store_unlock(in);
 	held_clear(&in->held);
 	emit_headline(in, INGEST_SNAPSHOT_DUPLICATE, existing);
@@ -267,7 +460,7 @@ close_snapshot(struct ingest *in, struct diag *d)
 	struct db_snapshot_totals t;
 	char digest[33];
 	int64_t existing, wal_pages;
-	int checked = 0;
+	int checked = 0, committed, lost;
 	size_t i;
 
 	where_in(d, s, "proc/maps");
@@ -357,13 +550,16 @@ close_snapshot(struct ingest *in, struct diag *d)
 	t.anon_huge_pages = s->anon_huge_pages;
 	t.swap = s->swap;
 	t.cgroup_version = s->cgroup_version;
-	if (db_snapshot_finish(in->db, s->id, &t, d) != 0 || db_commit(in->db, d) != 0)
+	if (db_snapshot_finish(in->db, s->id, &t, d) != 0 ||
+	    (committed = snap_end(in, &lost, d)) < 0)
 		return -1;
-	wal_pages = db_wal_pages(in->db);
+	wal_pages = committed ? db_wal_pages(in->db) : 0;
 	vma_writer_discard(in->w);
 	store_unlock(in);
-	emit_headline(in, INGEST_SNAPSHOT_NEW, s->id);
-	mark_done(in, s->dir, DONE_NEW, s->id);
+	/* lost: its batch's commit failed, and batch_lost reported it with the others */
+	if (!lost)
+		emit_headline(in, INGEST_SNAPSHOT_NEW, s->id);
+	mark_done(in, s->dir, lost ? DONE_FAILED : DONE_NEW, lost ? 0 : s->id);
 	snap_release(s);
 	checkpoint_after(in, wal_pages);
 	return 0;
@@ -388,11 +584,37 @@ ingest_lock_new(void)
 	return l;
 }
 
+int
+ingest_lock_finish(struct ingest_lock *l, ingest_event_fn fn, void *ctx,
+		   struct ingest_stats *stats)
+{
+	int lost;
+
+	if (l == NULL)
+		return 0;
+	if (pthread_mutex_lock(&l->mu) != 0)
+		die("pthread_mutex_lock failed");
+	lost = batch_commit(l, stats, fn, ctx);
+	/* the connection goes back to its owner as db_open left it */
+	fk_restore(l);
+	pthread_mutex_unlock(&l->mu);
+	return lost;
+}
+
 void
 ingest_lock_free(struct ingest_lock *l)
 {
+	size_t i;
+
 	if (l == NULL)
 		return;
+	if (l->batch_db != NULL)
+		db_rollback(l->batch_db);
+	for (i = 0; i < l->nbatch; i++) {
+		free(l->batch[i].bundle);
+		free(l->batch[i].dir);
+	}
+	free(l->batch);
 	db_free(l->ckpt);
 	pthread_mutex_destroy(&l->ckpt_mu);
 	pthread_mutex_destroy(&l->mu);

@@ -44,6 +44,21 @@ struct ingest_lock {
 	pthread_mutex_t ckpt_mu;
 	int ckpt_tried;		/* under mu */
 	struct db *ckpt;	/* NULL: the commits checkpoint as SQLite does */
+	/*
+	 * The batch, under mu: one transaction on the threads' shared
+	 * connection holding snapshots that went in whole (each in a savepoint
+	 * of its own, released), committed every BATCH_SNAPSHOTS snapshots or
+	 * BATCH_SECONDS, and by ingest_lock_finish. Its snapshots, to report
+	 * them failed if the commit fails.
+	 */
+	struct db *batch_db;	/* NULL: no batch transaction open */
+	struct db *fk_off;	/* the connection whose foreign keys the batches turned off */
+	double batch_t0;
+	struct batched {
+		char *bundle, *dir;
+		int64_t id;
+	} *batch;
+	size_t nbatch, cap_batch;
 };
 
 enum member_kind {
@@ -234,6 +249,8 @@ int open_snapshot(struct ingest *in, const char *dir, const char *data, size_t l
 void store_lock(struct ingest *in);
 /* Release the store: the snapshot's transaction, if timed, is over. */
 void store_unlock(struct ingest *in);
+/* Commit the batch of the ingest_lock, if one is open (the store held); a loss is reported. */
+void store_flush(struct ingest *in);
 /* Begin the snapshot in the store: its transaction, its row, the rows read so far. */
 int snap_begin(struct ingest *in, struct diag *d);
 /* The member's own row, its last: once the transaction is open its rows are written here. */

@@ -46,11 +46,12 @@ expect_status 1 "--rules naming no file exits 1" "$RSSGAP" ingest --rules "$tmp/
 	fixtures/bundles/baseline.rssgap.tar.gz
 grep -q "none.rules.*cannot open rules" "$tmp/err" && ok "and says it cannot open the rules" ||
 	not_ok "--rules without a file said: $(cat "$tmp/err")"
-# --stats: one transaction per snapshot (a duplicate's is rolled back), timed, on stderr
+# --stats: 80 snapshots through the store (a duplicate's savepoint is rolled back), timed, on
+# stderr; 40 snapshots of two small bundles in a fraction of a second: one batch, one commit
 "$RSSGAP" ingest --quiet --stats --db "$tmp/stats.db" fixtures/bundles/fleet.rssgap.tar.gz \
 	fixtures/bundles/fleet.rssgap.tar.gz >"$tmp/out" 2>"$tmp/stats"
-grep -Eq '^rssgap: ingest: 2 bundles, [0-9.]+ MB, in [0-9.]+ s with 1 worker; 80 snapshot transactions took [0-9.]+ s \(one at a time\)$' \
-	"$tmp/stats" && [ ! -s "$tmp/out" ] && ok "--stats counts 80 transactions for 40 snapshots twice" ||
+grep -Eq '^rssgap: ingest: 2 bundles, [0-9.]+ MB, in [0-9.]+ s with 1 worker; 80 snapshots in the store took [0-9.]+ s \(one at a time\), of which [0-9]+ commits? [0-9.]+ s \([0-9.]+ ms a snapshot\)$' \
+	"$tmp/stats" && [ ! -s "$tmp/out" ] && ok "--stats counts 80 snapshots for 40 twice, and the commits" ||
 	not_ok "--stats said: $(cat "$tmp/stats")"
 
 # show --json rss is exactly the sum of the smaps Rss fields of the bundle
@@ -80,6 +81,22 @@ grep -qx 'rssgap: fixtures/hostile/bad-range.rssgap.tar.gz:snap/proc/smaps:1: ba
 [ "$(grep -c '^ingested snapshot' "$tmp/out")" -eq 2 ] && ok "the two good bundles went in" || not_ok "good bundles: $(cat "$tmp/out")"
 expect_status 1 "a missing bundle exits 1" "$RSSGAP" ingest --db "$tmp/h.db" /nonexistent.tar.gz
 grep -q 'nonexistent.tar.gz: cannot open bundle' "$tmp/err" && ok "names the missing bundle" || not_ok "$(cat "$tmp/err")"
+
+# a snapshot failing after its VMAs began to go in (past the first batch of 512) is rolled back
+# to its savepoint alone: the batch's snapshots before and after it stay (made with bench's
+# generator, then a bad range at the end: an edge case pinned by hand)
+mkdir -p "$tmp/late/snap/proc"
+printf 'format=rssgap/1\ncaptured_at=2026-11-22T10:30:00Z\npid=7\ncomm=late\nhost=test\n' >"$tmp/late/snap/manifest"
+awk -v n=2000 -f bench/synth-smaps.awk >"$tmp/late/snap/proc/smaps"
+printf 'zz0000-00c004000000 rw-p 00000000 00:00 0\n' >>"$tmp/late/snap/proc/smaps"
+tar -C "$tmp/late" -czf "$tmp/late.rssgap.tar.gz" snap
+expect_status 1 "a snapshot failing late among good ones exits 1" "$RSSGAP" ingest --db "$tmp/late.db" \
+	fixtures/bundles/baseline.rssgap.tar.gz "$tmp/late.rssgap.tar.gz" fixtures/bundles/cgo-after.rssgap.tar.gz
+grep -q 'late.rssgap.tar.gz:snap/proc/smaps:[0-9]*: bad address range "zz0000-00c004000000"' "$tmp/err" &&
+	ok "naming its line" || not_ok "late failure: $(cat "$tmp/err")"
+got=$(python3 tests/store_check.py "$tmp/late.db")
+[ "$got" = "ok 2 119" ] && ok "the store holds the two good snapshots whole, nothing of the failed one" ||
+	not_ok "after a late failure: $got"
 
 # any compression libarchive reads, and a directory
 for z in "zstd -q -c" "xz -c" "bzip2 -c" "cat"; do
