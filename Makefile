@@ -249,6 +249,7 @@ bench: rssgap $(B)/bench/align_bench $(B)/bench/store_floor
 	@sh bench/diff.sh
 	@sh bench/pprof.sh
 	@sh bench/fleet.sh
+	@sh bench/smem.sh
 
 # The layout is fixed below PREFIX: the binary finds its rules in
 # share/rssgap beside its bin directory (cmd/rule_files.h).
