@@ -60,28 +60,16 @@ along(struct buf *out, const struct trend_slope *s, int drawn)
 }
 
 /*
- * Where growth beyond the runtime went: the role outside Go's own (go-*)
- * that rose most, and, when the runtime's estimate rose by the floor too,
- * that the runtime's numbers hold the rest (the etcd case: heap and a
- * mapped database file growing together).
+ * When the runtime's estimate rose by the floor too, growth beyond the
+ * runtime is only part of the growth (etcd: its heap and a mapped database
+ * file together). Which role holds the gap is not named here: without Go's
+ * mapping names, anon also holds the runtime's metadata, credited together
+ * with go-runtime (docs/attribution.md); `rssgap diff` of the first and last
+ * snapshot splits it by credit.
  */
 static void
-beyond_where(struct buf *out, const struct trend_result *r, int for_chart)
+beyond_where(struct buf *out, const struct trend_result *r)
 {
-	const struct trend_role *top = NULL;
-	int i;
-
-	for (i = 0; i < r->nroles && top == NULL; i++)
-		if (r->roles[i].s.known && r->roles[i].s.fitted >= (double)r->threshold &&
-		    strncmp(r->roles[i].role, "go-", 3) != 0)
-			top = &r->roles[i];
-	if (top != NULL) {
-		buf_puts(out, ", most of it in ");
-		escape_term(out, top->role, strlen(top->role));
-		buf_puts(out, " (");
-		human_delta(out, top->s.fitted, for_chart);
-		buf_putc(out, ')');
-	}
 	if (r->series[TREND_ESTIMATE].known &&
 	    r->series[TREND_ESTIMATE].fitted >= (double)r->threshold)
 		buf_puts(out, "; the rest of the growth the runtime's numbers hold");
@@ -110,7 +98,7 @@ trendout_says(struct buf *out, const struct trend_result *r, int for_chart)
 		along(out, est, for_chart);
 		buf_puts(out, ": the gap (memory the runtime cannot see) ");
 		along(out, gap, for_chart);
-		beyond_where(out, r, for_chart);
+		beyond_where(out, r);
 		break;
 	case TREND_GROWING:
 		buf_puts(out, "Rss ");
