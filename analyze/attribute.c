@@ -328,7 +328,11 @@ role_evidence(const struct role_delta *d, const struct region_delta *regs, int n
 	if (d->size_after > d->size_before + d->size_before / 10 &&
 	    d->size_after - d->size_before >= growth / 2)
 		ev |= EV_SIZE_GREW;
-	if (fraction(d->rss_after, d->size_after) > fraction(d->rss_before, d->size_before) + 0.05)
+	/* Pages became resident: Rss/Size rose, or, in a large mapping few of
+	 * whose pages are resident (a database file mapped as large as it may
+	 * grow), Rss grew by more than twice what Size grew. */
+	if (fraction(d->rss_after, d->size_after) > fraction(d->rss_before, d->size_before) + 0.05 ||
+	    (d->rss_delta > 0 && d->size_after - d->size_before < d->rss_delta / 2))
 		ev |= EV_RESIDENT_FRACTION;
 	for (i = 0; i < n; i++) {
 		if (regs[i].before[0] == '\0' && region_growth(&regs[i]) >= growth / 4)
