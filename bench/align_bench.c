@@ -102,6 +102,7 @@ emit(struct snapshot *s, uint64_t pages, const char *perms, const char *path, co
 	v->lazyfree = 0;
 	v->anon_huge_pages = 0;
 	v->swap = 0;
+	v->dirty = 0;
 	s->at = v->end;
 }
 
