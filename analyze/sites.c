@@ -262,6 +262,33 @@ site_diff_load(struct db *db, int64_t before, int64_t after, struct diag *d)
 }
 
 /* 1 when credit (roles joined by '+') is or holds role go-heap. */
+struct site_diff *
+site_one_load(struct db *db, int64_t id, struct diag *d)
+{
+	struct site_diff *s = xcalloc(1, sizeof(*s));
+	struct site_list l = { 0 };
+	char **keys = NULL;
+	size_t i;
+
+	if (load_side(db, id, &s->after, &l, d) != 0) {
+		site_list_release(&l);
+		site_diff_free(s);
+		return NULL;
+	}
+	s->sites = xcalloc(l.n + 1, sizeof(*s->sites));
+	keys = xcalloc(l.n + 1, sizeof(*keys));
+	for (i = 0; i < l.n; i++)
+		add_site(s, keys, &l.v[i], 1);
+	/* nothing before: the change is the site's inuse_space, so the largest first */
+	if (s->nsites > 1)
+		qsort(s->sites, (size_t)s->nsites, sizeof(*s->sites), cmp_change);
+	order_large(s);
+	free(keys);
+	site_list_release(&l);
+	s->view = s->after.known && s->nsites > 0 ? SITES_ONE : SITES_NONE;
+	return s;
+}
+
 static int
 holds_go_heap(const char *credit)
 {

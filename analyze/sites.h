@@ -28,6 +28,7 @@ enum sites_view {
 	SITES_NONE,		/* no heap profile on a side, or nothing of go-heap to explain */
 	SITES_FINDING,		/* a finding in go-heap: the sites that changed most, large objects */
 	SITES_GREW,		/* go-heap grew past the diff's thresholds, explained: the sites that grew */
+	SITES_ONE,		/* one snapshot's sites (site_one_load), largest inuse_space first */
 };
 
 /* One side's heap profile. */
@@ -61,6 +62,12 @@ struct site_diff {
 
 /* Match the stored sites of snapshots before and after; NULL with d filled. */
 struct site_diff *site_diff_load(struct db *db, int64_t before, int64_t after, struct diag *d);
+/*
+ * One snapshot's stored sites as the after side of a diff with nothing
+ * before (rssgap show): largest inuse_space first, large objects ordered;
+ * view SITES_ONE, or SITES_NONE without a heap profile. NULL with d filled.
+ */
+struct site_diff *site_one_load(struct db *db, int64_t id, struct diag *d);
 /* Decide s->view from the diff's findings and go-heap's growth. */
 void site_diff_judge(struct site_diff *s, const struct diff_result *r);
 /* inuse_after - inuse_before. */

@@ -5,6 +5,7 @@
 
 #include "analyze/notes.h"
 #include "analyze/rolemem.h"
+#include "analyze/sites.h"
 #include "analyze/snapshot.h"
 #include "analyze/topvma.h"
 #include "cmd/commands.h"
@@ -25,12 +26,13 @@ const struct cmd_entry cmd_show_entry = {
 	"One snapshot: Rss against what the Go runtime says it holds (Sys -\n"
 	"HeapReleased), per-role Size/Rss/PSS/USS/Anonymous/LazyFree/Swap (USS:\n"
 	"Private_Clean + Private_Dirty, as smem counts it), the Go memory classes,\n"
-	"and the VMAs with the most Rss. SNAPSHOT is a bundle file, an id or\n"
-	"key=value[,key=value]; also /proc/PID (a live process) or a bare smaps,\n"
-	"smaps_rollup or pprof heap profile file.\n"
+	"the VMAs with the most Rss, and the heap profile's top allocation sites\n"
+	"(inuse_space, objects and objects over 32 KiB each; as of the last GC).\n"
+	"SNAPSHOT is a bundle file, an id or key=value[,key=value]; also /proc/PID\n"
+	"(a live process) or a bare smaps, smaps_rollup or pprof heap profile file.\n"
 	"\n"
 	"  --pid N       the live process N, read from /proc/N now (as /proc/N)\n"
-	"  --top N       how many VMAs to list (default 10)\n"
+	"  --top N       how many VMAs and allocation sites to list (default 10)\n"
 	"  --sort COLUMN order the roles and pick and order the top VMAs by rss (the\n"
 	"                default), pss, uss, size, swap, anon or lazyfree (largest\n"
 	"                first, unknown last) or name (a role's name, a VMA's path)\n"
@@ -66,6 +68,7 @@ cmd_show(int argc, char **argv)
 	struct topvma_list top_vmas = TOPVMA_LIST_INIT;
 	struct rolemem_list roles = ROLEMEM_LIST_INIT;
 	struct notes notes = NOTES_INIT;
+	struct site_diff *sites = NULL;
 	struct buf out = BUF_INIT;
 	struct diag d;
 	struct cmd c;
@@ -128,17 +131,18 @@ cmd_show(int argc, char **argv)
 	if (explain)
 		explain_snapshot(c.db, id, c.rules, &out, &d);
 	else if (topvma_list_load(c.db, id, (size_t)top, sort, &top_vmas, &d) != 0 ||
-		 rolemem_load(c.db, s, &roles, &d) != 0)
+		 rolemem_load(c.db, s, &roles, &d) != 0 ||
+		 (!as_csv && (sites = site_one_load(c.db, id, &d)) == NULL))
 		goto fail;
 	else {
 		if (sort != TOPVMA_SORT_RSS)	/* else the store's order: by Rss */
 			rolemem_sort(&roles, sort);
 		if (as_json)
-			showout_json(&out, s, &roles, &top_vmas, sort);
+			showout_json(&out, s, &roles, &top_vmas, sort, sites, top);
 		else if (as_csv)
 			showout_csv(&out, &roles, &top_vmas);
 		else if (notes_load(c.db, id, &notes, &d) == 0)
-			showout_text(&out, s, &roles, &top_vmas, top, sort, &notes);
+			showout_text(&out, s, &roles, &top_vmas, top, sort, sites, &notes);
 	}
 	if (d.kind != DIAG_NONE)
 		goto fail;
@@ -150,6 +154,7 @@ fail:
 out:
 	topvma_list_release(&top_vmas);
 	rolemem_list_release(&roles);
+	site_diff_free(sites);
 	notes_release(&notes);
 	snapshot_info_free(s);
 	buf_release(&out);

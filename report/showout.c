@@ -7,6 +7,7 @@
 #include "core/num.h"
 #include "report/cgroupout.h"
 #include "report/json.h"
+#include "report/sitesout.h"
 #include "report/text.h"
 
 /* A byte count in human units, "unknown" when it is not known (-1), in format fmt. */
@@ -99,7 +100,7 @@ text_error(struct buf *out, const struct capture_error *e)
 void
 showout_text(struct buf *out, const struct snapshot_info *s, const struct rolemem_list *roles,
 	     const struct topvma_list *top, int top_asked, enum topvma_sort sort,
-	     const struct notes *n)
+	     const struct site_diff *sites, const struct notes *n)
 {
 	size_t i;
 
@@ -120,7 +121,9 @@ showout_text(struct buf *out, const struct snapshot_info *s, const struct roleme
 		   "SIZE", "RSS", "PSS", "USS", "PATH");
 	for (i = 0; i < top->n; i++)
 		text_vma(out, &top->v[i]);
-	buf_puts(out, "\nNotes\n");
+	buf_putc(out, '\n');
+	sitesout_show_text(out, sites, top_asked);
+	buf_puts(out, "Notes\n");
 	for (i = 0; i < n->nnotes; i++)
 		text_note(out, &n->notes[i]);
 	for (i = 0; i < n->nerrors; i++)
@@ -165,7 +168,8 @@ json_role(struct json *j, const struct rolemem *m)
 
 void
 showout_json(struct buf *out, const struct snapshot_info *s, const struct rolemem_list *roles,
-	     const struct topvma_list *top, enum topvma_sort sort)
+	     const struct topvma_list *top, enum topvma_sort sort, const struct site_diff *sites,
+	     int top_asked)
 {
 	struct json j;
 	struct go_classes g;
@@ -218,6 +222,7 @@ showout_json(struct buf *out, const struct snapshot_info *s, const struct roleme
 	for (k = 0; k < top->n; k++)
 		json_vma(&j, &top->v[k]);
 	json_end(&j, ']');
+	sitesout_show_json(&j, sites, top_asked);
 	json_end(&j, '}');
 	buf_putc(out, '\n');
 }

@@ -350,3 +350,90 @@ sitesout_markdown(struct buf *out, const struct diff_result *r)
 	num_bytes_delta(out, sitesout_go_heap_delta(r));
 	buf_puts(out, ".\n");
 }
+
+/* ---- one snapshot (rssgap show): s from site_one_load ---- */
+
+/* How many of s's first sites hold memory (largest first: the rest hold none), at most max. */
+static int
+in_use_count(const struct site_diff *s, int max)
+{
+	int n = 0;
+
+	while (n < s->nsites && n < max && s->sites[n].inuse_after > 0)
+		n++;
+	return n;
+}
+
+void
+sitesout_show_text(struct buf *out, const struct site_diff *s, int max)
+{
+	struct buf c = BUF_INIT;
+	int i, n;
+
+	if (s == NULL || s->view != SITES_ONE)
+		return;
+	n = in_use_count(s, max);
+	if (n == 0)
+		return;
+	buf_printf(out, "Top %d allocation sites by the heap profile's inuse_space (as of the "
+		   "process's last completed GC; Rss is as of the capture)\n", n);
+	buf_printf(out, "  %11s %11s  %-32s %s\n", "IN USE", "OBJECTS", "LARGE (> 32 KiB EACH)",
+		   "SITE");
+	for (i = 0; i < n; i++) {
+		const struct site_delta *v = &s->sites[i];
+
+		buf_reset(&c);
+		num_bytes(&c, v->inuse_after);
+		buf_printf(out, "  %11s %11" PRId64 "  ", buf_str(&c), v->objects_after);
+		buf_reset(&c);
+		large_cell(&c, v->large_space_after, v->large_objects_after);
+		buf_printf(out, "%-32s ", buf_str(&c));
+		escape_term(out, v->frames, strlen(v->frames));
+		buf_putc(out, '\n');
+	}
+	buf_puts(out, "  the stored sites hold ");
+	num_bytes(out, s->after.listed);
+	buf_puts(out, " of the profile's ");
+	num_bytes(out, s->after.total);
+	if (s->after.large_known) {
+		buf_puts(out, "; large objects in all ");
+		num_bytes(out, s->after.large_space);
+	}
+	buf_puts(out, "\n\n");
+	buf_release(&c);
+}
+
+void
+sitesout_show_json(struct json *j, const struct site_diff *s, int max)
+{
+	int i, n;
+
+	if (s == NULL || s->view != SITES_ONE) {
+		json_null(j, "allocation_sites");
+		return;
+	}
+	n = in_use_count(s, max);
+	json_object(j, "allocation_sites");
+	json_int(j, "inuse_space", s->after.total);
+	json_int(j, "listed_inuse_space", s->after.listed);
+	json_int(j, "sites", s->after.nsites);
+	json_int_or_null(j, "large_inuse_space", s->after.large_known, s->after.large_space);
+	json_int_or_null(j, "large_inuse_objects", s->after.large_known, s->after.large_objects);
+	json_array(j, "top");
+	for (i = 0; i < n; i++) {
+		const struct site_delta *v = &s->sites[i];
+
+		json_object(j, NULL);
+		json_str(j, "leaf", v->leaf);
+		json_str(j, "frames", v->frames);
+		json_int(j, "inuse_space", v->inuse_after);
+		json_int(j, "inuse_objects", v->objects_after);
+		json_int_or_null(j, "large_inuse_space", v->large_space_after >= 0,
+				 v->large_space_after);
+		json_int_or_null(j, "large_inuse_objects", v->large_objects_after >= 0,
+				 v->large_objects_after);
+		json_end(j, '}');
+	}
+	json_end(j, ']');
+	json_end(j, '}');
+}

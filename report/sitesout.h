@@ -11,6 +11,7 @@
 #define RSSGAP_SITESOUT_H
 
 #include "analyze/attribute.h"
+#include "analyze/sites.h"
 #include "core/buf.h"
 #include "report/json.h"
 
@@ -27,6 +28,13 @@ const char *sitesout_title(const struct diff_result *r);
  * list (changed or grew), in order; returns how many.
  */
 int sitesout_pick(const struct diff_result *r, int *idx, int max);
+/*
+ * One snapshot's sites (analyze/sites.h site_one_load) for rssgap show: the
+ * first max by inuse_space with their objects and large objects; nothing
+ * (text) or null (JSON "allocation_sites") without a heap profile.
+ */
+void sitesout_show_text(struct buf *out, const struct site_diff *s, int max);
+void sitesout_show_json(struct json *j, const struct site_diff *s, int max);
 /* The go-heap role's Rss change, 0 without one. */
 int64_t sitesout_go_heap_delta(const struct diff_result *r);
 

@@ -113,6 +113,58 @@ compare() {	# compare NAME BEFORE-BUNDLE AFTER-BUNDLE BEFORE-ID AFTER-ID
 		diff "$tmp/pprof.txt" "$tmp/rssgap.txt" | head -10 | sed 's/^/    /'
 	fi
 }
+# ---- show: one snapshot's sites, against go tool pprof -top of its own profile ----
+# The bytes each site holds must be pprof's flat bytes of a function; the names are
+# compared only where no allocator frame leads (rssgap names a site by its first frame
+# past runtime.mallocgc and the like, pprof's flat goes to the allocator itself).
+show_case() {	# show_case NAME BUNDLE [names]
+	heap_of "$2" "$tmp/one.pb.gz" || { not_ok "$1: no runtime/heap.pb.gz in the bundle"; return; }
+	"$go" tool pprof -top -unit=B -nodefraction=0 -nodecount=1000000 -sample_index=inuse_space \
+		"$tmp/one.pb.gz" 2>/dev/null | awk '
+		/^ *flat / { t = 1; next }
+		t && NF >= 6 {
+			f = $1; sub(/B$/, "", f); if (f == 0) next
+			name = $6; for (i = 7; i <= NF; i++) if ($i != "(inline)") name = name " " $i
+			print name, f
+		}' | sort >"$tmp/pprof1.txt"
+	"$RSSGAP" show --json --top 100000 "$2" 2>/dev/null | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["allocation_sites"]
+by = {}
+for v in s["top"]:
+    by[v["leaf"]] = by.get(v["leaf"], 0) + v["inuse_space"]
+for k, v in by.items():
+    print(k, v)' | sort >"$tmp/rssgap1.txt"
+	if [ "${3:-}" != names ]; then
+		awk '{ print $NF }' "$tmp/pprof1.txt" | sort -n >"$tmp/p1" && mv "$tmp/p1" "$tmp/pprof1.txt"
+		awk '{ print $NF }' "$tmp/rssgap1.txt" | sort -n >"$tmp/r1" && mv "$tmp/r1" "$tmp/rssgap1.txt"
+	fi
+	if [ -s "$tmp/pprof1.txt" ] && cmp -s "$tmp/pprof1.txt" "$tmp/rssgap1.txt"; then
+		ok "$1: show's sites are go tool pprof -top's flat inuse_space ($(wc -l <"$tmp/pprof1.txt") functions)"
+	else
+		not_ok "$1: pprof -top (<) and show (>) differ"
+		diff "$tmp/pprof1.txt" "$tmp/rssgap1.txt" | head -10 | sed 's/^/    /'
+	fi
+}
+show_case "show go1.24.0 largealloc-ptr" fixtures/matrix/go1.24.0-largealloc-ptr.rssgap.tar.gz names
+show_case "show heap-64-go126 after" fixtures/truth/heap-64-go126/after.rssgap.tar.gz
+# the regression's shape in one snapshot: main.shape.addChan's large objects are its
+# 256 KiB channel buffers (fixtures/scenarios/largealloc), 2048 of them (sampling: +-15%)
+"$RSSGAP" show --json fixtures/matrix/go1.24.0-largealloc-ptr.rssgap.tar.gz >"$tmp/one.json" 2>/dev/null
+python3 - "$tmp/one.json" <<'PY' && ok "show: addChan holds ~2048 large objects of 256 KiB" || not_ok "show: addChan's large objects"
+import json, sys
+d = json.load(open(sys.argv[1]))["allocation_sites"]
+v = [s for s in d["top"] if s["leaf"] == "main.shape.addChan"][0]
+size = v["large_inuse_space"] / v["large_inuse_objects"]
+sys.exit(0 if abs(size - 262144) < 2622 and 0.85 * 2048 <= v["large_inuse_objects"] <= 1.15 * 2048 else 1)
+PY
+"$RSSGAP" show --json fixtures/truth/cmalloc/after.rssgap.tar.gz >"$tmp/c.json" 2>/dev/null
+grep -q '^  "allocation_sites": null$' "$tmp/c.json" && ok "show: a C process has no allocation sites (null)" ||
+	not_ok "show: C process allocation_sites: $(grep allocation_sites "$tmp/c.json")"
+"$RSSGAP" show fixtures/truth/cmalloc/after.rssgap.tar.gz >"$tmp/c.txt" 2>/dev/null
+grep -q 'allocation sites' "$tmp/c.txt" && not_ok "show: a C process prints a sites block" ||
+	ok "show: no sites block without a heap profile"
+
 compare "heap-64-go126" fixtures/truth/heap-64-go126/before.rssgap.tar.gz \
 	fixtures/truth/heap-64-go126/after.rssgap.tar.gz 1 2
 compare "go1.23.12 -> go1.24.0 largealloc-ptr" fixtures/matrix/go1.23.12-largealloc-ptr.rssgap.tar.gz \
