@@ -64,6 +64,73 @@ store_unlock(struct ingest *in)
 #define BATCH_SNAPSHOTS 500
 #define BATCH_SECONDS 0.25
 
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* A copy of h that owns every string, from bundle: it waits in the batch for the commit. */
+static void
+headline_copy(struct ingest_headline *dst, const struct ingest_headline *h, const char *bundle)
+{
+	struct ingest_label *labels = NULL;
+	struct ingest_warning *warnings = NULL;
+	size_t i;
+
+	*dst = *h;
+	dst->host = dup_or_null(h->host);
+	dst->pod = dup_or_null(h->pod);
+	dst->comm = dup_or_null(h->comm);
+	dst->bare = dup_or_null(h->bare);
+	dst->bundle = xstrdup(bundle);
+	if (h->nlabels > 0)
+		labels = xcalloc(h->nlabels, sizeof(*labels));
+	for (i = 0; i < h->nlabels; i++) {
+		labels[i].key = xstrdup(h->labels[i].key);
+		labels[i].value = xstrdup(h->labels[i].value);
+	}
+	dst->labels = labels;
+	if (h->nwarnings > 0)
+		warnings = xcalloc(h->nwarnings, sizeof(*warnings));
+	for (i = 0; i < h->nwarnings; i++) {
+		warnings[i].member = xstrdup(h->warnings[i].member);
+		warnings[i].message = xstrdup(h->warnings[i].message);
+	}
+	dst->warnings = warnings;
+}
+
+static void
+headline_free(struct ingest_headline *h)
+{
+	size_t i;
+
+	free((char *)h->host);
+	free((char *)h->pod);
+	free((char *)h->comm);
+	free((char *)h->bare);
+	free((char *)h->bundle);
+	for (i = 0; i < h->nlabels; i++) {
+		free((char *)h->labels[i].key);
+		free((char *)h->labels[i].value);
+	}
+	free((struct ingest_label *)h->labels);
+	for (i = 0; i < h->nwarnings; i++) {
+		free((char *)h->warnings[i].member);
+		free((char *)h->warnings[i].message);
+	}
+	free((struct ingest_warning *)h->warnings);
+	memset(h, 0, sizeof(*h));
+}
+
+static void
+batched_free(struct batched *e)
+{
+	free(e->bundle);
+	free(e->dir);
+	headline_free(&e->head);
+}
+
 /*
  * The open batch is gone (its commit failed, or SQLite rolled it back
  * after an error): report each of its snapshots through fn as not stored,
@@ -86,8 +153,7 @@ batch_lost(struct ingest_lock *l, const struct diag *what, ingest_event_fn fn, v
 			  " back): %s", e->id, n, n == 1 ? "" : "s", what->message);
 		diag_hint(&d, "ingest the bundle again: what is stored is kept, the rest goes in");
 		fn(ctx, &ev);
-		free(e->bundle);
-		free(e->dir);
+		batched_free(e);
 	}
 	l->nbatch = 0;
 	l->batch_db = NULL;
@@ -95,15 +161,16 @@ batch_lost(struct ingest_lock *l, const struct diag *what, ingest_event_fn fn, v
 }
 
 /*
- * Commit the open batch (under mu); a failure rolls it back and reports
- * its snapshots through fn. Returns the number of snapshots lost.
+ * Commit the open batch (under mu) and report its snapshots through fn,
+ * new, in the order they went in; a failure rolls it back and reports
+ * them not stored. Returns the number of snapshots lost.
  */
 static int
 batch_commit(struct ingest_lock *l, struct ingest_stats *stats, ingest_event_fn fn, void *ctx)
 {
 	double t0 = timer_now();
 	struct diag d;
-	size_t i;
+	size_t i, n;
 
 	if (l->batch_db == NULL)
 		return 0;
@@ -116,12 +183,17 @@ batch_commit(struct ingest_lock *l, struct ingest_stats *stats, ingest_event_fn 
 		stats->commits++;
 		stats->commit_seconds += timer_now() - t0;
 	}
-	for (i = 0; i < l->nbatch; i++) {
-		free(l->batch[i].bundle);
-		free(l->batch[i].dir);
-	}
+	/* the batch is over before fn runs (fn prints; it stores nothing) */
+	n = l->nbatch;
 	l->nbatch = 0;
 	l->batch_db = NULL;
+	for (i = 0; i < n; i++) {
+		struct batched *e = &l->batch[i];
+		struct ingest_event ev = { INGEST_SNAPSHOT_NEW, e->id, e->dir, NULL, &e->head };
+
+		fn(ctx, &ev);
+		batched_free(e);
+	}
 	return 0;
 }
 
@@ -223,9 +295,13 @@ snap_undo(struct ingest *in, const struct diag *why)
 		in->failures += batch_lost(l, why, in->fn, in->ctx);
 }
 
+static struct ingest_label *headline_fill(struct ingest *in, enum ingest_event_kind kind,
+					   struct ingest_headline *h);
+
 /*
  * The snapshot went in whole: commit its transaction, or release its
- * savepoint into the batch and commit the batch when it is due. 1 when a
+ * savepoint into the batch, with a copy of its headline, and commit the
+ * batch when it is due (which reports it new with the others). 1 when a
  * commit was done, 0 when the snapshot waits in the batch, -1 when its own
  * transaction failed (d filled); a failed batch is reported by batch_lost,
  * this snapshot's with the others (*lost set).
@@ -236,6 +312,8 @@ snap_end(struct ingest *in, int *lost, struct diag *d)
 	struct ingest_lock *l = in->lock;
 	struct snap *s = &in->s;
 	struct batched *e;
+	struct ingest_headline h;
+	struct ingest_label *labels;
 	double t0 = timer_now();
 	int n;
 
@@ -261,6 +339,9 @@ snap_end(struct ingest *in, int *lost, struct diag *d)
 	e->bundle = xstrdup(in->path);
 	e->dir = xstrdup(s->dir);
 	e->id = s->id;
+	labels = headline_fill(in, INGEST_SNAPSHOT_NEW, &h);
+	headline_copy(&e->head, &h, in->path);
+	free(labels);
 	if (l->nbatch < BATCH_SNAPSHOTS && timer_now() - l->batch_t0 < BATCH_SECONDS)
 		return 0;
 	n = batch_commit(l, in->o->stats, in->fn, in->ctx);
@@ -378,16 +459,15 @@ cmp_label(const void *a, const void *b)
 }
 
 /*
- * Report the snapshot closed as snapshot id (new, or the one the store
- * holds with this content) with its headline, from what was read: the
- * caller prints its line without reading the store again.
+ * The open snapshot's headline for an event of kind, from what was read:
+ * the caller prints its line without reading the store again. Returns the
+ * labels h points to, for the caller to free.
  */
-static void
-emit_headline(struct ingest *in, enum ingest_event_kind kind, int64_t id)
+static struct ingest_label *
+headline_fill(struct ingest *in, enum ingest_event_kind kind, struct ingest_headline *hp)
 {
 	struct snap *s = &in->s;
 	struct ingest_headline h;
-	struct ingest_event ev = { kind, id, s->dir, NULL, &h };
 	struct ingest_label *labels = xcalloc(s->m.n ? s->m.n : 1, sizeof(*labels));
 	size_t i, n = 0;
 
@@ -414,6 +494,21 @@ emit_headline(struct ingest *in, enum ingest_event_kind kind, int64_t id)
 		h.nwarnings = s->nwarnings;
 		h.warnings = s->warnings;
 	}
+	*hp = h;
+	return labels;
+}
+
+/*
+ * Report the snapshot closed as snapshot id (new, or the one the store
+ * holds with this content) with its headline.
+ */
+static void
+emit_headline(struct ingest *in, enum ingest_event_kind kind, int64_t id)
+{
+	struct ingest_headline h;
+	struct ingest_event ev = { kind, id, in->s.dir, NULL, &h };
+	struct ingest_label *labels = headline_fill(in, kind, &h);
+
 	in->fn(in->ctx, &ev);
 	free(labels);
 }
@@ -556,8 +651,11 @@ close_snapshot(struct ingest *in, struct diag *d)
 	wal_pages = committed ? db_wal_pages(in->db) : 0;
 	vma_writer_discard(in->w);
 	store_unlock(in);
-	/* lost: its batch's commit failed, and batch_lost reported it with the others */
-	if (!lost)
+	/*
+	 * In a batch, its commit reports the snapshot new (batch_commit), or
+	 * not stored (batch_lost) when it fails; on its own, it is committed.
+	 */
+	if (in->lock == NULL)
 		emit_headline(in, INGEST_SNAPSHOT_NEW, s->id);
 	mark_done(in, s->dir, lost ? DONE_FAILED : DONE_NEW, lost ? 0 : s->id);
 	snap_release(s);
@@ -610,10 +708,8 @@ ingest_lock_free(struct ingest_lock *l)
 		return;
 	if (l->batch_db != NULL)
 		db_rollback(l->batch_db);
-	for (i = 0; i < l->nbatch; i++) {
-		free(l->batch[i].bundle);
-		free(l->batch[i].dir);
-	}
+	for (i = 0; i < l->nbatch; i++)
+		batched_free(&l->batch[i]);
 	free(l->batch);
 	db_free(l->ckpt);
 	pthread_mutex_destroy(&l->ckpt_mu);
