@@ -125,6 +125,14 @@ int db_snapshot_finish(struct db *db, int64_t id, const struct db_snapshot_total
 		       struct diag *d);
 /* Remove a committed snapshot and every row of it (inside db_begin/db_commit). */
 int db_snapshot_delete(struct db *db, int64_t id, struct diag *d);
+/*
+ * Undo the snapshot just inserted, the newest of the store, without a
+ * savepoint: delete its row and every row naming it, table by table (no
+ * foreign key needs to be on). Its rows are the last of each table, which
+ * keeps the deletes as small as the snapshot. -1 (d filled): the
+ * transaction holds part of it still and must be rolled back.
+ */
+int db_snapshot_undo(struct db *db, int64_t id, struct diag *d);
 /* One manifest key (labels are keys "label.NAME"). */
 int db_manifest_put(struct db *db, int64_t id, const char *key, const char *value, struct diag *d);
 /*

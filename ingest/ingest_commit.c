@@ -268,7 +268,14 @@ snap_txn(struct ingest *in, struct diag *d)
 			l->batch_t0 = timer_now();
 		}
 	}
-	if (l != NULL && db_savepoint(in->db, d) != 0)
+	/*
+	 * A snapshot begun with everything read (close_snapshot) has no
+	 * savepoint: its pages would be copied into the sub-journal each time
+	 * one is first changed under it, as costly as a small snapshot's rows
+	 * (and more with larger pages). Whatever fails from here is the
+	 * store's, rare: db_snapshot_undo deletes its rows instead.
+	 */
+	if (l != NULL && !in->s.unsaved && db_savepoint(in->db, d) != 0)
 		return -1;
 	in->s.txn = 1;
 	return 0;
@@ -289,6 +296,18 @@ snap_undo(struct ingest *in, const struct diag *why)
 	in->s.txn = 0;
 	if (l == NULL) {
 		db_rollback(in->db);
+		return;
+	}
+	if (in->s.unsaved) {
+		struct diag ud;
+
+		/* nothing written, or its rows deleted: the batch goes on */
+		diag_clear(&ud);
+		if (db_in_transaction(in->db) &&
+		    (!in->s.begun || db_snapshot_undo(in->db, in->s.id, &ud) == 0))
+			return;
+		db_rollback(in->db);
+		in->failures += batch_lost(l, ud.message[0] != '\0' ? &ud : why, in->fn, in->ctx);
 		return;
 	}
 	if (db_savepoint_rollback(in->db) != 0)
@@ -328,7 +347,7 @@ snap_end(struct ingest *in, int *lost, struct diag *d)
 		}
 		return 1;
 	}
-	if (db_release(in->db, d) != 0)
+	if (!s->unsaved && db_release(in->db, d) != 0)
 		return -1;
 	s->txn = 0;
 	if (l->nbatch == l->cap_batch) {
@@ -587,6 +606,7 @@ close_snapshot(struct ingest *in, struct diag *d)
 	snapshot_digest(s, digest);
 	if (!s->begun) {
 		/* nothing stored yet: when the store has this content already, store nothing */
+		s->unsaved = in->lock != NULL && !s->txn;
 		if (snap_txn(in, d) != 0)
 			return -1;
 		existing = db_snapshot_by_digest(in->db, digest, d);

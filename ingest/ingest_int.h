@@ -145,6 +145,8 @@ struct snap {
 	int open;
 	double txn_t0;		/* when BEGIN was done, for ingest_stats; 0 once counted */
 	int txn;		/* BEGIN done (the store is this thread's) */
+	int unsaved;		/* in a batch without a savepoint of its own (begun with
+				   everything read): undone by db_snapshot_undo */
 	int begun;		/* and the snapshot row inserted: id is set */
 	int locked;		/* holds the ingest_lock */
 	uint64_t tried_held;	/* VMAs held when the store was last found busy */
