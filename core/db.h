@@ -155,6 +155,9 @@ struct db_role_totals {
 };
 /* Store the per-role sums. */
 int db_role_put(struct db *db, int64_t id, const struct db_role_totals *r, struct diag *d);
+/* The same for n roles, in one statement (the same rows as n db_role_put). */
+int db_roles_put(struct db *db, int64_t id, const struct db_role_totals *r, size_t n,
+		 struct diag *d);
 
 /* Key/value tables. */
 enum db_kv_table {

@@ -37,6 +37,11 @@ const char *const db_sql[S_COUNT] = {
 		"INSERT INTO role_total(snapshot_id, role, vmas, size, rss, pss, anonymous,"
 		" lazyfree, anon_huge_pages, swap, private_dirty)"
 		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[S_ROLES_BATCH] =
+		"INSERT OR FAIL INTO role_total(snapshot_id, role, vmas, size, rss, pss, anonymous,"
+		" lazyfree, anon_huge_pages, swap, private_dirty) SELECT ?2, role, vmas, size, rss,"
+		" pss, anonymous, lazyfree, anon_huge_pages, swap, private_dirty FROM rssgap_roles"
+		" WHERE batch = ?1",
 	[S_STATUS_PUT] = "INSERT OR REPLACE INTO status(snapshot_id, key, value, text)"
 			 " VALUES(?1, ?3, ?4, ?5)",
 	[S_ROLLUP_PUT] = "INSERT OR REPLACE INTO smaps_rollup(snapshot_id, key, value)"

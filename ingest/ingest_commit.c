@@ -572,6 +572,7 @@ close_snapshot(struct ingest *in, struct diag *d)
 {
 	struct snap *s = &in->s;
 	struct db_snapshot_totals t;
+	struct db_role_totals *rts;
 	char digest[33];
 	int64_t existing, wal_pages;
 	int checked = 0, committed, lost;
@@ -629,15 +630,20 @@ close_snapshot(struct ingest *in, struct diag *d)
 		return -1;
 	if (in->bare != NULL && bare_notes(in, d) != 0)
 		return -1;
+	rts = xcalloc(s->nroles ? s->nroles : 1, sizeof(*rts));
 	for (i = 0; i < s->nroles; i++) {
-		struct db_role_totals rt = s->roles[i].t;
+		struct db_role_totals *rt = &rts[i];
 
+		*rt = s->roles[i].t;
 		if (!s->rss_known)
-			rt.rss = rt.pss = rt.anonymous = rt.lazyfree = rt.anon_huge_pages = rt.swap =
-				rt.private_dirty = -1;
-		if (db_role_put(in->db, s->id, &rt, d) != 0)
-			return -1;
+			rt->rss = rt->pss = rt->anonymous = rt->lazyfree = rt->anon_huge_pages =
+				rt->swap = rt->private_dirty = -1;
 	}
+	/* one statement for all of them */
+	i = db_roles_put(in->db, s->id, rts, s->nroles, d) != 0;
+	free(rts);
+	if (i)
+		return -1;
 	/* whose runtime numbers: a bare file has no manifest to say, and no map to check against */
 	if (runtime_ingest_store(s->rt, in->db, s->id, d) != 0 ||
 	    (in->bare == NULL &&
