@@ -42,7 +42,7 @@ const struct cmd_entry cmd_ingest_entry = {
 	"                   wall time, more -j cannot help), and in the commits\n"
 	"\n"
 	"Snapshots go in batches: one transaction for up to 500 snapshots or a\n"
-	"quarter second, each snapshot in a savepoint of its own (all or nothing).\n"
+	"quarter second, each snapshot all or nothing within it.\n"
 	"A kill -9 loses at most the batch not yet committed; ingesting the same\n"
 	"bundles again stores it. A snapshot is printed as ingested once its batch\n"
 	"has committed (a duplicate or a failure is printed when it is found).\n",

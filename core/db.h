@@ -10,8 +10,9 @@
  * share one under a lock of theirs (ingest -j N: the page cache stays warm).
  * Writes happen inside db_begin()/db_commit() (BEGIN IMMEDIATE), one
  * transaction per snapshot, or one per batch of snapshots with a savepoint
- * per snapshot (db_savepoint(), db_release(), db_savepoint_rollback());
- * either way a snapshot is undone whole.
+ * per snapshot (db_savepoint(), db_release(), db_savepoint_rollback()) or,
+ * for one stored once read whole, none (db_snapshot_undo()); either way a
+ * snapshot is undone whole.
  * Addresses are stored as INTEGER holding the unsigned value's bit pattern
  * (only [vsyscall] on x86_64 lies above 2^63 and reads back negative).
  * Strings returned through the iterators are lent until the next call.

@@ -141,7 +141,7 @@ int ingest_live(struct db *db, int64_t pid, const struct ingest_opts *o, ingest_
  * the lock's own while the others go on writing.
  *
  * And it batches: snapshots of threads sharing a lock go into one
- * transaction, each in a savepoint of its own (a failing snapshot is
+ * transaction, each all or nothing in it (a failing snapshot is
  * undone alone), committed every 500 snapshots or quarter second and by
  * ingest_lock_finish. A snapshot is reported new once its batch has
  * committed (its INGEST_SNAPSHOT_NEW events go out then, in the order the
