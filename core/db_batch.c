@@ -171,7 +171,10 @@ static const sqlite3_module batch_module = {
 	.xRowid = batch_rowid,
 };
 
-/* rssgap_vma_batch: one batch of VMAs. Columns: those of S_VMA_BATCH, in order. */
+/*
+ * rssgap_vma_batch: one batch of VMAs. Columns: those of S_VMA_BATCH, in
+ * order (snapshot_id too, though the statement binds it as ?2).
+ */
 struct vma_batch {
 	struct batch_head h;
 	int64_t snapshot_id;
@@ -422,6 +425,7 @@ db_vmas_put(struct db *db, int64_t id, int64_t first_idx, const struct vma *v,
 	 * first + n - 1 only if each was exactly one.
 	 */
 	sqlite3_bind_pointer(st, 1, &b, vma_batch_kind.name, NULL);
+	sqlite3_bind_int64(st, 2, id);
 	rc = db_run(db, st, d, "storing VMAs");
 	/* the batch lives on this stack frame: never leave a pointer to it bound */
 	sqlite3_bind_null(st, 1);

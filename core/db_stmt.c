@@ -31,7 +31,8 @@ const char *const db_sql[S_COUNT] = {
 		" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
 		" ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36,"
 		" ?37, ?38)",
-	[S_VMA_BATCH] = "INSERT OR FAIL INTO vma(id, snapshot_id, " VMA_COLS ") SELECT id, snapshot_id, "
+	/* the snapshot's id bound once (?2), not a column read per row */
+	[S_VMA_BATCH] = "INSERT OR FAIL INTO vma(id, snapshot_id, " VMA_COLS ") SELECT id, ?2, "
 			VMA_COLS " FROM rssgap_vma_batch WHERE batch = ?1",
 	[S_ROLE_PUT] =
 		"INSERT INTO role_total(snapshot_id, role, vmas, size, rss, pss, anonymous,"
