@@ -42,9 +42,10 @@ const struct cmd_entry cmd_ingest_entry = {
 	"                   wall time, more -j cannot help), and in the commits\n"
 	"\n"
 	"Snapshots go in batches: one transaction for up to 500 snapshots or a\n"
-	"quarter second, each snapshot in a savepoint of its own (all or nothing).\n"
+	"quarter second, each snapshot all or nothing within it.\n"
 	"A kill -9 loses at most the batch not yet committed; ingesting the same\n"
-	"bundles again stores it.\n",
+	"bundles again stores it. A snapshot is printed as ingested once its batch\n"
+	"has committed (a duplicate or a failure is printed when it is found).\n",
 };
 
 #define JOBS_MAX 64
@@ -192,13 +193,15 @@ static void
 print_warnings(struct ingest_run *r, const char *dir, const struct ingest_headline *h)
 {
 	struct batch_run *br = r->w->br;
+	/* a batch's commit reports the snapshots of every bundle it holds */
+	const char *bundle = h->bundle != NULL ? h->bundle : r->bundle;
 	size_t i;
 
 	for (i = 0; i < h->nwarnings; i++) {
 		const struct ingest_warning *w = &h->warnings[i];
 		struct buf msg = BUF_INIT;
 
-		escape_term(&msg, r->bundle, strlen(r->bundle));
+		escape_term(&msg, bundle, strlen(bundle));
 		buf_putc(&msg, ':');
 		if (dir != NULL && dir[0] != '\0') {
 			escape_term(&msg, dir, strlen(dir));

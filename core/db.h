@@ -10,8 +10,9 @@
  * share one under a lock of theirs (ingest -j N: the page cache stays warm).
  * Writes happen inside db_begin()/db_commit() (BEGIN IMMEDIATE), one
  * transaction per snapshot, or one per batch of snapshots with a savepoint
- * per snapshot (db_savepoint(), db_release(), db_savepoint_rollback());
- * either way a snapshot is undone whole.
+ * per snapshot (db_savepoint(), db_release(), db_savepoint_rollback()) or,
+ * for one stored once read whole, none (db_snapshot_undo()); either way a
+ * snapshot is undone whole.
  * Addresses are stored as INTEGER holding the unsigned value's bit pattern
  * (only [vsyscall] on x86_64 lies above 2^63 and reads back negative).
  * Strings returned through the iterators are lent until the next call.
@@ -125,6 +126,14 @@ int db_snapshot_finish(struct db *db, int64_t id, const struct db_snapshot_total
 		       struct diag *d);
 /* Remove a committed snapshot and every row of it (inside db_begin/db_commit). */
 int db_snapshot_delete(struct db *db, int64_t id, struct diag *d);
+/*
+ * Undo the snapshot just inserted, the newest of the store, without a
+ * savepoint: delete its row and every row naming it, table by table (no
+ * foreign key needs to be on). Its rows are the last of each table, which
+ * keeps the deletes as small as the snapshot. -1 (d filled): the
+ * transaction holds part of it still and must be rolled back.
+ */
+int db_snapshot_undo(struct db *db, int64_t id, struct diag *d);
 /* One manifest key (labels are keys "label.NAME"). */
 int db_manifest_put(struct db *db, int64_t id, const char *key, const char *value, struct diag *d);
 /*
@@ -147,6 +156,9 @@ struct db_role_totals {
 };
 /* Store the per-role sums. */
 int db_role_put(struct db *db, int64_t id, const struct db_role_totals *r, struct diag *d);
+/* The same for n roles, in one statement (the same rows as n db_role_put). */
+int db_roles_put(struct db *db, int64_t id, const struct db_role_totals *r, size_t n,
+		 struct diag *d);
 
 /* Key/value tables. */
 enum db_kv_table {

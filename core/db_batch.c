@@ -171,7 +171,10 @@ static const sqlite3_module batch_module = {
 	.xRowid = batch_rowid,
 };
 
-/* rssgap_vma_batch: one batch of VMAs. Columns: those of S_VMA_BATCH, in order. */
+/*
+ * rssgap_vma_batch: one batch of VMAs. Columns: those of S_VMA_BATCH, in
+ * order (snapshot_id too, though the statement binds it as ?2).
+ */
 struct vma_batch {
 	struct batch_head h;
 	int64_t snapshot_id;
@@ -300,6 +303,90 @@ static const struct batch_kind rows_kind = {
 	.column = rb_column,
 };
 
+static int cmp_text(const char *a, const char *b);
+
+/* rssgap_roles: a snapshot's role totals. A negative sum is NULL, as bind_opt does. */
+struct roles_batch {
+	struct batch_head h;
+	const struct db_role_totals *const *r;	/* in role order */
+};
+
+enum {
+	RO_ROLE, RO_VMAS, RO_SIZE, RO_RSS, RO_PSS, RO_ANONYMOUS, RO_LAZYFREE, RO_AHP, RO_SWAP,
+	RO_PRIVATE_DIRTY, RO_BATCH
+};
+
+static void
+ro_column(const struct batch_head *h, size_t i, sqlite3_context *ctx, int col)
+{
+	const struct db_role_totals *r = ((const struct roles_batch *)h)->r[i];
+	int64_t v;
+
+	switch (col) {
+	case RO_ROLE:
+		result_text(ctx, r->role);
+		return;
+	case RO_VMAS:
+		sqlite3_result_int64(ctx, r->vmas);
+		return;
+	case RO_SIZE: v = r->size; break;
+	case RO_RSS: v = r->rss; break;
+	case RO_PSS: v = r->pss; break;
+	case RO_ANONYMOUS: v = r->anonymous; break;
+	case RO_LAZYFREE: v = r->lazyfree; break;
+	case RO_AHP: v = r->anon_huge_pages; break;
+	case RO_SWAP: v = r->swap; break;
+	case RO_PRIVATE_DIRTY: v = r->private_dirty; break;
+	default: return;
+	}
+	if (v >= 0)
+		sqlite3_result_int64(ctx, v);
+}
+
+static const struct batch_kind roles_kind = {
+	.name = "rssgap_roles",
+	.decl = "CREATE TABLE x(role, vmas, size, rss, pss, anonymous, lazyfree, anon_huge_pages,"
+		" swap, private_dirty, batch HIDDEN)",
+	.batch_column = RO_BATCH,
+	.column = ro_column,
+};
+
+static int
+cmp_role(const void *a, const void *b)
+{
+	return cmp_text((*(const struct db_role_totals *const *)a)->role,
+			(*(const struct db_role_totals *const *)b)->role);
+}
+
+int
+db_roles_put(struct db *db, int64_t id, const struct db_role_totals *r, size_t n,
+	     struct diag *d)
+{
+	const struct db_role_totals **order;
+	struct roles_batch b;
+	sqlite3_stmt *st;
+	size_t i;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	/* in key order, appended at the end of the table (see db_rows_put) */
+	order = xreallocarray(NULL, n, sizeof(*order));
+	for (i = 0; i < n; i++)
+		order[i] = &r[i];
+	qsort(order, n, sizeof(*order), cmp_role);
+	b.h.n = n;
+	b.r = order;
+	st = use(db, S_ROLES_BATCH);
+	sqlite3_bind_pointer(st, 1, &b, roles_kind.name, NULL);
+	sqlite3_bind_int64(st, 2, id);
+	rc = db_run(db, st, d, "storing role totals");
+	/* the batch lives on this stack frame: never leave a pointer to it bound */
+	sqlite3_bind_null(st, 1);
+	free(order);
+	return rc;
+}
+
 int
 db_batch_register(struct db *db, struct diag *d)
 {
@@ -309,6 +396,9 @@ db_batch_register(struct db *db, struct diag *d)
 	if (sqlite3_create_module(db->conn, rows_kind.name, &batch_module,
 				  (void *)&rows_kind) != SQLITE_OK)
 		return db_fail(db, d, "registering the rows table");
+	if (sqlite3_create_module(db->conn, roles_kind.name, &batch_module,
+				  (void *)&roles_kind) != SQLITE_OK)
+		return db_fail(db, d, "registering the roles table");
 	return 0;
 }
 
@@ -335,6 +425,7 @@ db_vmas_put(struct db *db, int64_t id, int64_t first_idx, const struct vma *v,
 	 * first + n - 1 only if each was exactly one.
 	 */
 	sqlite3_bind_pointer(st, 1, &b, vma_batch_kind.name, NULL);
+	sqlite3_bind_int64(st, 2, id);
 	rc = db_run(db, st, d, "storing VMAs");
 	/* the batch lives on this stack frame: never leave a pointer to it bound */
 	sqlite3_bind_null(st, 1);

@@ -31,12 +31,18 @@ const char *const db_sql[S_COUNT] = {
 		" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
 		" ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36,"
 		" ?37, ?38)",
-	[S_VMA_BATCH] = "INSERT INTO vma(id, snapshot_id, " VMA_COLS ") SELECT id, snapshot_id, "
+	/* the snapshot's id bound once (?2), not a column read per row */
+	[S_VMA_BATCH] = "INSERT OR FAIL INTO vma(id, snapshot_id, " VMA_COLS ") SELECT id, ?2, "
 			VMA_COLS " FROM rssgap_vma_batch WHERE batch = ?1",
 	[S_ROLE_PUT] =
 		"INSERT INTO role_total(snapshot_id, role, vmas, size, rss, pss, anonymous,"
 		" lazyfree, anon_huge_pages, swap, private_dirty)"
 		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[S_ROLES_BATCH] =
+		"INSERT OR FAIL INTO role_total(snapshot_id, role, vmas, size, rss, pss, anonymous,"
+		" lazyfree, anon_huge_pages, swap, private_dirty) SELECT ?2, role, vmas, size, rss,"
+		" pss, anonymous, lazyfree, anon_huge_pages, swap, private_dirty FROM rssgap_roles"
+		" WHERE batch = ?1",
 	[S_STATUS_PUT] = "INSERT OR REPLACE INTO status(snapshot_id, key, value, text)"
 			 " VALUES(?1, ?3, ?4, ?5)",
 	[S_ROLLUP_PUT] = "INSERT OR REPLACE INTO smaps_rollup(snapshot_id, key, value)"
@@ -61,7 +67,18 @@ const char *const db_sql[S_COUNT] = {
 			 " VALUES(?1, ?2, ?3, ?4)",
 	[S_NOTE_PUT] = "INSERT INTO note(snapshot_id, member, line, message)"
 		       " VALUES(?1, ?2, ?3, ?4)",
-	/* the same rows as the single puts above, from the rssgap_rows table */
+	/*
+	 * The same rows as the single puts above, from the rssgap_rows table.
+	 * A statement that writes many rows and may abort (a NOT NULL or key
+	 * check under the default ABORT) opens a statement journal inside a
+	 * transaction, and every page it first changes is copied into it to
+	 * undo the statement alone. OR FAIL keeps the rows a failing statement
+	 * wrote so far and needs none: whatever fails, the snapshot's savepoint
+	 * or transaction is rolled back whole (ingest never goes on after a
+	 * failed statement). Tables whose rows may replace earlier ones (OR
+	 * REPLACE: a NOT NULL column without a default turns into ABORT) keep
+	 * the journal. S_VMA_BATCH is one of these statements too.
+	 */
 #define ROWS(insert, cols) insert " SELECT ?2, " cols " FROM rssgap_rows WHERE batch = ?1"
 	[S_ROWS_STATUS] = ROWS("INSERT OR REPLACE INTO status(snapshot_id, key, value, text)",
 			       "key, value, text"),
@@ -69,12 +86,12 @@ const char *const db_sql[S_COUNT] = {
 			       "key, value"),
 	[S_ROWS_CGROUP] = ROWS("INSERT OR REPLACE INTO cgroup(snapshot_id, file, key, value, text)",
 			       "grp, key, value, text"),
-	[S_ROWS_ERRORS] = ROWS("INSERT INTO capture_error(snapshot_id, file, reason)",
+	[S_ROWS_ERRORS] = ROWS("INSERT OR FAIL INTO capture_error(snapshot_id, file, reason)",
 			       "key, coalesce(text, '')"),
 	[S_ROWS_RUNTIME_RAW] = ROWS("INSERT OR REPLACE INTO runtime_raw(snapshot_id, source, name,"
 				    " value, text)", "grp, key, value, text"),
-	[S_ROWS_MANIFEST] = ROWS("INSERT INTO manifest(snapshot_id, key, value)", "key, text"),
-	[S_ROWS_MEMBER] = ROWS("INSERT INTO member(snapshot_id, name, bytes, status)",
+	[S_ROWS_MANIFEST] = ROWS("INSERT OR FAIL INTO manifest(snapshot_id, key, value)", "key, text"),
+	[S_ROWS_MEMBER] = ROWS("INSERT OR FAIL INTO member(snapshot_id, name, bytes, status)",
 			       "grp, value, text"),
 	[S_ROWS_PROM] = ROWS("INSERT OR REPLACE INTO prom_series(snapshot_id, name, labels, value)",
 			     "grp, coalesce(key, ''), real"),

@@ -1,6 +1,8 @@
 #include "core/db.h"
 
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/db_int.h"
 #include "core/vma.h"
@@ -77,6 +79,40 @@ db_snapshot_delete(struct db *db, int64_t id, struct diag *d)
 
 	sqlite3_bind_int64(st, 1, id);
 	return db_run(db, st, d, "removing a snapshot");
+}
+
+int
+db_snapshot_undo(struct db *db, int64_t id, struct diag *d)
+{
+	/* the tables keyed by (snapshot_id, ...): a range of their primary key */
+	static const char *const keyed[] = {
+		"manifest", "role_total", "status", "smaps_rollup", "cgroup", "runtime_raw",
+		"runtime", "prom_series", "pprof_total", "pprof_site",
+	};
+	/* rowid tables: the snapshot's rows are those above the last row of any other */
+	static const char *const appended[] = { "capture_error", "member", "note" };
+	char sql[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(keyed) / sizeof(keyed[0]); i++) {
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE snapshot_id = %" PRId64, keyed[i],
+			 id);
+		if (sqlite3_exec(db->conn, sql, NULL, NULL, NULL) != SQLITE_OK)
+			return db_fail(db, d, "undoing a snapshot");
+	}
+	for (i = 0; i < sizeof(appended) / sizeof(appended[0]); i++) {
+		snprintf(sql, sizeof(sql),
+			 "DELETE FROM %s WHERE snapshot_id = %" PRId64 " AND rowid > coalesce(("
+			 "SELECT rowid FROM %s WHERE snapshot_id <> %" PRId64
+			 " ORDER BY rowid DESC LIMIT 1), 0)", appended[i], id, appended[i], id);
+		if (sqlite3_exec(db->conn, sql, NULL, NULL, NULL) != SQLITE_OK)
+			return db_fail(db, d, "undoing a snapshot");
+	}
+	/* its VMAs go with it (the trigger snapshot_vma_delete: a rowid range) */
+	snprintf(sql, sizeof(sql), "DELETE FROM snapshot WHERE id = %" PRId64, id);
+	if (sqlite3_exec(db->conn, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(db, d, "undoing a snapshot");
+	return 0;
 }
 
 int

@@ -85,6 +85,10 @@ struct ingest_headline {
 					   no manifest, pid, comm, captured_at and host unknown; NULL */
 	size_t nwarnings;		/* INGEST_SNAPSHOT_NEW only, in the order stored */
 	const struct ingest_warning *warnings;
+	const char *bundle;		/* the bundle it came from: with an ingest_lock, a batch's
+					   commit reports the snapshots of every bundle it holds
+					   through the fn of the bundle that commits it; NULL:
+					   the bundle of the call */
 };
 
 /* One outcome; everything it points to is lent for the call. */
@@ -137,20 +141,25 @@ int ingest_live(struct db *db, int64_t pid, const struct ingest_opts *o, ingest_
  * the lock's own while the others go on writing.
  *
  * And it batches: snapshots of threads sharing a lock go into one
- * transaction, each in a savepoint of its own (a failing snapshot is
+ * transaction, each all or nothing in it (a failing snapshot is
  * undone alone), committed every 500 snapshots or quarter second and by
- * ingest_lock_finish. A snapshot is reported new when its savepoint is
- * released; a kill -9 before the batch commits loses that batch (the store
+ * ingest_lock_finish. A snapshot is reported new once its batch has
+ * committed (its INGEST_SNAPSHOT_NEW events go out then, in the order the
+ * snapshots went in, through the fn and ctx of the thread that commits:
+ * the headline's bundle names the snapshot's own), so a kill -9 loses no
+ * snapshot reported new: it loses the batch not yet committed (the store
  * stays consistent), and ingesting the same bundles again stores it.
+ * Duplicates and failures are reported as they are found.
  */
 struct ingest_lock;
 
 /* New lock for threads sharing one database. */
 struct ingest_lock *ingest_lock_new(void);
 /*
- * Commit the batch still open, once every thread is done with l; a failure
- * is reported through fn, one INGEST_SNAPSHOT_FAILED per snapshot of the
- * batch. Returns the number of those failures. stats may be NULL.
+ * Commit the batch still open, once every thread is done with l, and
+ * report its snapshots through fn: INGEST_SNAPSHOT_NEW each, or on a
+ * failure one INGEST_SNAPSHOT_FAILED each. Returns the number of those
+ * failures. stats may be NULL.
  */
 int ingest_lock_finish(struct ingest_lock *l, ingest_event_fn fn, void *ctx,
 		       struct ingest_stats *stats);

@@ -64,6 +64,73 @@ store_unlock(struct ingest *in)
 #define BATCH_SNAPSHOTS 500
 #define BATCH_SECONDS 0.25
 
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* A copy of h that owns every string, from bundle: it waits in the batch for the commit. */
+static void
+headline_copy(struct ingest_headline *dst, const struct ingest_headline *h, const char *bundle)
+{
+	struct ingest_label *labels = NULL;
+	struct ingest_warning *warnings = NULL;
+	size_t i;
+
+	*dst = *h;
+	dst->host = dup_or_null(h->host);
+	dst->pod = dup_or_null(h->pod);
+	dst->comm = dup_or_null(h->comm);
+	dst->bare = dup_or_null(h->bare);
+	dst->bundle = xstrdup(bundle);
+	if (h->nlabels > 0)
+		labels = xcalloc(h->nlabels, sizeof(*labels));
+	for (i = 0; i < h->nlabels; i++) {
+		labels[i].key = xstrdup(h->labels[i].key);
+		labels[i].value = xstrdup(h->labels[i].value);
+	}
+	dst->labels = labels;
+	if (h->nwarnings > 0)
+		warnings = xcalloc(h->nwarnings, sizeof(*warnings));
+	for (i = 0; i < h->nwarnings; i++) {
+		warnings[i].member = xstrdup(h->warnings[i].member);
+		warnings[i].message = xstrdup(h->warnings[i].message);
+	}
+	dst->warnings = warnings;
+}
+
+static void
+headline_free(struct ingest_headline *h)
+{
+	size_t i;
+
+	free((char *)h->host);
+	free((char *)h->pod);
+	free((char *)h->comm);
+	free((char *)h->bare);
+	free((char *)h->bundle);
+	for (i = 0; i < h->nlabels; i++) {
+		free((char *)h->labels[i].key);
+		free((char *)h->labels[i].value);
+	}
+	free((struct ingest_label *)h->labels);
+	for (i = 0; i < h->nwarnings; i++) {
+		free((char *)h->warnings[i].member);
+		free((char *)h->warnings[i].message);
+	}
+	free((struct ingest_warning *)h->warnings);
+	memset(h, 0, sizeof(*h));
+}
+
+static void
+batched_free(struct batched *e)
+{
+	free(e->bundle);
+	free(e->dir);
+	headline_free(&e->head);
+}
+
 /*
  * The open batch is gone (its commit failed, or SQLite rolled it back
  * after an error): report each of its snapshots through fn as not stored,
@@ -86,8 +153,7 @@ batch_lost(struct ingest_lock *l, const struct diag *what, ingest_event_fn fn, v
 			  " back): %s", e->id, n, n == 1 ? "" : "s", what->message);
 		diag_hint(&d, "ingest the bundle again: what is stored is kept, the rest goes in");
 		fn(ctx, &ev);
-		free(e->bundle);
-		free(e->dir);
+		batched_free(e);
 	}
 	l->nbatch = 0;
 	l->batch_db = NULL;
@@ -95,15 +161,16 @@ batch_lost(struct ingest_lock *l, const struct diag *what, ingest_event_fn fn, v
 }
 
 /*
- * Commit the open batch (under mu); a failure rolls it back and reports
- * its snapshots through fn. Returns the number of snapshots lost.
+ * Commit the open batch (under mu) and report its snapshots through fn,
+ * new, in the order they went in; a failure rolls it back and reports
+ * them not stored. Returns the number of snapshots lost.
  */
 static int
 batch_commit(struct ingest_lock *l, struct ingest_stats *stats, ingest_event_fn fn, void *ctx)
 {
 	double t0 = timer_now();
 	struct diag d;
-	size_t i;
+	size_t i, n;
 
 	if (l->batch_db == NULL)
 		return 0;
@@ -116,12 +183,17 @@ batch_commit(struct ingest_lock *l, struct ingest_stats *stats, ingest_event_fn 
 		stats->commits++;
 		stats->commit_seconds += timer_now() - t0;
 	}
-	for (i = 0; i < l->nbatch; i++) {
-		free(l->batch[i].bundle);
-		free(l->batch[i].dir);
-	}
+	/* the batch is over before fn runs (fn prints; it stores nothing) */
+	n = l->nbatch;
 	l->nbatch = 0;
 	l->batch_db = NULL;
+	for (i = 0; i < n; i++) {
+		struct batched *e = &l->batch[i];
+		struct ingest_event ev = { INGEST_SNAPSHOT_NEW, e->id, e->dir, NULL, &e->head };
+
+		fn(ctx, &ev);
+		batched_free(e);
+	}
 	return 0;
 }
 
@@ -196,7 +268,14 @@ snap_txn(struct ingest *in, struct diag *d)
 			l->batch_t0 = timer_now();
 		}
 	}
-	if (l != NULL && db_savepoint(in->db, d) != 0)
+	/*
+	 * A snapshot begun with everything read (close_snapshot) has no
+	 * savepoint: its pages would be copied into the sub-journal each time
+	 * one is first changed under it, as costly as a small snapshot's rows
+	 * (and more with larger pages). Whatever fails from here is the
+	 * store's, rare: db_snapshot_undo deletes its rows instead.
+	 */
+	if (l != NULL && !in->s.unsaved && db_savepoint(in->db, d) != 0)
 		return -1;
 	in->s.txn = 1;
 	return 0;
@@ -219,13 +298,29 @@ snap_undo(struct ingest *in, const struct diag *why)
 		db_rollback(in->db);
 		return;
 	}
+	if (in->s.unsaved) {
+		struct diag ud;
+
+		/* nothing written, or its rows deleted: the batch goes on */
+		diag_clear(&ud);
+		if (db_in_transaction(in->db) &&
+		    (!in->s.begun || db_snapshot_undo(in->db, in->s.id, &ud) == 0))
+			return;
+		db_rollback(in->db);
+		in->failures += batch_lost(l, ud.message[0] != '\0' ? &ud : why, in->fn, in->ctx);
+		return;
+	}
 	if (db_savepoint_rollback(in->db) != 0)
 		in->failures += batch_lost(l, why, in->fn, in->ctx);
 }
 
+static struct ingest_label *headline_fill(struct ingest *in, enum ingest_event_kind kind,
+					   struct ingest_headline *h);
+
 /*
  * The snapshot went in whole: commit its transaction, or release its
- * savepoint into the batch and commit the batch when it is due. 1 when a
+ * savepoint into the batch, with a copy of its headline, and commit the
+ * batch when it is due (which reports it new with the others). 1 when a
  * commit was done, 0 when the snapshot waits in the batch, -1 when its own
  * transaction failed (d filled); a failed batch is reported by batch_lost,
  * this snapshot's with the others (*lost set).
@@ -236,6 +331,8 @@ snap_end(struct ingest *in, int *lost, struct diag *d)
 	struct ingest_lock *l = in->lock;
 	struct snap *s = &in->s;
 	struct batched *e;
+	struct ingest_headline h;
+	struct ingest_label *labels;
 	double t0 = timer_now();
 	int n;
 
@@ -250,7 +347,7 @@ snap_end(struct ingest *in, int *lost, struct diag *d)
 		}
 		return 1;
 	}
-	if (db_release(in->db, d) != 0)
+	if (!s->unsaved && db_release(in->db, d) != 0)
 		return -1;
 	s->txn = 0;
 	if (l->nbatch == l->cap_batch) {
@@ -261,6 +358,9 @@ snap_end(struct ingest *in, int *lost, struct diag *d)
 	e->bundle = xstrdup(in->path);
 	e->dir = xstrdup(s->dir);
 	e->id = s->id;
+	labels = headline_fill(in, INGEST_SNAPSHOT_NEW, &h);
+	headline_copy(&e->head, &h, in->path);
+	free(labels);
 	if (l->nbatch < BATCH_SNAPSHOTS && timer_now() - l->batch_t0 < BATCH_SECONDS)
 		return 0;
 	n = batch_commit(l, in->o->stats, in->fn, in->ctx);
@@ -378,16 +478,15 @@ cmp_label(const void *a, const void *b)
 }
 
 /*
- * Report the snapshot closed as snapshot id (new, or the one the store
- * holds with this content) with its headline, from what was read: the
- * caller prints its line without reading the store again.
+ * The open snapshot's headline for an event of kind, from what was read:
+ * the caller prints its line without reading the store again. Returns the
+ * labels h points to, for the caller to free.
  */
-static void
-emit_headline(struct ingest *in, enum ingest_event_kind kind, int64_t id)
+static struct ingest_label *
+headline_fill(struct ingest *in, enum ingest_event_kind kind, struct ingest_headline *hp)
 {
 	struct snap *s = &in->s;
 	struct ingest_headline h;
-	struct ingest_event ev = { kind, id, s->dir, NULL, &h };
 	struct ingest_label *labels = xcalloc(s->m.n ? s->m.n : 1, sizeof(*labels));
 	size_t i, n = 0;
 
@@ -414,6 +513,21 @@ emit_headline(struct ingest *in, enum ingest_event_kind kind, int64_t id)
 		h.nwarnings = s->nwarnings;
 		h.warnings = s->warnings;
 	}
+	*hp = h;
+	return labels;
+}
+
+/*
+ * Report the snapshot closed as snapshot id (new, or the one the store
+ * holds with this content) with its headline.
+ */
+static void
+emit_headline(struct ingest *in, enum ingest_event_kind kind, int64_t id)
+{
+	struct ingest_headline h;
+	struct ingest_event ev = { kind, id, in->s.dir, NULL, &h };
+	struct ingest_label *labels = headline_fill(in, kind, &h);
+
 	in->fn(in->ctx, &ev);
 	free(labels);
 }
@@ -458,6 +572,7 @@ close_snapshot(struct ingest *in, struct diag *d)
 {
 	struct snap *s = &in->s;
 	struct db_snapshot_totals t;
+	struct db_role_totals *rts;
 	char digest[33];
 	int64_t existing, wal_pages;
 	int checked = 0, committed, lost;
@@ -492,6 +607,7 @@ close_snapshot(struct ingest *in, struct diag *d)
 	snapshot_digest(s, digest);
 	if (!s->begun) {
 		/* nothing stored yet: when the store has this content already, store nothing */
+		s->unsaved = in->lock != NULL && !s->txn;
 		if (snap_txn(in, d) != 0)
 			return -1;
 		existing = db_snapshot_by_digest(in->db, digest, d);
@@ -514,15 +630,20 @@ close_snapshot(struct ingest *in, struct diag *d)
 		return -1;
 	if (in->bare != NULL && bare_notes(in, d) != 0)
 		return -1;
+	rts = xcalloc(s->nroles ? s->nroles : 1, sizeof(*rts));
 	for (i = 0; i < s->nroles; i++) {
-		struct db_role_totals rt = s->roles[i].t;
+		struct db_role_totals *rt = &rts[i];
 
+		*rt = s->roles[i].t;
 		if (!s->rss_known)
-			rt.rss = rt.pss = rt.anonymous = rt.lazyfree = rt.anon_huge_pages = rt.swap =
-				rt.private_dirty = -1;
-		if (db_role_put(in->db, s->id, &rt, d) != 0)
-			return -1;
+			rt->rss = rt->pss = rt->anonymous = rt->lazyfree = rt->anon_huge_pages =
+				rt->swap = rt->private_dirty = -1;
 	}
+	/* one statement for all of them */
+	i = db_roles_put(in->db, s->id, rts, s->nroles, d) != 0;
+	free(rts);
+	if (i)
+		return -1;
 	/* whose runtime numbers: a bare file has no manifest to say, and no map to check against */
 	if (runtime_ingest_store(s->rt, in->db, s->id, d) != 0 ||
 	    (in->bare == NULL &&
@@ -556,8 +677,11 @@ close_snapshot(struct ingest *in, struct diag *d)
 	wal_pages = committed ? db_wal_pages(in->db) : 0;
 	vma_writer_discard(in->w);
 	store_unlock(in);
-	/* lost: its batch's commit failed, and batch_lost reported it with the others */
-	if (!lost)
+	/*
+	 * In a batch, its commit reports the snapshot new (batch_commit), or
+	 * not stored (batch_lost) when it fails; on its own, it is committed.
+	 */
+	if (in->lock == NULL)
 		emit_headline(in, INGEST_SNAPSHOT_NEW, s->id);
 	mark_done(in, s->dir, lost ? DONE_FAILED : DONE_NEW, lost ? 0 : s->id);
 	snap_release(s);
@@ -610,10 +734,8 @@ ingest_lock_free(struct ingest_lock *l)
 		return;
 	if (l->batch_db != NULL)
 		db_rollback(l->batch_db);
-	for (i = 0; i < l->nbatch; i++) {
-		free(l->batch[i].bundle);
-		free(l->batch[i].dir);
-	}
+	for (i = 0; i < l->nbatch; i++)
+		batched_free(&l->batch[i]);
 	free(l->batch);
 	db_free(l->ckpt);
 	pthread_mutex_destroy(&l->ckpt_mu);

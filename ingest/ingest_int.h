@@ -48,8 +48,9 @@ struct ingest_lock {
 	 * The batch, under mu: one transaction on the threads' shared
 	 * connection holding snapshots that went in whole (each in a savepoint
 	 * of its own, released), committed every BATCH_SNAPSHOTS snapshots or
-	 * BATCH_SECONDS, and by ingest_lock_finish. Its snapshots, to report
-	 * them failed if the commit fails.
+	 * BATCH_SECONDS, and by ingest_lock_finish. Its snapshots, reported
+	 * new (their headlines, owned copies) once the batch has committed,
+	 * failed if the commit fails: nothing reported as stored is lost.
 	 */
 	struct db *batch_db;	/* NULL: no batch transaction open */
 	struct db *fk_off;	/* the connection whose foreign keys the batches turned off */
@@ -57,6 +58,7 @@ struct ingest_lock {
 	struct batched {
 		char *bundle, *dir;
 		int64_t id;
+		struct ingest_headline head;	/* every string owned */
 	} *batch;
 	size_t nbatch, cap_batch;
 };
@@ -143,6 +145,8 @@ struct snap {
 	int open;
 	double txn_t0;		/* when BEGIN was done, for ingest_stats; 0 once counted */
 	int txn;		/* BEGIN done (the store is this thread's) */
+	int unsaved;		/* in a batch without a savepoint of its own (begun with
+				   everything read): undone by db_snapshot_undo */
 	int begun;		/* and the snapshot row inserted: id is set */
 	int locked;		/* holds the ingest_lock */
 	uint64_t tried_held;	/* VMAs held when the store was last found busy */

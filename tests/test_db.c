@@ -186,6 +186,88 @@ test_directory_bundle(void **state)
 }
 
 /* Patch SQLite's header field user_version (offset 60, big-endian). */
+static int
+count_row(void *ctx, int n, const char *const *names, const char *const *values)
+{
+	(void)n;
+	(void)names;
+	(void)values;
+	(*(long *)ctx)++;
+	return 0;
+}
+
+/* rows[t]: the rows of db_export_tables[t] */
+static int
+count_rows(struct db *db, long *rows, int max)
+{
+	struct diag d;
+	int t;
+
+	diag_clear(&d);
+	for (t = 0; db_export_tables[t] != NULL; t++) {
+		assert_true(t < max);
+		rows[t] = 0;
+		assert_int_equal(db_export_each(db, t, count_row, &rows[t], &d), 0);
+	}
+	return t;
+}
+
+/*
+ * db_snapshot_undo (a batch's snapshot without a savepoint, failing in the
+ * store) leaves every table as it was before the snapshot went in, the
+ * rowid tables (member, note, capture_error) included, and its content
+ * goes in again as new under the same id.
+ */
+static void
+test_snapshot_undo(void **state)
+{
+	struct world *w = *state;
+	long before[32], with[32], after[32];
+	struct events e;
+	struct diag d;
+	struct db *shared = w->t.db;
+	char path[4200];
+	int64_t id;
+	int t, n, grew = 0;
+
+	/* a store of its own: the others' snapshots are in the shared one */
+	snprintf(path, sizeof(path), "%s/undo.db", w->tmp);
+	diag_clear(&d);
+	w->t.db = db_open(path, DB_CREATE, &d);
+	assert_non_null(w->t.db);
+	e = ingest(w, "fixtures/bundles/fleet.rssgap.tar.gz");
+	assert_true(e.n_new > 1);
+	n = count_rows(w->t.db, before, 32);
+	e = ingest(w, "fixtures/bundles/baseline.rssgap.tar.gz");
+	assert_int_equal(e.n_new, 1);
+	id = e.ids[0];
+	count_rows(w->t.db, with, 32);
+	/* as in a batch: no foreign key cascades the snapshot's delete */
+	diag_clear(&d);
+	assert_int_equal(db_foreign_keys(w->t.db, 0, &d), 0);
+	assert_int_equal(db_begin(w->t.db, &d), 0);
+	assert_int_equal(db_snapshot_undo(w->t.db, id, &d), 0);
+	assert_int_equal(db_commit(w->t.db, &d), 0);
+	assert_int_equal(db_foreign_keys(w->t.db, 1, &d), 0);
+	count_rows(w->t.db, after, 32);
+	for (t = 0; t < n; t++) {
+		grew += with[t] > before[t];
+		if (after[t] != before[t])
+			fail_msg("%s: %ld rows after the undo, %ld before the snapshot",
+				 db_export_tables[t], after[t], before[t]);
+	}
+	assert_true(grew >= 5);	/* snapshot, manifest, vma, member, status at least */
+	assert_int_equal(db_check(w->t.db, &d), 0);
+	e = ingest(w, "fixtures/bundles/baseline.rssgap.tar.gz");
+	assert_int_equal(e.n_new, 1);
+	assert_int_equal(e.ids[0], id);
+	count_rows(w->t.db, after, 32);
+	for (t = 0; t < n; t++)
+		assert_int_equal(after[t], with[t]);
+	db_free(w->t.db);
+	w->t.db = shared;
+}
+
 static void
 set_user_version(const char *path, unsigned v)
 {
@@ -231,6 +313,7 @@ main(void)
 		cmocka_unit_test(test_fleet_and_selectors),
 		cmocka_unit_test(test_directory_bundle),
 		cmocka_unit_test(test_newer_schema_refused),
+		cmocka_unit_test(test_snapshot_undo),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -35,6 +35,29 @@ for k in $(seq 1 20); do
 done
 [ "$bad" -eq 0 ] && ok "20 kill -9 during ingest: the store passes integrity_check, no partial snapshot, each time" ||
 	not_ok "$bad of 20 kills left the store damaged"
+# a snapshot printed as ingested is committed: a kill -9 right after the first such line
+# (a fresh store each time, the bundles' first batch still open) cannot have lost it
+printed=0
+lost=0
+for k in 1 2 3 4 5 6; do
+	rm -f "$tmp/p.db" "$tmp/p.db-wal" "$tmp/p.db-shm"
+	: >"$tmp/out"
+	"$RSSGAP" ingest -j "$((k % 2 + 1))" --db "$tmp/p.db" "${work[@]}" >"$tmp/out" 2>/dev/null &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null && ! grep -q '^ingested snapshot' "$tmp/out"; do sleep 0.005; done
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	ids=$(sed -n 's/^ingested snapshot \([0-9]*\): .*/\1/p' "$tmp/out")
+	[ -n "$ids" ] || continue
+	printed=$((printed + $(echo $ids | wc -w)))
+	lost=$((lost + $(python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+print(sum(1 for i in sys.argv[2:] if c.execute("SELECT count(*) FROM snapshot WHERE id = ?",
+                                               (int(i),)).fetchone()[0] != 1))' "$tmp/p.db" $ids)))
+done
+[ "$printed" -gt 0 ] && [ "$lost" -eq 0 ] &&
+	ok "a kill -9 after snapshots were printed as ingested: each is in the store ($printed printed)" ||
+	not_ok "$lost of $printed snapshots printed as ingested are not in the store after a kill -9"
 expect_status 0 "ingesting again after the kills exits 0" "$RSSGAP" ingest --quiet --db "$db" "${work[@]}"
 got=$(python3 tests/store_check.py "$db")
 case $got in "ok $want "*) ok "and completes: $want snapshots, each once" ;; *) not_ok "after the kills: $got (expected $want snapshots)" ;; esac
