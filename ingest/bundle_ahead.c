@@ -6,12 +6,8 @@
 
 #include "core/xalloc.h"
 
-/*
- * Blocks in flight: enough for the reader to run ahead, few enough to bound
- * memory. A reader that found them all full sleeps until half are free
- * again, not at every block the caller is done with.
- */
-#define SLOTS 8
+/* Blocks in flight: enough for the reader to run ahead, few enough to bound memory. */
+#define SLOTS 4
 
 struct slot {
 	char *data;
@@ -26,9 +22,7 @@ struct ahead {
 	XXH128_hash_t digest;
 	pthread_t thread;
 	pthread_mutex_t mu;
-	pthread_cond_t room;	/* the reader waits for free slots */
-	pthread_cond_t ready;	/* the caller waits for a filled one */
-	int reader_waits, caller_waits;
+	pthread_cond_t cv;
 	struct slot slot[SLOTS];
 	uint64_t filled;	/* slots the reader filled */
 	uint64_t taken;		/* slots the caller took */
@@ -56,12 +50,8 @@ reader_main(void *arg)
 
 	for (;;) {
 		lock(a);
-		if (a->filled - a->freed == SLOTS && !a->stop) {
-			a->reader_waits = 1;
-			while (a->filled - a->freed > SLOTS / 2 && !a->stop)
-				pthread_cond_wait(&a->room, &a->mu);
-			a->reader_waits = 0;
-		}
+		while (a->filled - a->freed == SLOTS && !a->stop)
+			pthread_cond_wait(&a->cv, &a->mu);
 		if (a->stop) {
 			pthread_mutex_unlock(&a->mu);
 			return NULL;
@@ -85,8 +75,7 @@ reader_main(void *arg)
 		s->n = n;
 		lock(a);
 		a->filled++;
-		if (a->caller_waits)
-			pthread_cond_signal(&a->ready);
+		pthread_cond_broadcast(&a->cv);
 		pthread_mutex_unlock(&a->mu);
 		if (n <= 0)
 			return NULL;
@@ -106,8 +95,7 @@ ahead_start(ahead_source_fn src, void *ctx, int hash)
 			die("out of memory");
 		XXH3_128bits_reset(a->st);
 	}
-	if (pthread_mutex_init(&a->mu, NULL) != 0 || pthread_cond_init(&a->room, NULL) != 0 ||
-	    pthread_cond_init(&a->ready, NULL) != 0)
+	if (pthread_mutex_init(&a->mu, NULL) != 0 || pthread_cond_init(&a->cv, NULL) != 0)
 		die("cannot set up the bundle reader");
 	if (pthread_create(&a->thread, NULL, reader_main, a) != 0)
 		die("cannot start the bundle reader thread");
@@ -133,15 +121,10 @@ ahead_read(struct ahead *a, const void **data, struct diag *d)
 	if (a->held) {
 		a->freed++;
 		a->held = 0;
-		if (a->reader_waits && a->filled - a->freed <= SLOTS / 2)
-			pthread_cond_signal(&a->room);
+		pthread_cond_broadcast(&a->cv);
 	}
-	if (a->taken == a->filled) {
-		a->caller_waits = 1;
-		while (a->taken == a->filled)
-			pthread_cond_wait(&a->ready, &a->mu);
-		a->caller_waits = 0;
-	}
+	while (a->taken == a->filled)
+		pthread_cond_wait(&a->cv, &a->mu);
 	s = &a->slot[a->taken++ % SLOTS];
 	a->held = 1;
 	pthread_mutex_unlock(&a->mu);
@@ -176,11 +159,10 @@ ahead_free(struct ahead *a)
 		return;
 	lock(a);
 	a->stop = 1;
-	pthread_cond_signal(&a->room);
+	pthread_cond_broadcast(&a->cv);
 	pthread_mutex_unlock(&a->mu);
 	join(a);
-	pthread_cond_destroy(&a->room);
-	pthread_cond_destroy(&a->ready);
+	pthread_cond_destroy(&a->cv);
 	pthread_mutex_destroy(&a->mu);
 	for (i = 0; i < SLOTS; i++)
 		free(a->slot[i].data);
