@@ -55,7 +55,6 @@ CORE_SRCS = \
 INGEST_SRCS = \
 	ingest/bare.c \
 	ingest/bundle.c \
-	ingest/bundle_ahead.c \
 	ingest/cgroup.c \
 	ingest/expvar.c \
 	ingest/ingest.c \

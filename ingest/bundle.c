@@ -13,11 +13,8 @@
 #include "core/buf.h"
 #include "core/escape.h"
 #include "core/xalloc.h"
-#include "ingest/bundle_ahead.h"
 
 #define BLOCK_BYTES (1024 * 1024)
-/* A tar member this big is inflated on a reader thread ahead of its caller. */
-#define AHEAD_BYTES (1024 * 1024)
 
 struct bundle;
 static int check_name(struct bundle *b, const char *name, struct diag *d);
@@ -46,19 +43,6 @@ struct bundle {
 	const struct bundle_member *mem;	/* members held in memory, or NULL */
 	size_t nmem, next_mem;
 	int mem_read;		/* the current memory member was handed out */
-	int64_t member_size;	/* the current member's size by its tar header, or -1 */
-	int fresh;		/* no byte of the current member was asked for yet */
-	/*
-	 * While ahead runs, its thread alone reads the archive and the fields
-	 * read_block sets (member_offset, inflated, in_member, dead); the
-	 * caller's offset is read_offset. Once ahead handed out the end or an
-	 * error those fields are what a plain read would have left.
-	 */
-	struct ahead *ahead;
-	uint64_t read_offset;
-	XXH3_state_t *st;	/* bundle_digest_member: hashing here, not on ahead */
-	int hashing;
-	XXH128_hash_t digest;
 };
 
 /* A libarchive error: inside a member at its offset, else at the compressed offset. */
@@ -192,9 +176,6 @@ next_mem(struct bundle *b, const char **name, struct diag *d)
 	b->member_offset = 0;
 	b->in_member = 1;
 	b->mem_read = 0;
-	b->member_size = -1;
-	b->fresh = 1;
-	b->hashing = 0;
 	*name = buf_str(&b->name);
 	return 1;
 }
@@ -249,9 +230,6 @@ bundle_free(struct bundle *b)
 {
 	if (b == NULL)
 		return;
-	ahead_free(b->ahead);
-	if (b->st != NULL)
-		XXH3_freeState(b->st);
 	if (b->ar != NULL)
 		archive_read_free(b->ar);
 	if (b->utf8 != (locale_t)0)
@@ -296,7 +274,7 @@ skip_member(struct bundle *b, struct diag *d)
 	const void *data;
 	int64_t n;
 
-	while (b->in_member || b->ahead != NULL) {
+	while (b->in_member) {
 		n = bundle_read(b, &data, d);
 		if (n < 0)
 			return -1;
@@ -409,7 +387,7 @@ bundle_next(struct bundle *b, const char **name, struct diag *d)
 	const char *raw;
 	int rc;
 
-	if ((b->in_member || b->ahead != NULL) && skip_member(b, d) != 0)
+	if (b->in_member && skip_member(b, d) != 0)
 		return -1;
 	if (b->dead)
 		return 0;
@@ -502,17 +480,13 @@ bundle_next(struct bundle *b, const char **name, struct diag *d)
 		}
 		b->member_offset = 0;
 		b->in_member = 1;
-		b->member_size = b->is_dir ? -1 : (int64_t)archive_entry_size(e);
-		b->fresh = 1;
-		b->hashing = 0;
 		*name = buf_str(&b->name);
 		return 1;
 	}
 }
 
-/* The next block of the current member, on whichever thread reads the archive. */
-static int64_t
-read_block(struct bundle *b, const void **data, struct diag *d)
+int64_t
+bundle_read(struct bundle *b, const void **data, struct diag *d)
 {
 	size_t size;
 	la_int64_t off;
@@ -575,68 +549,14 @@ read_block(struct bundle *b, const void **data, struct diag *d)
 		}
 	}
 	if (size == 0)
-		return read_block(b, data, d);
+		return bundle_read(b, data, d);
 	return (int64_t)size;
-}
-
-static int64_t
-ahead_source(void *ctx, const void **data, struct diag *d)
-{
-	return read_block(ctx, data, d);
-}
-
-int64_t
-bundle_read(struct bundle *b, const void **data, struct diag *d)
-{
-	int64_t n;
-
-	if (b->fresh) {
-		b->fresh = 0;
-		b->read_offset = 0;
-		if (b->in_member && b->mem == NULL && b->member_size >= AHEAD_BYTES)
-			b->ahead = ahead_start(ahead_source, b, b->hashing);
-	}
-	if (b->ahead != NULL) {
-		n = ahead_read(b->ahead, data, d);
-		if (n > 0) {
-			b->read_offset += (uint64_t)n;
-			return n;
-		}
-		if (n == 0 && b->hashing)
-			b->digest = ahead_digest(b->ahead);
-		ahead_free(b->ahead);
-		b->ahead = NULL;
-		return n;
-	}
-	n = read_block(b, data, d);
-	if (b->hashing && n > 0)
-		XXH3_128bits_update(b->st, *data, (size_t)n);
-	else if (b->hashing && n == 0)
-		b->digest = XXH3_128bits_digest(b->st);
-	return n;
-}
-
-void
-bundle_digest_member(struct bundle *b)
-{
-	if (!b->fresh)
-		die("bundle_digest_member after the member's first read");
-	if (b->st == NULL && (b->st = XXH3_createState()) == NULL)
-		die("out of memory");
-	XXH3_128bits_reset(b->st);
-	b->hashing = 1;
-}
-
-XXH128_hash_t
-bundle_member_digest(const struct bundle *b)
-{
-	return b->digest;
 }
 
 int
 bundle_dead(const struct bundle *b)
 {
-	return b->ahead == NULL && b->dead;	/* the reader's error is not handed out yet */
+	return b->dead;
 }
 
 const char *
@@ -648,7 +568,7 @@ bundle_warning(const struct bundle *b)
 uint64_t
 bundle_member_offset(const struct bundle *b)
 {
-	return b->ahead != NULL ? b->read_offset : b->member_offset;
+	return b->member_offset;
 }
 
 int

@@ -10,7 +10,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <xxhash.h>
 
 #include "core/diag.h"
 #include "core/limits.h"
@@ -71,19 +70,9 @@ const char *bundle_warning(const struct bundle *b);
 /*
  * Read the next block of the current member: returns the number of bytes
  * (0 at the member's end) with *data lent until the next call, -1 on error.
- * The bundle's inflated-bytes and ratio caps are enforced here. A big tar
- * member is inflated on a thread of its own a few blocks ahead; blocks and
- * errors are handed out in stream order, as a plain read gives them.
+ * The bundle's inflated-bytes and ratio caps are enforced here.
  */
 int64_t bundle_read(struct bundle *b, const void **data, struct diag *d);
-/*
- * Hash (XXH3, 128 bits) the current member's bytes as bundle_read hands
- * them out, on the reader's thread when it reads ahead; call before the
- * member's first bundle_read. Once bundle_read returned 0 (the member
- * read whole), bundle_member_digest gives the hash.
- */
-void bundle_digest_member(struct bundle *b);
-XXH128_hash_t bundle_member_digest(const struct bundle *b);
 /* Bytes of the current member read so far (its offset, for messages). */
 uint64_t bundle_member_offset(const struct bundle *b);
 /* Decompress a gzip stream held in memory (runtime/heap.pb.gz), capped at max bytes. */

@@ -429,15 +429,21 @@ int
 stream_smaps(struct ingest *in, struct bundle *b, const char *rel, struct diag *d)
 {
 	struct smaps_parser *parser;
+	XXH3_state_t *st = XXH3_createState();
 	const void *p;
 	int64_t n;
 	int rc = 0;
 
-	if (refuse_twice(&in->s, rel, d) != 0)
+	if (st == NULL)
+		die("out of memory");
+	if (refuse_twice(&in->s, rel, d) != 0) {
+		XXH3_freeState(st);
 		return -1;
-	bundle_digest_member(b);	/* hashed where it is inflated */
+	}
+	XXH3_128bits_reset(st);
 	parser = smaps_parser_new(0, in->o->lim, classify_vma, in);
 	while ((n = bundle_read(b, &p, d)) > 0) {
+		XXH3_128bits_update(st, p, (size_t)n);
 		if ((rc = smaps_parser_feed(parser, p, (size_t)n, d)) != 0)
 			break;
 	}
@@ -447,10 +453,11 @@ stream_smaps(struct ingest *in, struct bundle *b, const char *rel, struct diag *
 		rc = smaps_parser_finish(parser, d);
 	if (rc == 0) {
 		in->s.have_smaps = 1;
-		digest_add(&in->s, rel, bundle_member_digest(b));
+		digest_add(&in->s, rel, XXH3_128bits_digest(st));
 		rc = member_put(in, rel, (int64_t)bundle_member_offset(b), "ok", d);
 	}
 	smaps_parser_free(parser);
+	XXH3_freeState(st);
 	return rc;
 }
 
