@@ -110,10 +110,10 @@ grep -qF "1,label.note,\"'=HYPERLINK(\"\"http://example.invalid/x\"\",\"\"open\"
 	not_ok "CSV formula cells: $(grep 'label\.\(note\|owner\)' "$tmp/fcsv/manifest.csv")"
 grep -q ',-[0-9]' "$tmp/fcsv/vma.csv" && ! grep -q ",'-[0-9]" "$tmp/fcsv/vma.csv" &&
 	ok "CSV: negative numbers stay numbers" || not_ok "CSV numbers were changed"
-# a member big enough to be inflated on a reader thread ahead of the parser:
-# a parse error before a damaged gzip stream is reported first, at its line,
-# the read error after it at its byte, as a plain read gives them; whole, its
-# digest is the one of the same snapshot read from a directory (no read-ahead)
+# a big member (many gzip blocks): a parse error before a damaged stream is
+# reported first, at its line, then the read error at its byte, in stream
+# order; whole, its digest is the one of the same snapshot read from a
+# directory (guards any reading ahead of the parser)
 big=$tmp/big
 mkdir -p "$big/snap/proc"
 printf 'format=rssgap/1\ncaptured_at=2026-11-22T10:30:00Z\npid=1\ncomm=big\nhost=h\n' >"$big/snap/manifest"
@@ -140,6 +140,6 @@ expect_status 1 "a bad line in a whole big member exits 1" "$RSSGAP" ingest --db
 awk -v n=8000 -f bench/synth-smaps.awk >"$big/snap/proc/smaps"
 "$RSSGAP" ingest --db "$tmp/big.db" "$tmp/big.tar.gz" >/dev/null 2>&1
 "$RSSGAP" ingest --db "$tmp/big.db" "$big" >"$tmp/out" 2>&1
-grep -q '^already had snapshot 1: ' "$tmp/out" && ok "a big member read ahead hashes as read in place" ||
+grep -q '^already had snapshot 1: ' "$tmp/out" && ok "a big member from a tar.gz hashes as from a directory" ||
 	not_ok "big member digest: $(head -1 "$tmp/out")"
 finish
