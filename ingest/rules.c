@@ -203,33 +203,41 @@ plan_build(struct rules *r, struct plan *pl, const size_t *idx, size_t n)
 }
 
 /*
- * 0 if rule ru can match no descriptor that begins with prefix: anchored,
- * and a hard partial match of the prefix (without start-up optimisations,
- * which may say "no" for a subject merely too short) fails outright.
+ * Which fast prefixes rule ru may match a descriptor beginning with: bit k
+ * for fast_prefixes[k]. A bit is clear when the rule is anchored and a hard
+ * partial match of the prefix (without start-up optimisations, which may
+ * say "no" for a subject merely too short) fails outright.
  */
-static int
-may_match_prefix(const struct rules *r, const struct rule *ru, const char *prefix)
+static unsigned
+may_match_prefixes(const struct rules *r, const struct rule *ru)
 {
 	pcre2_code *slow;
 	pcre2_match_data *md;
 	int errcode, rc;
 	PCRE2_SIZE erroff;
 	uint32_t opts = 0;
+	unsigned may = 0;
+	size_t k;
 
 	if (pcre2_pattern_info(ru->code, PCRE2_INFO_ALLOPTIONS, &opts) != 0 || !(opts & PCRE2_ANCHORED))
-		return 1;
+		return ~0u;
 	slow = pcre2_compile((PCRE2_SPTR)ru->pattern, ru->pattern_len,
 			     PCRE2_NEVER_UTF | PCRE2_NEVER_UCP | PCRE2_NO_START_OPTIMIZE, &errcode,
 			     &erroff, r->cctx);
 	if (slow == NULL)
-		return 1;
+		return ~0u;
 	md = pcre2_match_data_create_from_pattern(slow, NULL);
 	if (md == NULL)
 		die("out of memory creating PCRE2 match data");
-	rc = pcre2_match(slow, (PCRE2_SPTR)prefix, strlen(prefix), 0, PCRE2_PARTIAL_HARD, md, r->mctx);
+	for (k = 0; k < NFAST; k++) {
+		rc = pcre2_match(slow, (PCRE2_SPTR)fast_prefixes[k].s, fast_prefixes[k].len, 0,
+				 PCRE2_PARTIAL_HARD, md, r->mctx);
+		if (rc != PCRE2_ERROR_NOMATCH)
+			may |= 1u << k;
+	}
 	pcre2_match_data_free(md);
 	pcre2_code_free(slow);
-	return rc != PCRE2_ERROR_NOMATCH;
+	return may;
 }
 
 /* Build the plan of every rule and the plan of each fast prefix. */
@@ -237,17 +245,22 @@ static void
 build_plans(struct rules *r)
 {
 	size_t *idx = xreallocarray(NULL, r->n ? r->n : 1, sizeof(*idx));
+	unsigned *may = xreallocarray(NULL, r->n ? r->n : 1, sizeof(*may));
 	size_t i, k, n;
 
-	for (i = 0; i < r->n; i++)
+	_Static_assert(NFAST <= sizeof(unsigned) * 8, "a bit for each fast prefix");
+	for (i = 0; i < r->n; i++) {
 		idx[i] = i;
+		may[i] = may_match_prefixes(r, &r->v[i]);	/* one compile a rule */
+	}
 	plan_build(r, &r->all, idx, r->n);
 	for (k = 0; k < NFAST; k++) {
 		for (i = 0, n = 0; i < r->n; i++)
-			if (may_match_prefix(r, &r->v[i], fast_prefixes[k].s))
+			if (may[i] & (1u << k))
 				idx[n++] = i;
 		plan_build(r, &r->fast[k], idx, n);
 	}
+	free(may);
 	free(idx);
 }
 

@@ -110,4 +110,36 @@ grep -qF "1,label.note,\"'=HYPERLINK(\"\"http://example.invalid/x\"\",\"\"open\"
 	not_ok "CSV formula cells: $(grep 'label\.\(note\|owner\)' "$tmp/fcsv/manifest.csv")"
 grep -q ',-[0-9]' "$tmp/fcsv/vma.csv" && ! grep -q ",'-[0-9]" "$tmp/fcsv/vma.csv" &&
 	ok "CSV: negative numbers stay numbers" || not_ok "CSV numbers were changed"
+# a big member (many gzip blocks): a parse error before a damaged stream is
+# reported first, at its line, then the read error at its byte, in stream
+# order; whole, its digest is the one of the same snapshot read from a
+# directory (guards any reading ahead of the parser)
+big=$tmp/big
+mkdir -p "$big/snap/proc"
+printf 'format=rssgap/1\ncaptured_at=2026-11-22T10:30:00Z\npid=1\ncomm=big\nhost=h\n' >"$big/snap/manifest"
+awk -v n=8000 -f bench/synth-smaps.awk >"$big/snap/proc/smaps"
+tar -C "$big" -czf "$tmp/big.tar.gz" snap
+head -c $(($(wc -c <"$tmp/big.tar.gz") / 2)) "$tmp/big.tar.gz" >"$tmp/big-cut.tar.gz"
+awk 'NR == 40 { print "garbage line" } { print }' "$big/snap/proc/smaps" >"$tmp/smaps" &&
+	mv "$tmp/smaps" "$big/snap/proc/smaps"
+tar -C "$big" -czf "$tmp/bad.tar.gz" snap
+head -c $(($(wc -c <"$tmp/bad.tar.gz") / 2)) "$tmp/bad.tar.gz" >"$tmp/bad-cut.tar.gz"
+expect_status 1 "a cut big member exits 1" "$RSSGAP" ingest --db "$tmp/cut.db" "$tmp/big-cut.tar.gz"
+grep -qE '^rssgap: [^ ]*big-cut.tar.gz:snap/proc/smaps:byte [1-9][0-9]*: cannot read member data: truncated gzip input$' "$tmp/err" &&
+	[ "$(wc -l <"$tmp/err")" -eq 1 ] && ok "the read error names the member and its byte" ||
+	not_ok "cut member: $(head -2 "$tmp/err")"
+python3 tests/store_check.py "$tmp/cut.db" | grep -q '^ok 0 ' && ok "nothing of the cut snapshot is stored" ||
+	not_ok "cut member: $(python3 tests/store_check.py "$tmp/cut.db")"
+expect_status 1 "a bad line in a cut big member exits 1" "$RSSGAP" ingest --db "$tmp/bad.db" "$tmp/bad-cut.tar.gz"
+head -1 "$tmp/err" | grep -qF 'bad-cut.tar.gz:snap/proc/smaps:40: unrecognised line "garbage line"' &&
+	sed -n 2p "$tmp/err" | grep -qE 'bad-cut.tar.gz:snap/proc/smaps:byte [1-9][0-9]*: cannot read member data: truncated gzip input$' &&
+	ok "the parse error comes first, the read error after it" || not_ok "bad cut member: $(head -2 "$tmp/err")"
+expect_status 1 "a bad line in a whole big member exits 1" "$RSSGAP" ingest --db "$tmp/bad.db" "$tmp/bad.tar.gz"
+[ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -qF 'bad.tar.gz:snap/proc/smaps:40: unrecognised line' "$tmp/err" &&
+	ok "and alone when the stream is whole" || not_ok "bad member: $(head -2 "$tmp/err")"
+awk -v n=8000 -f bench/synth-smaps.awk >"$big/snap/proc/smaps"
+"$RSSGAP" ingest --db "$tmp/big.db" "$tmp/big.tar.gz" >/dev/null 2>&1
+"$RSSGAP" ingest --db "$tmp/big.db" "$big" >"$tmp/out" 2>&1
+grep -q '^already had snapshot 1: ' "$tmp/out" && ok "a big member from a tar.gz hashes as from a directory" ||
+	not_ok "big member digest: $(head -1 "$tmp/out")"
 finish
