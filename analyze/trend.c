@@ -202,50 +202,6 @@ trend_compute(struct trend_result *r)
 
 /* ---------------------------------------------------------------- store */
 
-/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar. */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-/*
- * captured_at ("2026-12-03T17:02:40Z", as ingest checked it: RFC 3339 UTC,
- * fraction ignored) in seconds since the epoch; 0 ok, -1 not that shape.
- */
-static int
-utc_seconds(const char *s, int64_t *out)
-{
-	unsigned v[6], k;
-	static const unsigned at[6] = { 0, 5, 8, 11, 14, 17 }, len[6] = { 4, 2, 2, 2, 2, 2 };
-	int i;
-
-	if (strlen(s) < 19)
-		return -1;
-	for (i = 0; i < 6; i++) {
-		v[i] = 0;
-		for (k = 0; k < len[i]; k++) {
-			unsigned char c = (unsigned char)s[at[i] + k];
-
-			if (c < '0' || c > '9')
-				return -1;
-			v[i] = v[i] * 10 + (unsigned)(c - '0');
-		}
-	}
-	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31)
-		return -1;
-	*out = days_from_civil(v[0], v[1], v[2]) * 86400 + v[3] * 3600 + v[4] * 60 + v[5];
-	return 0;
-}
-
 /* What the manifest adds to snapshot_info: the time as a number, start time, seq. */
 struct point_meta {
 	int64_t t;
@@ -265,7 +221,7 @@ on_manifest(void *ctx, const char *group, const char *key, int has_value, int64_
 	(void)has_value;
 	(void)value;
 	if (strcmp(key, "captured_at") == 0 && text != NULL) {
-		m->t_known = utc_seconds(text, &m->t) == 0;
+		m->t_known = num_parse_utc(text, strlen(text), &m->t) == 0;	/* checked at ingest */
 	} else if (strcmp(key, "start_time") == 0 && text != NULL && m->start_time == NULL) {
 		m->start_time = xstrdup(text);
 	} else if (strcmp(key, "label.seq") == 0 && text != NULL &&

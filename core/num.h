@@ -9,6 +9,11 @@
 
 /* Parse decimal digits s[0..n) exactly (no sign, no space); 0 ok, -1 bad or overflow. */
 int num_parse_u64(const char *s, size_t n, uint64_t *out);
+/*
+ * Check an RFC 3339 UTC time s[0..n) ("2026-11-22T10:30:00Z", a fraction and
+ * "+00:00" allowed) and give its Unix seconds; 0 ok, -1 not one.
+ */
+int num_parse_utc(const char *s, size_t n, int64_t *unix_seconds);
 /* Parse hex digits s[0..n) exactly (no 0x); 0 ok, -1 bad or overflow. */
 int num_parse_hex(const char *s, size_t n, uint64_t *out);
 /* Parse an optionally signed decimal; 0 ok, -1 bad or overflow. */

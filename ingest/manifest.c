@@ -110,74 +110,6 @@ trim(const char **s, const char **e)
 }
 
 static int
-digits(const char *s, size_t n, unsigned *out)
-{
-	unsigned v = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if ((unsigned)((unsigned char)s[i] - '0') > 9)
-			return -1;
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-int
-manifest_parse_time(const char *s, size_t n, int64_t *unix_seconds)
-{
-	static const unsigned mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	unsigned year, mon, day, hour, min, sec, dim;
-	size_t i;
-
-	/* YYYY-MM-DDTHH:MM:SS */
-	if (n < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
-	    s[13] != ':' || s[16] != ':')
-		return -1;
-	if (digits(s, 4, &year) || digits(s + 5, 2, &mon) || digits(s + 8, 2, &day) ||
-	    digits(s + 11, 2, &hour) || digits(s + 14, 2, &min) || digits(s + 17, 2, &sec))
-		return -1;
-	if (mon < 1 || mon > 12 || hour > 23 || min > 59 || sec > 60)
-		return -1;
-	dim = mdays[mon - 1];
-	if (mon == 2 && year % 4 == 0 && (year % 100 != 0 || year % 400 == 0))
-		dim = 29;
-	if (day < 1 || day > dim)
-		return -1;
-	i = 19;
-	if (s[i] == '.') {
-		size_t f = ++i;
-
-		while (i < n && (unsigned)((unsigned char)s[i] - '0') <= 9)
-			i++;
-		if (i == f)
-			return -1;
-	}
-	if (!((n - i == 1 && (s[i] == 'Z' || s[i] == 'z')) ||
-	      (n - i == 6 && memcmp(s + i, "+00:00", 6) == 0)))
-		return -1;
-	*unix_seconds = days_from_civil(year, mon, day) * 86400 + hour * 3600 + min * 60 +
-			(sec == 60 ? 59 : sec);
-	return 0;
-}
-
-static int
 manifest_line(void *vctx, const char *s, size_t n, uint64_t lineno, struct diag *d)
 {
 	struct manifest_ctx *c = vctx;
@@ -221,7 +153,7 @@ manifest_line(void *vctx, const char *s, size_t n, uint64_t lineno, struct diag 
 					 QLEN(ve - v), v);
 		c->format_line = lineno;
 	} else if (strcmp(key, "captured_at") == 0) {
-		if (manifest_parse_time(v, (size_t)(ve - v), &value) != 0)
+		if (num_parse_utc(v, (size_t)(ve - v), &value) != 0)
 			return diag_fail(d, DIAG_FORMAT, lineno,
 					 "bad captured_at \"%.*s\" (expected RFC 3339 UTC like 2026-11-22T10:30:00Z)",
 					 QLEN(ve - v), v);

@@ -32,7 +32,5 @@ int manifest_parse(const char *buf, size_t len, const struct limits *lim, struct
 /* Parse the capture's errors member; 0 ok, -1 with d filled. */
 int manifest_errors_parse(const char *buf, size_t len, const struct limits *lim,
 			  struct kv_sink *sink, struct diag *d);
-/* Check an RFC 3339 UTC time and give its Unix seconds; 0 ok, -1 not one. */
-int manifest_parse_time(const char *s, size_t n, int64_t *unix_seconds);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "core/diag.h"
 #include "core/limits.h"
+#include "core/num.h"
 #include "ingest/kv.h"
 #include "ingest/manifest.h"
 #include "tests/testutil.h"
@@ -201,16 +202,16 @@ test_bad_captured_at(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(manifest_parse_time(bad[i], strlen(bad[i]), &t), -1);
+		assert_int_equal(num_parse_utc(bad[i], strlen(bad[i]), &t), -1);
 		snprintf(text, sizeof(text), "format=rssgap/1\npid=1\ncaptured_at=%s\n", bad[i]);
 		snprintf(message, sizeof(message),
 			 "bad captured_at \"%s\" (expected RFC 3339 UTC like 2026-11-22T10:30:00Z)",
 			 bad[i]);
 		expect_error(text, DIAG_FORMAT, 3, message);
 	}
-	assert_int_equal(manifest_parse_time("1970-01-01T00:00:00Z", 20, &t), 0);
+	assert_int_equal(num_parse_utc("1970-01-01T00:00:00Z", 20, &t), 0);
 	assert_int_equal(t, 0);
-	assert_int_equal(manifest_parse_time("2000-03-01t00:00:00z", 20, &t), 0);
+	assert_int_equal(num_parse_utc("2000-03-01t00:00:00z", 20, &t), 0);
 	assert_int_equal(t, 951868800);
 }
 

@@ -1,6 +1,7 @@
 /* The manifest and the capture's errors member (one grammar each, same input). */
 #include "tests/fuzz/fuzz.h"
 
+#include "core/num.h"
 #include "ingest/manifest.h"
 
 int
@@ -16,7 +17,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_check_diag(manifest_parse(buf, size, fuzz_limits(), &sink, &d), &d);
 	diag_clear(&d);
 	fuzz_check_diag(manifest_errors_parse(buf, size, fuzz_limits(), &sink, &d), &d);
-	manifest_parse_time(buf, size, &t);
+	num_parse_utc(buf, size, &t);
 	free(buf);
 	return 0;
 }
