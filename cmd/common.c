@@ -248,11 +248,12 @@ cmd_release(struct cmd *c)
 	c->rules = NULL;
 }
 
+/* The snapshots a bundle named as a selector held, as ingest reported them. */
 struct resolve_ctx {
-	int64_t ids[2];
-	int n;
+	int64_t *ids;
+	int64_t n, cap;
 	int failed;
-	const char *selector;
+	const char *selector;	/* NULL: say nothing of bare files */
 };
 
 static void
@@ -263,14 +264,16 @@ on_resolve_event(void *ctx, const struct ingest_event *ev)
 	switch (ev->kind) {
 	case INGEST_SNAPSHOT_NEW:
 	case INGEST_SNAPSHOT_DUPLICATE:
-		if (ev->headline != NULL && ev->headline->bare != NULL)
+		if (r->selector != NULL && ev->headline != NULL && ev->headline->bare != NULL)
 			cmd_error("note: %s: a bare %s file: no manifest, so pid, comm, captured_at "
 				  "and host are unknown%s", r->selector, ev->headline->bare,
 				  ev->headline->vma_count == 0 && !ev->headline->rss_known ?
 				  "; no memory map (no VMAs, Rss unknown)" : "");
-		if (r->n < 2)
-			r->ids[r->n] = ev->id;
-		r->n++;
+		if (r->n == r->cap) {
+			r->cap = r->cap ? r->cap * 2 : 16;
+			r->ids = xreallocarray(r->ids, (size_t)r->cap, sizeof(*r->ids));
+		}
+		r->ids[r->n++] = ev->id;
 		break;
 	case INGEST_MEMBER_WARNING:
 		cmd_print_diag(ev->diag);
@@ -315,23 +318,26 @@ cmd_resolve(struct cmd *c, const char *selector, int64_t *id)
 	if ((live = live_selector(selector, &pid)) || stat(selector, &st) == 0) {
 		struct ingest_opts o = { .lim = &c->lim, .rules = c->rules, .vma_sink = c->vma_sink,
 					 .vma_sink_ctx = c->vma_sink_ctx };
-		struct resolve_ctx r = { { 0, 0 }, 0, 0, selector };
+		struct resolve_ctx r = { NULL, 0, 0, 0, selector };
+		int64_t n;
 
 		if (live)
 			ingest_live(c->db, pid, &o, on_resolve_event, &r);
 		else
 			ingest_bundle(c->db, selector, &o, on_resolve_event, &r);
-		if (r.n == 1 && !r.failed) {
+		n = r.n;
+		if (n == 1 && !r.failed)
 			*id = r.ids[0];
+		free(r.ids);
+		if (n == 1 && !r.failed)
 			return 0;
-		}
-		if (r.n == 0 || (r.failed && r.n == 1)) {
+		if (n == 0 || (r.failed && n == 1)) {
 			/* the errors are printed; a snapshot found and then refused is no answer */
 			if (!r.failed)
 				cmd_error("%s: no snapshot could be read", selector);
 			return -1;
 		}
-		cmd_error("%s: holds %d snapshots (expected one)", selector, r.n);
+		cmd_error("%s: holds %lld snapshots (expected one)", selector, (long long)n);
 		fprintf(stderr, "rssgap: hint: ingest it with --db FILE, then select one with "
 				"an id from 'rssgap list' or key=value\n");
 		return -1;
@@ -516,36 +522,6 @@ cmd_parse_top(struct cmd *c, const char *arg, int max, int *top)
 	return 0;
 }
 
-struct resolve_all_ctx {
-	int64_t *ids;
-	int64_t n, cap;
-	int failed;
-};
-
-static void
-on_resolve_all_event(void *ctx, const struct ingest_event *ev)
-{
-	struct resolve_all_ctx *r = ctx;
-
-	switch (ev->kind) {
-	case INGEST_SNAPSHOT_NEW:
-	case INGEST_SNAPSHOT_DUPLICATE:
-		if (r->n == r->cap) {
-			r->cap = r->cap ? r->cap * 2 : 16;
-			r->ids = xreallocarray(r->ids, (size_t)r->cap, sizeof(*r->ids));
-		}
-		r->ids[r->n++] = ev->id;
-		break;
-	case INGEST_MEMBER_WARNING:
-		cmd_print_diag(ev->diag);
-		break;
-	default:
-		r->failed = 1;
-		cmd_print_diag(ev->diag);
-		break;
-	}
-}
-
 int
 cmd_resolve_all(struct cmd *c, const char *selector, int64_t **ids, int64_t *n)
 {
@@ -558,9 +534,9 @@ cmd_resolve_all(struct cmd *c, const char *selector, int64_t **ids, int64_t *n)
 	diag_clear(&d);
 	if (!live_selector(selector, &pid) && stat(selector, &st) == 0) {
 		struct ingest_opts o = { .lim = &c->lim, .rules = c->rules };
-		struct resolve_all_ctx r = { NULL, 0, 0, 0 };
+		struct resolve_ctx r = { NULL, 0, 0, 0, NULL };
 
-		ingest_bundle(c->db, selector, &o, on_resolve_all_event, &r);
+		ingest_bundle(c->db, selector, &o, on_resolve_event, &r);
 		if (r.failed || r.n == 0) {
 			if (!r.failed)
 				cmd_error("%s: no snapshot could be read", selector);
