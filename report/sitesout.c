@@ -119,6 +119,19 @@ sitesout_go_heap_delta(const struct diff_result *r)
 	return 0;
 }
 
+/* "A before, B after (+D), while go-heap's Rss changed by +R" of the large objects. */
+static void
+large_totals(struct buf *out, const struct diff_result *r, const struct site_diff *s)
+{
+	num_bytes(out, s->before.large_space);
+	buf_puts(out, " before, ");
+	num_bytes(out, s->after.large_space);
+	buf_puts(out, " after (");
+	num_bytes_delta(out, s->after.large_space - s->before.large_space);
+	buf_puts(out, "), while go-heap's Rss changed by ");
+	num_bytes_delta(out, sitesout_go_heap_delta(r));
+}
+
 static void
 large_text(struct buf *out, const struct diff_result *r, const struct site_diff *s)
 {
@@ -149,13 +162,7 @@ large_text(struct buf *out, const struct diff_result *r, const struct site_diff 
 		buf_putc(out, '\n');
 	}
 	buf_puts(out, "  large objects in all: ");
-	num_bytes(out, s->before.large_space);
-	buf_puts(out, " before, ");
-	num_bytes(out, s->after.large_space);
-	buf_puts(out, " after (");
-	num_bytes_delta(out, s->after.large_space - s->before.large_space);
-	buf_puts(out, "), while go-heap's Rss changed by ");
-	num_bytes_delta(out, sitesout_go_heap_delta(r));
+	large_totals(out, r, s);
 	buf_puts(out, "\n\n");
 	buf_release(&c);
 }
@@ -341,13 +348,7 @@ sitesout_markdown(struct buf *out, const struct diff_result *r)
 		buf_puts(out, " |\n");
 	}
 	buf_puts(out, "\nLarge objects in all: ");
-	num_bytes(out, s->before.large_space);
-	buf_puts(out, " before, ");
-	num_bytes(out, s->after.large_space);
-	buf_puts(out, " after (");
-	num_bytes_delta(out, s->after.large_space - s->before.large_space);
-	buf_puts(out, "), while go-heap's Rss changed by ");
-	num_bytes_delta(out, sitesout_go_heap_delta(r));
+	large_totals(out, r, s);
 	buf_puts(out, ".\n");
 }
 
