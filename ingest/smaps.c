@@ -477,12 +477,8 @@ kernel_field(struct smaps_parser *p, const char *s, size_t n, size_t colon, int 
 	    (plain[f] ? n != 24 : n != 27 || memcmp(s + 24, " kB", 3) != 0))
 		return 0;
 	/* columns colon+1 .. 15 are spaces */
-	memcpy(&a, s, 8);
-	memcpy(&b, s + 8, 8);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	a = __builtin_bswap64(a);
-	b = __builtin_bswap64(b);
-#endif
+	a = smaps_le64(s);
+	b = smaps_le64(s + 8);
 	colon++;
 	blanks_a = colon >= 8 ? 0 : ~0ull << (8 * colon);
 	blanks_b = colon <= 8 ? ~0ull : colon >= 16 ? 0 : ~0ull << (8 * (colon - 8));

@@ -66,12 +66,8 @@ smaps_field_colon(const char *s, uint64_t *w0, uint64_t *w1)
 	uint64_t a, b, x;
 	unsigned k;
 
-	memcpy(&a, s, 8);
-	memcpy(&b, s + 8, 8);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	a = __builtin_bswap64(a);
-	b = __builtin_bswap64(b);
-#endif
+	a = smaps_le64(s);
+	b = smaps_le64(s + 8);
 	/* The lowest flagged byte is exactly the first zero byte of a ^ colons. */
 	x = a ^ colons;
 	x = (x - ones) & ~x & highs;

@@ -27,6 +27,19 @@ size_t smaps_field_colon(const char *s, uint64_t *w0, uint64_t *w1);
 /* 1 if c may be in a field name: a letter, a digit or '_'. */
 int smaps_field_char(unsigned c);
 
+/* The 8 bytes at s as a little-endian word: byte 0 lowest, whatever the host. */
+static inline uint64_t
+smaps_le64(const char *s)
+{
+	uint64_t x;
+
+	memcpy(&x, s, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	x = __builtin_bswap64(x);
+#endif
+	return x;
+}
+
 /*
  * 1 if the 8 bytes at s are a number as the kernel pads it ("%8lu": blanks,
  * then 1 to 8 digits), its value in *out; 0 for anything else. One pass over
@@ -39,10 +52,7 @@ smaps_padded8(const char *s, uint64_t *out)
 	uint64_t x, y, nonblank, lead, v;
 	unsigned k;
 
-	memcpy(&x, s, 8);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	x = __builtin_bswap64(x);
-#endif
+	x = smaps_le64(s);
 	/* high bit of each byte that is not a space, exactly (no borrow between bytes) */
 	y = x ^ 0x2020202020202020ull;
 	nonblank = (((y & lows) + lows) | y) & highs;
