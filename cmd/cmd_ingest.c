@@ -28,8 +28,10 @@ const struct cmd_entry cmd_ingest_entry = {
 	.summary = "read bundles into the database (idempotent)",
 	.help =
 	"Reads each bundle (a .tar, .tar.gz/.zst/.xz/.bz2 or a directory) into the\n"
-	"database: one line per snapshot on stdout, errors on stderr. A bad snapshot\n"
-	"is rolled back whole and the others still go in (exit 1 at the end).\n"
+	"database, or a bare smaps, smaps_rollup or heap profile file, or /proc/PID\n"
+	"(the live process, read now: source=live in its manifest): one line per\n"
+	"snapshot on stdout, errors on stderr. A bad snapshot is rolled back whole\n"
+	"and the others still go in (exit 1 at the end).\n"
 	"Ingesting the same content again changes nothing.\n"
 	"\n"
 	"On a terminal, stderr shows progress: bundles done, MB/s, time left. Without\n"
@@ -273,9 +275,13 @@ worker_main(void *arg)
 			break;
 		{
 			struct ingest_run r = { w, br->bundles[i], 0, 0 };
+			int64_t pid;
 
-			failures = ingest_bundle_shared(w->db, br->bundles[i], &o, br->lock, on_event,
-							&r);
+			if (cmd_live_selector(br->bundles[i], &pid))
+				failures = ingest_live_shared(w->db, pid, &o, br->lock, on_event, &r);
+			else
+				failures = ingest_bundle_shared(w->db, br->bundles[i], &o, br->lock,
+								on_event, &r);
 		}
 		run_lock(br);
 		br->failures += failures;

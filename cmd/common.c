@@ -181,9 +181,8 @@ err:
 	return -1;
 }
 
-/* Is s "/proc/PID" (a trailing '/' allowed)? 1 with *pid set, else 0. */
-static int
-live_selector(const char *s, int64_t *pid)
+int
+cmd_live_selector(const char *s, int64_t *pid)
 {
 	uint64_t v;
 	size_t n;
@@ -233,7 +232,7 @@ cmd_open_selectors(struct cmd *c, char *const *selectors, int n)
 
 	/* a bundle named is ingested into the store (DESIGN: bundles as selectors) */
 	for (i = 0; i < n; i++)
-		if (live_selector(selectors[i], &pid) || stat(selectors[i], &st) == 0)
+		if (cmd_live_selector(selectors[i], &pid) || stat(selectors[i], &st) == 0)
 			c->db_mode = DB_WRITE;
 	return cmd_open(c);
 }
@@ -315,7 +314,7 @@ cmd_resolve(struct cmd *c, const char *selector, int64_t *id)
 	int live;
 
 	diag_clear(&d);
-	if ((live = live_selector(selector, &pid)) || stat(selector, &st) == 0) {
+	if ((live = cmd_live_selector(selector, &pid)) || stat(selector, &st) == 0) {
 		struct ingest_opts o = { .lim = &c->lim, .rules = c->rules, .vma_sink = c->vma_sink,
 					 .vma_sink_ctx = c->vma_sink_ctx };
 		struct resolve_ctx r = { NULL, 0, 0, 0, selector };
@@ -532,7 +531,7 @@ cmd_resolve_all(struct cmd *c, const char *selector, int64_t **ids, int64_t *n)
 	*ids = NULL;
 	*n = 0;
 	diag_clear(&d);
-	if (!live_selector(selector, &pid) && stat(selector, &st) == 0) {
+	if (!cmd_live_selector(selector, &pid) && stat(selector, &st) == 0) {
 		struct ingest_opts o = { .lim = &c->lim, .rules = c->rules };
 		struct resolve_ctx r = { NULL, 0, 0, 0, NULL };
 
@@ -547,7 +546,7 @@ cmd_resolve_all(struct cmd *c, const char *selector, int64_t **ids, int64_t *n)
 		*n = r.n;
 		return 0;
 	}
-	if (strchr(selector, '=') != NULL && !live_selector(selector, &pid)) {
+	if (strchr(selector, '=') != NULL && !cmd_live_selector(selector, &pid)) {
 		char *spec = xstrdup(selector), *keys[16], *values[16];
 		int k = split_pairs(spec, keys, values, 16), rc = -1;
 

@@ -69,6 +69,8 @@ const char *cmd_pid_option(struct cmd *c, const char *arg);
 int cmd_one_snapshot(struct cmd *c, int argc, char **argv, int *optindp, const char *live);
 /* Close everything cmd_open opened. */
 void cmd_release(struct cmd *c);
+/* Is s "/proc/PID" (a trailing '/' allowed), a live process? 1 with *pid set, else 0. */
+int cmd_live_selector(const char *s, int64_t *pid);
 /*
  * Resolve a selector to exactly one snapshot id: "/proc/PID" is the live
  * process, read from /proc into the open store (ingest_live); an existing

@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sys/vfs.h>
+#endif
 
 #include "core/buf.h"
 #include "core/escape.h"
@@ -62,6 +65,20 @@ archive_fail(struct bundle *b, struct diag *d, const char *what, int rc)
 	return diag_fail_at(d, DIAG_FORMAT, at, "%s: %s", what, msg);
 }
 
+/* path is a directory of procfs (Linux's /proc: PROC_SUPER_MAGIC). */
+static int
+on_procfs(const char *path)
+{
+#ifdef __linux__
+	struct statfs fs;
+
+	return statfs(path, &fs) == 0 && fs.f_type == 0x9fa0;
+#else
+	(void)path;
+	return 0;
+#endif
+}
+
 struct bundle *
 bundle_open(const char *path, const struct limits *lim, struct diag *d)
 {
@@ -86,6 +103,14 @@ bundle_open(const char *path, const struct limits *lim, struct diag *d)
 	buf_init(&b->raw);
 	buf_init(&b->warning);
 	diag_where(d, path, NULL);
+	if (S_ISDIR(st.st_mode) && on_procfs(path)) {
+		/* /proc/PID itself: libarchive would stop at its first unreadable link */
+		diag_fail(d, DIAG_FORMAT, 0, "a directory of /proc (a live process), not a bundle");
+		diag_hint(d, "give it as /proc/PID (its number: ingest, show and diff read the live"
+			     " process), or capture it into a bundle: rssgap-capture --pid PID");
+		bundle_free(b);
+		return NULL;
+	}
 	if (S_ISDIR(st.st_mode)) {
 		b->is_dir = 1;
 		b->ar = archive_read_disk_new();

@@ -376,15 +376,22 @@ ingest_members(struct ingest *in, const struct bundle_member *m, size_t n, struc
 }
 
 int
-ingest_live(struct db *db, int64_t pid, const struct ingest_opts *o, ingest_event_fn fn,
-	    void *ctx)
+ingest_live_shared(struct db *db, int64_t pid, const struct ingest_opts *o,
+		   struct ingest_lock *lock, ingest_event_fn fn, void *ctx)
 {
 	struct ingest in;
 	struct diag d;
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%" PRId64, pid);
-	ingest_setup(&in, db, path, o, NULL, fn, ctx);
+	ingest_setup(&in, db, path, o, lock, fn, ctx);
 	diag_clear(&d);
 	return live_ingest(&in, pid, &d);
+}
+
+int
+ingest_live(struct db *db, int64_t pid, const struct ingest_opts *o, ingest_event_fn fn,
+	    void *ctx)
+{
+	return ingest_live_shared(db, pid, o, NULL, fn, ctx);
 }

@@ -127,6 +127,7 @@ int ingest_bundle(struct db *db, const char *path, const struct ingest_opts *o,
 int ingest_live(struct db *db, int64_t pid, const struct ingest_opts *o, ingest_event_fn fn,
 		void *ctx);
 
+
 /*
  * Several threads ingesting into one database, each with its own struct
  * rules, share one ingest_lock: it serialises their transactions inside
@@ -168,5 +169,8 @@ void ingest_lock_free(struct ingest_lock *l);
 /* ingest_bundle for one of several threads sharing lock (NULL: as ingest_bundle). */
 int ingest_bundle_shared(struct db *db, const char *path, const struct ingest_opts *o,
 			 struct ingest_lock *lock, ingest_event_fn fn, void *ctx);
+/* ingest_live as one of several threads sharing lock, as ingest_bundle_shared. */
+int ingest_live_shared(struct db *db, int64_t pid, const struct ingest_opts *o,
+		       struct ingest_lock *lock, ingest_event_fn fn, void *ctx);
 
 #endif

@@ -58,6 +58,25 @@ gzip -t "$tmp/live.pb.gz" 2>/dev/null && ok "profile --pid: the profile is gzip"
 expect_status 0 "show --db FILE --pid N stores the snapshot" "$RSSGAP" show --db "$tmp/live.db" --pid "$sp"
 expect_status 0 "list shows it" "$RSSGAP" list --db "$tmp/live.db"
 grep -q "$sp" "$tmp/out" && ok "the stored live snapshot lists pid $sp" || not_ok "list: $(cat "$tmp/out")"
+# ingest takes /proc/N as the live process too, next to bundles, in one batch
+expect_status 0 "ingest /proc/N BUNDLE exits 0" "$RSSGAP" ingest -j 2 --db "$tmp/ingest.db" "/proc/$sp" "$b"
+grep -q "^ingested snapshot [0-9]*: .* pid $sp (sleep) " "$tmp/out" &&
+	ok "ingest /proc/N: the live sleep is ingested" || not_ok "ingest /proc/N: $(cat "$tmp/out")"
+[ "$(grep -c '^ingested snapshot' "$tmp/out")" = 2 ] && ok "ingest /proc/N BUNDLE: two snapshots" ||
+	not_ok "ingest /proc/N BUNDLE: $(cat "$tmp/out")"
+src=$(python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+print(" ".join(r[0] for r in c.execute("SELECT m.value FROM manifest m JOIN snapshot s ON s.id = m.snapshot_id"
+                                      " WHERE m.key = ? AND s.pid = ?", ("source", int(sys.argv[2])))))' \
+	"$tmp/ingest.db" "$sp")
+[ "$src" = live ] && ok "ingest /proc/N: its manifest says source=live" ||
+	not_ok "ingest /proc/N: source \"$src\""
+# another directory of /proc is no bundle: said, not libarchive's "Couldn't read link data"
+expect_status 1 "ingest /proc/self exits 1" "$RSSGAP" ingest --db "$tmp/ingest.db" /proc/self
+grep -q '/proc/self: a directory of /proc (a live process), not a bundle' "$tmp/err" &&
+	grep -q 'hint: give it as /proc/PID' "$tmp/err" && ! grep -q 'link data' "$tmp/err" &&
+	ok "ingest /proc/self: says it is /proc, not a bundle, and how to read it" ||
+	not_ok "ingest /proc/self: $(cat "$tmp/err")"
 
 # a pid that is not there (the largest pid_max is 2^22)
 expect_status 1 "show --pid of no process exits 1" "$RSSGAP" show --pid 4194304
