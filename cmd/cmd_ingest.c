@@ -51,9 +51,6 @@ const struct cmd_entry cmd_ingest_entry = {
 };
 
 #define JOBS_MAX 64
-/* How often the main thread redraws the progress line, and starts write-out of the store */
-#define PROGRESS_SECONDS 0.25
-#define WRITEBACK_MS 25
 #define OPT_JOBS 'j'
 
 /* What the workers share; everything below mu is guarded by it. */
@@ -343,7 +340,6 @@ run_batch(struct cmd *c, char **bundles, int nbundles, int jobs, int stats)
 	struct batch_run br;
 	struct worker *workers;
 	int i, started = 0, failures, nworkers;
-	double drawn;
 
 	memset(&br, 0, sizeof(br));
 	br.c = c;
@@ -377,33 +373,18 @@ run_batch(struct cmd *c, char **bundles, int nbundles, int jobs, int stats)
 			die("cannot start an ingest thread");
 		started++;
 	}
-	/*
-	 * Meanwhile: the progress line every 250 ms and, every 25 ms, the
-	 * store's new pages sent on to the disk (db_writeback), so that the
-	 * fsyncs of the checkpoints wait for little. A million-VMA snapshot
-	 * spills 150 MB into the WAL as it goes, then copies it into the
-	 * database: its two fsyncs waited 160 ms for writes this starts early.
-	 */
-	drawn = timer_now();
 	while (br.running > 0) {
 		struct timespec until;
 
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += WRITEBACK_MS * 1000 * 1000;
+		until.tv_nsec += 250 * 1000 * 1000;
 		if (until.tv_nsec >= 1000 * 1000 * 1000) {
 			until.tv_sec++;
 			until.tv_nsec -= 1000 * 1000 * 1000;
 		}
 		pthread_cond_timedwait(&br.finished, &br.mu, &until);
-		if (br.running == 0)
-			break;
-		run_unlock(&br);
-		db_writeback(c->db);
-		run_lock(&br);
-		if (timer_now() - drawn >= PROGRESS_SECONDS) {
+		if (br.running > 0)
 			progress_draw(&br);
-			drawn = timer_now();
-		}
 	}
 	progress_clear(&br);
 	run_unlock(&br);

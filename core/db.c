@@ -1,7 +1,6 @@
 #include "core/db.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -507,35 +506,6 @@ int64_t
 db_wal_pages(const struct db *db)
 {
 	return db->wal_pages;
-}
-
-/* Start write-out of path's dirty pages; any fd of the file will do. */
-static void
-writeback_file(const char *path)
-{
-#ifdef SYNC_FILE_RANGE_WRITE
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-
-	if (fd < 0)
-		return;	/* no WAL yet, or none any more */
-	(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-	close(fd);
-#else
-	(void)path;
-#endif
-}
-
-void
-db_writeback(const struct db *db)
-{
-	struct buf wal = BUF_INIT;
-
-	if (db->path == NULL)
-		return;
-	buf_printf(&wal, "%s-wal", db->path);
-	writeback_file(buf_str(&wal));
-	writeback_file(db->path);
-	buf_release(&wal);
 }
 
 int

@@ -90,13 +90,6 @@ void db_autocheckpoint_off(struct db *db);
 int64_t db_wal_pages(const struct db *db);
 /* Copy what it can of the WAL into the database without waiting for anyone (PASSIVE). */
 int db_checkpoint(struct db *db, struct diag *d);
-/*
- * Start writing the store's dirty pages (the database file and its WAL) to
- * disk, without waiting and without syncing: the fsyncs SQLite does at a
- * checkpoint then find most of them written. Called now and then while a
- * long ingest runs (Linux's sync_file_range; elsewhere it does nothing).
- */
-void db_writeback(const struct db *db);
 /* Another connection to db's database file, in db's mode; NULL with d filled (also for ":memory:"). */
 struct db *db_open_again(struct db *db, struct diag *d);
 
