@@ -104,8 +104,8 @@ bundle_open(const char *path, const struct limits *lim, struct diag *d)
 	buf_init(&b->warning);
 	diag_where(d, path, NULL);
 	if (S_ISDIR(st.st_mode) && on_procfs(path)) {
-		/* /proc/PID itself: libarchive would stop at its first unreadable link */
-		diag_fail(d, DIAG_FORMAT, 0, "a directory of /proc (a live process), not a bundle");
+		/* say so: libarchive would stop at the first link of /proc/PID it may not read */
+		diag_fail(d, DIAG_FORMAT, 0, "a directory of /proc, not a bundle");
 		diag_hint(d, "give it as /proc/PID (its number: ingest, show and diff read the live"
 			     " process), or capture it into a bundle: rssgap-capture --pid PID");
 		bundle_free(b);
