@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -516,6 +517,40 @@ db_checkpoint(struct db *db, struct diag *d)
 	/* busy: another connection is checkpointing, or a writer is restarting the WAL */
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 		return db_fail(db, d, "checkpoint");
+	return 0;
+}
+
+void
+db_files(const struct db *db, struct db_files *out)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+	size_t i;
+
+	out->n = 0;
+	if (db->path == NULL)
+		return;
+	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		struct buf p = BUF_INIT;
+		struct stat st;
+
+		buf_printf(&p, "%s%s", db->path, suffix[i]);
+		if (stat(buf_str(&p), &st) == 0) {
+			out->f[out->n].dev = st.st_dev;
+			out->f[out->n].ino = st.st_ino;
+			out->n++;
+		}
+		buf_release(&p);
+	}
+}
+
+int
+db_files_has(const struct db_files *f, dev_t dev, ino_t ino)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		if (f->f[i].dev == dev && f->f[i].ino == ino)
+			return 1;
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #define RSSGAP_DB_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "core/diag.h"
 #include "core/vma.h"
@@ -90,6 +91,23 @@ void db_autocheckpoint_off(struct db *db);
 int64_t db_wal_pages(const struct db *db);
 /* Copy what it can of the WAL into the database without waiting for anyone (PASSIVE). */
 int db_checkpoint(struct db *db, struct diag *d);
+/*
+ * The store's files as they are now: the database and the -wal, -shm and
+ * -journal beside it. What a command reads must not be one of them: reading
+ * opens a descriptor and closing it drops every POSIX lock this process
+ * holds on the file, SQLite's among them (another process would then write
+ * under this one's feet). None for ":memory:".
+ */
+struct db_files {
+	size_t n;
+	struct {
+		dev_t dev;
+		ino_t ino;
+	} f[4];
+};
+void db_files(const struct db *db, struct db_files *out);
+/* dev and ino name one of f's files. */
+int db_files_has(const struct db_files *f, dev_t dev, ino_t ino);
 /* Another connection to db's database file, in db's mode; NULL with d filled (also for ":memory:"). */
 struct db *db_open_again(struct db *db, struct diag *d);
 

@@ -14,6 +14,7 @@
 #endif
 
 #include "core/buf.h"
+#include "core/db.h"
 #include "core/escape.h"
 #include "core/xalloc.h"
 
@@ -43,6 +44,7 @@ struct bundle {
 	uint64_t file_bytes;	/* the bundle file's size */
 	locale_t utf8;		/* C.UTF-8 while libarchive reads headers, or (locale_t)0 */
 	int at_end;		/* libarchive found the end of the archive */
+	const struct db_files *skip;	/* files a directory walk passes over, or NULL */
 	const struct bundle_member *mem;	/* members held in memory, or NULL */
 	size_t nmem, next_mem;
 	int mem_read;		/* the current memory member was handed out */
@@ -77,6 +79,23 @@ on_procfs(const char *path)
 	(void)path;
 	return 0;
 #endif
+}
+
+/* libarchive's metadata filter: before it opens a file of a directory bundle (0 passes over it) */
+static int
+keep_entry(struct archive *ar, void *ctx, struct archive_entry *e)
+{
+	const struct bundle *b = ctx;
+
+	(void)ar;
+	return b->skip == NULL ||
+	       !db_files_has(b->skip, (dev_t)archive_entry_dev(e), (ino_t)archive_entry_ino64(e));
+}
+
+void
+bundle_skip(struct bundle *b, const struct db_files *f)
+{
+	b->skip = f;
 }
 
 struct bundle *
@@ -115,7 +134,17 @@ bundle_open(const char *path, const struct limits *lim, struct diag *d)
 		b->is_dir = 1;
 		b->ar = archive_read_disk_new();
 		archive_read_disk_set_symlink_physical(b->ar);
-		archive_read_disk_set_behavior(b->ar, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
+		/*
+		 * No flags, ACLs, xattrs or holes: libarchive would open every
+		 * file it meets for them. It still opens each file it returns,
+		 * so the store's own (struct db_files) are passed over before.
+		 */
+		archive_read_disk_set_behavior(b->ar, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS |
+						      ARCHIVE_READDISK_NO_XATTR |
+						      ARCHIVE_READDISK_NO_ACL |
+						      ARCHIVE_READDISK_NO_FFLAGS |
+						      ARCHIVE_READDISK_NO_SPARSE);
+		archive_read_disk_set_metadata_filter_callback(b->ar, keep_entry, b);
 		if (archive_read_disk_open(b->ar, path) != ARCHIVE_OK) {
 			archive_fail(b, d, "cannot read directory", ARCHIVE_FATAL);
 			bundle_free(b);

@@ -42,6 +42,13 @@ int bundle_peek(const char *path, size_t max, char **head, size_t *len, int *com
 /* Close b (NULL is a no-op). */
 void bundle_free(struct bundle *b);
 /*
+ * A directory bundle passes over these files without opening them (the
+ * store's own, when it lies in the directory: see struct db_files). f
+ * stays the caller's; set before the first bundle_next.
+ */
+struct db_files;
+void bundle_skip(struct bundle *b, const struct db_files *f);
+/*
  * Advance to the next regular member: 1 with *name set (lent until the
  * next call), 0 at the end, -1 on error. An unsafe member is an error that
  * names it, a damaged header one that gives its offset in the tar (the

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/buf.h"
 #include "core/xalloc.h"
@@ -341,12 +342,23 @@ ingest_bundle_shared(struct db *db, const char *path, const struct ingest_opts *
 		     struct ingest_lock *lock, ingest_event_fn fn, void *ctx)
 {
 	struct ingest in;
+	struct db_files files;
 	struct diag d;
 	struct bundle *b;
+	struct stat st;
 	int rc;
 
 	ingest_setup(&in, db, path, o, lock, fn, ctx);
 	diag_clear(&d);
+	db_files(db, &files);
+	if (stat(path, &st) == 0 && db_files_has(&files, st.st_dev, st.st_ino)) {
+		/* not even opened: closing it would drop SQLite's locks on it */
+		diag_where(&d, path, NULL);
+		diag_fail(&d, DIAG_UNSAFE, 0,
+			  "is this command's database (--db) or a file of it, not a bundle");
+		emit(&in, INGEST_BUNDLE_FAILED, 0, NULL, &d);
+		return 1;
+	}
 	rc = bare_ingest(&in, &d);
 	if (rc >= 0)
 		return rc;
@@ -356,6 +368,7 @@ ingest_bundle_shared(struct db *db, const char *path, const struct ingest_opts *
 		emit(&in, INGEST_BUNDLE_FAILED, 0, NULL, &d);
 		return 1;
 	}
+	bundle_skip(b, &files);
 	rc = walk(&in, b, &d);
 	bundle_free(b);
 	return rc;

@@ -1,22 +1,26 @@
 /*
  * The store and ingest end to end on real captures (fixtures/bundles):
  * schema versions, idempotent re-ingest, Rss equal to the smaps sum and to
- * smaps_rollup, selectors, and a bundle given as a directory.
+ * smaps_rollup, selectors, a bundle given as a directory, and one that holds
+ * the store itself.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "analyze/snapshot.h"
 #include "core/db.h"
 #include "core/limits.h"
 #include "core/vma.h"
+#include "ingest/bundle.h"
 #include "ingest/ingest.h"
 #include "tests/testutil.h"
 
@@ -185,6 +189,96 @@ test_directory_bundle(void **state)
 	assert_int_equal(e.n_dup, 1);
 }
 
+/* In a child process: can another process take path's write lock now? 1 yes, 0 busy. */
+static int
+other_process_can_write(const char *path)
+{
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		sqlite3 *c;
+		int rc;
+
+		/* no busy handler: a lock held elsewhere answers SQLITE_BUSY at once */
+		if (sqlite3_open_v2(path, &c, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+			_exit(2);
+		rc = sqlite3_exec(c, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		_exit(rc == SQLITE_OK ? 1 : rc == SQLITE_BUSY ? 0 : 3);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_true(WEXITSTATUS(status) <= 1);
+	return WEXITSTATUS(status);
+}
+
+/*
+ * A directory bundle that holds the store (a store kept among the
+ * captures): reading it must not open the store's files, as closing any
+ * descriptor of a file drops this process's POSIX locks on it, SQLite's
+ * write lock among them. Held while the directory is read, the lock still
+ * keeps another process out; and the store named as a bundle is refused
+ * without being opened.
+ */
+static void
+test_store_inside_bundle(void **state)
+{
+	struct world *w = *state;
+	char cmd[9000], dir[4200], path[4300];
+	struct db_files files;
+	struct db *shared = w->t.db;
+	struct bundle *b;
+	struct events e;
+	struct diag d;
+	const char *name;
+	const void *data;
+	int rc, members = 0, store_seen = 0;
+
+	snprintf(dir, sizeof(dir), "%s/withstore", w->tmp);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && tar -xzf fixtures/bundles/cgo-after.rssgap.tar.gz -C '%s'",
+		 dir, dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/store.db", dir);
+	diag_clear(&d);
+	w->t.db = db_open(path, DB_CREATE, &d);
+	assert_non_null(w->t.db);
+	e = ingest(w, "fixtures/bundles/baseline.rssgap.tar.gz");
+	assert_int_equal(e.n_new, 1);
+
+	assert_int_equal(db_begin(w->t.db, &d), 0);
+	assert_int_equal(other_process_can_write(path), 0);
+	db_files(w->t.db, &files);
+	assert_true(files.n >= 3);	/* the database, its -wal and -shm */
+	b = bundle_open(dir, &w->t.lim, &d);
+	assert_non_null(b);
+	bundle_skip(b, &files);
+	while ((rc = bundle_next(b, &name, &d)) == 1) {
+		store_seen += strstr(name, "store.db") != NULL;
+		while (bundle_read(b, &data, &d) > 0)
+			;
+		members++;
+	}
+	assert_int_equal(rc, 0);
+	bundle_free(b);
+	assert_true(members > 3);
+	/* without bundle_skip the walk opened and closed store.db-shm: the lock was gone */
+	assert_int_equal(other_process_can_write(path), 0);
+	assert_int_equal(store_seen, 0);
+	db_rollback(w->t.db);
+
+	/* the whole directory ingests: the capture in it, the store passed over */
+	e = ingest(w, dir);
+	assert_int_equal(e.n_fail, 0);
+	assert_int_equal(e.n_new, 1);
+	/* the store itself as a bundle: one failure, the file never opened */
+	e = ingest(w, path);
+	assert_int_equal(e.n_fail, 1);
+	assert_int_equal(e.n_new + e.n_dup, 0);
+	db_free(w->t.db);
+	w->t.db = shared;
+}
+
 /* Patch SQLite's header field user_version (offset 60, big-endian). */
 static int
 count_row(void *ctx, int n, const char *const *names, const char *const *values)
@@ -312,6 +406,7 @@ main(void)
 		cmocka_unit_test(test_ingest_real_and_reingest),
 		cmocka_unit_test(test_fleet_and_selectors),
 		cmocka_unit_test(test_directory_bundle),
+		cmocka_unit_test(test_store_inside_bundle),
 		cmocka_unit_test(test_newer_schema_refused),
 		cmocka_unit_test(test_snapshot_undo),
 	};
