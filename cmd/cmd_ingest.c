@@ -24,7 +24,7 @@ static int cmd_ingest(int argc, char **argv);
 const struct cmd_entry cmd_ingest_entry = {
 	.name = "ingest",
 	.exec = cmd_ingest,
-	.usage = "ingest [--db FILE] [--rules FILE] [--limit NAME=N] [-j N] [--quiet] [--stats] BUNDLE...",
+	.usage = "ingest [--db FILE] [--rules FILE] [--limit NAME=N] [-j N] [-q] [--stats] BUNDLE...",
 	.summary = "read bundles into the database (idempotent)",
 	.help =
 	"Reads each bundle (a .tar, .tar.gz/.zst/.xz/.bz2 or a directory) into the\n"
@@ -38,7 +38,7 @@ const struct cmd_entry cmd_ingest_entry = {
 	"--db (or $RSSGAP_DB) the bundles are only checked, into an in-memory database.\n"
 	"\n"
 	"  -j, --jobs N     ingest N bundles at a time (default 1)\n"
-	"  --quiet          no line per snapshot\n"
+	"  -q, --quiet      no line per snapshot\n"
 	"  --stats          at the end, on stderr: the time spent storing snapshots,\n"
 	"                   which the store takes one at a time (when it nears the\n"
 	"                   wall time, more -j cannot help), and in the commits\n"
@@ -433,10 +433,12 @@ cmd_ingest(int argc, char **argv)
 	uint64_t n;
 
 	cmd_init(&c, "ingest");
-	while ((opt = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hj:q", longopts, NULL)) != -1) {
 		if (opt == 'h') {
 			return cmd_help(&cmd_ingest_entry);
 		}
+		if (opt == 'q')
+			opt = OPT_QUIET;	/* the short form, for scripts over many bundles */
 		if (opt == OPT_JOBS) {
 			if (num_parse_u64(optarg, strlen(optarg), &n) != 0 || n < 1 || n > JOBS_MAX)
 				return cmd_usage_error(&c, "bad -j \"%s\" (expected 1 to %d)", optarg,

@@ -11,7 +11,7 @@ pprof_top_sites= json_depth= prom_series= rules= pattern_bytes= match_limit= cha
 _rssgap_options()
 {
 	case $1 in
-	ingest) echo "-j --jobs --stats" ;;
+	ingest) echo "-j --jobs -q --stats" ;;
 	list) echo "--json --csv" ;;
 	show) echo "--json --csv --top --sort --explain --pid" ;;
 	diff) echo "--json --check --min-bytes --min-percent --top" ;;

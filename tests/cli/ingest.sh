@@ -53,6 +53,11 @@ grep -q "none.rules.*cannot open rules" "$tmp/err" && ok "and says it cannot ope
 grep -Eq '^rssgap: ingest: 2 bundles, [0-9.]+ MB, in [0-9.]+ s with 1 worker; 80 snapshots in the store took [0-9.]+ s \(one at a time\), of which [0-9]+ commits? [0-9.]+ s \([0-9.]+ ms a snapshot\)$' \
 	"$tmp/stats" && [ ! -s "$tmp/out" ] && ok "--stats counts 80 snapshots for 40 twice, and the commits" ||
 	not_ok "--stats said: $(cat "$tmp/stats")"
+# -q is --quiet: the snapshot stored, no line for it
+expect_status 0 "ingest -q exits 0" "$RSSGAP" ingest -q --db "$tmp/q.db" fixtures/bundles/baseline.rssgap.tar.gz
+[ ! -s "$tmp/out" ] && ok "ingest -q prints no line per snapshot" || not_ok "ingest -q printed: $(cat "$tmp/out")"
+expect_status 0 "and the snapshot is in the store" "$RSSGAP" list --db "$tmp/q.db"
+grep -q 'mode=baseline' "$tmp/out" && ok "list shows the snapshot ingest -q stored" || not_ok "list: $(cat "$tmp/out")"
 
 # show --json rss is exactly the sum of the smaps Rss fields of the bundle
 for s in baseline zeroing-after cgo-after race-after lazyfree-after; do
