@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #ifdef __linux__
+#include <linux/magic.h>
 #include <sys/vfs.h>
 #endif
 
@@ -67,14 +68,14 @@ archive_fail(struct bundle *b, struct diag *d, const char *what, int rc)
 	return diag_fail_at(d, DIAG_FORMAT, at, "%s: %s", what, msg);
 }
 
-/* path is a directory of procfs (Linux's /proc: PROC_SUPER_MAGIC). */
+/* path is a directory of procfs (Linux's /proc). */
 static int
 on_procfs(const char *path)
 {
 #ifdef __linux__
 	struct statfs fs;
 
-	return statfs(path, &fs) == 0 && fs.f_type == 0x9fa0;
+	return statfs(path, &fs) == 0 && fs.f_type == PROC_SUPER_MAGIC;
 #else
 	(void)path;
 	return 0;
@@ -122,15 +123,15 @@ bundle_open(const char *path, const struct limits *lim, struct diag *d)
 	buf_init(&b->raw);
 	buf_init(&b->warning);
 	diag_where(d, path, NULL);
-	if (S_ISDIR(st.st_mode) && on_procfs(path)) {
-		/* say so: libarchive would stop at the first link of /proc/PID it may not read */
-		diag_fail(d, DIAG_FORMAT, 0, "a directory of /proc, not a bundle");
-		diag_hint(d, "give it as /proc/PID (its number: ingest, show and diff read the live"
-			     " process), or capture it into a bundle: rssgap-capture --pid PID");
-		bundle_free(b);
-		return NULL;
-	}
 	if (S_ISDIR(st.st_mode)) {
+		if (on_procfs(path)) {
+			/* say so: libarchive would stop at the first link of /proc/PID it may not read */
+			diag_fail(d, DIAG_FORMAT, 0, "a directory of /proc, not a bundle");
+			diag_hint(d, "give it as /proc/PID (its number: ingest, show and diff read the"
+				     " live process), or capture it into a bundle: rssgap-capture --pid PID");
+			bundle_free(b);
+			return NULL;
+		}
 		b->is_dir = 1;
 		b->ar = archive_read_disk_new();
 		archive_read_disk_set_symlink_physical(b->ar);
