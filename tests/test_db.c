@@ -167,18 +167,26 @@ test_fleet_and_selectors(void **state)
 	free(ids);
 }
 
+/* Unpack bundle into dir (made if missing): a directory bundle. */
+static void
+unpack(const char *bundle, const char *dir)
+{
+	char cmd[9000];
+
+	/* TMPDIR holds no single quote, or the shell command breaks */
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && tar -xzf '%s' -C '%s'", dir, bundle, dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void
 test_directory_bundle(void **state)
 {
 	struct world *w = *state;
-	char cmd[9000], dir[4200];
+	char dir[4200];
 	struct events e;
 
 	snprintf(dir, sizeof(dir), "%s/unpacked", w->tmp);
-	/* TMPDIR holds no single quote, or the shell command breaks */
-	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && tar -xzf fixtures/bundles/cgo-after.rssgap.tar.gz -C '%s'",
-		 dir, dir);
-	assert_int_equal(system(cmd), 0);
+	unpack("fixtures/bundles/cgo-after.rssgap.tar.gz", dir);
 	e = ingest(w, dir);
 	assert_int_equal(e.n_fail, 0);
 	assert_int_equal(e.n_new + e.n_dup, 1);
@@ -230,7 +238,7 @@ static void
 test_store_inside_bundle(void **state)
 {
 	struct world *w = *state;
-	char cmd[9000], dir[4200], path[4300], shm[4400];
+	char dir[4200], path[4300], shm[4400];
 	struct db_files files;
 	struct db *shared = w->t.db;
 	struct bundle *b;
@@ -241,9 +249,7 @@ test_store_inside_bundle(void **state)
 	int rc, members = 0, store_seen = 0;
 
 	snprintf(dir, sizeof(dir), "%s/withstore", w->tmp);
-	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && tar -xzf fixtures/bundles/cgo-after.rssgap.tar.gz -C '%s'",
-		 dir, dir);
-	assert_int_equal(system(cmd), 0);
+	unpack("fixtures/bundles/cgo-after.rssgap.tar.gz", dir);
 	snprintf(path, sizeof(path), "%s/store.db", dir);
 	diag_clear(&d);
 	w->t.db = db_open(path, DB_CREATE, &d);
